@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+/**
+ * The command line: flags in, exit status out. The only `catch` in pgpatch is here.
+ * Commands are loaded lazily: `pgpatch --help` must not pay for pg, the parser or git.
+ */
+import { Command } from 'commander';
+import { outcome } from './commands/common';
+import { EXIT, PgpatchError } from './errors';
+
+const COMMANDS = ['load', 'embedded'] as const;
+
+export function buildProgram(): Command {
+  const program = new Command('pgpatch')
+    .description('Hand-written SQL patches for PostgreSQL schemas kept in plain .sql files')
+    .version(require('../package.json').version)
+    .option('--dsn <url>', 'target database (default: DATABASE_URL, then PGHOST/PGDATABASE/...)')
+    .option('--embedded', 'use the local PostgreSQL kept in .pgpatch/ of the project, started when needed')
+    .option('--embedded-db <name>', 'database on the embedded server', 'pgpatch')
+    .option('--schema-dir <dir>', 'folder of the schema files (default: schema, or PGPATCH_SCHEMA_DIR)')
+    .option('--patches-dir <dir>', 'folder of the patches (default: <schema-dir>/patches, or PGPATCH_PATCHES_DIR)')
+    .option('--json', 'print the result as JSON on stdout')
+    .option('--verbose', 'more detail in errors')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const name of COMMANDS) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    require(`./commands/${name}`).register(program);
+  }
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    outcome.exitCode = EXIT.ok;
+    await program.parseAsync(argv);
+    return outcome.exitCode;
+  } catch (error) {
+    const e = error as { code?: string; exitCode?: number };
+    if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+      // commander has already printed help, version, or the usage error.
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    const json = program.opts().json || argv.includes('--json');
+    const verbose = program.opts().verbose || argv.includes('--verbose');
+    if (json) {
+      const { errorToJson } = await import('./output/json.js');
+      process.stdout.write(JSON.stringify({ error: errorToJson(error) }, null, 2) + '\n');
+    }
+    const { formatError } = await import('./output/text.js');
+    process.stderr.write(formatError(error, verbose).join('\n') + '\n');
+    return error instanceof PgpatchError ? error.exitCode : EXIT.internal;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}

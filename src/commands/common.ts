@@ -1,0 +1,54 @@
+/** What every command shares: global flags, the target, and how results reach the terminal. */
+import type { Command } from 'commander';
+import { UsageError } from '../errors';
+import type { Target } from '../engine/db';
+import { resolvePaths, resolveTarget, type PathSettings } from '../settings';
+
+export interface GlobalFlags {
+  dsn?: string;
+  embedded?: boolean;
+  embeddedDb: string;
+  schemaDir?: string;
+  patchesDir?: string;
+  json?: boolean;
+  verbose?: boolean;
+}
+
+export function globals(cmd: Command): GlobalFlags {
+  return cmd.optsWithGlobals() as GlobalFlags;
+}
+
+export function paths(flags: GlobalFlags & { entry?: string }): PathSettings {
+  return resolvePaths(flags);
+}
+
+export interface ResolvedTarget {
+  target: Target;
+  /** Set when the embedded server is used: its database URL. */
+  embeddedUrl?: string;
+}
+
+/** The target database; with `--embedded`, starts (or reuses) the project's local server. */
+export async function target(flags: GlobalFlags, say: (line: string) => void): Promise<ResolvedTarget> {
+  if (flags.dsn && flags.embedded) throw new UsageError('give either --dsn or --embedded, not both');
+  const resolved = resolveTarget({ dsn: flags.dsn, embedded: flags.embedded });
+  if (resolved) return { target: resolved };
+  const { startEmbedded } = await import('../engine/embedded-target.js');
+  const url = await startEmbedded(resolvePaths(flags).projectDir, flags.embeddedDb, say);
+  return { target: { connectionString: url, source: '--embedded' }, embeddedUrl: url };
+}
+
+/** Messages go to stderr so that stdout stays clean for data (and `--json | jq`). */
+export function say(line: string): void {
+  process.stderr.write(line + '\n');
+}
+
+/** The exit status of the command that ran; set by `action`, read by the CLI. */
+export const outcome = { exitCode: 0 };
+
+/** Wraps a command's action so that the exit status it returns reaches the CLI. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<number>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    outcome.exitCode = await fn(...args);
+  };
+}

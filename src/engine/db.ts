@@ -1,0 +1,159 @@
+/**
+ * The one module that talks to `pg`. Everything else sees a `Session`: one connection,
+ * queries, notices, transaction status and COPY FROM STDIN.
+ */
+import { hostname } from 'node:os';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { ConnectionError, type ServerMessage } from '../errors';
+
+/** A database to connect to. Without a connection string, libpq's PG* variables apply. */
+export interface Target {
+  connectionString?: string;
+  /** How the target was chosen, for messages: "--dsn", "DATABASE_URL", "PG* variables", "--embedded". */
+  source: string;
+}
+
+export type Notice = ServerMessage;
+
+export interface SessionOptions {
+  /** Shown in pg_stat_activity. Default: "pgpatch on <hostname>". */
+  applicationName?: string;
+}
+
+export function defaultApplicationName(): string {
+  return `pgpatch on ${hostname()}`;
+}
+
+/** The target as it can be shown to people: never with its password. */
+export function describeTarget(target: Target): string {
+  if (target.connectionString) return maskPassword(target.connectionString);
+  const env = process.env;
+  const parts = [
+    env.PGUSER && `user=${env.PGUSER}`,
+    env.PGHOST && `host=${env.PGHOST}`,
+    env.PGPORT && `port=${env.PGPORT}`,
+    env.PGDATABASE && `dbname=${env.PGDATABASE}`,
+    env.PGSERVICE && `service=${env.PGSERVICE}`,
+  ].filter(Boolean);
+  return parts.length ? parts.join(' ') : 'the libpq defaults';
+}
+
+/** Masks the password of a URL or a key=value connection string. */
+export function maskPassword(dsn: string): string {
+  if (/^postgres(ql)?:\/\//i.test(dsn)) {
+    return dsn
+      .replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:*****@')
+      .replace(/([?&]password=)[^&#]*/gi, '$1*****');
+  }
+  return dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1*****');
+}
+
+export class Session {
+  private noticeListener: ((n: Notice) => void) | undefined;
+
+  constructor(private readonly client: pg.Client, readonly target: Target) {
+    client.on('notice', (msg) => this.noticeListener?.(toServerMessage(msg)));
+  }
+
+  /** Server notices (RAISE NOTICE, warnings) go to this listener until it is replaced. */
+  onNotice(listener: ((n: Notice) => void) | undefined): void {
+    this.noticeListener = listener;
+  }
+
+  /** Runs SQL with the simple query protocol (no parameters) or the extended one (with). */
+  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+    return params ? this.client.query<R>(text, params) : this.client.query<R>(text);
+  }
+
+  /** 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
+  transactionStatus(): 'I' | 'T' | 'E' {
+    return ((this.client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus() ?? 'I') as 'I' | 'T' | 'E';
+  }
+
+  /** Runs a `COPY ... FROM STDIN` statement with the data from `source`. */
+  async copyFrom(sql: string, source: Readable): Promise<number> {
+    const { from } = await import('pg-copy-streams');
+    const sink = this.client.query(from(sql));
+    await pipeline(source, sink);
+    return (sink as unknown as { rowCount: number }).rowCount;
+  }
+
+  get processId(): number {
+    return (this.client as unknown as { processID: number }).processID;
+  }
+
+  /** Server parameter as reported at connection (server_version, standard_conforming_strings ...). */
+  async setting(name: string): Promise<string> {
+    const r = await this.client.query<{ v: string }>('select current_setting($1) as v', [name]);
+    return r.rows[0].v;
+  }
+
+  async end(): Promise<void> {
+    await this.client.end().catch(() => undefined);
+  }
+
+  /** Ends the connection without waiting, for when the server or the network is gone. */
+  destroy(): void {
+    const conn = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection;
+    conn?.stream?.destroy();
+  }
+}
+
+export async function connect(target: Target, options: SessionOptions = {}): Promise<Session> {
+  const client = new pg.Client({
+    connectionString: target.connectionString,
+    application_name: options.applicationName ?? defaultApplicationName(),
+  });
+  // An error event on an idle client would otherwise crash the process; the next query reports it.
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+  } catch (e) {
+    await client.end().catch(() => undefined);
+    throw new ConnectionError(describeTarget(target), (e as Error).message, e);
+  }
+  return new Session(client, target);
+}
+
+export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>, options?: SessionOptions): Promise<T> {
+  const session = await connect(target, options);
+  try {
+    return await fn(session);
+  } finally {
+    await session.end();
+  }
+}
+
+/** Whether an error came from the server (as opposed to the network or our code). */
+export function isServerError(e: unknown): e is pg.DatabaseError {
+  return e instanceof pg.DatabaseError;
+}
+
+type ServerFields = Partial<Pick<pg.DatabaseError, 'severity' | 'code' | 'message' | 'detail' | 'hint' | 'where' | 'schema' | 'table' | 'column' | 'constraint'>>;
+
+export function toServerMessage(e: ServerFields): ServerMessage {
+  return {
+    severity: e.severity ?? 'ERROR',
+    sqlstate: e.code ?? '',
+    message: e.message ?? '',
+    detail: e.detail,
+    hint: e.hint,
+    where: e.where,
+    schema: e.schema,
+    table: e.table,
+    column: e.column,
+    constraint: e.constraint,
+  };
+}
+
+/** Quotes an identifier for SQL text. */
+export function ident(name: string): string {
+  return `"${name.replace(/"/g, '""')}"`;
+}
+
+/** Quotes a literal for SQL text (standard_conforming_strings on). */
+export function literal(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

@@ -1,0 +1,167 @@
+/**
+ * Turns a psql script and everything it includes into a flat list of steps, before anything
+ * runs: a missing include or an unsupported backslash command is found while the database is
+ * still untouched (psql would have run everything before it).
+ *
+ * Includes: `\i` / `\include` resolve against `includeRoot` (default: the entry file's folder,
+ * as if psql were started there), `\ir` / `\include_relative` against the including file.
+ */
+import { realpathSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { IncludeCycleError, MetaCommandError, type SourceLocation } from '../../errors';
+import { BacktickError, ScriptLexer, type Segment } from './lexer';
+import { readScript, type ScriptFile } from './source';
+import { isValidVariableName, Variables } from './variables';
+
+export interface SqlStep {
+  kind: 'sql';
+  text: string;
+  file: ScriptFile;
+  /** Offset of the statement in its file. */
+  start: number;
+  segments: Segment[];
+  /** The `\i` lines that led to this file, outermost first. */
+  trace: SourceLocation[];
+}
+
+export interface EchoStep {
+  kind: 'echo';
+  text: string;
+  stream: 'stdout' | 'stderr';
+}
+
+export interface CopyStep {
+  kind: 'copy';
+  /** `COPY ... FROM STDIN ...` as sent to the server. */
+  sql: string;
+  /** The data file, resolved against the folder of the script that names it. */
+  dataFile: string;
+  file: ScriptFile;
+  start: number;
+  trace: SourceLocation[];
+}
+
+/** Something psql would warn about and go on (an extra argument to \i, say). */
+export interface WarningStep {
+  kind: 'warning';
+  message: string;
+  location: SourceLocation;
+}
+
+export type Step = SqlStep | EchoStep | CopyStep | WarningStep;
+
+export interface CompileOptions {
+  /** Folder that `\i` paths are relative to. Default: the entry file's folder. */
+  includeRoot?: string;
+  /** Initial variables, like `psql -v name=value`. */
+  variables?: Record<string, string>;
+  standardConformingStrings?: boolean;
+}
+
+export interface CompiledScript {
+  entry: string;
+  steps: Step[];
+  /** Every file read, entry first. */
+  files: string[];
+}
+
+export function compileScript(entry: string, options: CompileOptions = {}): CompiledScript {
+  const entryPath = resolve(entry);
+  const ctx: Context = {
+    includeRoot: resolve(options.includeRoot ?? dirname(entryPath)),
+    vars: new Variables(options.variables),
+    scs: options.standardConformingStrings ?? true,
+    steps: [],
+    files: [],
+    quit: false,
+  };
+  compileFile(ctx, readScript(entryPath), [], [realpathSync(entryPath)]);
+  return { entry: entryPath, steps: ctx.steps, files: ctx.files };
+}
+
+interface Context {
+  includeRoot: string;
+  vars: Variables;
+  scs: boolean;
+  steps: Step[];
+  files: string[];
+  quit: boolean;
+}
+
+const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
+
+function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], stack: string[]): void {
+  ctx.files.push(file.path);
+  const lexer = new ScriptLexer(file.text, ctx.vars, { standardConformingStrings: ctx.scs });
+  for (;;) {
+    let item;
+    try {
+      item = lexer.next();
+    } catch (e) {
+      if (e instanceof BacktickError) {
+        throw new MetaCommandError('`', e.message, file.locate(lexer.metaStart), trace);
+      }
+      throw e;
+    }
+    if (!item) return;
+    if (item.kind === 'sql') {
+      ctx.steps.push({ kind: 'sql', text: item.text, file, start: item.start, segments: item.segments, trace });
+      continue;
+    }
+    const here = file.locate(item.start);
+    const fail = (reason: string): never => {
+      throw new MetaCommandError(item.name, reason, here, trace);
+    };
+    const { name, args } = item;
+    if (INCLUDE.has(name)) {
+      if (args.length === 0) fail('missing file name');
+      // psql warns and goes on; the reference's own layout has `\i file.sql -- comment`.
+      for (const extra of args.slice(1)) {
+        ctx.steps.push({ kind: 'warning', message: `\\${name}: extra argument "${extra}" ignored`, location: here });
+      }
+      const base = name.startsWith('ir') || name === 'include_relative' ? dirname(file.path) : ctx.includeRoot;
+      const target = isAbsolute(args[0]) ? args[0] : resolve(base, args[0]);
+      const included = readScript(target, here, trace);
+      const real = realpathSync(target);
+      const includeTrace = [...trace, here];
+      if (stack.includes(real)) throw new IncludeCycleError(target, includeTrace);
+      compileFile(ctx, included, includeTrace, [...stack, real]);
+      if (ctx.quit) return;
+    } else if (name === 'set') {
+      if (args.length === 0) fail('listing variables is not supported; give a name');
+      if (!isValidVariableName(args[0])) fail(`invalid variable name "${args[0]}"`);
+      ctx.vars.set(args[0], args.slice(1).join(''));
+    } else if (name === 'unset') {
+      if (args.length !== 1) fail('takes one variable name');
+      ctx.vars.unset(args[0]);
+    } else if (name === 'echo' || name === 'qecho' || name === 'warn') {
+      ctx.steps.push({ kind: 'echo', text: args.join(' '), stream: name === 'warn' ? 'stderr' : 'stdout' });
+    } else if (name === 'copy') {
+      ctx.steps.push(compileCopy(item.rest, file, item.start, trace, fail));
+    } else if (name === 'g' || name === 'g;') {
+      if (args.length) fail('\\g with arguments is not supported; end the statement with ;');
+      const stmt = lexer.endStatementNow();
+      if (stmt) ctx.steps.push({ kind: 'sql', text: stmt.text, file, start: stmt.start, segments: stmt.segments, trace });
+    } else if (name === 'q' || name === 'quit') {
+      ctx.quit = true;
+      return;
+    } else {
+      fail(`not supported by pgpatch (supported: \\i \\ir \\include \\include_relative \\set \\unset \\echo \\qecho \\warn \\copy ... from \\g \\q)`);
+    }
+  }
+}
+
+/**
+ * `\copy table [(columns)] from 'file' [with] (options)` becomes `COPY ... FROM STDIN ...` fed
+ * from the file. Only `from` a file: a schema script has no business writing files.
+ */
+function compileCopy(rest: string, file: ScriptFile, start: number, trace: SourceLocation[], fail: (r: string) => never): CopyStep {
+  const m = /^([\s\S]*?)\s+from\s+('(?:[^']|'')*'|[^\s;]+)([\s\S]*)$/i.exec(rest);
+  if (!m) fail(/\sto\s/i.test(rest) ? 'only \\copy ... from a file is supported' : 'expected \\copy table from \'file\' ...');
+  const [, table, rawSource, options] = m!;
+  const source = rawSource.startsWith("'") ? rawSource.slice(1, -1).replace(/''/g, "'") : rawSource;
+  if (/^(stdin|pstdin|program)$/i.test(source)) fail(`\\copy from ${source} is not supported; name a file`);
+  const dataFile = isAbsolute(source) ? source : resolve(dirname(file.path), source);
+  const sql = `COPY ${table.trim()} FROM STDIN ${options.trim().replace(/;\s*$/, '')}`.trim();
+  return { kind: 'copy', sql, dataFile, file, start, trace };
+}

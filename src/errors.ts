@@ -1,0 +1,183 @@
+/**
+ * Every error the engine throws on purpose. Each carries data, never formatted text:
+ * `output/text.ts` turns it into lines for people, `output/json.ts` into JSON.
+ * The CLI maps `exitCode` to the process exit status (see README, "Exit codes").
+ */
+
+/** Where something is in a script, after following includes. Lines and columns are 1-based. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export const EXIT = {
+  ok: 0,
+  /** The question asked (pending patches? differences?) has the answer "yes, something to do". */
+  answerNo: 1,
+  usage: 2,
+  scriptFailed: 3,
+  connection: 4,
+  lock: 5,
+  internal: 70,
+} as const;
+
+export abstract class PgpatchError extends Error {
+  /** Stable identifier for scripts and JSON output. */
+  abstract readonly code: string;
+  abstract readonly exitCode: number;
+  /** What the user can do about it, when we know. */
+  hint?: string;
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+  }
+}
+
+/** Bad flags, names or settings: nothing was touched. */
+export class UsageError extends PgpatchError {
+  readonly code = 'usage';
+  readonly exitCode = EXIT.usage;
+}
+
+/** No database to work on. `ways` lists how one can be given. */
+export class NoTargetError extends PgpatchError {
+  readonly code = 'no_target';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly ways: string[]) {
+    super('no target database given');
+  }
+}
+
+export class ConnectionError extends PgpatchError {
+  readonly code = 'connection';
+  readonly exitCode = EXIT.connection;
+  /** Connection string with the password masked. */
+  constructor(readonly target: string, readonly reason: string, cause?: unknown) {
+    super(`cannot connect to ${target}: ${reason}`, { cause });
+  }
+}
+
+/** A file that could not be read: an entry script, an include, a patch. */
+export class FileError extends PgpatchError {
+  readonly code = 'file';
+  readonly exitCode = EXIT.scriptFailed;
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    /** The `\i` line that asked for it, when it was included. */
+    readonly location?: SourceLocation,
+    readonly trace: SourceLocation[] = [],
+  ) {
+    super(`${reason}: ${path}`);
+  }
+}
+
+export class IncludeCycleError extends PgpatchError {
+  readonly code = 'include_cycle';
+  readonly exitCode = EXIT.scriptFailed;
+  /** Each `\i` line of the cycle, outermost first; the last one closes the cycle. */
+  constructor(readonly path: string, readonly trace: SourceLocation[]) {
+    super(`include cycle: ${path} includes itself`);
+  }
+}
+
+/** A psql meta-command we do not support or that is malformed. Never silently skipped. */
+export class MetaCommandError extends PgpatchError {
+  readonly code = 'meta_command';
+  readonly exitCode = EXIT.scriptFailed;
+  constructor(
+    readonly command: string,
+    readonly reason: string,
+    readonly location: SourceLocation,
+    readonly trace: SourceLocation[] = [],
+  ) {
+    super(`\\${command}: ${reason}`);
+  }
+}
+
+/** The server refused a statement. Positions are mapped back to the script's files. */
+export class SqlError extends PgpatchError {
+  readonly code = 'sql';
+  readonly exitCode = EXIT.scriptFailed;
+  constructor(
+    readonly server: ServerMessage,
+    /** The statement as sent to the server. */
+    readonly statement: string,
+    /** Where the statement starts. */
+    readonly statementLocation: SourceLocation,
+    /** Where the server's error position points, when it gave one. */
+    readonly location: SourceLocation | undefined,
+    /** Lines of `\i` that led to the file, outermost first. */
+    readonly trace: SourceLocation[],
+    /** 0-based index into `statement` of the error position, when given. */
+    readonly statementOffset: number | undefined,
+  ) {
+    super(server.message);
+  }
+}
+
+/** The fields of a PostgreSQL ErrorResponse or NoticeResponse that users care about. */
+export interface ServerMessage {
+  severity: string;
+  sqlstate: string;
+  message: string;
+  detail?: string;
+  hint?: string;
+  where?: string;
+  schema?: string;
+  table?: string;
+  column?: string;
+  constraint?: string;
+}
+
+/** Another run holds the lock on this database. */
+export class LockTimeoutError extends PgpatchError {
+  readonly code = 'lock_timeout';
+  readonly exitCode = EXIT.lock;
+  constructor(readonly holders: LockHolder[], readonly waitedMs: number) {
+    super(`another pgpatch run holds the lock on this database (waited ${waitedMs} ms)`, {
+      hint: 'wait for it to finish, or raise --lock-timeout; pg_stat_activity shows what it is doing',
+    });
+  }
+}
+
+export interface LockHolder {
+  pid: number;
+  applicationName: string;
+  user: string;
+  clientAddr: string | null;
+  backendStart: string;
+  state: string | null;
+}
+
+/** A pre/post script of a patch failed. */
+export class HookScriptError extends PgpatchError {
+  readonly code = 'hook_script';
+  readonly exitCode = EXIT.scriptFailed;
+  constructor(readonly script: string, readonly exitStatus: number | null, readonly signal: string | null) {
+    super(
+      signal ? `script ${script} was killed by ${signal}` : `script ${script} exited with status ${exitStatus}`,
+    );
+  }
+}
+
+/** Patches on disk that disagree with the record or with each other. */
+export class PatchSetError extends PgpatchError {
+  readonly code = 'patch_set';
+  readonly exitCode = EXIT.usage;
+  constructor(message: string, readonly files: string[], hint?: string) {
+    super(message, { hint });
+  }
+}
+
+/** The run was stopped by the user (quit at the prompt, Ctrl-C). Nothing half-applied. */
+export class InterruptedError extends PgpatchError {
+  readonly code = 'interrupted';
+  readonly exitCode = EXIT.scriptFailed;
+}
+
+export function isPgpatchError(e: unknown): e is PgpatchError {
+  return e instanceof PgpatchError;
+}

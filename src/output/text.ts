@@ -1,0 +1,94 @@
+/** Text for people, built from the engine's data. The only place that formats errors. */
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import {
+  ConnectionError, FileError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
+  PgpatchError, SqlError, type ServerMessage, type SourceLocation,
+} from '../errors';
+
+export function displayPath(path: string, cwd = process.cwd()): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+export function formatLocation(loc: SourceLocation, withColumn = true): string {
+  return `${displayPath(loc.file)}:${loc.line}${withColumn ? `:${loc.column}` : ''}`;
+}
+
+function traceLines(trace: SourceLocation[]): string[] {
+  return [...trace].reverse().map((t) => `  included from ${formatLocation(t, false)}`);
+}
+
+/** The source line with a caret under the column, like psql's "LINE 3: ... ^". */
+export function caretLines(loc: SourceLocation): string[] {
+  let text: string;
+  try {
+    text = readFileSync(loc.file, 'utf8').split('\n')[loc.line - 1] ?? '';
+  } catch {
+    return [];
+  }
+  const gutter = String(loc.line);
+  const prefix = [...text].slice(0, loc.column - 1).map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  return [`  ${gutter} | ${text.replace(/\r$/, '')}`, `  ${' '.repeat(gutter.length)} | ${prefix}^`];
+}
+
+export function serverDetails(m: ServerMessage): string[] {
+  const out: string[] = [];
+  if (m.detail) out.push(`DETAIL:  ${m.detail}`);
+  if (m.hint) out.push(`HINT:  ${m.hint}`);
+  if (m.where) out.push(`CONTEXT:  ${m.where}`);
+  return out.map((l) => `  ${l}`);
+}
+
+/** Lines for stderr describing an error; `verbose` adds statements and causes. */
+export function formatError(error: unknown, verbose = false): string[] {
+  if (!(error instanceof PgpatchError)) {
+    const e = error as Error;
+    return [
+      `pgpatch: internal error: ${e?.message ?? String(error)}`,
+      ...(e?.stack ? e.stack.split('\n').slice(1).map((l) => `  ${l.trim()}`) : []),
+      'This is a bug in pgpatch; please report it with the lines above.',
+    ];
+  }
+  const lines: string[] = [];
+  if (error instanceof SqlError) {
+    const at = error.location ?? error.statementLocation;
+    lines.push(`${formatLocation(at)}: ${error.server.severity}:  ${error.server.message} (SQLSTATE ${error.server.sqlstate})`);
+    lines.push(...traceLines(error.trace));
+    lines.push(...(error.location ? caretLines(error.location) : [`  in the statement starting at line ${error.statementLocation.line}`]));
+    lines.push(...serverDetails(error.server));
+    if (verbose) lines.push('  statement:', ...error.statement.split('\n').map((l) => `    ${l}`));
+  } else if (error instanceof FileError) {
+    lines.push(error.location ? `${formatLocation(error.location)}: error: ${error.reason}: ${displayPath(error.path)}` : `pgpatch: error: ${error.reason}: ${displayPath(error.path)}`);
+    lines.push(...traceLines(error.trace));
+    if (error.location) lines.push(...caretLines(error.location));
+  } else if (error instanceof IncludeCycleError) {
+    const last = error.trace[error.trace.length - 1];
+    lines.push(`${formatLocation(last)}: error: include cycle: ${displayPath(error.path)} is already being included`);
+    lines.push('  include trace, outermost first:');
+    lines.push(...error.trace.map((t) => `    ${formatLocation(t, false)}`));
+  } else if (error instanceof MetaCommandError) {
+    lines.push(`${formatLocation(error.location)}: error: ${error.message}`);
+    lines.push(...traceLines(error.trace));
+  } else if (error instanceof NoTargetError) {
+    lines.push('pgpatch: error: no target database given. Give one of:');
+    lines.push(...error.ways.map((w) => `  ${w}`));
+  } else if (error instanceof LockTimeoutError) {
+    lines.push(`pgpatch: error: ${error.message}`);
+    for (const h of error.holders) {
+      lines.push(`  held by pid ${h.pid} (${h.applicationName || 'no application_name'}, user ${h.user}${h.clientAddr ? ` from ${h.clientAddr}` : ''}) since ${h.backendStart}`);
+    }
+  } else if (error instanceof ConnectionError) {
+    lines.push(`pgpatch: error: ${error.message}`);
+  } else {
+    lines.push(`pgpatch: error: ${error.message}`);
+  }
+  if (error.hint) lines.push(`  hint: ${error.hint}`);
+  if (verbose && error.cause instanceof Error && error.cause.stack) lines.push(`  cause: ${error.cause.stack}`);
+  return lines;
+}
+
+export function formatNotice(m: ServerMessage, at?: SourceLocation): string {
+  const where = at ? `${formatLocation(at, false)}: ` : '';
+  return [`${where}${m.severity}:  ${m.message}`, ...serverDetails(m)].join('\n');
+}

@@ -1,0 +1,69 @@
+/**
+ * Settings come from flags, then environment variables, then defaults; they are checked once,
+ * here, so the engine can trust them.
+ */
+import { resolve } from 'node:path';
+import { NoTargetError, UsageError } from './errors';
+import type { Target } from './engine/db';
+
+export interface TargetFlags {
+  dsn?: string;
+  embedded?: boolean;
+}
+
+export const TARGET_WAYS = [
+  '--dsn postgresql://user@host:5432/dbname',
+  'DATABASE_URL=postgresql://user@host:5432/dbname',
+  "libpq's variables: PGHOST, PGPORT, PGDATABASE, PGUSER (and PGPASSWORD or ~/.pgpass), or PGSERVICE",
+  '--embedded: a local PostgreSQL kept in .pgpatch/ of the project, started when needed',
+];
+
+const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE'];
+
+/**
+ * The database to work on, or undefined when `--embedded` was asked for (the caller starts it).
+ * Never falls back to the embedded server on its own: a forgotten DATABASE_URL in CI must fail,
+ * not quietly succeed against a throwaway database.
+ */
+export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): Target | undefined {
+  if (flags.dsn) return { connectionString: flags.dsn, source: '--dsn' };
+  if (flags.embedded) return undefined;
+  if (env.DATABASE_URL) return { connectionString: env.DATABASE_URL, source: 'DATABASE_URL' };
+  if (LIBPQ_VARS.some((v) => env[v])) return { source: 'PG* variables' };
+  throw new NoTargetError(TARGET_WAYS);
+}
+
+export interface PathSettings {
+  /** The project folder: where `.pgpatch/` lives. */
+  projectDir: string;
+  schemaDir: string;
+  entry: string;
+  patchesDir: string;
+}
+
+export interface PathFlags {
+  schemaDir?: string;
+  entry?: string;
+  patchesDir?: string;
+}
+
+export function resolvePaths(flags: PathFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): PathSettings {
+  const schemaDir = resolve(cwd, flags.schemaDir ?? env.PGPATCH_SCHEMA_DIR ?? 'schema');
+  return {
+    projectDir: cwd,
+    schemaDir,
+    entry: resolve(cwd, flags.entry ?? env.PGPATCH_ENTRY ?? resolve(schemaDir, 'database.sql')),
+    patchesDir: resolve(cwd, flags.patchesDir ?? env.PGPATCH_PATCHES_DIR ?? resolve(schemaDir, 'patches')),
+  };
+}
+
+/** `-v name=value` flags, like psql's. */
+export function parseVariableFlags(values: string[] = []): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const v of values) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`-v expects name=value, got "${v}"`);
+    vars[v.slice(0, eq)] = v.slice(eq + 1);
+  }
+  return vars;
+}
