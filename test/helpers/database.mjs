@@ -1,0 +1,62 @@
+// A fresh database per test on a real PostgreSQL server. The servers come from test/run.mjs
+// (PGPATCH_TEST_URL, PGPATCH_TEST_URL_15); run a file alone with `npm test -- test/x.test.mjs`.
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+
+export function servers() {
+  const list = [];
+  if (process.env.PGPATCH_TEST_URL) list.push({ label: 'pg18', url: process.env.PGPATCH_TEST_URL });
+  if (process.env.PGPATCH_TEST_URL_15) list.push({ label: 'pg15', url: process.env.PGPATCH_TEST_URL_15 });
+  if (list.length === 0) throw new Error('no test server: run the tests with `npm test` (it starts one) or set PGPATCH_TEST_URL');
+  return list;
+}
+
+/** The main test server (PostgreSQL 18 unless PGPATCH_TEST_URL says otherwise). */
+export function mainServer() {
+  return servers()[0];
+}
+
+export function urlFor(serverUrl, dbName) {
+  const u = new URL(serverUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+}
+
+export async function adminQuery(serverUrl, sql, params) {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return await client.query(sql, params);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates an empty database; returns its URL and a function that drops it. */
+export async function createDatabase(serverUrl, prefix = 't') {
+  const name = `${prefix}_${randomBytes(5).toString('hex')}`.toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  await adminQuery(serverUrl, `create database "${name}"`);
+  return {
+    name,
+    url: urlFor(serverUrl, name),
+    drop: () => adminQuery(serverUrl, `drop database if exists "${name}" with (force)`),
+  };
+}
+
+/**
+ * Gives every test of the file its own database as t.context.db ({ name, url }), dropped after
+ * the test, also when it failed.
+ */
+export function useDatabase(test, serverUrl = () => mainServer().url) {
+  test.beforeEach(async (t) => {
+    t.context.db = await createDatabase(serverUrl(), 'pgpatch_test');
+  });
+  test.afterEach.always(async (t) => {
+    await t.context.db?.drop();
+  });
+}
+
+/** Runs one query on a database URL. */
+export async function query(url, sql, params) {
+  return adminQuery(url, sql, params);
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Runs the test suite against throwaway clusters started once for the whole run, and stopped at
+// the end whatever happens. PGPATCH_TEST_URL (and PGPATCH_TEST_URL_15) given from outside are used
+// instead: a server where the tests may CREATE DATABASE.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { hasPg15, PG15_BIN, startTestCluster } from './helpers/clusters.mjs';
+
+const started = [];
+const stopAll = async () => {
+  for (const c of started.splice(0)) await c.stop().catch(() => undefined);
+};
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => stopAll().then(() => process.exit(130)));
+}
+
+let code = 1;
+try {
+  const env = { ...process.env };
+  if (!env.PGPATCH_TEST_URL) {
+    const c = await startTestCluster('pg18');
+    started.push(c);
+    env.PGPATCH_TEST_URL = c.url;
+  }
+  if (!env.PGPATCH_TEST_URL_15 && hasPg15()) {
+    const c = await startTestCluster('pg15', PG15_BIN);
+    started.push(c);
+    env.PGPATCH_TEST_URL_15 = c.url;
+  }
+  process.stderr.write(`test servers: ${env.PGPATCH_TEST_URL}${env.PGPATCH_TEST_URL_15 ? `, ${env.PGPATCH_TEST_URL_15} (PostgreSQL 15)` : ' (no PostgreSQL 15 on this machine)'}\n`);
+  const ava = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
+  code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [ava, ...process.argv.slice(2)], { stdio: 'inherit', env });
+    child.on('exit', (status, signal) => resolve(status ?? (signal ? 1 : 0)));
+  });
+} catch (e) {
+  process.stderr.write(`could not start the test servers: ${e.stack ?? e}\n`);
+} finally {
+  await stopAll();
+}
+process.exit(code);
