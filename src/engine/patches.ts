@@ -1,0 +1,97 @@
+/**
+ * Finds the patches on disk: `*.sql` files under the patches folder, searched recursively so
+ * that archive folders (`2024/`, `2024/03/`) keep working, ordered by file name alone in byte
+ * order (`2026-11-24~02_b.sql` sorts after `2026-11-24_a.sql` because `~` sorts after `_`).
+ *
+ * Beside a patch `NAME.sql`, executables `NAME.pre.*` and `NAME.post.*` run before and after it.
+ */
+import { createHash } from 'node:crypto';
+import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { PatchSetError } from '../errors';
+
+export interface PatchFile {
+  /** The patch's name: its file name without `.sql`. This is what the record keeps. */
+  name: string;
+  /** Absolute path of the `.sql` file. */
+  path: string;
+  /** Path relative to the patches folder (shows archive folders). */
+  relativePath: string;
+  /** Executables to run before and after the patch, in name order. */
+  pre: string[];
+  post: string[];
+}
+
+export function patchNameOf(fileName: string): string {
+  return fileName.replace(/\.sql$/, '');
+}
+
+function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** All patches under `dir`, in the order they apply. A missing folder has no patches. */
+export function findPatches(dir: string): PatchFile[] {
+  let exists = true;
+  try {
+    if (!statSync(dir).isDirectory()) throw new PatchSetError(`patches folder is not a folder: ${dir}`, [dir]);
+  } catch (e) {
+    if (e instanceof PatchSetError) throw e;
+    exists = false;
+  }
+  if (!exists) return [];
+  const byName = new Map<string, PatchFile>();
+  const duplicates = new Map<string, string[]>();
+  walk(dir, (folder, files) => {
+    const sqlNames = new Set(files.filter((f) => f.endsWith('.sql')).map(patchNameOf));
+    const isHook = (f: string) => {
+      const m = /^(.*)\.(pre|post)\.[^.]+$/.exec(f) ?? /^(.*)\.(pre|post)$/.exec(f);
+      return m && sqlNames.has(m[1]) ? { patch: m[1], when: m[2] as 'pre' | 'post' } : undefined;
+    };
+    for (const f of files) {
+      if (!f.endsWith('.sql') || isHook(f)) continue;
+      const name = patchNameOf(f);
+      const path = join(folder, f);
+      const hooks = files.map((h) => ({ h, k: isHook(h) })).filter((x) => x.k?.patch === name);
+      const patch: PatchFile = {
+        name,
+        path,
+        relativePath: relative(dir, path),
+        pre: hooks.filter((x) => x.k!.when === 'pre').map((x) => join(folder, x.h)).sort(byteOrder),
+        post: hooks.filter((x) => x.k!.when === 'post').map((x) => join(folder, x.h)).sort(byteOrder),
+      };
+      const seen = byName.get(name);
+      if (seen) duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
+      else byName.set(name, patch);
+    }
+  });
+  if (duplicates.size) {
+    const files = [...duplicates.values()].flat();
+    throw new PatchSetError(
+      `${duplicates.size === 1 ? 'a patch name is' : 'patch names are'} used twice: ${[...duplicates.keys()].join(', ')}`,
+      files,
+      'patches are identified by file name alone; rename or remove one of each pair',
+    );
+  }
+  return [...byName.values()].sort((a, b) => byteOrder(a.name, b.name));
+}
+
+function walk(dir: string, visit: (folder: string, files: string[]) => void): void {
+  const entries = readdirSync(dir, { withFileTypes: true });
+  visit(dir, entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort(byteOrder));
+  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit);
+}
+
+/** sha256 of the patch file's bytes, hex. Kept in the record to notice patches edited after apply. */
+export function checksumOf(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+export function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * The `schema_patch` table: which patches a database has, and how they got there.
+ * Compatible with the reference's patch script: its table (name, status, stage, status_date,
+ * with or without stage) is upgraded in place by adding the columns it lacks.
+ */
+import { ident, type Session } from './db';
+
+export type PatchStatus = 'applying' | 'applied' | 'skipped' | 'failed' | 'assumed';
+export type PatchStage = 'pre' | 'patch' | 'post';
+
+export interface RecordRow {
+  name: string;
+  status: PatchStatus;
+  stage: PatchStage | null;
+  statusDate: Date;
+  /** sha256 of the patch file when it was applied; null for rows written by older tools. */
+  checksum: string | null;
+  durationMs: number | null;
+  appliedBy: string | null;
+  applicationName: string | null;
+  /** The error of a failed patch, for showmigrations. */
+  error: string | null;
+}
+
+export const RECORD_TABLE = 'schema_patch';
+
+export function recordTable(schema: string): string {
+  return `${ident(schema)}.${ident(RECORD_TABLE)}`;
+}
+
+const COLUMNS: Array<[string, string]> = [
+  ['stage', `text check (stage in ('pre', 'patch', 'post'))`],
+  ['checksum', 'text'],
+  ['duration_ms', 'integer'],
+  ['applied_by', 'text default session_user'],
+  ['application_name', `text default current_setting('application_name')`],
+  ['error', 'text'],
+];
+
+export async function recordExists(session: Session, schema: string): Promise<boolean> {
+  const r = await session.query('select to_regclass($1) is not null as ok', [recordTable(schema)]);
+  return r.rows[0].ok as boolean;
+}
+
+/**
+ * Creates the record (and its schema) or upgrades an older one. Safe when several runs do it
+ * at once: a transaction-level advisory lock serialises them, because `create table if not
+ * exists` alone still fails with a unique violation when two sessions race.
+ */
+export async function ensureRecord(session: Session, schema: string): Promise<'created' | 'upgraded' | 'present'> {
+  const table = recordTable(schema);
+  const inTx = session.transactionStatus() !== 'I';
+  if (!inTx) await session.query('begin');
+  try {
+    await session.query(`select pg_advisory_xact_lock(hashtext('pgpatch record ' || $1))`, [schema]);
+    const exists = await recordExists(session, schema);
+    let outcome: 'created' | 'upgraded' | 'present' = 'present';
+    if (!exists) {
+      await session.query(`create schema if not exists ${ident(schema)}`);
+      await session.query(`create table ${table} (
+        name text primary key,
+        status text not null check (status in ('applying', 'applied', 'skipped', 'failed', 'assumed')),
+        status_date timestamptz not null default now()
+      )`);
+      await session.query(`comment on table ${table} is 'Schema patches applied to this database, written by pgpatch'`);
+      outcome = 'created';
+    }
+    const have = await session.query<{ column_name: string }>(
+      `select attname as column_name from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped`,
+      [table],
+    );
+    const present = new Set(have.rows.map((r) => r.column_name));
+    for (const [column, type] of COLUMNS) {
+      if (present.has(column)) continue;
+      await session.query(`alter table ${table} add column ${ident(column)} ${type}`);
+      if (outcome === 'present') outcome = 'upgraded';
+    }
+    if (!inTx) await session.query('commit');
+    return outcome;
+  } catch (e) {
+    if (!inTx) await session.query('rollback').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The record, by patch name; empty when the database has none yet. */
+export async function readRecord(session: Session, schema: string): Promise<Map<string, RecordRow>> {
+  const rows = new Map<string, RecordRow>();
+  if (!(await recordExists(session, schema))) return rows;
+  const table = recordTable(schema);
+  const cols = await session.query<{ attname: string }>(
+    `select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped`, [table]);
+  const has = new Set(cols.rows.map((r) => r.attname));
+  const col = (c: string, as: string) => (has.has(c) ? `${ident(c)} as ${as}` : `null as ${as}`);
+  const r = await session.query(
+    `select name, status, ${col('stage', 'stage')}, status_date, ${col('checksum', 'checksum')},
+            ${col('duration_ms', 'duration_ms')}, ${col('applied_by', 'applied_by')},
+            ${col('application_name', 'application_name')}, ${col('error', 'error')}
+       from ${table}`,
+  );
+  for (const row of r.rows) {
+    // The reference's script may have kept names with their .sql extension.
+    const name = String(row.name).replace(/\.sql$/, '');
+    rows.set(name, {
+      name,
+      status: row.status,
+      stage: row.stage,
+      statusDate: row.status_date,
+      checksum: row.checksum,
+      durationMs: row.duration_ms,
+      appliedBy: row.applied_by,
+      applicationName: row.application_name,
+      error: row.error,
+    });
+  }
+  return rows;
+}
+
+export interface RecordWrite {
+  name: string;
+  status: PatchStatus;
+  stage?: PatchStage | null;
+  checksum?: string | null;
+  durationMs?: number | null;
+  error?: string | null;
+}
+
+/** Inserts or updates one patch's row, in whatever transaction the session is in. */
+export async function writeRecord(session: Session, schema: string, row: RecordWrite): Promise<void> {
+  await session.query(recordUpsertSql(schema), [
+    row.name, row.status, row.stage ?? null, row.checksum ?? null, row.durationMs ?? null, row.error ?? null,
+  ]);
+}
+
+export function recordUpsertSql(schema: string): string {
+  return `insert into ${recordTable(schema)} as r (name, status, stage, checksum, duration_ms, error, status_date, applied_by, application_name)
+          values ($1, $2, $3, $4, $5, $6, now(), session_user, current_setting('application_name'))
+          on conflict (name) do update set status = excluded.status, stage = excluded.stage,
+            checksum = coalesce(excluded.checksum, r.checksum), duration_ms = excluded.duration_ms,
+            error = excluded.error, status_date = excluded.status_date, applied_by = excluded.applied_by,
+            application_name = excluded.application_name`;
+}
+
+/** Writes many rows in one statement (the first run records every patch as assumed). */
+export async function writeRecords(session: Session, schema: string, rows: RecordWrite[]): Promise<void> {
+  if (rows.length === 0) return;
+  await session.query(
+    `insert into ${recordTable(schema)} as r (name, status, stage, checksum, status_date, applied_by, application_name)
+     select n, s, null, c, now(), session_user, current_setting('application_name')
+       from unnest($1::text[], $2::text[], $3::text[]) as t(n, s, c)
+     on conflict (name) do update set status = excluded.status, checksum = excluded.checksum,
+       status_date = excluded.status_date, applied_by = excluded.applied_by, application_name = excluded.application_name`,
+    [rows.map((r) => r.name), rows.map((r) => r.status), rows.map((r) => r.checksum ?? null)],
+  );
+}
