@@ -4,10 +4,10 @@
  * Commands are loaded lazily: `pgpatch --help` must not pay for pg, the parser or git.
  */
 import { Command } from 'commander';
-import { outcome } from './commands/common';
+import { closeLine, outcome } from './commands/common';
 import { EXIT, PgpatchError } from './errors';
 
-const COMMANDS = ['load', 'embedded'] as const;
+const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded'] as const;
 
 export function buildProgram(): Command {
   const program = new Command('pgpatch')
@@ -18,6 +18,7 @@ export function buildProgram(): Command {
     .option('--embedded-db <name>', 'database on the embedded server', 'pgpatch')
     .option('--schema-dir <dir>', 'folder of the schema files (default: schema, or PGPATCH_SCHEMA_DIR)')
     .option('--patches-dir <dir>', 'folder of the patches (default: <schema-dir>/patches, or PGPATCH_PATCHES_DIR)')
+    .option('--record-schema <schema>', 'schema of the schema_patch record table', process.env.PGPATCH_RECORD_SCHEMA ?? 'public')
     .option('--json', 'print the result as JSON on stdout')
     .option('--verbose', 'more detail in errors')
     .showHelpAfterError()
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
       // commander has already printed help, version, or the usage error.
       return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
+    closeLine();
     const json = program.opts().json || argv.includes('--json');
     const verbose = program.opts().verbose || argv.includes('--verbose');
     if (json) {

@@ -156,9 +156,10 @@ export interface LockHolder {
 export class HookScriptError extends PgpatchError {
   readonly code = 'hook_script';
   readonly exitCode = EXIT.scriptFailed;
-  constructor(readonly script: string, readonly exitStatus: number | null, readonly signal: string | null) {
+  constructor(readonly script: string, readonly exitStatus: number | null, readonly signal: string | null, reason?: string) {
     super(
-      signal ? `script ${script} was killed by ${signal}` : `script ${script} exited with status ${exitStatus}`,
+      reason ? `script ${script} could not start: ${reason}`
+        : signal ? `script ${script} was killed by ${signal}` : `script ${script} exited with status ${exitStatus}`,
     );
   }
 }
@@ -180,4 +181,39 @@ export class InterruptedError extends PgpatchError {
 
 export function isPgpatchError(e: unknown): e is PgpatchError {
   return e instanceof PgpatchError;
+}
+
+/** A patch that cannot be run as written, found before anything ran. */
+export class PatchInvalidError extends PgpatchError {
+  readonly code = 'patch_invalid';
+  readonly exitCode = EXIT.scriptFailed;
+  constructor(readonly patch: string, message: string, readonly location?: SourceLocation, hint?: string) {
+    super(message, { hint });
+  }
+}
+
+/**
+ * A patch (or its pre/post script) failed. `cause` says why; `result` holds what the run did
+ * before, so callers can report the patches that were applied.
+ */
+export class PatchFailedError extends PgpatchError {
+  readonly code = 'patch_failed';
+  readonly exitCode: number;
+  constructor(
+    readonly patch: string,
+    readonly stage: 'pre' | 'patch' | 'post',
+    /** What the record says now: nothing (rolled back) or `failed`. */
+    readonly recorded: 'nothing' | 'failed',
+    readonly result: unknown,
+    cause: unknown,
+  ) {
+    super(`patch ${patch} failed${stage === 'patch' ? '' : ` in its ${stage} script`}`, { cause });
+    this.exitCode = cause instanceof PgpatchError ? cause.exitCode : EXIT.scriptFailed;
+  }
+}
+
+/** The connection broke while working (server restart, network). */
+export class ConnectionLostError extends PgpatchError {
+  readonly code = 'connection_lost';
+  readonly exitCode = EXIT.connection;
 }

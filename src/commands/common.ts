@@ -11,6 +11,7 @@ export interface GlobalFlags {
   schemaDir?: string;
   patchesDir?: string;
   json?: boolean;
+  recordSchema: string;
   verbose?: boolean;
 }
 
@@ -38,9 +39,30 @@ export async function target(flags: GlobalFlags, say: (line: string) => void): P
   return { target: { connectionString: url, source: '--embedded' }, embeddedUrl: url };
 }
 
+let lineOpen = false;
+
 /** Messages go to stderr so that stdout stays clean for data (and `--json | jq`). */
 export function say(line: string): void {
+  closeLine();
   process.stderr.write(line + '\n');
+}
+
+/** Starts a progress line that a later `endLine` (or any message) finishes. */
+export function startLine(text: string): void {
+  closeLine();
+  process.stderr.write(text);
+  lineOpen = true;
+}
+
+export function endLine(text: string): void {
+  process.stderr.write(text + '\n');
+  lineOpen = false;
+}
+
+/** Ends a progress line left open, so that an error starts on a line of its own. */
+export function closeLine(): void {
+  if (lineOpen) process.stderr.write('\n');
+  lineOpen = false;
 }
 
 /** The exit status of the command that ran; set by `action`, read by the CLI. */
@@ -51,4 +73,9 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number>)
   return async (...args: A) => {
     outcome.exitCode = await fn(...args);
   };
+}
+
+/** For repeatable options: `--fake a --fake b`. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import { parseVariableFlags } from '../settings';
-import { action, globals, paths, say, target } from './common';
+import { action, collect, globals, paths, say, target } from './common';
 import { scriptEventPrinter } from './events';
 
 export function register(program: Command): void {
@@ -34,8 +34,4 @@ export function register(program: Command): void {
       }
       return 0;
     }));
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

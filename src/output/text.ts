@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  ConnectionError, FileError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
+  ConnectionError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
   PgpatchError, SqlError, type ServerMessage, type SourceLocation,
 } from '../errors';
 
@@ -51,7 +51,19 @@ export function formatError(error: unknown, verbose = false): string[] {
     ];
   }
   const lines: string[] = [];
-  if (error instanceof SqlError) {
+  if (error instanceof PatchFailedError) {
+    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(...formatError(error.cause, verbose).map((l) => `  ${l}`));
+    lines.push(error.recorded === 'failed'
+      ? `  recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
+      : '  it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.');
+    return lines;
+  }
+  if (error instanceof PatchSetError) {
+    lines.push(`pgpatch: error: ${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
+  } else if (error instanceof PatchInvalidError) {
+    lines.push(`${error.location ? formatLocation(error.location) : 'pgpatch'}: error: ${error.message}`);
+  } else if (error instanceof SqlError) {
     const at = error.location ?? error.statementLocation;
     lines.push(`${formatLocation(at)}: ${error.server.severity}:  ${error.server.message} (SQLSTATE ${error.server.sqlstate})`);
     lines.push(...traceLines(error.trace));

@@ -1,0 +1,23 @@
+/** `pgpatch showmigrations`: each patch with its state, Django's [X] / [ ] style. */
+import type { Command } from 'commander';
+import { action, globals, paths, say, target } from './common';
+
+export function register(program: Command): void {
+  program
+    .command('showmigrations')
+    .description('list the patches: applied, pending, skipped, assumed, failed, edited since applied')
+    .action(action(async (_o: unknown, cmd: Command) => {
+      const flags = globals(cmd);
+      const { target: t } = await target(flags, say);
+      const { showMigrations } = await import('../engine/show.js');
+      const result = await showMigrations({ target: t, patchesDir: paths(flags).patchesDir, recordSchema: flags.recordSchema });
+      if (flags.json) {
+        const { printJson } = await import('../output/json.js');
+        printJson(result);
+      } else {
+        const { formatShow } = await import('../output/migrations.js');
+        process.stdout.write(formatShow(result).join('\n') + '\n');
+      }
+      return 0;
+    }));
+}

@@ -1,0 +1,72 @@
+/**
+ * One migrate run at a time per database: a session-level advisory lock held for the whole run.
+ *
+ * Taken by polling `pg_try_advisory_lock`, never by blocking in `pg_advisory_lock`: a session
+ * waiting in that call has an open statement, and `CREATE INDEX CONCURRENTLY` run by the lock
+ * holder waits for every open transaction, so both would hang (Flyway issue #1654).
+ */
+import { LockTimeoutError, type LockHolder } from '../errors';
+import type { Session } from './db';
+
+/** The two keys of our advisory lock: "pgpa" and "tch\0" in ASCII, unlikely to collide with an app's. */
+export const LOCK_KEYS = [0x70677061, 0x74636800] as const;
+
+export interface LockOptions {
+  /** How long to keep trying; 0 fails at once when the lock is held. */
+  timeoutMs: number;
+  pollMs?: number;
+  /** Told once, when the first try fails, who holds the lock. */
+  onWait?: (holders: LockHolder[]) => void;
+}
+
+async function tryLock(session: Session): Promise<boolean> {
+  const r = await session.query('select pg_try_advisory_lock($1, $2) as ok', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+  return r.rows[0].ok as boolean;
+}
+
+export async function lockHolders(session: Session): Promise<LockHolder[]> {
+  const r = await session.query(
+    `select a.pid, coalesce(a.application_name, '') as application_name, coalesce(a.usename::text, '') as usename,
+            host(a.client_addr) as client_addr, a.backend_start::text as backend_start, a.state
+       from pg_locks l join pg_stat_activity a on a.pid = l.pid
+      where l.locktype = 'advisory' and l.granted and l.classid = $1::int::oid and l.objid = $2::int::oid
+        and l.objsubid = 2 and l.database = (select oid from pg_database where datname = current_database())`,
+    [LOCK_KEYS[0], LOCK_KEYS[1]],
+  );
+  return r.rows.map((row) => ({
+    pid: row.pid,
+    applicationName: row.application_name,
+    user: row.usename,
+    clientAddr: row.client_addr,
+    backendStart: row.backend_start,
+    state: row.state,
+  }));
+}
+
+export async function acquireLock(session: Session, options: LockOptions): Promise<void> {
+  const started = Date.now();
+  if (await tryLock(session)) return;
+  let holders = await lockHolders(session);
+  options.onWait?.(holders);
+  const poll = options.pollMs ?? 250;
+  while (Date.now() - started < options.timeoutMs) {
+    await new Promise((r) => setTimeout(r, Math.min(poll, Math.max(1, options.timeoutMs - (Date.now() - started)))));
+    if (await tryLock(session)) return;
+  }
+  holders = await lockHolders(session);
+  throw new LockTimeoutError(holders, Date.now() - started);
+}
+
+export async function releaseLock(session: Session): Promise<void> {
+  await session.query('select pg_advisory_unlock($1, $2)', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+}
+
+/** Runs `fn` holding the lock; releases it afterwards (ending the session would release it too). */
+export async function withLock<T>(session: Session, options: LockOptions, fn: () => Promise<T>): Promise<T> {
+  await acquireLock(session, options);
+  try {
+    return await fn();
+  } finally {
+    await releaseLock(session).catch(() => undefined);
+  }
+}

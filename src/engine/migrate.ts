@@ -1,0 +1,375 @@
+/**
+ * `migrate`: apply pending patches in name order, each with its record, under the lock.
+ * Returns what it did; never prints. Questions go to `decide`, progress to `onEvent`.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import {
+  ConnectionLostError, PatchFailedError, PatchSetError, PgpatchError, UsageError,
+} from '../errors';
+import { connect, defaultApplicationName, describeTarget, isServerError, type Session, type Target } from './db';
+import { runHook, patchDsn, type HookOutput } from './hooks';
+import { acquireLock, releaseLock } from './lock';
+import { loadParser } from './parser';
+import { checksumOf, findPatches, type PatchFile } from './patches';
+import { ensureRecord, readRecord, recordExists, recordTable, writeRecord, writeRecords, type RecordRow } from './recorder';
+import { compileScript, type Step } from './script/compile';
+import { executeSteps, type ScriptEvent } from './script/execute';
+import { isDone, patchStates, type PatchStatusRow } from './status';
+import { planTransaction, type TransactionPlan } from './transactions';
+import type { LockHolder } from '../errors';
+import { isEmptyDatabase } from './emptiness';
+
+export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
+
+export interface Question {
+  kind: 'patch' | 'pre' | 'post';
+  patch: PatchFile;
+  /** For pre/post: the script's path. */
+  script?: string;
+}
+
+export type MigrateEvent =
+  | ScriptEvent
+  | { type: 'lock-wait'; holders: LockHolder[] }
+  | { type: 'first-run'; empty: boolean; patches: number }
+  | { type: 'patch-start'; index: number; total: number; name: string; mode: string }
+  | { type: 'patch-done'; index: number; total: number; name: string; status: OutcomeStatus; durationMs: number }
+  | { type: 'hook-output'; script: string; stream: 'stdout' | 'stderr'; chunk: string };
+
+export interface MigrateOptions {
+  target: Target;
+  patchesDir: string;
+  /** Schema entry file: builds an empty database on the first run. */
+  entry: string;
+  recordSchema?: string;
+  /** Apply up to and including this patch (name or unique prefix). */
+  upTo?: string;
+  /** Only report what would run; the session is read-only. */
+  dryRun?: boolean;
+  /** Record these patches as applied without running them. */
+  fake?: string[];
+  /** Record these patches as skipped forever. */
+  skip?: string[];
+  /** Run these again although a previous run failed half-way outside a transaction. */
+  retry?: string[];
+  /** A patch edited after it was applied is an error instead of a warning. */
+  strict?: boolean;
+  /** On a non-empty database without a record, record all patches as assumed. */
+  assumeApplied?: boolean;
+  lockTimeoutMs?: number;
+  variables?: Record<string, string>;
+  /** Asked before each patch and script when given (interactive runs); otherwise all apply. */
+  decide?: (q: Question) => Promise<Decision>;
+  /** Asked on a non-empty database without a record, when assumeApplied is not set. */
+  confirmBaseline?: (patches: number) => Promise<boolean>;
+  onEvent?: (e: MigrateEvent) => void;
+  applicationName?: string;
+}
+
+export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'declined' | 'failed' | 'would_apply';
+
+export interface PatchOutcome {
+  name: string;
+  file: string;
+  status: OutcomeStatus;
+  mode?: TransactionPlan['mode'];
+  reason?: string;
+  /** Only the post scripts ran (the patch had committed in an earlier run). */
+  postOnly?: boolean;
+  durationMs?: number;
+}
+
+export interface MigrateResult {
+  database: string;
+  recordSchema: string;
+  dryRun: boolean;
+  /** Set when this run created the record. */
+  firstRun?: { built: boolean; entry?: string; assumed: number };
+  outcomes: PatchOutcome[];
+  /** Applied patches whose file changed since. */
+  edited: string[];
+  /** Still pending after the run (declined, beyond the target, quit). */
+  pending: string[];
+  quit: boolean;
+}
+
+interface Prepared {
+  patch: PatchFile;
+  row: PatchStatusRow;
+  steps: Step[];
+  plan: TransactionPlan;
+  postOnly: boolean;
+}
+
+export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
+  const schema = options.recordSchema ?? 'public';
+  const emit = options.onEvent ?? (() => undefined);
+  const patches = findPatches(options.patchesDir);
+  checkNames(patches, [...(options.fake ?? []), ...(options.skip ?? []), ...(options.retry ?? [])]);
+  const session = await connect(options.target, { applicationName: options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate') });
+  const result: MigrateResult = {
+    database: describeTarget(options.target), recordSchema: schema, dryRun: Boolean(options.dryRun),
+    outcomes: [], edited: [], pending: [], quit: false,
+  };
+  try {
+    // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
+    await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
+    if (options.dryRun) {
+      await session.query('set default_transaction_read_only = on');
+      await plan(session, patches, schema, options, result);
+      return result;
+    }
+    await acquireLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) });
+    try {
+      await run(session, patches, schema, options, result, emit);
+    } finally {
+      await releaseLock(session).catch(() => undefined);
+    }
+    return result;
+  } catch (e) {
+    if (e instanceof PgpatchError) throw e;
+    if (!isServerError(e) && /terminat|ECONNRESET|EPIPE|closed|Connection/i.test(String((e as Error)?.message))) {
+      throw new ConnectionLostError(`lost the connection to ${result.database}: ${(e as Error).message}`, { cause: e });
+    }
+    throw e;
+  } finally {
+    await session.end();
+  }
+}
+
+function checkNames(patches: PatchFile[], names: string[]): void {
+  const known = new Set(patches.map((p) => p.name));
+  const unknown = names.filter((n) => !known.has(n.replace(/\.sql$/, '')));
+  if (unknown.length) throw new UsageError(`no such patch: ${unknown.join(', ')}`, { hint: 'showmigrations lists the patches' });
+}
+
+/** Index of the last patch to run, from a name or a unique prefix. */
+function targetIndex(patches: PatchFile[], upTo: string | undefined): number {
+  if (!upTo) return patches.length - 1;
+  const name = upTo.replace(/\.sql$/, '');
+  const exact = patches.findIndex((p) => p.name === name);
+  if (exact >= 0) return exact;
+  const matches = patches.filter((p) => p.name.startsWith(name));
+  if (matches.length === 1) return patches.indexOf(matches[0]);
+  throw new UsageError(matches.length ? `"${upTo}" matches several patches: ${matches.map((m) => m.name).join(', ')}` : `no patch named "${upTo}"`);
+}
+
+async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult): Promise<void> {
+  const record = await readRecord(session, schema);
+  if (record.size === 0 && !(await recordExists(session, schema))) {
+    const empty = await isEmptyDatabase(session);
+    result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
+    return;
+  }
+  const rows = patchStates(patches, record);
+  result.edited = rows.filter((r) => r.edited).map((r) => r.name);
+  const last = targetIndex(patches, options.upTo);
+  for (const [i, p] of patches.entries()) {
+    const row = rows.find((r) => r.name === p.name)!;
+    if (isDone(row.state)) continue;
+    if (i > last) { result.pending.push(p.name); continue; }
+    const prepared = await prepare(p, row, options);
+    result.outcomes.push({ name: p.name, file: p.relativePath, status: 'would_apply', mode: prepared.plan.mode, reason: prepared.plan.reason, postOnly: prepared.postOnly });
+    result.pending.push(p.name);
+  }
+}
+
+async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Prepared> {
+  await loadParser();
+  const script = compileScript(patch.path, { variables: options.variables });
+  const plan = planTransaction(patch.name, readFileSync(patch.path, 'utf8'), script.steps);
+  return { patch, row, steps: script.steps, plan, postOnly: row.state === 'pending_post' };
+}
+
+async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
+  if (!(await recordExists(session, schema))) {
+    const proceed = await firstRun(session, patches, schema, options, result, emit);
+    if (!proceed) return;
+  } else {
+    await ensureRecord(session, schema);
+  }
+  let record = await readRecord(session, schema);
+  for (const name of options.fake ?? []) await markDone(session, schema, patches, name, 'applied', result);
+  for (const name of options.skip ?? []) await markDone(session, schema, patches, name, 'skipped', result);
+  if (options.fake?.length || options.skip?.length) record = await readRecord(session, schema);
+
+  const rows = patchStates(patches, record);
+  result.edited = rows.filter((r) => r.edited).map((r) => r.name);
+  if (options.strict && result.edited.length) {
+    throw new PatchSetError(`patches edited after they were applied: ${result.edited.join(', ')}`, result.edited,
+      'restore the applied version, or write a new patch for the change');
+  }
+  const retry = new Set((options.retry ?? []).map((n) => n.replace(/\.sql$/, '')));
+  const last = targetIndex(patches, options.upTo);
+  // Every patch that will run is read and analysed first: a broken include or a BEGIN without
+  // COMMIT in the fifth patch stops the run before the first one is applied.
+  const todo: Prepared[] = [];
+  for (const [i, p] of patches.entries()) {
+    const row = rows.find((r) => r.name === p.name)!;
+    if (isDone(row.state)) continue;
+    if (i > last) { result.pending.push(p.name); continue; }
+    if ((row.state === 'failed' || row.state === 'applying') && !retry.has(p.name)) {
+      throw new PatchSetError(
+        `patch ${p.name} ${row.state === 'failed' ? 'failed' : 'was interrupted'} while running outside a transaction: part of it may have been applied`,
+        [p.path],
+        `check what it did, then run migrate --fake ${p.name} to mark it applied, or --retry ${p.name} to run it again`,
+      );
+    }
+    todo.push(await prepare(p, row, options));
+  }
+  let askAll = Boolean(options.decide);
+  for (const [index, item] of todo.entries()) {
+    if (askAll) {
+      const d = await options.decide!({ kind: 'patch', patch: item.patch });
+      if (d === 'quit') { result.quit = true; result.pending.push(...todo.slice(index).map((t) => t.patch.name)); return; }
+      if (d === 'no') { result.outcomes.push(outcome(item, 'declined')); result.pending.push(item.patch.name); continue; }
+      if (d === 'skip') {
+        await writeRecord(session, schema, { name: item.patch.name, status: 'skipped', checksum: checksumOf(item.patch.path) });
+        result.outcomes.push(outcome(item, 'skipped'));
+        continue;
+      }
+      if (d === 'all') askAll = false;
+    }
+    emit({ type: 'patch-start', index: index + 1, total: todo.length, name: item.patch.name, mode: item.plan.mode });
+    const started = performance.now();
+    await applyPatch(session, schema, item, options, result, askAll, emit);
+    const durationMs = Math.round(performance.now() - started);
+    result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
+    emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });
+  }
+}
+
+function outcome(item: Prepared, status: OutcomeStatus): PatchOutcome {
+  return { name: item.patch.name, file: item.patch.relativePath, status, mode: item.plan.mode, reason: item.plan.reason, postOnly: item.postOnly || undefined };
+}
+
+async function markDone(session: Session, schema: string, patches: PatchFile[], name: string, status: 'applied' | 'skipped', result: MigrateResult): Promise<void> {
+  const patch = patches.find((p) => p.name === name.replace(/\.sql$/, ''))!;
+  await writeRecord(session, schema, { name: patch.name, status, checksum: checksumOf(patch.path) });
+  result.outcomes.push({ name: patch.name, file: patch.relativePath, status: status === 'applied' ? 'faked' : 'skipped' });
+}
+
+/** The first run on a database without a record: build it if empty, then record every patch as assumed. */
+async function firstRun(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<boolean> {
+  const empty = await isEmptyDatabase(session);
+  emit({ type: 'first-run', empty, patches: patches.length });
+  if (!empty) {
+    const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
+    if (!ok) {
+      throw new UsageError(`${result.database} has objects of its own but no ${schema}.schema_patch record`, {
+        hint: `if its schema matches the schema files, record all ${patches.length} patches as already applied with --assume-applied (or answer yes at the prompt)`,
+      });
+    }
+  }
+  let steps: Step[] = [];
+  let wrapped = true;
+  if (empty) {
+    await loadParser();
+    const script = compileScript(options.entry, { variables: options.variables });
+    steps = script.steps;
+    // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
+    wrapped = planTransaction('schema', readFileSync(options.entry, 'utf8'), steps).mode === 'wrapped';
+  }
+  if (wrapped) await session.query('begin');
+  try {
+    if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
+    await ensureRecord(session, schema);
+    await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+    if (wrapped) await session.query('commit');
+  } catch (e) {
+    if (session.transactionStatus() !== 'I') await session.query('rollback').catch(() => undefined);
+    throw e;
+  }
+  result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
+  return true;
+}
+
+async function applyPatch(session: Session, schema: string, item: Prepared, options: MigrateOptions, result: MigrateResult, ask: boolean, emit: (e: MigrateEvent) => void): Promise<void> {
+  const { patch, plan } = item;
+  const checksum = checksumOf(patch.path);
+  const dsn = patchDsn(options.target);
+  const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
+  const hasPost = patch.post.length > 0;
+  const started = performance.now();
+  let stage: 'pre' | 'patch' | 'post' = 'pre';
+  let recordedBefore = false;
+  const fail = async (e: unknown): Promise<never> => {
+    if (session.transactionStatus() !== 'I') await session.query('rollback').catch(() => undefined);
+    const message = (e as Error)?.message ?? String(e);
+    // A transactional patch that failed was rolled back: it leaves no record (unless pre scripts ran).
+    const leaveFailed = stage !== 'patch' || plan.mode === 'none';
+    let recorded: 'nothing' | 'failed' = 'nothing';
+    try {
+      if (leaveFailed) {
+        await writeRecord(session, schema, { name: patch.name, status: 'failed', stage, checksum, error: message });
+        recorded = 'failed';
+      } else if (recordedBefore) {
+        await session.query(`delete from ${recordTable(schema)} where name = $1`, [patch.name]);
+      }
+    } catch {
+      // The connection may be gone: the record then says what it said before.
+    }
+    throw new PatchFailedError(patch.name, stage, recorded, result, e);
+  };
+  const runScripts = async (scripts: string[], kind: 'pre' | 'post') => {
+    for (const script of scripts) {
+      if (ask && options.decide) {
+        const d = await options.decide({ kind, patch, script });
+        if (d === 'quit') throw new PatchFailedError(patch.name, kind, 'nothing', result, new UsageError('stopped at the prompt'));
+        if (d === 'no' || d === 'skip') continue;
+      }
+      await runHook(script, patch.name, dsn, hookOutput);
+    }
+  };
+
+  try {
+    if (!item.postOnly && patch.pre.length) {
+      await writeRecord(session, schema, { name: patch.name, status: 'applying', stage: 'pre', checksum });
+      recordedBefore = true;
+      await runScripts(patch.pre, 'pre');
+    }
+    stage = 'patch';
+    if (!item.postOnly) await runPatchSql(session, schema, item, checksum, hasPost, started, options);
+    if (hasPost) {
+      stage = 'post';
+      await runScripts(patch.post, 'post');
+      await writeRecord(session, schema, { name: patch.name, status: 'applied', stage: 'post', checksum, durationMs: Math.round(performance.now() - started) });
+    }
+  } catch (e) {
+    await fail(e);
+  }
+}
+
+async function runPatchSql(session: Session, schema: string, item: Prepared, checksum: string, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
+  const { patch, plan, steps } = item;
+  const record = () => writeRecord(session, schema, {
+    name: patch.name,
+    status: hasPost ? 'applying' : 'applied',
+    stage: hasPost ? 'post' : 'patch',
+    checksum,
+    durationMs: Math.round(performance.now() - started),
+  });
+  const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
+  if (plan.mode === 'wrapped') {
+    await session.query('begin');
+    await exec(steps);
+    await record();
+    await session.query('commit');
+  } else if (plan.mode === 'own') {
+    await exec(steps.slice(0, plan.commitIndex));
+    if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
+    await record();
+    await exec(steps.slice(plan.commitIndex!));
+  } else {
+    await writeRecord(session, schema, { name: patch.name, status: 'applying', stage: 'patch', checksum });
+    await exec(steps);
+    if (session.transactionStatus() !== 'I') {
+      await session.query('rollback');
+      throw new Error(`patch ${patch.name} left a transaction open; it was rolled back`);
+    }
+    await record();
+  }
+}
+
+export type { RecordRow };

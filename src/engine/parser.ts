@@ -1,0 +1,89 @@
+/**
+ * The one module that uses `libpg-query` (PostgreSQL 18's own parser, as WASM). It classifies
+ * statements for transaction handling. It helps; it never decides that SQL is invalid: a
+ * statement it cannot read is `unknown` and goes to the server, which has the last word.
+ */
+
+export type StatementClass =
+  /** BEGIN / START TRANSACTION */
+  | 'begin'
+  /** COMMIT / END (without AND CHAIN) */
+  | 'commit'
+  | 'rollback'
+  /** SAVEPOINT, RELEASE, ROLLBACK TO: fine inside a transaction. */
+  | 'savepoint'
+  /** Other transaction control: COMMIT AND CHAIN, PREPARE TRANSACTION, COMMIT PREPARED ... */
+  | 'other_transaction_control'
+  /** Cannot run inside a transaction block (CREATE INDEX CONCURRENTLY, VACUUM, ...). */
+  | 'no_transaction'
+  | 'ordinary'
+  /** The parser could not read it (newer syntax, psql-only text ...): the server decides. */
+  | 'unknown';
+
+type Node = Record<string, Record<string, unknown>>;
+
+let parser: typeof import('libpg-query') | undefined;
+
+export async function loadParser(): Promise<void> {
+  if (parser) return;
+  const mod = await import('libpg-query');
+  await mod.loadModule();
+  parser = mod;
+}
+
+/** Classifies every statement in `sql` (usually one). Call `loadParser()` first. */
+export function classify(sql: string): StatementClass[] {
+  if (!parser) throw new Error('classify() called before loadParser()');
+  let stmts: Array<{ stmt?: Node }>;
+  try {
+    stmts = (parser.parseSync(sql) as unknown as { stmts?: Array<{ stmt?: Node }> }).stmts ?? [];
+  } catch {
+    return ['unknown'];
+  }
+  return stmts.map((s) => (s.stmt ? classifyNode(s.stmt) : 'ordinary'));
+}
+
+function classifyNode(node: Node): StatementClass {
+  const [type, body] = Object.entries(node)[0] ?? ['', {}];
+  switch (type) {
+    case 'TransactionStmt': {
+      const kind = body.kind as string;
+      if (body.chain) return 'other_transaction_control';
+      if (kind === 'TRANS_STMT_BEGIN' || kind === 'TRANS_STMT_START') return 'begin';
+      if (kind === 'TRANS_STMT_COMMIT') return 'commit';
+      if (kind === 'TRANS_STMT_ROLLBACK') return 'rollback';
+      if (kind === 'TRANS_STMT_SAVEPOINT' || kind === 'TRANS_STMT_RELEASE' || kind === 'TRANS_STMT_ROLLBACK_TO') return 'savepoint';
+      return 'other_transaction_control';
+    }
+    case 'IndexStmt':
+      return body.concurrent ? 'no_transaction' : 'ordinary';
+    case 'DropStmt':
+      return body.concurrent ? 'no_transaction' : 'ordinary';
+    case 'ReindexStmt':
+      return hasDefElem(body.params, 'concurrently') || body.kind === 'REINDEX_OBJECT_SYSTEM' || body.kind === 'REINDEX_OBJECT_DATABASE'
+        ? 'no_transaction' : 'ordinary';
+    case 'VacuumStmt':
+      return body.is_vacuumcmd ? 'no_transaction' : 'ordinary';
+    case 'AlterTableStmt': {
+      const cmds = (body.cmds as Array<{ AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }>) ?? [];
+      return cmds.some((c) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent)
+        ? 'no_transaction' : 'ordinary';
+    }
+    case 'ClusterStmt':
+      return body.relation ? 'ordinary' : 'no_transaction';
+    case 'CreatedbStmt':
+    case 'DropdbStmt':
+    case 'AlterSystemStmt':
+    case 'CreateTableSpaceStmt':
+    case 'DropTableSpaceStmt':
+    case 'CreateSubscriptionStmt':
+    case 'DropSubscriptionStmt':
+      return 'no_transaction';
+    default:
+      return 'ordinary';
+  }
+}
+
+function hasDefElem(list: unknown, name: string): boolean {
+  return Array.isArray(list) && list.some((d) => (d as { DefElem?: { defname?: string } }).DefElem?.defname === name);
+}

@@ -1,0 +1,30 @@
+/** `showmigrations`: every patch and where it stands, read in a read-only session. */
+import { describeTarget, withSession, type Target } from './db';
+import { findPatches } from './patches';
+import { readRecord, recordExists } from './recorder';
+import { patchStates, type PatchStatusRow } from './status';
+
+export interface ShowOptions {
+  target: Target;
+  patchesDir: string;
+  recordSchema?: string;
+}
+
+export interface ShowResult {
+  database: string;
+  recordSchema: string;
+  /** False when the database has no schema_patch table yet: everything is pending. */
+  hasRecord: boolean;
+  patches: PatchStatusRow[];
+}
+
+export async function showMigrations(options: ShowOptions): Promise<ShowResult> {
+  const schema = options.recordSchema ?? 'public';
+  const patches = findPatches(options.patchesDir);
+  return withSession(options.target, async (session) => {
+    await session.query('set default_transaction_read_only = on');
+    const hasRecord = await recordExists(session, schema);
+    const record = await readRecord(session, schema);
+    return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: patchStates(patches, record) };
+  });
+}

@@ -1,0 +1,66 @@
+/**
+ * Where each patch stands: the patches on disk joined with the record. Used by showmigrations
+ * and by migrate to decide what to run.
+ */
+import { checksumOf, type PatchFile } from './patches';
+import type { PatchStage, RecordRow } from './recorder';
+
+export type PatchState =
+  | 'applied'
+  | 'assumed'
+  | 'skipped'
+  /** Never run, or its pre script did not finish: runs in full. */
+  | 'pending'
+  /** The patch committed but its post script did not finish: only the post scripts run. */
+  | 'pending_post'
+  /** Failed, or interrupted, while running outside a transaction: needs a person. */
+  | 'failed'
+  | 'applying';
+
+export interface PatchStatusRow {
+  name: string;
+  /** Relative path under the patches folder; null when the file is gone but the record has it. */
+  file: string | null;
+  state: PatchState;
+  /** The stage the record names for failed or interrupted patches. */
+  stage: PatchStage | null;
+  /** When the record's status was last set. */
+  date: string | null;
+  /** The file changed since it was applied (checksums differ). */
+  edited: boolean;
+  error: string | null;
+}
+
+export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>): PatchStatusRow[] {
+  const rows: PatchStatusRow[] = [];
+  for (const p of patches) {
+    const r = record.get(p.name);
+    rows.push({
+      name: p.name,
+      file: p.relativePath,
+      state: stateOf(r),
+      stage: r?.stage ?? null,
+      date: r ? new Date(r.statusDate).toISOString() : null,
+      edited: Boolean(r && r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksumOf(p.path)),
+      error: r?.error ?? null,
+    });
+  }
+  const onDisk = new Set(patches.map((p) => p.name));
+  for (const r of record.values()) {
+    if (onDisk.has(r.name)) continue;
+    rows.push({ name: r.name, file: null, state: stateOf(r), stage: r.stage, date: new Date(r.statusDate).toISOString(), edited: false, error: r.error });
+  }
+  return rows.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+}
+
+function stateOf(r: RecordRow | undefined): PatchState {
+  if (!r) return 'pending';
+  if (r.status === 'applied' || r.status === 'assumed' || r.status === 'skipped') return r.status;
+  if (r.stage === 'pre' || r.stage === null) return 'pending';
+  if (r.stage === 'post') return 'pending_post';
+  return r.status;
+}
+
+export function isDone(state: PatchState): boolean {
+  return state === 'applied' || state === 'assumed' || state === 'skipped';
+}

@@ -1,0 +1,58 @@
+/**
+ * Decides from the parse tree how a patch runs, so that it and its record commit together:
+ * - `wrapped`: no transaction control of its own; we run it inside BEGIN ... COMMIT.
+ * - `own`: one BEGIN first and one COMMIT last; its record is written just before that COMMIT.
+ * - `none`: cannot run in one transaction (CREATE INDEX CONCURRENTLY, several transactions,
+ *   or `-- pgpatch: no-transaction`); runs as written, recorded `applying` before and
+ *   `applied` after, `failed` with the stage when it breaks.
+ */
+import { PatchInvalidError } from '../errors';
+import { classify, type StatementClass } from './parser';
+import type { Step } from './script/compile';
+
+export type TransactionMode = 'wrapped' | 'own' | 'none';
+
+export interface TransactionPlan {
+  mode: TransactionMode;
+  /** Why, in a few words, for --plan and JSON output. */
+  reason: string;
+  /** For `own`: index in the steps of the final COMMIT. */
+  commitIndex?: number;
+}
+
+export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*pgpatch:\s*no-transaction\b/m;
+
+export function planTransaction(patchName: string, text: string, steps: Step[]): TransactionPlan {
+  if (NO_TRANSACTION_DIRECTIVE.test(text)) return { mode: 'none', reason: 'marked -- pgpatch: no-transaction' };
+  const statements: Array<{ index: number; cls: StatementClass }> = [];
+  steps.forEach((step, index) => {
+    if (step.kind === 'sql') for (const cls of classify(step.text)) statements.push({ index, cls });
+    else if (step.kind === 'copy') statements.push({ index, cls: 'ordinary' });
+  });
+  const count = (c: StatementClass) => statements.filter((s) => s.cls === c).length;
+  const where = (c: StatementClass) => {
+    const s = statements.find((x) => x.cls === c);
+    const step = s && steps[s.index];
+    return step && (step.kind === 'sql' || step.kind === 'copy') ? step.file.locate(step.start) : undefined;
+  };
+  if (count('no_transaction')) return { mode: 'none', reason: 'has a statement that cannot run in a transaction' };
+  if (count('other_transaction_control')) return { mode: 'none', reason: 'uses COMMIT AND CHAIN or prepared transactions' };
+  const begins = count('begin');
+  const commits = count('commit');
+  const rollbacks = count('rollback');
+  if (begins === 0 && commits === 0 && rollbacks === 0) return { mode: 'wrapped', reason: 'run in a transaction by pgpatch' };
+  const first = statements[0];
+  const last = statements[statements.length - 1];
+  if (begins === 1 && commits === 1 && rollbacks === 0 && first.cls === 'begin' && last.cls === 'commit') {
+    return { mode: 'own', reason: 'its own BEGIN ... COMMIT', commitIndex: last.index };
+  }
+  if (begins === 1 && commits === 0 && last.cls === 'rollback') {
+    throw new PatchInvalidError(patchName, `patch ${patchName} ends with ROLLBACK: applying it would change nothing`,
+      where('rollback'), 'replace the final ROLLBACK with COMMIT once the patch does what you want');
+  }
+  if (begins > commits + rollbacks) {
+    throw new PatchInvalidError(patchName, `patch ${patchName} opens a transaction with BEGIN and never commits it`,
+      where('begin'), 'add COMMIT; at the end of the patch');
+  }
+  return { mode: 'none', reason: 'several transactions' };
+}

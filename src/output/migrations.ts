@@ -1,0 +1,56 @@
+/** Text for migrate and showmigrations results. */
+import type { MigrateResult } from '../engine/migrate';
+import type { ShowResult } from '../engine/show';
+import type { PatchState } from '../engine/status';
+
+const MARK: Record<PatchState, string> = {
+  applied: '[X]', assumed: '[A]', skipped: '[S]', pending: '[ ]', pending_post: '[P]', failed: '[!]', applying: '[!]',
+};
+
+const LABEL: Record<PatchState, string> = {
+  applied: 'applied', assumed: 'assumed (recorded at baseline, not run)', skipped: 'skipped forever',
+  pending: 'pending', pending_post: 'pending: its post scripts did not finish', failed: 'failed', applying: 'interrupted',
+};
+
+export function formatShow(result: ShowResult): string[] {
+  const lines: string[] = [];
+  if (!result.hasRecord) lines.push(`${result.database} has no ${result.recordSchema}.schema_patch record yet: every patch is pending`);
+  if (result.patches.length === 0) lines.push('no patches');
+  const width = Math.min(60, Math.max(0, ...result.patches.map((p) => p.name.length)));
+  for (const p of result.patches) {
+    const mark = p.edited ? '[E]' : MARK[p.state];
+    const parts = [LABEL[p.state]];
+    if (p.stage && (p.state === 'failed' || p.state === 'applying')) parts.push(`in stage ${p.stage}`);
+    if (p.date) parts.push(p.date.slice(0, 16).replace('T', ' '));
+    if (p.edited) parts.push('file edited since it was applied');
+    if (!p.file) parts.push('file no longer on disk');
+    lines.push(`${mark} ${p.name.padEnd(width)}  ${parts.join(', ')}`);
+  }
+  return lines;
+}
+
+export function formatMigrateSummary(result: MigrateResult): string[] {
+  const lines: string[] = [];
+  if (result.firstRun) {
+    const f = result.firstRun;
+    lines.push(f.built
+      ? `${result.dryRun ? 'would build' : 'built'} the empty database from ${f.entry} and ${result.dryRun ? 'record' : 'recorded'} ${f.assumed} patches as assumed`
+      : `${result.dryRun ? 'would record' : 'recorded'} ${f.assumed} patches as assumed (baseline)`);
+  }
+  for (const name of result.edited) lines.push(`warning: patch ${name} was edited after it was applied (--strict makes this an error)`);
+  if (result.dryRun) {
+    for (const o of result.outcomes) lines.push(`would apply ${o.name}${o.postOnly ? ' (post scripts only)' : ''}  [${o.reason}]`);
+    if (!result.firstRun && result.outcomes.length === 0) lines.push('nothing to apply');
+    return lines;
+  }
+  const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
+  const parts = [
+    `${count('applied')} applied`,
+    count('faked') && `${count('faked')} recorded as applied without running (--fake)`,
+    count('skipped') && `${count('skipped')} skipped forever`,
+    count('declined') && `${count('declined')} declined`,
+    result.pending.length && `${result.pending.length} still pending`,
+  ].filter(Boolean);
+  lines.push(`${result.quit ? 'stopped: ' : ''}${parts.join(', ')}`);
+  return lines;
+}
