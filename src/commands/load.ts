@@ -10,7 +10,7 @@ export function register(program: Command): void {
     .command('load')
     .description('run the schema entry file (default schema/database.sql) or any psql script against the target')
     .argument('[file]', 'psql script to run (default: <schema-dir>/database.sql)')
-    .option('-v, --set <name=value...>', 'set a psql variable, like psql -v', collect, [])
+    .option('-v, --set <name=value>', 'set a psql variable, like psql -v (repeatable)', collect, [])
     .option('--include-root <dir>', 'folder that \\i paths are relative to (default: the folder of FILE)')
     .option('--fresh', 'drop and re-create the embedded database first (only with --embedded)')
     .action(action(async (file: string | undefined, _opts: unknown, cmd: Command) => {

@@ -2,10 +2,10 @@
  * `migrate`: apply pending patches in name order, each with its record, under the lock.
  * Returns what it did; never prints. Questions go to `decide`, progress to `onEvent`.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
-  ConnectionLostError, PatchFailedError, PatchSetError, PgpatchError, UsageError,
+  ConnectionLostError, FileError, PatchFailedError, PatchSetError, PgpatchError, UsageError,
 } from '../errors';
 import { connect, defaultApplicationName, describeTarget, isServerError, type Session, type Target } from './db';
 import { runHook, patchDsn, type HookOutput } from './hooks';
@@ -266,6 +266,9 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
   let wrapped = true;
   if (empty) {
     await loadParser();
+    if (!existsSync(options.entry)) {
+      throw new FileError(options.entry, 'the database is empty and has no record, and the schema entry file to build it from is missing');
+    }
     const script = compileScript(options.entry, { variables: options.variables });
     steps = script.steps;
     // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
