@@ -40,7 +40,7 @@ export function register(program: Command): void {
       const lockTimeout = Number(flags.lockTimeout);
       if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new UsageError(`--lock-timeout expects seconds, got "${flags.lockTimeout}"`);
       const readOnly = Boolean(flags.plan || flags.dryRun || flags.check);
-      const { isInteractive, decide, confirmBaseline } = await import('./prompt.js');
+      const { isInteractive, decide, confirmBaseline, closePrompt } = await import('./prompt.js');
       const interactive = flags.input && !readOnly && !flags.json && isInteractive();
       const p = paths(flags);
       const { target: t } = await target(flags, say);
@@ -81,7 +81,7 @@ export function register(program: Command): void {
             printScript(e);
           }
         },
-      });
+      }).finally(closePrompt);
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
         printJson(result);

@@ -1,6 +1,6 @@
 /** Questions at the terminal: the reference script's (Y)es, (n)o, (v)iew, (s)kip forever, (a)ll, (q)uit. */
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
+import { createInterface } from 'node:readline';
 import type { Decision, Question } from '../engine/migrate';
 import { displayPath } from '../output/text';
 
@@ -8,13 +8,35 @@ export function isInteractive(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY);
 }
 
+// One interface for the whole run, with the lines typed ahead kept in order: answers piped in
+// or typed before the question appears must not be lost.
+let rl: ReturnType<typeof createInterface> | undefined;
+const typedAhead: string[] = [];
+let waiting: ((line: string | undefined) => void) | undefined;
+let closed = false;
+
+function open(): void {
+  if (rl) return;
+  rl = createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
+  rl.on('line', (line) => {
+    if (waiting) { const w = waiting; waiting = undefined; w(line); } else typedAhead.push(line);
+  });
+  rl.on('close', () => { closed = true; waiting?.(undefined); waiting = undefined; });
+}
+
+/** The answer, lower-cased; `q` when input has ended (Ctrl-D): stop rather than guess. */
 async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    return (await rl.question(question)).trim().toLowerCase();
-  } finally {
-    rl.close();
-  }
+  open();
+  process.stderr.write(question);
+  const line = typedAhead.length ? typedAhead.shift() : closed ? undefined : await new Promise<string | undefined>((r) => (waiting = r));
+  if (line === undefined) { process.stderr.write('\n'); return 'q'; }
+  return line.trim().toLowerCase();
+}
+
+/** Lets the process exit: an open interface keeps stdin open. */
+export function closePrompt(): void {
+  rl?.close();
+  rl = undefined;
 }
 
 export async function decide(q: Question): Promise<Decision> {
@@ -38,5 +60,6 @@ export async function decide(q: Question): Promise<Decision> {
 
 export async function confirmBaseline(count: number): Promise<boolean> {
   const answer = await ask(`this database has objects but no record of patches. Record all ${count} patches as already applied? (y/N): `);
+  // 'q' is what ask() says when input ended: that is a no.
   return answer === 'y' || answer === 'yes';
 }

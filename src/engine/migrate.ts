@@ -129,7 +129,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
-    if (!isServerError(e) && /terminat|ECONNRESET|EPIPE|closed|Connection/i.test(String((e as Error)?.message))) {
+    if (!isServerError(e) && /Connection terminated|ECONNRESET|EPIPE|connection error|not queryable/i.test(String((e as Error)?.message))) {
       throw new ConnectionLostError(`lost the connection to ${result.database}: ${(e as Error).message}`, { cause: e });
     }
     throw e;
