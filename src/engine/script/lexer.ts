@@ -104,6 +104,15 @@ export class ScriptLexer {
       if (isSpace(c)) { this.pos++; continue; }
       if (c === C.DASH && s.charCodeAt(this.pos + 1) === C.DASH) { this.skipLineComment(); continue; }
       if (c === C.SLASH && s.charCodeAt(this.pos + 1) === C.STAR) { this.skipBlockComment(); continue; }
+      if (c === C.SEMI) {
+        this.pos++;
+        if (this.parenDepth === 0 && this.beginDepth === 0) {
+          const item = this.endStatement();
+          if (item) return item;
+        }
+        continue;
+      }
+      // Checked after `;` so that `;;` (or `/* c */ ;`) is an empty statement that is not sent.
       this.hasToken = true;
       if (c === C.SQUOTE) { this.skipString(!this.scs); continue; }
       if (c === C.DQUOTE) { this.skipQuoted(C.DQUOTE, false); continue; }
@@ -116,11 +125,6 @@ export class ScriptLexer {
       }
       if (c === C.LPAREN) { this.parenDepth++; this.pos++; continue; }
       if (c === C.RPAREN) { if (this.parenDepth > 0) this.parenDepth--; this.pos++; continue; }
-      if (c === C.SEMI) {
-        this.pos++;
-        if (this.parenDepth === 0 && this.beginDepth === 0) return this.endStatement();
-        continue;
-      }
       if (isIdentStart(c)) { this.identifier(); continue; }
       if (c >= C.D0 && c <= C.D9) {
         // Numbers, including 1e10 and 0x1F: consume so that their letters are not identifiers.
@@ -299,10 +303,21 @@ export class ScriptLexer {
     // `\\` alone is psql's separator between backslash commands on one line.
     const name = s.slice(start + 1, i);
     let end = i;
+    // Inside '...' (where \\ is an escaped backslash) or "...", `\\` does not end the command.
+    let quote = 0;
     while (end < s.length && s.charCodeAt(end) !== C.LF) {
-      if (s.charCodeAt(end) === C.BACKSLASH && s.charCodeAt(end + 1) === C.BACKSLASH) break;
+      const c = s.charCodeAt(end);
+      if (quote !== 0) {
+        if (quote === C.SQUOTE && c === C.BACKSLASH && s.charCodeAt(end + 1) !== C.LF) { end += 2; continue; }
+        if (c === quote) quote = 0;
+      } else if (c === C.SQUOTE || c === C.DQUOTE) {
+        quote = c;
+      } else if (c === C.BACKSLASH && s.charCodeAt(end + 1) === C.BACKSLASH) {
+        break;
+      }
       end++;
     }
+    if (end > s.length) end = s.length;
     const line = s.slice(i, end);
     this.pos = end < s.length && s.charCodeAt(end) === C.BACKSLASH ? end + 2 : end;
     if (this.stmtStart >= 0) this.runStart = this.pos;
