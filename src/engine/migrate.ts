@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
-  ConnectionLostError, FileError, PatchFailedError, PatchSetError, PgpatchError, UsageError,
+  ConnectionLostError, FileError, PatchFailedError, PatchSetError, PgpatchError, SqlError, UsageError,
 } from '../errors';
 import { connect, defaultApplicationName, describeTarget, isServerError, type Session, type Target } from './db';
 import { runHook, patchDsn, type HookOutput } from './hooks';
@@ -129,13 +129,24 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
-    if (!isServerError(e) && /Connection terminated|ECONNRESET|EPIPE|connection error|not queryable/i.test(String((e as Error)?.message))) {
+    if (isConnectionLost(e)) {
       throw new ConnectionLostError(`lost the connection to ${result.database}: ${(e as Error).message}`, { cause: e });
     }
     throw e;
   } finally {
     await session.end();
   }
+}
+
+/**
+ * Whether an error means the session is gone: the server ended it (FATAL, as for
+ * pg_terminate_backend or a shutdown) or the connection broke. Not a fault of the patch.
+ */
+function isConnectionLost(e: unknown): boolean {
+  if (e instanceof SqlError) return e.server.severity === 'FATAL' || e.server.severity === 'PANIC';
+  if (e instanceof PgpatchError) return false;
+  if (isServerError(e)) return e.severity === 'FATAL' || e.severity === 'PANIC';
+  return /Connection terminated|ECONNRESET|EPIPE|connection error|not queryable/i.test(String((e as Error)?.message));
 }
 
 function checkNames(patches: PatchFile[], names: string[]): void {
@@ -298,6 +309,7 @@ async function applyPatch(session: Session, schema: string, item: Prepared, opti
   let stage: 'pre' | 'patch' | 'post' = 'pre';
   let recordedBefore = false;
   const fail = async (e: unknown): Promise<never> => {
+    if (isConnectionLost(e)) throw connectionLostDuring(e);
     if (session.transactionStatus() !== 'I') await session.query('rollback').catch(() => undefined);
     const message = (e as Error)?.message ?? String(e);
     // A transactional patch that failed was rolled back: it leaves no record (unless pre scripts ran).
@@ -314,6 +326,18 @@ async function applyPatch(session: Session, schema: string, item: Prepared, opti
       // The connection may be gone: the record then says what it said before.
     }
     throw new PatchFailedError(patch.name, stage, recorded, result, e);
+  };
+  // The session is gone, so the record cannot be updated: say what it says, and what the server did.
+  const connectionLostDuring = (e: unknown): ConnectionLostError => {
+    const why = e instanceof SqlError ? `${e.server.severity}:  ${e.server.message}` : (e as Error)?.message ?? String(e);
+    const hint = stage === 'post'
+      ? `the patch itself was committed; its record says "applying" (stage post): the next migrate runs only its post scripts`
+      : stage === 'pre'
+        ? 'the patch did not run; the next migrate runs its pre scripts again'
+        : plan.mode === 'none'
+          ? `it ran outside a transaction and may be half-applied; its record says "applying": check what it did, then migrate --retry ${patch.name} or --fake ${patch.name}`
+          : 'the server rolled it back: it is neither applied nor recorded. Patches before it are applied and recorded; run migrate again';
+    return new ConnectionLostError(`lost the connection to ${result.database} while applying patch ${patch.name} (${stageInWords(stage)}): ${why}`, { cause: e, hint });
   };
   const runScripts = async (scripts: string[], kind: 'pre' | 'post') => {
     for (const script of scripts) {
@@ -342,6 +366,10 @@ async function applyPatch(session: Session, schema: string, item: Prepared, opti
   } catch (e) {
     await fail(e);
   }
+}
+
+function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
+  return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
 }
 
 async function runPatchSql(session: Session, schema: string, item: Prepared, checksum: string, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
