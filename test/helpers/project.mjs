@@ -1,9 +1,10 @@
 // Temporary pgpatch projects for the migrate tests: a folder with schema/database.sql and
 // schema/patches/, and a way to run the CLI on it against a test database.
+import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runCli } from './cli.mjs';
+import { CLI, runCli } from './cli.mjs';
 import { query } from './database.mjs';
 
 /**
@@ -53,6 +54,45 @@ export function pgpatch(project, url, command, args = [], options = {}) {
     ...options,
     env: { NODE_EXTRA_CA_CERTS: undefined, ...options.env },
   });
+}
+
+/**
+ * Starts `pgpatch <command>` without waiting for it: { child, done } where `done` resolves to
+ * { code, signal, stdout, stderr } when it exits. For tests that kill it on the way.
+ */
+export function startPgpatch(project, url, command, args = []) {
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGHOSTADDR', 'NODE_EXTRA_CA_CERTS']) delete env[k];
+  const child = spawn(process.execPath, [CLI, command, '--dsn', url, ...args], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+/** Waits until `fn` returns a truthy value (polling), or fails after `timeoutMs`. */
+export async function waitFor(fn, what, timeoutMs = 30000) {
+  const started = Date.now();
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The backend of a running migrate on this database, once it runs a statement matching `like`. */
+export function migrateBackend(url, like = '%pg_sleep%') {
+  return waitFor(async () => {
+    const { rows } = await query(url, `select pid from pg_stat_activity
+      where application_name like 'pgpatch migrate%' and datname = current_database() and state = 'active' and query like $1`, [like]);
+    return rows[0]?.pid;
+  }, 'migrate to run its patch');
 }
 
 /** The record as rows { name, status, stage, checksum, error }, by name; empty without a table. */
