@@ -1,6 +1,6 @@
 // Shared by the script-engine tests: throwaway folders of .sql files, and loading them into the
 // test's own database (t.context.db from useDatabase). Not a test file (no .test.mjs suffix).
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { compileScript, loadScript } from '../../dist/index.js';
@@ -10,7 +10,8 @@ import { compileScript, loadScript } from '../../dist/index.js';
  * when the test ends. Returns the folder.
  */
 export function scriptDir(t, files) {
-  const dir = mkdtempSync(join(tmpdir(), 'pgpatch-script-'));
+  // The real path: error messages show paths relative to the (real) working directory.
+  const dir = realpathSync(mkdtempSync(join(tmpdir(), 'pgpatch-script-')));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, content] of Object.entries(files)) {
     const path = join(dir, name);

@@ -244,12 +244,17 @@ test('\\echo prints its arguments, with variables, as an event in script order',
 create table t (id int);
 \qecho after create
 \warn to stderr
+\echo one \\ \echo 'a\\b; c' \\ \echo three
 `;
   const r = await loadText(t, sql);
   t.deepEqual(r.events, [
     { type: 'echo', text: "hello world two  spaces 'world'", stream: 'stdout' },
     { type: 'echo', text: 'after create', stream: 'stdout' },
     { type: 'echo', text: 'to stderr', stream: 'stderr' },
+    // \\ separates commands on one line, except inside quotes, where it is an escaped backslash
+    { type: 'echo', text: 'one', stream: 'stdout' },
+    { type: 'echo', text: 'a\\b; c', stream: 'stdout' },
+    { type: 'echo', text: 'three', stream: 'stdout' },
   ]);
   t.is(r.statements, 1);
 });
