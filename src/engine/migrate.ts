@@ -5,13 +5,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import {
-  ConnectionLostError, FileError, PatchFailedError, PatchSetError, PgpatchError, SqlError, UsageError,
+  ConnectionLostError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, PgpatchError, SqlError, UsageError,
 } from '../errors';
 import { connect, defaultApplicationName, describeTarget, isServerError, type Session, type Target } from './db';
 import { runHook, patchDsn, type HookOutput } from './hooks';
 import { acquireLock, releaseLock } from './lock';
 import { loadParser } from './parser';
-import { checksumOf, findPatches, type PatchFile } from './patches';
+import { checksumOf, findPatches, isExecutable, type PatchFile } from './patches';
 import { ensureRecord, readRecord, recordExists, recordTable, writeRecord, writeRecords, type RecordRow } from './recorder';
 import { compileScript, type Step } from './script/compile';
 import { executeSteps, type ScriptEvent } from './script/execute';
@@ -187,10 +187,15 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
 }
 
 async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Prepared> {
+  const postOnly = row.state === 'pending_post';
+  // A script that cannot run is found now, not after the patch it follows has committed.
+  for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
+    if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
+  }
   await loadParser();
   const script = compileScript(patch.path, { variables: options.variables });
   const plan = planTransaction(patch.name, readFileSync(patch.path, 'utf8'), script.steps);
-  return { patch, row, steps: script.steps, plan, postOnly: row.state === 'pending_post' };
+  return { patch, row, steps: script.steps, plan, postOnly };
 }
 
 async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
