@@ -1,0 +1,92 @@
+/**
+ * `sqlmigrate`: finds one patch by its full name or a unique prefix, and shows what would run.
+ */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { EXIT, PgpatchError } from '../errors';
+import { findPatches, isExecutable, type PatchFile } from './patches';
+import { compileScript, type CompileOptions, type Step } from './script/compile';
+
+/** No patch, or more than one, answers to the name given. */
+export class PatchLookupError extends PgpatchError {
+  readonly code = 'patch_lookup';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly query: string, readonly patchesDir: string, readonly candidates: string[]) {
+    super(candidates.length
+      ? `"${query}" matches ${candidates.length} patches: ${listed(candidates)}`
+      : `no patch named "${query}" or starting with it in ${patchesDir}`, {
+      hint: candidates.length ? 'give more of the name' : 'list the patches with "pgpatch showmigrations", or look in the patches folder',
+    });
+  }
+}
+
+function listed(names: string[], max = 10): string {
+  return names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', ');
+}
+
+export interface Hook {
+  path: string;
+  /** A hook that is not executable would fail when the patch runs. */
+  executable: boolean;
+}
+
+export interface PatchShown {
+  patch: PatchFile;
+  pre: Hook[];
+  post: Hook[];
+}
+
+/**
+ * The patch named `query`: its full name (with or without `.sql`, with or without folders), or
+ * else the only one whose name starts with it. An exact name wins over longer names it prefixes.
+ */
+export function lookupPatch(patchesDir: string, query: string): PatchShown {
+  const q = basename(query.trim()).replace(/\.sql$/, '');
+  const patches = findPatches(patchesDir);
+  const exact = q ? patches.find((p) => p.name === q) : undefined;
+  const matches = exact ? [exact] : q ? patches.filter((p) => p.name.startsWith(q)) : [];
+  if (matches.length !== 1) throw new PatchLookupError(query, patchesDir, matches.map((p) => p.name));
+  const patch = matches[0];
+  const hook = (path: string): Hook => ({ path, executable: isExecutable(path) });
+  return { patch, pre: patch.pre.map(hook), post: patch.post.map(hook) };
+}
+
+/** The patch's bytes, as they are. */
+export function patchText(patch: PatchFile): Buffer {
+  return readFileSync(patch.path);
+}
+
+export interface ExpandedStatement {
+  kind: 'sql' | 'copy' | 'echo' | 'warning';
+  /** Where it comes from, after following includes (none for \echo). */
+  file?: string;
+  line?: number;
+  text: string;
+  /** For \copy: the file the rows come from. */
+  dataFile?: string;
+}
+
+/**
+ * The patch with its includes expanded, statement by statement, as the script engine would run
+ * it: the same compiler, so a missing include or an unsupported backslash command fails here too.
+ */
+export function expandPatch(patch: PatchFile, options: CompileOptions = {}): ExpandedStatement[] {
+  return compileScript(patch.path, options).steps.map(toStatement);
+}
+
+function toStatement(step: Step): ExpandedStatement {
+  switch (step.kind) {
+    case 'sql': {
+      const at = step.file.locate(step.start);
+      return { kind: 'sql', file: at.file, line: at.line, text: step.text };
+    }
+    case 'copy': {
+      const at = step.file.locate(step.start);
+      return { kind: 'copy', file: at.file, line: at.line, text: step.sql, dataFile: step.dataFile };
+    }
+    case 'echo':
+      return { kind: 'echo', text: step.text };
+    case 'warning':
+      return { kind: 'warning', file: step.location.file, line: step.location.line, text: step.message };
+  }
+}

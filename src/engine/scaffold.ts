@@ -1,0 +1,88 @@
+/**
+ * `init`: a new project's schema folder from `templates/init/`, in the reference's layout.
+ * Never overwrites: every file is created with O_EXCL, and one that exists is reported as
+ * skipped, so running it twice (or over a half-made project) is safe.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { EXIT, PgpatchError, UsageError } from '../errors';
+
+export const INIT_TEMPLATES = resolve(__dirname, '..', '..', 'templates', 'init');
+export const MAKEFILE_SNIPPET = 'pgpatch.mk';
+
+export class ScaffoldError extends PgpatchError {
+  readonly code = 'scaffold';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly path: string, readonly reason: string, readonly written: string[]) {
+    super(`cannot write ${path}: ${reason}`, { hint: written.length ? `${written.length} file(s) were written before this one` : undefined });
+  }
+}
+
+export interface ScaffoldOptions {
+  projectDir: string;
+  schemaDir: string;
+  patchesDir: string;
+  /** The app: its role, its schema and its `<app>.sql`. A plain SQL identifier. */
+  app: string;
+  /** Write `pgpatch.mk` into the project folder (default true). */
+  makefile?: boolean;
+}
+
+export interface ScaffoldResult {
+  written: string[];
+  /** Files that existed and were left as they are. */
+  skipped: string[];
+  /** The Makefile snippet, when asked for; its content either way (to print it). */
+  makefile?: { path: string; content: string };
+}
+
+export function scaffold(options: ScaffoldOptions): ScaffoldResult {
+  const app = options.app;
+  // Used unquoted as a role and schema name, and as a file name.
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(app)) {
+    throw new UsageError(`"${app}" cannot be an app name`, { hint: 'use lower-case letters, digits and _, starting with a letter (myapp)' });
+  }
+  if (['public', 'pg_catalog', 'information_schema', 'users', 'database', 'backup', 'view'].includes(app) || app.startsWith('pg_')) {
+    throw new UsageError(`"${app}" is reserved in this layout`, { hint: 'pick the name of your app or project' });
+  }
+  const projectDir = resolve(options.projectDir);
+  const flags = [
+    relative(projectDir, options.schemaDir) !== 'schema' && `--schema-dir ${shellWord(relative(projectDir, options.schemaDir) || '.')}`,
+    resolve(options.patchesDir) !== resolve(options.schemaDir, 'patches') && `--patches-dir ${shellWord(relative(projectDir, options.patchesDir) || '.')}`,
+  ].filter(Boolean).join(' ');
+  const values: Record<string, string> = { app, flags: flags ? ` ${flags}` : '' };
+  const files: Array<{ path: string; template?: string }> = [
+    { path: join(options.schemaDir, 'database.sql'), template: 'database.sql' },
+    { path: join(options.schemaDir, 'users.sql'), template: 'users.sql' },
+    { path: join(options.schemaDir, `${app}.sql`), template: 'app.sql' },
+    { path: join(options.patchesDir, '.gitkeep') },
+  ];
+  const makefilePath = join(projectDir, MAKEFILE_SNIPPET);
+  const makefileContent = fill(readFileSync(join(INIT_TEMPLATES, MAKEFILE_SNIPPET), 'utf8'), values);
+  if (options.makefile !== false) files.push({ path: makefilePath });
+
+  const result: ScaffoldResult = { written: [], skipped: [], makefile: { path: makefilePath, content: makefileContent } };
+  for (const f of files) {
+    const content = f.path === makefilePath
+      ? makefileContent
+      : f.template ? fill(readFileSync(join(INIT_TEMPLATES, f.template), 'utf8'), values) : '';
+    try {
+      mkdirSync(resolve(f.path, '..'), { recursive: true });
+      writeFileSync(f.path, content, { flag: 'wx' });
+      result.written.push(f.path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') result.skipped.push(f.path);
+      else throw new ScaffoldError(f.path, (e as Error).message, result.written);
+    }
+  }
+  return result;
+}
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (all, key: string) => values[key] ?? all);
+}
+
+/** A path as one word for make and sh. */
+function shellWord(s: string): string {
+  return /^[A-Za-z0-9_./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}

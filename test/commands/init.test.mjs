@@ -1,0 +1,97 @@
+// init: the scaffold, never overwriting, loading into a real database, and the Makefile snippet.
+import test from 'ava';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadScript, scaffold, UsageError } from '../../dist/index.js';
+import { CLI, runCli } from '../helpers/cli.mjs';
+import { createDatabase, mainServer, query } from '../helpers/database.mjs';
+import { gitProject, plainProject } from '../helpers/gitdir.mjs';
+
+const hasMake = spawnSync('make', ['--version']).status === 0;
+
+test('init writes the layout, and a second run overwrites nothing', async (t) => {
+  const root = plainProject(t);
+  const first = await runCli(['init'], { cwd: root });
+  t.is(first.code, 0, first.stderr);
+  const files = ['schema/database.sql', 'schema/users.sql', 'schema/myapp.sql', 'schema/patches/.gitkeep', 'pgpatch.mk'];
+  t.is(first.stdout, files.map((f) => `created ${f}\n`).join(''));
+  t.regex(first.stderr, /include pgpatch\.mk/);
+  writeFileSync(join(root, 'schema/users.sql'), '-- mine\n');
+  const before = Object.fromEntries(files.map((f) => [f, readFileSync(join(root, f), 'utf8')]));
+  const second = await runCli(['init'], { cwd: root });
+  t.is(second.code, 0);
+  t.is(second.stdout, files.map((f) => `skipped ${f} (exists, left as it is)\n`).join(''));
+  t.regex(second.stderr, /nothing to do/);
+  for (const f of files) t.is(readFileSync(join(root, f), 'utf8'), before[f]);
+  t.is(readFileSync(join(root, 'schema/users.sql'), 'utf8'), '-- mine\n');
+});
+
+test('init fills in the gaps of a half-made project', (t) => {
+  const root = plainProject(t, { 'schema/database.sql': '-- ours\n' });
+  const r = scaffold({ projectDir: root, schemaDir: join(root, 'schema'), patchesDir: join(root, 'schema/patches'), app: 'shop' });
+  t.deepEqual(r.skipped, [join(root, 'schema/database.sql')]);
+  t.true(r.written.includes(join(root, 'schema/shop.sql')));
+  t.is(readFileSync(join(root, 'schema/database.sql'), 'utf8'), '-- ours\n');
+});
+
+test('--app must be a plain identifier, and not a role the layout already has', (t) => {
+  const root = plainProject(t);
+  const opts = { projectDir: root, schemaDir: join(root, 'schema'), patchesDir: join(root, 'schema/patches') };
+  for (const app of ['My App', '../x', 'a;drop', 'é', '1abc', '', 'public', 'backup', 'pg_x']) {
+    t.throws(() => scaffold({ ...opts, app }), { instanceOf: UsageError }, app);
+  }
+  t.false(existsSync(join(root, 'schema')));
+});
+
+test('--no-makefile prints the snippet; other folders reach PGPATCH_FLAGS', async (t) => {
+  const root = plainProject(t);
+  const r = await runCli(['--schema-dir', 'db', '--patches-dir', 'db/changes', 'init', '--app', 'shop', '--no-makefile'], { cwd: root });
+  t.is(r.code, 0, r.stderr);
+  t.false(existsSync(join(root, 'pgpatch.mk')));
+  t.regex(r.stdout, /^PGPATCH_FLAGS \?= --schema-dir db --patches-dir db\/changes$/m);
+  t.true(existsSync(join(root, 'db/changes/.gitkeep')));
+  t.true(existsSync(join(root, 'db/shop.sql')));
+});
+
+test('the scaffold loads into an empty database, twice at once (roles already there or being created)', async (t) => {
+  const root = plainProject(t);
+  const app = `initapp_${Math.random().toString(36).slice(2, 8)}`;
+  scaffold({ projectDir: root, schemaDir: join(root, 'schema'), patchesDir: join(root, 'schema/patches'), app });
+  const server = mainServer().url;
+  const dbs = [await createDatabase(server, 'pgpatch_init'), await createDatabase(server, 'pgpatch_init')];
+  t.teardown(async () => {
+    for (const db of dbs) await db.drop();
+  });
+  const entry = join(root, 'schema/database.sql');
+  const results = await Promise.all(dbs.map((db) => loadScript({ target: { connectionString: db.url, source: 'test' }, entry })));
+  for (const r of results) t.true(r.statements > 5);
+  const { rows } = await query(dbs[0].url, `select nspname from pg_namespace where nspname = $1`, [app]);
+  t.is(rows.length, 1);
+  const roles = await query(server, `select rolname from pg_roles where rolname = any($1)`, [[app, 'backup', 'view']]);
+  t.deepEqual(roles.rows.map((r) => r.rolname).sort(), [app, 'backup', 'view'].sort());
+  // A third database: every role exists already, and users.sql still succeeds.
+  const third = await createDatabase(server, 'pgpatch_init');
+  dbs.push(third);
+  await t.notThrowsAsync(loadScript({ target: { connectionString: third.url, source: 'test' }, entry }));
+});
+
+test('the Makefile snippet: make makemigrations calls pgpatch', async (t) => {
+  if (!hasMake) return t.pass('make is not installed');
+  const root = gitProject(t, { 'README': 'x\n' });
+  await runCli(['init'], { cwd: root });
+  writeFileSync(join(root, 'Makefile'), 'include pgpatch.mk\n');
+  const pgpatch = `${process.execPath} ${CLI}`;
+  const noName = spawnSync('make', ['-s', 'makemigrations', `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8' });
+  t.not(noName.status, 0);
+  t.regex(noName.stderr, /usage: make makemigrations NAME=/);
+  execFileSync('make', ['-s', 'makemigrations', 'NAME=add things', `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  const patches = readdirSync(join(root, 'schema/patches')).filter((f) => f.endsWith('.sql'));
+  t.is(patches.length, 1);
+  t.regex(patches[0], /^\d{4}-\d\d-\d\d_add_things\.sql$/);
+  const dry = execFileSync('make', ['-n', 'migrate', 'showmigrations', 'squashmigrations', 'sqlmigrate', 'NAME=x', 'BEFORE=2026-01-01'], { cwd: root, encoding: 'utf8' });
+  t.regex(dry, /^npx pgpatch +migrate$/m);
+  t.regex(dry, /^npx pgpatch +showmigrations$/m);
+  t.regex(dry, /^npx pgpatch +squashmigrations --before '2026-01-01'$/m);
+  t.regex(dry, /^npx pgpatch +sqlmigrate 'x'$/m);
+});
