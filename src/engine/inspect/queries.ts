@@ -1,0 +1,241 @@
+/**
+ * The catalog queries behind `inspectDatabase`: one per kind of object, whatever the size of the
+ * schema, so a 1,000-table database costs the same dozen round trips as an empty one.
+ *
+ * They run with search_path = pg_catalog (see inspect.ts), so the deparsers qualify every user
+ * object. Rows carry the OIDs needed to attach parts to their relation; the model drops them.
+ * Names come back as [schema, name] pairs and are quoted in TypeScript, the same way for every
+ * PostgreSQL major (quote_ident's keyword list changes between majors).
+ */
+
+/** Schemas that hold the system, never the user's schema. */
+function userSchema(n: string): string {
+  return `${n}.nspname not in ('pg_catalog', 'information_schema', 'pg_toast') and ${n}.nspname !~ '^pg_(toast_)?temp_'`;
+}
+
+/** Objects created by CREATE EXTENSION belong to the extension, not to the schema files. */
+function notInExtension(catalog: string, oid: string): string {
+  return `not exists (select from pg_depend e where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`;
+}
+
+function comment(catalog: string, oid: string, sub = '0'): string {
+  return `(select d.description from pg_description d where d.objoid = ${oid} and d.classoid = '${catalog}'::regclass and d.objsubid = ${sub})`;
+}
+
+/** An ACL as [grantee, privilege, grantable] triples; `PUBLIC` for grantee 0. */
+function acl(expr: string): string {
+  return `(select coalesce(json_agg(json_build_array(case when a.grantee = 0 then 'PUBLIC' else pg_get_userbyid(a.grantee) end,
+    a.privilege_type, a.is_grantable)), '[]') from aclexplode(${expr}) a)`;
+}
+
+/** A collation as [schema, name] when it is not the one the type brings anyway. */
+function collationUnlessDefault(collation: string, typeCollation: string): string {
+  return `case when ${collation} <> 0 and ${collation} is distinct from ${typeCollation} then
+    (select json_build_array(cn.nspname, co.collname) from pg_collation co join pg_namespace cn on cn.oid = co.collnamespace
+     where co.oid = ${collation}) end`;
+}
+
+const RELKINDS = `('r', 'p', 'f', 'v', 'm')`;
+
+export function catalogQueries(version: number): Record<string, string> {
+  return {
+    schemas: `
+      select n.nspname as name, pg_get_userbyid(n.nspowner) as owner,
+        ${acl(`coalesce(n.nspacl, acldefault('n', n.nspowner))`)} as grants,
+        ${comment('pg_namespace', 'n.oid')} as comment
+      from pg_namespace n
+      where ${userSchema('n')} and ${notInExtension('pg_namespace', 'n.oid')}`,
+
+    extensions: `
+      select x.extname as name, x.extversion as version, n.nspname as schema
+      from pg_extension x join pg_namespace n on n.oid = x.extnamespace`,
+
+    collations: `
+      select n.nspname as schema, c.collname as name, pg_get_userbyid(c.collowner) as owner,
+        c.collprovider as provider, c.collisdeterministic as deterministic,
+        c.collcollate as lc_collate, c.collctype as lc_ctype,
+        ${version >= 170000 ? 'c.colllocale' : version >= 150000 ? 'c.colliculocale' : 'null::text'} as locale,
+        ${version >= 160000 ? 'c.collicurules' : 'null::text'} as rules,
+        ${comment('pg_collation', 'c.oid')} as comment
+      from pg_collation c join pg_namespace n on n.oid = c.collnamespace
+      where ${userSchema('n')} and ${notInExtension('pg_collation', 'c.oid')}`,
+
+    types: `
+      select n.nspname as schema, t.typname as name, t.typtype as kind, pg_get_userbyid(t.typowner) as owner,
+        ${acl(`coalesce(t.typacl, acldefault('T', t.typowner))`)} as grants,
+        ${comment('pg_type', 't.oid')} as comment,
+        case when t.typtype = 'e' then
+          (select json_agg(e.enumlabel order by e.enumsortorder) from pg_enum e where e.enumtypid = t.oid) end as labels,
+        case when t.typtype = 'd' then format_type(t.typbasetype, t.typtypmod) end as base_type,
+        t.typnotnull as not_null,
+        case when t.typtype = 'd' then pg_get_expr(t.typdefaultbin, 0) end as "default",
+        case when t.typtype = 'd' then ${collationUnlessDefault('t.typcollation', 'bt.typcollation')} end as collation,
+        case when t.typtype = 'c' then
+          (select json_agg(json_build_array(a.attname, format_type(a.atttypid, a.atttypmod),
+             ${collationUnlessDefault('a.attcollation', 'at.typcollation')}) order by a.attnum)
+           from pg_attribute a join pg_type at on at.oid = a.atttypid
+           where a.attrelid = t.typrelid and a.attnum > 0 and not a.attisdropped) end as attributes,
+        case when t.typtype = 'r' then
+          (select json_build_object(
+             'subtype', format_type(r.rngsubtype, null),
+             'opclass', case when not oc.opcdefault then json_build_array(ocn.nspname, oc.opcname) end,
+             'collation', ${collationUnlessDefault('r.rngcollation', 'st.typcollation')},
+             'canonical', nullif(r.rngcanonical::oid, 0)::regproc::text,
+             'subtypeDiff', nullif(r.rngsubdiff::oid, 0)::regproc::text)
+           from pg_range r join pg_type st on st.oid = r.rngsubtype
+           join pg_opclass oc on oc.oid = r.rngsubopc join pg_namespace ocn on ocn.oid = oc.opcnamespace
+           where r.rngtypid = t.oid) end as range
+      from pg_type t join pg_namespace n on n.oid = t.typnamespace
+      left join pg_type bt on bt.oid = t.typbasetype
+      where (t.typtype in ('e', 'd', 'r')
+             or (t.typtype = 'c' and (select c.relkind from pg_class c where c.oid = t.typrelid) = 'c'))
+        and ${userSchema('n')} and ${notInExtension('pg_type', 't.oid')}`,
+
+    relations: `
+      select c.oid, n.nspname as schema, c.relname as name, c.relkind as kind, pg_get_userbyid(c.relowner) as owner,
+        ${acl(`coalesce(c.relacl, acldefault('r', c.relowner))`)} as grants,
+        ${comment('pg_class', 'c.oid')} as comment,
+        c.relpersistence as persistence, c.relrowsecurity as row_security, c.relforcerowsecurity as force_row_security,
+        c.reloptions as options, c.relreplident as replica_identity, c.relispartition as is_partition,
+        case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
+        case when c.relispartition then pg_get_expr(c.relpartbound, c.oid) end as partition_bound,
+        (select json_agg(json_build_array(pn.nspname, p.relname) order by i.inhseqno)
+         from pg_inherits i join pg_class p on p.oid = i.inhparent join pg_namespace pn on pn.oid = p.relnamespace
+         where i.inhrelid = c.oid) as parents,
+        case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as definition
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind in ${RELKINDS} and ${userSchema('n')} and ${notInExtension('pg_class', 'c.oid')}`,
+
+    columns: `
+      select a.attrelid as rel, a.attname as name, a.attnum as num,
+        format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
+        a.attidentity as identity, a.attgenerated as generated,
+        pg_get_expr(ad.adbin, ad.adrelid) as "default",
+        ${collationUnlessDefault('a.attcollation', 't.typcollation')} as collation,
+        case when a.attacl is not null then ${acl('a.attacl')} end as grants,
+        ${comment('pg_class', 'a.attrelid', 'a.attnum')} as comment,
+        case when a.attidentity <> '' then
+          (select json_build_object('type', format_type(s.seqtypid, null), 'start', s.seqstart::text,
+             'increment', s.seqincrement::text, 'min', s.seqmin::text, 'max', s.seqmax::text,
+             'cache', s.seqcache::text, 'cycle', s.seqcycle,
+             'grants', ${acl(`coalesce(sc.relacl, acldefault('s', sc.relowner))`)})
+           from pg_depend d join pg_sequence s on s.seqrelid = d.objid join pg_class sc on sc.oid = s.seqrelid
+           where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
+             and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'i') end as identity_sequence
+      from pg_attribute a
+      join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      join pg_type t on t.oid = a.atttypid
+      left join pg_attrdef ad on ad.adrelid = a.attrelid and ad.adnum = a.attnum
+      where a.attnum > 0 and not a.attisdropped and c.relkind in ${RELKINDS} and ${userSchema('n')}`,
+
+    // Constraints of tables and of domains. Left out: NOT NULL (PostgreSQL 18 keeps them here too;
+    // the model has Column.notNull), constraint triggers (in triggers), and the copies a
+    // partition or child table inherits (conparentid, coninhcount): the parent has them.
+    constraints: `
+      select co.conrelid as rel, co.contypid as type_oid, co.conname as name, co.contype as type,
+        pg_get_constraintdef(co.oid) as definition, co.condeferrable as deferrable,
+        co.condeferred as deferred, co.convalidated as valid,
+        ${comment('pg_constraint', 'co.oid')} as comment,
+        tn.nspname as type_schema, ty.typname as type_name
+      from pg_constraint co join pg_namespace n on n.oid = co.connamespace
+      left join pg_type ty on ty.oid = co.contypid left join pg_namespace tn on tn.oid = ty.typnamespace
+      where co.contype in ('c', 'f', 'p', 'u', 'x') and co.conparentid = 0 and co.coninhcount = 0
+        and ${userSchema('n')}`,
+
+    // Indexes that implement a constraint are described by it; the indexes of partitions that
+    // are attached to an index of the parent are implied by the parent's.
+    indexes: `
+      select i.indrelid as rel, ic.relname as name, pg_get_indexdef(i.indexrelid) as definition,
+        am.amname as method, i.indisunique as unique, i.indisvalid as valid, i.indisreplident as replica_identity,
+        pg_get_expr(i.indpred, i.indrelid) as predicate,
+        ${comment('pg_class', 'ic.oid')} as comment
+      from pg_index i join pg_class ic on ic.oid = i.indexrelid
+      join pg_am am on am.oid = ic.relam join pg_namespace n on n.oid = ic.relnamespace
+      where ${userSchema('n')} and not ic.relispartition
+        and not exists (select from pg_constraint co where co.conindid = i.indexrelid and co.conrelid = i.indrelid
+                        and co.contype in ('p', 'u', 'x'))`,
+
+    // tgparentid: the clones a partition gets from a trigger on its parent.
+    triggers: `
+      select t.tgrelid as rel, t.tgname as name, pg_get_triggerdef(t.oid) as definition, t.tgenabled as enabled,
+        ${comment('pg_trigger', 't.oid')} as comment
+      from pg_trigger t join pg_class c on c.oid = t.tgrelid join pg_namespace n on n.oid = c.relnamespace
+      where not t.tgisinternal and t.tgparentid = 0 and ${userSchema('n')}`,
+
+    policies: `
+      select p.polrelid as rel, p.polname as name, p.polcmd as command, p.polpermissive as permissive,
+        (select json_agg(case when r = 0 then 'PUBLIC' else pg_get_userbyid(r) end) from unnest(p.polroles) r) as roles,
+        pg_get_expr(p.polqual, p.polrelid) as using, pg_get_expr(p.polwithcheck, p.polrelid) as with_check,
+        ${comment('pg_policy', 'p.oid')} as comment
+      from pg_policy p join pg_class c on c.oid = p.polrelid join pg_namespace n on n.oid = c.relnamespace
+      where ${userSchema('n')}`,
+
+    rules: `
+      select r.ev_class as rel, r.rulename as name, pg_get_ruledef(r.oid) as definition, r.ev_enabled as enabled,
+        ${comment('pg_rewrite', 'r.oid')} as comment
+      from pg_rewrite r join pg_class c on c.oid = r.ev_class join pg_namespace n on n.oid = c.relnamespace
+      where r.rulename <> '_RETURN' and ${userSchema('n')}`,
+
+    statistics: `
+      select s.stxrelid as rel, n.nspname as schema, s.stxname as name, pg_get_statisticsobjdef(s.oid) as definition,
+        ${comment('pg_statistic_ext', 's.oid')} as comment
+      from pg_statistic_ext s join pg_namespace n on n.oid = s.stxnamespace
+      where ${userSchema('n')}`,
+
+    // owned_by: the column of OWNED BY ('a', serial) or of an identity column ('i').
+    sequences: `
+      select n.nspname as schema, c.relname as name, pg_get_userbyid(c.relowner) as owner,
+        format_type(s.seqtypid, null) as type, s.seqstart::text as start, s.seqincrement::text as increment,
+        s.seqmin::text as min, s.seqmax::text as max, s.seqcache::text as cache, s.seqcycle as cycle,
+        (select json_build_array(tn.nspname, tc.relname, ta.attname, d.deptype)
+         from pg_depend d join pg_class tc on tc.oid = d.refobjid join pg_namespace tn on tn.oid = tc.relnamespace
+         join pg_attribute ta on ta.attrelid = d.refobjid and ta.attnum = d.refobjsubid
+         where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.refclassid = 'pg_class'::regclass
+           and d.deptype in ('a', 'i') limit 1) as owned_by,
+        ${acl(`coalesce(c.relacl, acldefault('s', c.relowner))`)} as grants,
+        ${comment('pg_class', 'c.oid')} as comment
+      from pg_class c join pg_sequence s on s.seqrelid = c.oid join pg_namespace n on n.oid = c.relnamespace
+      where c.relkind = 'S' and ${userSchema('n')} and ${notInExtension('pg_class', 'c.oid')}`,
+
+    functions: `
+      select n.nspname as schema, p.proname as name, p.prokind as kind, oidvectortypes(p.proargtypes) as identity,
+        pg_get_function_arguments(p.oid) as arguments,
+        case when p.prokind <> 'p' then pg_get_function_result(p.oid) end as returns,
+        l.lanname as language, p.provolatile as volatility, p.proisstrict as strict,
+        p.prosecdef as security_definer, p.proleakproof as leakproof, p.proparallel as parallel,
+        p.procost::float8 as cost, p.prorows::float8 as rows, p.proconfig as config,
+        ${version >= 140000 ? 'case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid) else p.prosrc end' : 'p.prosrc'} as body,
+        pg_get_userbyid(p.proowner) as owner,
+        ${acl(`coalesce(p.proacl, acldefault('f', p.proowner))`)} as grants,
+        ${comment('pg_proc', 'p.oid')} as comment,
+        case when p.prokind = 'a' then
+          (select json_build_object('kind', a.aggkind::text, 'sfunc', a.aggtransfn::text,
+             'stype', format_type(a.aggtranstype, null), 'initcond', a.agginitval,
+             'finalfunc', nullif(a.aggfinalfn::oid, 0)::regproc::text,
+             'combinefunc', nullif(a.aggcombinefn::oid, 0)::regproc::text,
+             'sortop', nullif(a.aggsortop, 0)::regoperator::text)
+           from pg_aggregate a where a.aggfnoid = p.oid) end as aggregate
+      from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
+      where ${userSchema('n')} and ${notInExtension('pg_proc', 'p.oid')}`,
+
+    defaultPrivileges: `
+      select pg_get_userbyid(d.defaclrole) as role, n.nspname as schema, d.defaclobjtype as object_type,
+        ${acl('d.defaclacl')} as grants
+      from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace`,
+  };
+}
+
+/**
+ * Settings that change how the deparsers write: every user object qualified, timestamps (in
+ * partition bounds, defaults) in UTC and ISO, the same for every session.
+ */
+export const DEPARSE_SETTINGS: Record<string, string> = {
+  search_path: 'pg_catalog',
+  TimeZone: 'UTC',
+  DateStyle: 'ISO, MDY',
+  IntervalStyle: 'postgres',
+  extra_float_digits: '1',
+  quote_all_identifiers: 'off',
+  bytea_output: 'hex',
+  lc_monetary: 'C',
+};
