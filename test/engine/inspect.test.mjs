@@ -73,8 +73,25 @@ const SHOP_OTHER_ORDER = `
   alter default privileges in schema shop grant select on tables to public;
 `;
 
-test('the same schema built in another order gives the same model, byte for byte', async (t) => {
-  const [a, b] = await Promise.all([database(t), database(t)]);
+const available = (() => {
+  try {
+    return servers();
+  } catch {
+    return [];
+  }
+})();
+
+/** One test per test server (PostgreSQL 18 and 15), skipped visibly when a server is absent. */
+function onEveryServer(title, fn) {
+  for (const label of ['pg18', 'pg15']) {
+    const server = available.find((s) => s.label === label);
+    if (server) test(`${title} (${label})`, (t) => fn(t, server.url, label));
+    else test.skip(`${title} (${label}): no ${label} test server (PGPATCH_TEST_URL${label === 'pg15' ? '_15' : ''})`, () => undefined);
+  }
+}
+
+onEveryServer('the same schema built in another order gives the same model, byte for byte', async (t, serverUrl) => {
+  const [a, b] = await Promise.all([database(t, serverUrl), database(t, serverUrl)]);
   await Promise.all([query(a.url, SHOP_IN_ORDER), query(b.url, SHOP_OTHER_ORDER)]);
   const [ma, mb] = await Promise.all([modelOf(a.url), modelOf(b.url)]);
   t.deepEqual(compareModels(ma, mb, LABELS), []);
@@ -203,32 +220,17 @@ test('differences come sorted by object, whatever order they are found in', asyn
 });
 
 // The demo schema on every test server: loaded twice, inspected, equal; and what it holds.
-const available = (() => {
-  try {
-    return servers();
-  } catch {
-    return [];
-  }
-})();
-for (const label of ['pg18', 'pg15']) {
-  const server = available.find((s) => s.label === label);
-  const title = `the demo schema loaded into two databases compares equal (${label})`;
-  if (!server) {
-    test.skip(`${title}: no ${label} test server (PGPATCH_TEST_URL${label === 'pg15' ? '_15' : ''})`, () => undefined);
-    continue;
-  }
-  test(title, async (t) => {
-    const [a, b] = await Promise.all([database(t, server.url), database(t, server.url)]);
-    for (const db of [a, b]) await loadScript({ target: { connectionString: db.url, source: 'test' }, entry: DEMO_ENTRY });
-    const started = performance.now();
-    const ma = await modelOf(a.url);
-    t.log(`inspecting the demo took ${Math.round(performance.now() - started)} ms (${label}, first run on a new connection)`);
-    const mb = await modelOf(b.url);
-    t.deepEqual(compareModels(ma, mb, LABELS), []);
-    t.is(JSON.stringify(ma), JSON.stringify(mb));
-    checkDemoModel(t, ma);
-  });
-}
+onEveryServer('the demo schema loaded into two databases compares equal', async (t, serverUrl, label) => {
+  const [a, b] = await Promise.all([database(t, serverUrl), database(t, serverUrl)]);
+  for (const db of [a, b]) await loadScript({ target: { connectionString: db.url, source: 'test' }, entry: DEMO_ENTRY });
+  const started = performance.now();
+  const ma = await modelOf(a.url);
+  t.log(`inspecting the demo took ${Math.round(performance.now() - started)} ms (${label}, first run on a new connection)`);
+  const mb = await modelOf(b.url);
+  t.deepEqual(compareModels(ma, mb, LABELS), []);
+  t.is(JSON.stringify(ma), JSON.stringify(mb));
+  checkDemoModel(t, ma);
+});
 
 function checkDemoModel(t, m) {
   t.deepEqual(Object.keys(m.schemas), ['audit', 'myapp', 'public']);
