@@ -50,7 +50,9 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
     if (onDisk.has(r.name)) continue;
     rows.push({ name: r.name, file: null, state: stateOf(r), stage: r.stage, date: new Date(r.statusDate).toISOString(), edited: false, error: r.error });
   }
-  return rows.sort((a, b) => Buffer.compare(Buffer.from(a.name), Buffer.from(b.name)));
+  // Byte order, like the patches; each name is encoded once, not once per comparison.
+  const keyed = rows.map((row) => ({ row, key: Buffer.from(row.name) }));
+  return keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.row);
 }
 
 function stateOf(r: RecordRow | undefined): PatchState {
