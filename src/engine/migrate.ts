@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import {
   ConnectionLostError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, PgpatchError, SqlError, UsageError,
 } from '../errors';
-import { connect, defaultApplicationName, describeTarget, isServerError, type Session, type Target } from './db';
+import { connect, defaultApplicationName, describeTarget, isServerError, toServerMessage, type Session, type Target } from './db';
 import { runHook, patchDsn, type HookOutput } from './hooks';
 import { acquireLock, releaseLock } from './lock';
 import { loadParser } from './parser';
@@ -17,7 +17,7 @@ import { compileScript, type Step } from './script/compile';
 import { executeSteps, type ScriptEvent } from './script/execute';
 import { isDone, patchStates, type PatchStatusRow } from './status';
 import { planTransaction, type TransactionPlan } from './transactions';
-import type { LockHolder } from '../errors';
+import type { LockHolder, SourceLocation } from '../errors';
 import { isEmptyDatabase } from './emptiness';
 
 export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
@@ -298,7 +298,7 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
     await ensureRecord(session, schema);
     await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
-    if (wrapped) await session.query('commit');
+    if (wrapped) await commitScript(session, options.entry);
   } catch (e) {
     if (session.transactionStatus() !== 'I') await session.query('rollback').catch(() => undefined);
     throw e;
@@ -376,6 +376,34 @@ async function applyPatch(session: Session, schema: string, item: Prepared, opti
   }
 }
 
+/**
+ * The COMMIT pgpatch adds after a script it wrapped in a transaction. Deferred constraints are
+ * checked there, so its errors are the script's: reported like the script's own errors, at its
+ * end, instead of as an internal error.
+ */
+async function commitScript(session: Session, file: string): Promise<void> {
+  try {
+    await session.query('commit');
+  } catch (e) {
+    if (!isServerError(e)) throw e;
+    const server = toServerMessage(e);
+    server.where = ['at the COMMIT that pgpatch runs after the last statement', server.where].filter(Boolean).join('\n');
+    throw new SqlError(server, 'COMMIT', endOf(file), undefined, [], undefined);
+  }
+}
+
+/** The last line of a file, for errors that belong to the whole script. */
+function endOf(file: string): SourceLocation {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // Reported at line 1.
+  }
+  const lines = text.replace(/\n+$/, '').split('\n').length;
+  return { file, line: lines, column: 1 };
+}
+
 function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
   return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
 }
@@ -394,7 +422,7 @@ async function runPatchSql(session: Session, schema: string, item: Prepared, che
     await session.query('begin');
     await exec(steps);
     await record();
-    await session.query('commit');
+    await commitScript(session, patch.path);
   } else if (plan.mode === 'own') {
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
