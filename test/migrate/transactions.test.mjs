@@ -67,6 +67,18 @@ test('a patch without transaction control is wrapped in one: a failure in its se
   t.is(rows[0].rec, rows[0].tbl);
 });
 
+test('a wrapped patch whose deferred constraint fails at the COMMIT pgpatch adds: reported as the patch\'s error, nothing recorded', async (t) => {
+  const { p, url } = await setup(t);
+  p.patch('2024-01-01_deferred.sql', 'create table made_here (id int);\ninsert into child values (1, 42);\n\n');
+  const r = await pgpatch(p, url, 'migrate');
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /2024-01-01_deferred\.sql:2:1: ERROR:  insert or update on table "child" violates foreign key constraint/);
+  t.regex(r.stderr, /CONTEXT:  at the COMMIT that pgpatch runs after the last statement/);
+  t.notRegex(r.stderr, /internal error/);
+  t.false(await exists(url, 'made_here'));
+  t.deepEqual(await statuses(url), {});
+});
+
 test('CREATE INDEX CONCURRENTLY runs outside a transaction and is recorded applied', async (t) => {
   const { p, url } = await setup(t);
   p.patch('2024-01-01_idx.sql', 'create index concurrently parent_idx on parent (id);\n');
