@@ -73,6 +73,10 @@ function generate() {
     writeFileSync(join(SCHEMA, name), lines.join('\n'));
   }
   writeFileSync(join(SCHEMA, 'database.sql'), entry.join('\n') + '\n');
+  // The same number of statements, each next to free for the server: what is left is the client.
+  const trivial = [];
+  for (let i = 1; i <= TABLES * 2; i++) trivial.push(`select ${i};`);
+  writeFileSync(join(SCHEMA, 'trivial.sql'), trivial.join('\n') + '\n');
 }
 
 /** GNU time, to read the user + system CPU time of a child (the wall time is measured here). */
@@ -130,16 +134,18 @@ function dbUrl(serverUrl, name) {
 }
 
 let dbCount = 0;
-async function loadInto(cluster, tool) {
+async function loadInto(cluster, tool, file = 'database.sql') {
   const name = `bench_${tool}_${++dbCount}`;
   await admin(cluster.url, `create database ${name}`);
   const url = dbUrl(cluster.url, name);
   try {
     const r = tool === 'pgpatch'
-      ? await timed(process.execPath, [CLI, 'load', '--dsn', url, 'database.sql'], { cwd: SCHEMA, cpu: true })
-      : await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'database.sql', url], { cwd: SCHEMA, cpu: true });
-    const { rows } = await admin(url, "select count(*)::int as n from pg_class where relkind = 'r' and relname like 'bench_t%'");
-    if (rows[0].n !== TABLES) throw new Error(`${tool} loaded ${rows[0].n} tables, not ${TABLES}`);
+      ? await timed(process.execPath, [CLI, 'load', '--dsn', url, file], { cwd: SCHEMA, cpu: true })
+      : await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', file, url], { cwd: SCHEMA, cpu: true });
+    if (file === 'database.sql') {
+      const { rows } = await admin(url, "select count(*)::int as n from pg_class where relkind = 'r' and relname like 'bench_t%'");
+      if (rows[0].n !== TABLES) throw new Error(`${tool} loaded ${rows[0].n} tables, not ${TABLES}`);
+    }
     // pgpatch says how long the load took inside the process, after start-up.
     const inner = /in (\d+) ms/.exec(r.stderr);
     return { ms: r.ms, cpuMs: r.cpuMs, innerMs: inner ? Number(inner[1]) : undefined };
@@ -165,7 +171,7 @@ async function main() {
   process.stderr.write(`bench: pgpatch --help ${fmt(median(help))}, node -e 0 ${fmt(median(nodeBare))} (median of ${HELP_RUNS})\n`);
 
   const cluster = await startTestCluster('bench');
-  const times = { pgpatch: [], psql: [], inner: [], ratios: [], cpuPgpatch: [], cpuPsql: [] };
+  const times = { pgpatch: [], psql: [], inner: [], ratios: [], cpuPgpatch: [], cpuPsql: [], trivialPgpatch: [], trivialPsql: [] };
   let serverVersion = '';
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
@@ -177,6 +183,7 @@ async function main() {
       const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
       const got = {};
       for (const tool of order) got[tool] = await loadInto(cluster, tool);
+      for (const tool of order) times[tool === 'pgpatch' ? 'trivialPgpatch' : 'trivialPsql'].push((await loadInto(cluster, tool, 'trivial.sql')).ms);
       times.pgpatch.push(got.pgpatch.ms);
       times.psql.push(got.psql.ms);
       times.ratios.push(got.pgpatch.ms / got.psql.ms);
@@ -214,6 +221,8 @@ async function main() {
     `| pgpatch's own "loaded ... in N ms" (after start-up) | ${times.inner.length ? fmt(median(times.inner)) : 'n/a'} | ${times.inner.join(', ')} |`,
     `| client CPU time (user + sys), pgpatch | ${times.cpuPgpatch.length ? fmt(median(times.cpuPgpatch)) : 'n/a'} | ${times.cpuPgpatch.map(Math.round).join(', ')} |`,
     `| client CPU time (user + sys), psql | ${times.cpuPsql.length ? fmt(median(times.cpuPsql)) : 'n/a'} | ${times.cpuPsql.map(Math.round).join(', ')} |`,
+    `| the same number of trivial statements (\`select N;\` x ${statements}), pgpatch | ${fmt(median(times.trivialPgpatch))} | ${times.trivialPgpatch.map(Math.round).join(', ')} |`,
+    `| the same number of trivial statements (\`select N;\` x ${statements}), psql | ${fmt(median(times.trivialPsql))} | ${times.trivialPsql.map(Math.round).join(', ')} |`,
     '',
     `| start-up (median of ${HELP_RUNS}) | wall time |`,
     '|---|---:|',

@@ -134,6 +134,9 @@ test('BEGIN as a transaction start is not a routine body', (t) => {
   // CASE outside a BEGIN ATOMIC body does not count either.
   t.deepEqual(split(t, 'create function f() returns int language sql return case when true then 1 end; select 1;'),
     ['create function f() returns int language sql return case when true then 1 end;', 'select 1;']);
+  // Upper case, OR REPLACE, CASE ... END inside parentheses (not counted, as psql does), long words.
+  const body = 'CREATE OR REPLACE FUNCTION Beginning() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT (CASE WHEN true THEN 1 END) AS endless; END;';
+  t.deepEqual(split(t, `${body} SELECT 2; create table begin_end (casey int);`), [body, 'SELECT 2;', 'create table begin_end (casey int);']);
 });
 
 test('semicolons inside parentheses do not end a statement (a rule with two actions)', async (t) => {

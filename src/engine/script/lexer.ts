@@ -172,7 +172,7 @@ export class ScriptLexer {
 
   private endStatement(): SqlItem | null {
     this.flushRun();
-    const text = this.pieces.join('');
+    const text = this.pieces.length === 1 ? this.pieces[0] : this.pieces.join('');
     const hasToken = this.hasToken;
     const item: SqlItem = { kind: 'sql', text, start: this.stmtStart, segments: this.segments };
     this.hasToken = false;
@@ -183,7 +183,8 @@ export class ScriptLexer {
     this.parenDepth = 0;
     this.beginDepth = 0;
     this.identifierCount = 0;
-    this.identifiers = ['', '', '', ''];
+    const ids = this.identifiers;
+    ids[0] = ids[1] = ids[2] = ids[3] = '';
     // A lone `;` (or only comments) is an empty query: psql sends it, the server ignores it.
     return hasToken ? item : null;
   }
@@ -262,19 +263,29 @@ export class ScriptLexer {
       return;
     }
     this.pos = i;
-    this.trackBeginAtomic(s.slice(start, i).toLowerCase());
+    this.trackBeginAtomic(start, i);
   }
 
-  /** psql's heuristic for `CREATE [OR REPLACE] {FUNCTION|PROCEDURE} ... BEGIN ATOMIC ... END`. */
-  private trackBeginAtomic(word: string): void {
+  /**
+   * psql's heuristic for `CREATE [OR REPLACE] {FUNCTION|PROCEDURE} ... BEGIN ATOMIC ... END`.
+   * The word is lower-cased only when it can matter (it runs for every identifier of the file).
+   */
+  private trackBeginAtomic(start: number, end: number): void {
     const ids = this.identifiers;
-    if (word === 'create' || word === 'function' || word === 'procedure' || word === 'or' || word === 'replace') {
-      if (this.identifierCount < 4) ids[this.identifierCount] = word[0];
+    const len = end - start;
+    let word: string | undefined;
+    if (this.identifierCount < 4 && len >= 2 && len <= 9) {
+      word = this.text.slice(start, end).toLowerCase();
+      if (word === 'create' || word === 'function' || word === 'procedure' || word === 'or' || word === 'replace') {
+        ids[this.identifierCount] = word[0];
+      }
     }
     this.identifierCount++;
+    if (len < 3 || len > 5 || this.parenDepth !== 0) return;
     const inRoutine = ids[0] === 'c' &&
       (ids[1] === 'f' || ids[1] === 'p' || (ids[1] === 'o' && ids[2] === 'r' && (ids[3] === 'f' || ids[3] === 'p')));
-    if (!inRoutine || this.parenDepth !== 0) return;
+    if (!inRoutine) return;
+    word ??= this.text.slice(start, end).toLowerCase();
     if (word === 'begin') this.beginDepth++;
     else if (word === 'case') { if (this.beginDepth >= 1) this.beginDepth++; }
     else if (word === 'end') { if (this.beginDepth > 0) this.beginDepth--; }
