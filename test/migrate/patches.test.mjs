@@ -57,6 +57,7 @@ test('names with spaces, quotes and non-ASCII letters', async (t) => {
     `2024-02-01_l'apostrophe "and" quotes`,
     '2024-03-01_café_ñandú_日本',
     '2024-04-01_$(touch pwned)',
+    '2024-04-02_back\\slash \\\' $1',
   ];
   for (const n of names) p.patch(`${n}.sql`, `insert into log (name) values ($q$${n}$q$);\n`);
   p.script(`${names[1]}.post.sh`, 'printf %s "$PATCH_NAME" > post-saw-name.txt');
