@@ -15,7 +15,8 @@
  * simple-git drops ambient `GIT_*` environment variables (GIT_DIR, GIT_AUTHOR_NAME...) on
  * purpose; the repository is found from the folder, the author from `git config`.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
 import { EXIT, PgpatchError } from '../errors';
@@ -227,6 +228,53 @@ export class GitRepo {
     const b = this.relativePath(to);
     if (a === undefined || b === undefined) throw new GitError(['mv', from, to], 'path outside the work tree');
     await this.run(['mv', '--', a, b]);
+  }
+
+  /**
+   * The branch a feature branch is compared with when no `--base` is given: the first of
+   * origin/HEAD, main, master, origin/main, origin/master that exists.
+   */
+  async defaultBase(): Promise<string> {
+    for (const ref of ['origin/HEAD', 'main', 'master', 'origin/main', 'origin/master']) {
+      if ((await this.run(['rev-parse', '--verify', '--quiet', `${ref}^{commit}`])).trim()) return ref;
+    }
+    throw new GitRefError('main', 'no main branch found (tried origin/HEAD, main, master, origin/main, origin/master): give --base REF');
+  }
+
+  /**
+   * Writes the files under `dir` as they were at the merge base of `base` and HEAD into `dest`
+   * (same relative paths as in the work tree). Bytes are copied as they are, through git archive.
+   */
+  async exportTree(base: string, dir: string, dest: string): Promise<DiffBase> {
+    const against = await this.resolveBase(base);
+    const rel = this.relativePath(dir);
+    if (rel === undefined) throw new GitError(['archive'], `${dir} is outside the work tree`);
+    mkdirSync(dest, { recursive: true });
+    await new Promise<void>((ok, fail) => {
+      const git = spawn('git', ['-C', this.root, 'archive', '--format=tar', against.commit, '--', rel === '' ? '.' : rel], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const tar = spawn('tar', ['-x', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
+      let stderr = '';
+      git.stderr.on('data', (d) => (stderr += d));
+      tar.stderr.on('data', (d) => (stderr += d));
+      git.stdout.pipe(tar.stdin);
+      let pending = 2;
+      let failed = false;
+      const done = (code: number | null) => {
+        if (code !== 0 && !failed) {
+          failed = true;
+          // A folder that did not exist at that commit: git says "pathspec did not match".
+          if (/did not match any files/.test(stderr)) ok();
+          else fail(new GitError(['archive', against.commit, rel], stderr.trim() || `exit status ${code}`));
+          return;
+        }
+        if (--pending === 0 && !failed) ok();
+      };
+      git.on('close', done);
+      tar.on('close', done);
+      git.on('error', (e) => fail(new GitError(['archive'], e.message)));
+      tar.on('error', (e) => fail(new GitError(['tar'], e.message)));
+    });
+    return against;
   }
 
   private async resolveBase(base?: string): Promise<DiffBase> {

@@ -94,6 +94,8 @@ export function formatError(error: unknown, verbose = false): string[] {
     lines.push(`pgpatch: error: ${error.message}`);
   } else {
     lines.push(`pgpatch: error: ${error.message}`);
+    // Errors that wrap another (a check build that failed on an SQL error) show it below.
+    if (error.cause instanceof PgpatchError) lines.push(...formatError(error.cause, verbose).map((l) => `  ${l}`));
   }
   if (error.hint) lines.push(`  hint: ${error.hint}`);
   if (verbose && error.cause instanceof Error && error.cause.stack) lines.push(`  cause: ${error.cause.stack}`);

@@ -1,0 +1,106 @@
+/**
+ * `pgpatch check`: do the patches and the schema files describe the same database?
+ * Exit 0 when they agree, 1 with the differences, 2 when something could not be built.
+ */
+import type { Command } from 'commander';
+import { realpathSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../errors';
+import { parseVariableFlags, resolveTarget } from '../settings';
+import { action, collect, globals, paths, say } from './common';
+import { scriptEventPrinter } from './events';
+
+interface CheckFlags {
+  base?: string;
+  scratchUrl?: string;
+  live?: boolean;
+  strict?: boolean;
+  ignoreOwners?: boolean;
+  set: string[];
+}
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('build the schema files and (schema files at --base + patches since) in scratch databases and compare them; with --dsn or --live, compare a live database with the schema files')
+    .option('--base <ref>', 'the commit the patches start from: its merge base with HEAD (default: origin/HEAD, main or master)')
+    .option('--scratch-url <url>', 'a server where pgpatch may create and drop databases (default: PGPATCH_SCRATCH_URL, else the embedded server)')
+    .option('--live', 'compare the target database (DATABASE_URL, PG* variables) with the schema files: drift')
+    .option('--strict', 'column order differences fail the check too')
+    .option('--ignore-owners', 'leave out owner differences (a live database built by another role)')
+    .option('-v, --set <name=value>', 'set a psql variable (repeatable)', collect, [])
+    .action(action(async (_o: unknown, cmd: Command) => {
+      const flags = globals(cmd) as ReturnType<typeof globals> & CheckFlags;
+      if (flags.embedded) throw new UsageError('check builds its scratch databases on the embedded server by default; --embedded has no meaning here');
+      const live = flags.dsn || flags.live ? resolveTarget({ dsn: flags.dsn }) : undefined;
+      if (live && flags.base) throw new UsageError('--base compares patches; a live comparison (--dsn, --live) takes no base');
+      const p = paths(flags);
+      const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedServer(p.projectDir));
+      const { check } = await import('../engine/check.js');
+      let base;
+      if (!live) {
+        const { openRepo, isRepo } = await import('../engine/git.js');
+        const repo = await openRepo(p.schemaDir);
+        if (!isRepo(repo)) throw new UsageError(`check needs the git history of ${p.schemaDir}: ${repo.detail}`, { hint: repo.hint });
+        await repo.refresh();
+        const ref = flags.base ?? (await repo.defaultBase());
+        const dir = await mkdtemp(join(tmpdir(), 'pgpatch-base-'));
+        const against = await repo.exportTree(ref, p.schemaDir, dir);
+        base = { ref, commit: against.commit, root: dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+        p.projectDir = repo.root;
+      }
+      const printScript = scriptEventPrinter();
+      try {
+        const result = await check({
+          projectRoot: p.projectDir,
+          schemaDir: real(p.schemaDir),
+          entry: real(p.entry),
+          patchesDir: real(p.patchesDir),
+          scratchUrl,
+          live,
+          base,
+          recordSchema: flags.recordSchema,
+          variables: parseVariableFlags(flags.set),
+          strict: flags.strict,
+          ignoreOwners: flags.ignoreOwners,
+          onEvent: (e) => {
+            if (e.type === 'building') say(`pgpatch: building ${e.what}`);
+            else if (e.type !== 'notice') printScript(e);
+          },
+          onInterrupt: (cleanup) => {
+            const handler = () => { void cleanup().finally(() => process.exit(130)); };
+            process.once('SIGINT', handler);
+            process.once('SIGTERM', handler);
+            return () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); };
+          },
+        });
+        if (flags.json) {
+          const { printJson } = await import('../output/json.js');
+          printJson(result);
+        } else {
+          const { formatCheck } = await import('../output/check.js');
+          process.stdout.write(formatCheck(result).join('\n') + '\n');
+        }
+        return result.ok ? 0 : 1;
+      } finally {
+        await base?.cleanup();
+      }
+    }));
+}
+
+function real(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+async function embeddedServer(projectDir: string): Promise<string> {
+  const { projectDataDir, startCluster } = await import('../engine/embedded.js');
+  const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
+  if (cluster.started) say('pgpatch: started the embedded PostgreSQL for scratch databases');
+  return cluster.url;
+}

@@ -1,0 +1,159 @@
+/**
+ * `check`: do the patches and the schema files describe the same database?
+ *
+ * Builds two scratch databases and compares their catalogs:
+ *   A: the schema files as they are now;
+ *   B: the schema files as they were at the base commit, plus the patches added since,
+ *      applied by the migrate engine.
+ * With a live database instead of B, it reports drift: changes made outside the patches.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { EXIT, PgpatchError } from '../errors';
+import { connect, describeTarget, ident, withSession, type Target } from './db';
+import { compareModels, inspectDatabase, type Difference } from './inspect/index';
+import { loadScript } from './loader';
+import { migrate } from './migrate';
+import { checksumOf, findPatches } from './patches';
+import { ensureRecord, writeRecords } from './recorder';
+import type { ScriptEvent } from './script/execute';
+
+export class CheckBuildError extends PgpatchError {
+  readonly code = 'check_build';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly which: string, cause: unknown) {
+    super(`could not build ${which}`, { cause });
+  }
+}
+
+/** The schema folder as it was at a commit, written to a temporary folder. */
+export interface BaseTree {
+  /** What the user asked for (a ref) and the commit it resolved to. */
+  ref: string;
+  commit: string;
+  /** The temporary copy of the project root at that commit (only the schema folder is there). */
+  root: string;
+  cleanup(): Promise<void>;
+}
+
+export interface CheckOptions {
+  projectRoot: string;
+  schemaDir: string;
+  entry: string;
+  patchesDir: string;
+  /** A server where the tool may create and drop databases (its `postgres` database URL). */
+  scratchUrl: string;
+  /** Compare with this database instead of building B (drift). Read-only. */
+  live?: Target;
+  /** Builds B from here; required unless `live` is given. */
+  base?: BaseTree;
+  recordSchema?: string;
+  variables?: Record<string, string>;
+  /** Leave out differences of owner (a live database built by another role). */
+  ignoreOwners?: boolean;
+  /** Column order differences fail the check too. */
+  strict?: boolean;
+  onEvent?: (e: ScriptEvent | { type: 'building'; what: string }) => void;
+  /** Registers a cleanup to run on Ctrl-C; returns a function that unregisters it. */
+  onInterrupt?: (cleanup: () => Promise<void>) => () => void;
+}
+
+export interface CheckResult {
+  mode: 'patches' | 'live';
+  /** Describes what was compared, for people. */
+  expected: string;
+  actual: string;
+  base?: { ref: string; commit: string; patchesAdded: string[] };
+  differences: Difference[];
+  /** Differences that fail the check (column order only with strict). */
+  failing: number;
+  ok: boolean;
+}
+
+export async function check(options: CheckOptions): Promise<CheckResult> {
+  const created: string[] = [];
+  const prefix = `pgpatch_check_${randomBytes(4).toString('hex')}`;
+  const dropAll = async () => {
+    if (!created.length) return;
+    await withSession({ connectionString: options.scratchUrl, source: 'scratch' }, async (s) => {
+      for (const db of created.splice(0)) await s.query(`drop database if exists ${ident(db)} with (force)`);
+    }).catch(() => undefined);
+  };
+  const unregister = options.onInterrupt?.(dropAll);
+  try {
+    const scratch = async (suffix: string): Promise<Target> => {
+      const name = `${prefix}_${suffix}`;
+      await withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
+      created.push(name);
+      const url = new URL(options.scratchUrl);
+      url.pathname = `/${name}`;
+      return { connectionString: url.toString(), source: 'scratch' };
+    };
+    const emit = options.onEvent ?? (() => undefined);
+    const a = await scratch('files');
+    emit({ type: 'building', what: 'the schema files' });
+    await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: emit }));
+    const exclude = [{ schema: options.recordSchema ?? 'public', table: 'schema_patch' }];
+    const expected = await inspect(a, exclude);
+    let actual;
+    let base: CheckResult['base'];
+    if (options.live) {
+      actual = await inspect(options.live, exclude, true);
+    } else {
+      if (!options.base) throw new Error('check needs a base tree or a live database');
+      const b = await scratch('patches');
+      const rel = (p: string) => join(options.base!.root, relative(options.projectRoot, p));
+      emit({ type: 'building', what: `the schema files at ${options.base.ref} and the patches since` });
+      // A base that had no schema files yet: B is the patches alone.
+      if (existsSync(rel(options.entry))) {
+        await build(`the database from the schema files at ${options.base.ref}`, () => loadScript({ target: b, entry: rel(options.entry), variables: options.variables, onEvent: emit }));
+      }
+      const basePatches = findPatches(rel(options.patchesDir));
+      await withSession(b, async (s) => {
+        await ensureRecord(s, options.recordSchema ?? 'public');
+        await writeRecords(s, options.recordSchema ?? 'public', basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+      });
+      const run = await build('the patches added since the base', () => migrate({
+        target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
+        variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
+      }));
+      base = { ref: options.base.ref, commit: options.base.commit, patchesAdded: run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name) };
+      actual = await inspect(b, exclude);
+    }
+    const labels = { expected: 'in the schema files', actual: options.live ? 'in the live database' : 'after the patches' };
+    const differences = compareModels(expected, actual, labels)
+      .filter((d) => !(options.ignoreOwners && d.property === 'owner'));
+    const failing = differences.filter((d) => options.strict || d.kind !== 'column_order').length;
+    return {
+      mode: options.live ? 'live' : 'patches',
+      expected: 'the schema files',
+      actual: options.live ? describeTarget(options.live) : `the schema files at ${options.base!.ref} plus the patches since`,
+      base,
+      differences,
+      failing,
+      ok: failing === 0,
+    };
+  } finally {
+    await dropAll();
+    unregister?.();
+  }
+}
+
+async function build<T>(which: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw new CheckBuildError(which, e);
+  }
+}
+
+async function inspect(target: Target, exclude: Array<{ schema: string; table: string }>, readOnly = false) {
+  const session = await connect(target);
+  try {
+    if (readOnly) await session.query('set default_transaction_read_only = on');
+    return await inspectDatabase(session, { exclude });
+  } finally {
+    await session.end();
+  }
+}
