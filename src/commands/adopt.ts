@@ -48,7 +48,7 @@ export function register(program: Command): void {
         const note = r.existing.includes(f.path) ? (r.dryRun ? ' (exists)' : ' (overwritten)') : '';
         process.stdout.write(`${verb} ${displayPath(f.path)}: ${f.summary}${note}\n`);
       }
-      for (const t of r.leftOut) say(`pgpatch: left out ${t} (Django's migration history; --keep-django-migrations keeps it)`);
+      for (const t of r.leftOut) say(`pgpatch: left out table ${t} (Django's migration history; --keep-django-migrations keeps it)`);
       for (const n of r.notCarried) say(`pgpatch: not carried over: ${n.object}: ${n.reason}`);
       if (r.mainOwner) say(`pgpatch: most objects are owned by ${r.mainOwner}: load the files as that role`);
       if (r.record === 'created') say(`pgpatch: created ${r.recordSchema}.schema_patch, empty: the next patch is the first`);
