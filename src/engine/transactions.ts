@@ -20,13 +20,24 @@ export interface TransactionPlan {
   commitIndex?: number;
 }
 
+/**
+ * Every statement that is not `ordinary` for `classify` contains one of these words (its first
+ * keyword, CONCURRENTLY, or the object it acts on). A statement without any of them anywhere,
+ * even in a string or a comment, needs no parse: most DDL skips the parser's cost this way.
+ */
+const MAY_MATTER = /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|concurrently|reindex|vacuum|cluster|database|system|tablespace|subscription)\b/i;
+
+function classifyStep(text: string): StatementClass[] {
+  return MAY_MATTER.test(text) ? classify(text) : ['ordinary'];
+}
+
 export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*pgpatch:\s*no-transaction\b/m;
 
 export function planTransaction(patchName: string, text: string, steps: Step[]): TransactionPlan {
   if (NO_TRANSACTION_DIRECTIVE.test(text)) return { mode: 'none', reason: 'marked -- pgpatch: no-transaction' };
   const statements: Array<{ index: number; cls: StatementClass }> = [];
   steps.forEach((step, index) => {
-    if (step.kind === 'sql') for (const cls of classify(step.text)) statements.push({ index, cls });
+    if (step.kind === 'sql') for (const cls of classifyStep(step.text)) statements.push({ index, cls });
     else if (step.kind === 'copy') statements.push({ index, cls: 'ordinary' });
   });
   const count = (c: StatementClass) => statements.filter((s) => s.cls === c).length;
