@@ -51,6 +51,8 @@ export function makeProject({ database = '', patches = {} } = {}) {
 export function pgpatch(project, url, command, args = [], options = {}) {
   return runCli([command, '--dsn', url, ...args], {
     cwd: project.dir,
+    // Generous: on a busy 2-core machine a run of a few patches has taken over a minute.
+    timeoutMs: 180000,
     ...options,
     env: { NODE_EXTRA_CA_CERTS: undefined, ...options.env },
   });
