@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { EXIT, PgpatchError } from '../errors';
 import { connect, describeTarget, ident, withSession, type Target } from './db';
-import { compareModels, inspectDatabase, type Difference } from './inspect/index';
+import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from './inspect/index';
 import { loadScript } from './loader';
 import { migrate } from './migrate';
 import { checksumOf, findPatches } from './patches';
@@ -94,12 +94,12 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     const a = await scratch('files');
     emit({ type: 'building', what: 'the schema files' });
     await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: emit }));
-    const exclude = [{ schema: options.recordSchema ?? 'public', table: 'schema_patch' }];
-    const expected = await inspect(a, exclude);
-    let actual;
+    const recordSchema = options.recordSchema ?? 'public';
+    const expected = withoutRecord(await inspect(a), recordSchema);
+    let actual: SchemaModel;
     let base: CheckResult['base'];
     if (options.live) {
-      actual = await inspect(options.live, exclude, true);
+      actual = await inspect(options.live, true);
     } else {
       if (!options.base) throw new Error('check needs a base tree or a live database');
       const b = await scratch('patches');
@@ -119,8 +119,9 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
         variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
       }));
       base = { ref: options.base.ref, commit: options.base.commit, patchesAdded: run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name) };
-      actual = await inspect(b, exclude);
+      actual = await inspect(b);
     }
+    actual = withoutRecord(actual, recordSchema, expected);
     const labels = { expected: 'in the schema files', actual: options.live ? 'in the live database' : 'after the patches' };
     const differences = compareModels(expected, actual, labels)
       .filter((d) => !(options.ignoreOwners && d.property === 'owner'));
@@ -148,12 +149,32 @@ async function build<T>(which: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-async function inspect(target: Target, exclude: Array<{ schema: string; table: string }>, readOnly = false) {
+async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {
   const session = await connect(target);
   try {
     if (readOnly) await session.query('set default_transaction_read_only = on');
-    return await inspectDatabase(session, { exclude });
+    // Nothing excluded here: see withoutRecord.
+    return await inspectDatabase(session, { exclude: [] });
   } finally {
     await session.end();
   }
+}
+
+/**
+ * Leaves the record table out of a model: it is pgpatch's, not the schema's. Its schema goes
+ * too, on the side compared with the schema files, only when the schema files do not have that
+ * schema and nothing else is in it: pgpatch created it for the record (`--record-schema
+ * pgpatch`). (inspectDatabase's own `exclude` drops every schema left empty, `public` included,
+ * so an empty `public` with the record in it read as "missing after the patches".)
+ */
+function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
+  delete model.tables[qualifiedName(schema, 'schema_patch')];
+  const key = quoteName(schema);
+  if (!files || files.schemas[key] || !model.schemas[key]) return model;
+  const used = [model.tables, model.views, model.sequences, model.functions, model.types, model.collations]
+    .some((map) => Object.values(map).some((o) => o.schema === schema))
+    || Object.values(model.extensions).some((x) => x.schema === schema)
+    || Object.values(model.defaultPrivileges).some((d) => d.schema === schema);
+  if (!used) delete model.schemas[key];
+  return model;
 }
