@@ -39,7 +39,7 @@ export function register(program: Command): void {
       const p = paths(flags);
       const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedServer(p.projectDir));
       const { check } = await import('../engine/check.js');
-      let base;
+      let base: import('../engine/check').BaseTree | undefined;
       if (!live) {
         const { openRepo, isRepo } = await import('../engine/git.js');
         const repo = await openRepo(p.schemaDir);
@@ -52,6 +52,7 @@ export function register(program: Command): void {
         p.projectDir = repo.root;
       }
       const printScript = scriptEventPrinter();
+      let interrupted = false;
       try {
         const result = await check({
           projectRoot: p.projectDir,
@@ -66,11 +67,16 @@ export function register(program: Command): void {
           strict: flags.strict,
           ignoreOwners: flags.ignoreOwners,
           onEvent: (e) => {
-            if (e.type === 'building') say(`pgpatch: building ${e.what}`);
+            if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
+            else if (e.type === 'leftover') say(`pgpatch: warning: could not drop the scratch database${e.databases.length === 1 ? '' : 's'} ${e.databases.join(', ')} (${e.error}): drop ${e.databases.length === 1 ? 'it' : 'them'} by hand`);
             else if (e.type !== 'notice') printScript(e);
           },
           onInterrupt: (cleanup) => {
-            const handler = () => { void cleanup().finally(() => process.exit(130)); };
+            const handler = () => {
+              interrupted = true;
+              say('pgpatch: interrupted: dropping the scratch databases');
+              void cleanup().then(() => base?.cleanup()).finally(() => process.exit(130));
+            };
             process.once('SIGINT', handler);
             process.once('SIGTERM', handler);
             return () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); };
@@ -84,6 +90,11 @@ export function register(program: Command): void {
           process.stdout.write(formatCheck(result).join('\n') + '\n');
         }
         return result.ok ? 0 : 1;
+      } catch (e) {
+        // After Ctrl-C the builds fail because their databases were dropped: that is no error to
+        // report. The interrupt handler exits (130) once the scratch databases are gone.
+        if (interrupted) await new Promise(() => undefined);
+        throw e;
       } finally {
         await base?.cleanup();
       }

@@ -54,10 +54,17 @@ export interface CheckOptions {
   ignoreOwners?: boolean;
   /** Column order differences fail the check too. */
   strict?: boolean;
-  onEvent?: (e: ScriptEvent | { type: 'building'; what: string }) => void;
+  onEvent?: (e: CheckEvent) => void;
   /** Registers a cleanup to run on Ctrl-C; returns a function that unregisters it. */
   onInterrupt?: (cleanup: () => Promise<void>) => () => void;
 }
+
+export type CheckEvent =
+  | ScriptEvent
+  /** A scratch database is about to be built; `database` is its name on the scratch server. */
+  | { type: 'building'; what: string; database: string }
+  /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
+  | { type: 'leftover'; databases: string[]; error: string };
 
 export interface CheckResult {
   mode: 'patches' | 'live';
@@ -72,27 +79,54 @@ export interface CheckResult {
 }
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
-  const created: string[] = [];
+  const emit = options.onEvent ?? (() => undefined);
   const prefix = `pgpatch_check_${randomBytes(4).toString('hex')}`;
+  // Every name is listed before its CREATE DATABASE is sent, and dropping waits for a CREATE in
+  // flight: a Ctrl-C that arrives while the server creates one must not leave it behind.
+  const created: string[] = [];
+  const creating = new Set<Promise<unknown>>();
+  let stopped = false;
   const dropAll = async () => {
+    stopped = true;
+    await Promise.allSettled([...creating]);
     if (!created.length) return;
+    const names = created.splice(0);
+    const left: string[] = [];
+    let error = '';
     await withSession({ connectionString: options.scratchUrl, source: 'scratch' }, async (s) => {
-      for (const db of created.splice(0)) await s.query(`drop database if exists ${ident(db)} with (force)`);
-    }).catch(() => undefined);
+      for (const db of names) {
+        try {
+          await s.query(`drop database if exists ${ident(db)} with (force)`);
+        } catch (e) {
+          left.push(db);
+          error ||= (e as Error).message;
+        }
+      }
+    }).catch((e) => {
+      for (const db of names) if (!left.includes(db)) left.push(db);
+      error ||= (e as Error).message;
+    });
+    if (left.length) emit({ type: 'leftover', databases: left, error });
   };
   const unregister = options.onInterrupt?.(dropAll);
   try {
-    const scratch = async (suffix: string): Promise<Target> => {
+    const scratch = async (suffix: string, what: string): Promise<Target> => {
+      if (stopped) throw new CheckBuildError(what, new Error('interrupted'));
       const name = `${prefix}_${suffix}`;
-      await withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
       created.push(name);
+      emit({ type: 'building', what, database: name });
+      const creation = withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
+      creating.add(creation);
+      try {
+        await creation;
+      } finally {
+        creating.delete(creation);
+      }
       const url = new URL(options.scratchUrl);
       url.pathname = `/${name}`;
       return { connectionString: url.toString(), source: 'scratch' };
     };
-    const emit = options.onEvent ?? (() => undefined);
-    const a = await scratch('files');
-    emit({ type: 'building', what: 'the schema files' });
+    const a = await scratch('files', 'the schema files');
     await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: emit }));
     const recordSchema = options.recordSchema ?? 'public';
     const expected = withoutRecord(await inspect(a), recordSchema);
@@ -102,9 +136,8 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       actual = await inspect(options.live, true);
     } else {
       if (!options.base) throw new Error('check needs a base tree or a live database');
-      const b = await scratch('patches');
+      const b = await scratch('patches', `the schema files at ${options.base.ref} and the patches since`);
       const rel = (p: string) => join(options.base!.root, relative(options.projectRoot, p));
-      emit({ type: 'building', what: `the schema files at ${options.base.ref} and the patches since` });
       // A base that had no schema files yet: B is the patches alone.
       if (existsSync(rel(options.entry))) {
         await build(`the database from the schema files at ${options.base.ref}`, () => loadScript({ target: b, entry: rel(options.entry), variables: options.variables, onEvent: emit }));
