@@ -47,8 +47,10 @@ export function register(program: Command): void {
         await repo.refresh();
         const ref = flags.base ?? (await repo.defaultBase());
         const dir = await mkdtemp(join(tmpdir(), 'pgpatch-base-'));
-        const against = await repo.exportTree(ref, p.schemaDir, dir);
-        base = { ref, commit: against.commit, root: dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+        const cleanup = () => rm(dir, { recursive: true, force: true });
+        // An unknown ref fails here: the folder must not stay behind.
+        const against = await repo.exportTree(ref, p.schemaDir, dir).catch(async (e) => { await cleanup(); throw e; });
+        base = { ref, commit: against.commit, root: dir, cleanup };
         p.projectDir = repo.root;
       }
       const printScript = scriptEventPrinter();
@@ -69,6 +71,8 @@ export function register(program: Command): void {
           onEvent: (e) => {
             if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
             else if (e.type === 'leftover') say(`pgpatch: warning: could not drop the scratch database${e.databases.length === 1 ? '' : 's'} ${e.databases.join(', ')} (${e.error}): drop ${e.databases.length === 1 ? 'it' : 'them'} by hand`);
+            // \echo goes to stderr: stdout is the result (and must stay JSON with --json).
+            else if (e.type === 'echo') printScript({ ...e, stream: 'stderr' });
             else if (e.type !== 'notice') printScript(e);
           },
           onInterrupt: (cleanup) => {
