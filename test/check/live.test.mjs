@@ -1,0 +1,126 @@
+// `pgpatch check --dsn URL` / `--live`: a live database against the schema files (drift made
+// outside the patches). Read-only on the live database. No git needed in this mode.
+import test from 'ava';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { connect } from '../../dist/engine/db.js';
+import { inspectDatabase } from '../../dist/engine/inspect/index.js';
+import { runCli } from '../helpers/cli.mjs';
+import { createDatabase, mainServer, query } from '../helpers/database.mjs';
+import { plainProject } from '../helpers/gitdir.mjs';
+
+const DEMO = fileURLToPath(new URL('../../fixtures/demo', import.meta.url));
+const scratchUrl = () => mainServer().url;
+
+function run(root, args, env = {}) {
+  return runCli(args, { cwd: root, env: { NODE_EXTRA_CA_CERTS: undefined, ...env } });
+}
+
+function check(root, args = [], env = {}) {
+  return run(root, ['check', '--scratch-url', scratchUrl(), ...args], env);
+}
+
+function listed(stdout) {
+  return stdout.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+}
+
+async function liveDatabase(t) {
+  const db = await createDatabase(mainServer().url, 'pgpatch_live');
+  t.teardown(() => db.drop());
+  return db;
+}
+
+/** Everything inspect sees, record table included, plus the list of relations: what "untouched" means here. */
+async function snapshot(url) {
+  const session = await connect({ connectionString: url, source: 'test' });
+  try {
+    const model = await inspectDatabase(session, { exclude: [] });
+    const { rows } = await session.query(`select n.nspname || '.' || c.relname as name from pg_class c
+      join pg_namespace n on n.oid = c.relnamespace where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
+      order by 1`);
+    return { model, relations: rows.map((r) => r.name) };
+  } finally {
+    await session.end();
+  }
+}
+
+test('the demo loaded by pgpatch: exit 0; changed by hand: exit 1 naming each change; the database is left as it was', async (t) => {
+  const root = plainProject(t);
+  cpSync(DEMO, join(root, 'schema'), { recursive: true });
+  const db = await liveDatabase(t);
+  const load = await run(root, ['load', '--dsn', db.url]);
+  t.is(load.code, 0, load.stderr);
+
+  const clean = await check(root, ['--dsn', db.url]);
+  t.is(clean.code, 0, clean.stderr + clean.stdout);
+  t.regex(clean.stdout, /compared the schema files with postgresql:\/\/.*\/pgpatch_live_/);
+  t.regex(clean.stdout, /^ok: they describe the same database$/m);
+
+  await query(db.url, `create index myapp_book_title_idx on myapp.myapp_book (title);
+    grant select on myapp.myapp_room to public;
+    alter table myapp.myapp_room owner to audit`);
+  const before = await snapshot(db.url);
+
+  // DATABASE_URL alone does not mean live: check still wants git for the patches (here: none).
+  const notLive = await check(root, [], { DATABASE_URL: db.url });
+  t.is(notLive.code, 2, notLive.stderr + notLive.stdout);
+  t.regex(notLive.stderr, /check needs the git history of .*schema/);
+
+  const [drift, noOwners] = await Promise.all([
+    check(root, ['--live'], { DATABASE_URL: db.url }),
+    check(root, ['--dsn', db.url, '--ignore-owners', '--json']),
+  ]);
+  t.is(drift.code, 1, drift.stderr + drift.stdout);
+  t.deepEqual(listed(drift.stdout), [
+    'table myapp.myapp_book, index myapp_book_title_idx: not in the schema files, but present in the live database',
+    'table myapp.myapp_room: owned by postgres in the schema files, owned by audit in the live database',
+    'table myapp.myapp_room, grants to PUBLIC: none in the schema files, SELECT in the live database',
+  ]);
+  t.regex(drift.stdout, /^3 differences$/m);
+
+  t.is(noOwners.code, 1, noOwners.stderr + noOwners.stdout);
+  const json = JSON.parse(noOwners.stdout);
+  t.is(json.mode, 'live');
+  t.deepEqual(json.differences.map((d) => d.message), [
+    'table myapp.myapp_book, index myapp_book_title_idx: not in the schema files, but present in the live database',
+    'table myapp.myapp_room, grants to PUBLIC: none in the schema files, SELECT in the live database',
+  ]);
+
+  // Read-only: no record table, nothing changed, the hand-made changes still there.
+  const after = await snapshot(db.url);
+  t.false(after.relations.some((r) => r.endsWith('.schema_patch')), after.relations.join(' '));
+  t.deepEqual(after, before);
+  t.true(after.relations.includes('myapp.myapp_book_title_idx'));
+});
+
+test('a database built by migrate: its record (in public or in a schema of its own) is no difference', async (t) => {
+  const root = plainProject(t, {
+    'schema/database.sql': 'create schema app;\ncreate table app.item (id int primary key, name text not null);\ncreate index item_name_idx on app.item (name);\n',
+    'schema/patches/2026-11-01_name_idx.sql': 'create index item_name_idx on app.item (name);\n',
+  });
+  const [inPublic, ownSchema] = await Promise.all([liveDatabase(t), liveDatabase(t)]);
+  // First runs: each database is built from the schema files, the patch recorded as assumed.
+  const [m1, m2] = await Promise.all([
+    run(root, ['migrate', '--dsn', inPublic.url, '--no-input']),
+    run(root, ['migrate', '--dsn', ownSchema.url, '--no-input', '--record-schema', 'pgpatch']),
+  ]);
+  t.is(m1.code, 0, m1.stderr);
+  t.is(m2.code, 0, m2.stderr);
+  const [c1, c2] = await Promise.all([
+    check(root, ['--dsn', inPublic.url]),
+    check(root, ['--dsn', ownSchema.url, '--record-schema', 'pgpatch']),
+  ]);
+  t.is(c1.code, 0, c1.stderr + c1.stdout);
+  t.is(c2.code, 0, c2.stderr + c2.stdout);
+  t.deepEqual(listed(c1.stdout + c2.stdout), []);
+
+  // Something else in the record's schema is drift like any other.
+  await query(ownSchema.url, 'create table pgpatch.notes (id int)');
+  const c3 = await check(root, ['--dsn', ownSchema.url, '--record-schema', 'pgpatch']);
+  t.is(c3.code, 1, c3.stderr + c3.stdout);
+  t.deepEqual(listed(c3.stdout), [
+    'schema pgpatch: not in the schema files, but present in the live database',
+    'table pgpatch.notes: not in the schema files, but present in the live database',
+  ]);
+});
