@@ -10,8 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { EXIT, PgpatchError } from '../errors';
-import { connect, describeTarget, ident, withSession, type Target } from './db';
+import { EXIT, PgpatchError, SqlError } from '../errors';
+import { connect, describeTarget, ident, isServerError, withSession, type Target } from './db';
 import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from './inspect/index';
 import { loadScript } from './loader';
 import { migrate } from './migrate';
@@ -63,6 +63,8 @@ export type CheckEvent =
   | ScriptEvent
   /** A scratch database is about to be built; `database` is its name on the scratch server. */
   | { type: 'building'; what: string; database: string }
+  /** A build failed while the other one ran: it is built again, alone, in a new database. */
+  | { type: 'retry'; what: string; error: string }
   /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
   | { type: 'leftover'; databases: string[]; error: string };
 
@@ -126,17 +128,15 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       url.pathname = `/${name}`;
       return { connectionString: url.toString(), source: 'scratch' };
     };
-    const a = await scratch('files', 'the schema files');
-    await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: emit }));
     const recordSchema = options.recordSchema ?? 'public';
-    const expected = withoutRecord(await inspect(a), recordSchema);
-    let actual: SchemaModel;
-    let base: CheckResult['base'];
-    if (options.live) {
-      actual = await inspect(options.live, true);
-    } else {
+    const buildA = async (suffix: string) => {
+      const a = await scratch(suffix, 'the schema files');
+      await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: emit }));
+      return { database: a, model: withoutRecord(await inspect(a), recordSchema) };
+    };
+    const buildB = async (suffix: string) => {
       if (!options.base) throw new Error('check needs a base tree or a live database');
-      const b = await scratch('patches', `the schema files at ${options.base.ref} and the patches since`);
+      const b = await scratch(suffix, `the schema files at ${options.base.ref} and the patches since`);
       const rel = (p: string) => join(options.base!.root, relative(options.projectRoot, p));
       // A base that had no schema files yet: B is the patches alone.
       if (existsSync(rel(options.entry))) {
@@ -144,16 +144,38 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       }
       const basePatches = findPatches(rel(options.patchesDir));
       await withSession(b, async (s) => {
-        await ensureRecord(s, options.recordSchema ?? 'public');
-        await writeRecords(s, options.recordSchema ?? 'public', basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+        await ensureRecord(s, recordSchema);
+        await writeRecords(s, recordSchema, basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
       });
       const run = await build('the patches added since the base', () => migrate({
         target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
         variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
       }));
-      base = { ref: options.base.ref, commit: options.base.commit, patchesAdded: run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name) };
-      actual = await inspect(b);
-    }
+      const base = { ref: options.base.ref, commit: options.base.commit, patchesAdded: run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name) };
+      return { database: b, model: await inspect(b), base };
+    };
+    // A and B are built at the same time, on two connections: the server does most of the work,
+    // and check then takes about as long as the longer build instead of both. With a live
+    // database, A is built while the live one is read.
+    const readLive = async (live: Target) => ({ model: await inspect(live, true), base: undefined });
+    const [ra, rb] = await Promise.allSettled([buildA('files'), options.live ? readLive(options.live) : buildB('patches')]);
+    // The two builds share the server's roles (and tablespaces): schema files that create or
+    // alter a role without expecting another loader at the same moment can fail ("tuple
+    // concurrently updated", "role already exists") only because the other build ran. So a build
+    // that failed with such an error is built again, alone, in a new database, and only a failure
+    // of that run is reported. A syntax error or a missing include is not tried twice.
+    const settle = async <T>(r: PromiseSettledResult<T>, what: string, retry?: () => Promise<T>): Promise<T> => {
+      if (r.status === 'fulfilled') return r.value;
+      if (stopped || !retry || !mayBeConcurrency(r.reason)) throw r.reason;
+      emit({ type: 'retry', what, error: firstLine(r.reason) });
+      return retry();
+    };
+    const patches = !options.live;
+    const expected = (await settle(ra, 'the schema files', patches ? () => buildA('files_again') : undefined)).model;
+    const other = await settle<{ model: SchemaModel; base: CheckResult['base'] }>(rb, 'the schema files at the base and the patches since',
+      patches ? () => buildB('patches_again') : undefined);
+    let actual = other.model;
+    const base = other.base;
     actual = withoutRecord(actual, recordSchema, expected);
     const labels = { expected: 'in the schema files', actual: options.live ? 'in the live database' : 'after the patches' };
     const differences = compareModels(expected, actual, labels)
@@ -172,6 +194,30 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     await dropAll();
     unregister?.();
   }
+}
+
+/**
+ * SQLSTATEs that a concurrent build on the same server can cause through the shared catalogs
+ * (roles, tablespaces): internal_error ("tuple concurrently updated"), unique_violation and
+ * duplicate_object (the same role created twice), undefined_object and
+ * dependent_objects_still_exist (a role dropped and created again by the other build), deadlock,
+ * serialization and lock failures.
+ */
+const CONCURRENCY_STATES = new Set(['XX000', '23505', '42710', '42704', '2BP01', '40P01', '40001', '55P03']);
+
+function mayBeConcurrency(e: unknown): boolean {
+  for (let x = e; x; x = (x as { cause?: unknown }).cause) {
+    if (x instanceof SqlError) return CONCURRENCY_STATES.has(x.server.sqlstate);
+    if (isServerError(x)) return CONCURRENCY_STATES.has(x.code ?? '');
+  }
+  return false;
+}
+
+function firstLine(e: unknown): string {
+  let x = e;
+  // CheckBuildError says which build; its cause says why.
+  while (x instanceof CheckBuildError && x.cause) x = x.cause;
+  return String((x as Error)?.message ?? x).split('\n')[0];
 }
 
 async function build<T>(which: string, fn: () => Promise<T>): Promise<T> {
