@@ -4,6 +4,7 @@
 // of that run is left on the server. The copy of the base schema (in TMPDIR) is removed too.
 import test from 'ava';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,12 +71,36 @@ test('a patch with an SQL error: exit 2, the file and line; the scratch database
 
 test('a schema file with an error: exit 2, the file, line and include; the scratch databases are dropped', async (t) => {
   const p = project(t);
-  writeFiles(p.root, { 'schema/app.sql': 'create table app.item (\n  id int primary key,\n  name txet not null\n);\n' });
+  writeFiles(p.root, { 'schema/app.sql': 'create table app.item (\n  id int primary key,\n  name text not null,,\n);\n' });
   const r = await check(p);
   t.is(r.code, 2, r.stderr + r.stdout);
   t.regex(r.stderr, /could not build the database from the schema files/);
-  t.regex(r.stderr, /schema\/app\.sql:3:\d+: ERROR: +type "txet" does not exist/);
+  t.regex(r.stderr, /schema\/app\.sql:3:\d+: ERROR: +syntax error at or near ","/);
+  t.notRegex(r.stderr, /building it again/, 'a syntax error is not tried twice');
   t.regex(r.stderr, /included from schema\/database\.sql:2/);
+  await assertCleanedUp(t, p, r);
+});
+
+test('a build that fails only because the other one ran at the same time is built again, alone: exit 0', async (t) => {
+  // Both builds run this at once (A from the files, B from the same files at main): both find no
+  // role, both create it, one fails. Alone, the failed one finds the role and goes on.
+  const role = `pgpatch_check_role_${randomBytes(4).toString('hex')}`;
+  t.teardown(() => query(scratchUrl(), `drop role if exists ${role}`));
+  const p = project(t, {
+    ...BASE,
+    'schema/database.sql': `do $$ begin
+  if not exists (select from pg_roles where rolname = '${role}') then
+    perform pg_sleep(2);
+    create role ${role} nologin;
+  end if;
+end $$;
+${BASE['schema/database.sql']}`,
+  });
+  const r = await check(p);
+  t.is(r.code, 0, r.stderr + r.stdout);
+  t.regex(r.stderr, /pgpatch: building the (schema files|schema files at the base and the patches since) failed while the other build ran \(.*already exists.*\); building it again, alone/);
+  t.regex(r.stderr, /\(scratch database pgpatch_check_[0-9a-f]+_(files|patches)_again\)/);
+  t.regex(r.stdout, /^ok: they describe the same database$/m);
   await assertCleanedUp(t, p, r);
 });
 
