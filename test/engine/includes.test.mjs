@@ -163,3 +163,35 @@ test('a file that is not UTF-8 is refused with the line of the first bad byte', 
   t.deepEqual(e.location, { file: join(dir, 'main.sql'), line: 2, column: 1 });
   t.deepEqual(await tables(t), []);
 });
+
+// Where the error points: at the first byte that is not part of valid UTF-8, however it is bad
+// (a byte that can never appear, a continuation byte with no lead, a lead byte whose sequence
+// is cut short, in the middle of a line or by the end of the file). "line" and "byte" are
+// 1-based and count in the file, as cmp(1) does; "column" counts characters (code points) on
+// that line before the bad byte, plus one, like the file:line:column of every other message.
+const BAD_UTF8 = [
+  ['a lone continuation byte', ['select 1;\nselect ', [0x80], ';\n'], { line: 2, column: 8, byte: 18 }],
+  ['\\xff, never valid', ['select 1;\nselect ', [0xff], ';\n'], { line: 2, column: 8, byte: 18 }],
+  ['\\xff as the very first byte', [[0xff], 'select 1;\n'], { line: 1, column: 1, byte: 1 }],
+  // \xc3 opens a 2-byte sequence that the quote does not continue: \xc3 is the bad byte.
+  ['a 2-byte sequence cut short in the middle of a line', ["select 'caf", [0xc3], "';\n"], { line: 1, column: 12, byte: 12 }],
+  // \xe2\x82 is the start of "€" (\xe2\x82\xac): the file ends before its last byte.
+  ['a 3-byte sequence cut short by the end of the file', ['select 1;\n-- ', [0xe2, 0x82]], { line: 2, column: 4, byte: 14 }],
+  // "😀" is 4 bytes (2 UTF-16 units), "é" 2 bytes: the column counts each as one character.
+  ['valid non-ASCII characters before the bad byte on its line', ["select 1;\nselect '\u{1F600}é', '", [0xe9], "';\n"], { line: 2, column: 15, byte: 29 }],
+  // A surrogate (\xed\xa0\x80) and an overlong "/" (\xc0\xaf): the sequence's first byte is the bad one.
+  ['an encoded surrogate', ['-- ', [0xed, 0xa0, 0x80], '\n'], { line: 1, column: 4, byte: 4 }],
+  ['an overlong encoding', ['-- ', [0xc0, 0xaf], '\n'], { line: 1, column: 4, byte: 4 }],
+];
+
+for (const [title, parts, at] of BAD_UTF8) {
+  test(`not UTF-8, ${title}: line, column and byte of the first bad byte`, (t) => {
+    const bytes = Buffer.concat(parts.map((p) => Buffer.from(p)));
+    const dir = scriptDir(t, { 'bad.sql': bytes });
+    const e = t.throws(() => compileScript(join(dir, 'bad.sql')), { instanceOf: FileError });
+    t.is(e.path, join(dir, 'bad.sql'));
+    t.is(e.reason, `not valid UTF-8 (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line; convert it, e.g. with iconv -f latin1 -t utf-8`);
+    // Everything before the byte it names is valid UTF-8: it is the first bad one.
+    t.notThrows(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, at.byte - 1)));
+  });
+}
