@@ -5,8 +5,27 @@
 import { hostname } from 'node:os';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import pg from 'pg';
+import type * as Pg from 'pg';
 import { ConnectionError, type ServerMessage } from '../errors';
+
+/**
+ * `pg` checks at load time whether it runs in a Cloudflare Worker: without a global
+ * `navigator` (Node < 21) it builds a fetch `Response`, which makes Node 20 load undici:
+ * ~30 ms of every command that connects (measured in bench/RESULTS.md). A `navigator` that
+ * exists only while `pg` loads answers the check at once; Node 21+ has its own and is left alone.
+ */
+function loadPg(): typeof Pg {
+  const g = globalThis as { navigator?: unknown };
+  const borrowed = g.navigator === undefined;
+  if (borrowed) g.navigator = { userAgent: `Node.js/${process.versions.node}` };
+  try {
+    return require('pg') as typeof Pg;
+  } finally {
+    if (borrowed) delete g.navigator;
+  }
+}
+
+const pg = loadPg();
 
 /** A database to connect to. Without a connection string, libpq's PG* variables apply. */
 export interface Target {
@@ -53,7 +72,7 @@ export function maskPassword(dsn: string): string {
 export class Session {
   private noticeListener: ((n: Notice) => void) | undefined;
 
-  constructor(private readonly client: pg.Client, readonly target: Target) {
+  constructor(private readonly client: Pg.Client, readonly target: Target) {
     client.on('notice', (msg) => this.noticeListener?.(toServerMessage(msg)));
   }
 
@@ -63,7 +82,7 @@ export class Session {
   }
 
   /** Runs SQL with the simple query protocol (no parameters) or the extended one (with). */
-  async query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]): Promise<pg.QueryResult<R>> {
+  async query<R extends Pg.QueryResultRow = Pg.QueryResultRow>(text: string, params?: unknown[]): Promise<Pg.QueryResult<R>> {
     return params ? this.client.query<R>(text, params) : this.client.query<R>(text);
   }
 
@@ -127,11 +146,11 @@ export async function withSession<T>(target: Target, fn: (s: Session) => Promise
 }
 
 /** Whether an error came from the server (as opposed to the network or our code). */
-export function isServerError(e: unknown): e is pg.DatabaseError {
+export function isServerError(e: unknown): e is Pg.DatabaseError {
   return e instanceof pg.DatabaseError;
 }
 
-type ServerFields = Partial<Pick<pg.DatabaseError, 'severity' | 'code' | 'message' | 'detail' | 'hint' | 'where' | 'schema' | 'table' | 'column' | 'constraint'>>;
+type ServerFields = Partial<Pick<Pg.DatabaseError, 'severity' | 'code' | 'message' | 'detail' | 'hint' | 'where' | 'schema' | 'table' | 'column' | 'constraint'>>;
 
 export function toServerMessage(e: ServerFields): ServerMessage {
   return {
