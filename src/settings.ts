@@ -2,7 +2,9 @@
  * Settings come from flags, then environment variables, then defaults; they are checked once,
  * here, so the engine can trust them.
  */
-import { resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import { NoTargetError, UsageError } from './errors';
 import type { Target } from './engine/db';
 
@@ -39,6 +41,8 @@ export interface PathSettings {
   schemaDir: string;
   entry: string;
   patchesDir: string;
+  /** Cache of patch checksums for this patches folder; undefined when caching is off. */
+  checksumCache?: string;
 }
 
 export interface PathFlags {
@@ -49,12 +53,30 @@ export interface PathFlags {
 
 export function resolvePaths(flags: PathFlags, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): PathSettings {
   const schemaDir = resolve(cwd, flags.schemaDir ?? env.PGPATCH_SCHEMA_DIR ?? 'schema');
+  const patchesDir = resolve(cwd, flags.patchesDir ?? env.PGPATCH_PATCHES_DIR ?? resolve(schemaDir, 'patches'));
   return {
     projectDir: cwd,
     schemaDir,
     entry: resolve(cwd, flags.entry ?? env.PGPATCH_ENTRY ?? resolve(schemaDir, 'database.sql')),
-    patchesDir: resolve(cwd, flags.patchesDir ?? env.PGPATCH_PATCHES_DIR ?? resolve(schemaDir, 'patches')),
+    patchesDir,
+    checksumCache: checksumCacheFile(patchesDir, env),
   };
+}
+
+/**
+ * The checksum cache of a patches folder: in the user's cache folder, not in the project, so
+ * that it never shows in `git status`. PGPATCH_CACHE_DIR chooses another folder; `off` (or
+ * empty) turns the cache off.
+ */
+export function checksumCacheFile(patchesDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  let dir = env.PGPATCH_CACHE_DIR;
+  if (dir === undefined) {
+    const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+    dir = join(xdg, 'pgpatch');
+  }
+  if (dir === '' || dir === 'off') return undefined;
+  const id = createHash('sha256').update(patchesDir).digest('hex').slice(0, 16);
+  return join(resolve(dir), `checksums-${id}.json`);
 }
 
 /** `-v name=value` flags, like psql's. */

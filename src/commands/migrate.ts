@@ -50,6 +50,7 @@ export function register(program: Command): void {
       const result = await migrate({
         target: t,
         patchesDir: p.patchesDir,
+        checksumCache: p.checksumCache,
         entry: p.entry,
         recordSchema: flags.recordSchema,
         upTo,

@@ -10,7 +10,8 @@ export function register(program: Command): void {
       const flags = globals(cmd);
       const { target: t } = await target(flags, say);
       const { showMigrations } = await import('../engine/show.js');
-      const result = await showMigrations({ target: t, patchesDir: paths(flags).patchesDir, recordSchema: flags.recordSchema });
+      const p = paths(flags);
+      const result = await showMigrations({ target: t, patchesDir: p.patchesDir, recordSchema: flags.recordSchema, checksumCache: p.checksumCache });
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
         printJson(result);

@@ -10,22 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { EXIT, PgpatchError, SqlError } from '../errors';
+import { CheckBuildError, SqlError } from '../errors';
 import { connect, describeTarget, ident, isServerError, withSession, type Target } from './db';
 import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from './inspect/index';
 import { loadScript } from './loader';
 import { migrate } from './migrate';
-import { checksumOf, findPatches } from './patches';
+import { checksumOf } from './checksums';
+import { findPatches } from './patches';
 import { ensureRecord, writeRecords } from './recorder';
 import type { ScriptEvent } from './script/execute';
-
-export class CheckBuildError extends PgpatchError {
-  readonly code = 'check_build';
-  readonly exitCode = EXIT.usage;
-  constructor(readonly which: string, cause: unknown) {
-    super(`could not build ${which}`, { cause });
-  }
-}
 
 /** The schema folder as it was at a commit, written to a temporary folder. */
 export interface BaseTree {

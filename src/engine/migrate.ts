@@ -11,7 +11,8 @@ import { connect, defaultApplicationName, describeTarget, isServerError, toServe
 import { runHook, patchDsn, type HookOutput } from './hooks';
 import { acquireLock, releaseLock } from './lock';
 import { loadParser } from './parser';
-import { checksumOf, findPatches, isExecutable, type PatchFile } from './patches';
+import { Checksums, checksumOf, checksumOfBytes } from './checksums';
+import { findPatches, isExecutable, type PatchFile } from './patches';
 import { ensureRecord, readRecord, recordExists, recordTable, writeRecord, writeRecords, type RecordRow } from './recorder';
 import { compileScript, type Step } from './script/compile';
 import { executeSteps, type ScriptEvent } from './script/execute';
@@ -65,6 +66,8 @@ export interface MigrateOptions {
   confirmBaseline?: (patches: number) => Promise<boolean>;
   onEvent?: (e: MigrateEvent) => void;
   applicationName?: string;
+  /** Where checksums of unchanged files are cached; without it every file is hashed. */
+  checksumCache?: string;
 }
 
 export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'declined' | 'failed' | 'would_apply';
@@ -97,6 +100,8 @@ export interface MigrateResult {
 interface Prepared {
   patch: PatchFile;
   row: PatchStatusRow;
+  /** Of the bytes that were compiled: the record keeps what ran. */
+  checksum: string;
   steps: Step[];
   plan: TransactionPlan;
   postOnly: boolean;
@@ -173,7 +178,7 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
-  const rows = patchStates(patches, record);
+  const rows = statesWithCache(patches, record, options);
   const byName = new Map(rows.map((r) => [r.name, r]));
   result.edited = rows.filter((r) => r.edited).map((r) => r.name);
   const last = targetIndex(patches, options.upTo);
@@ -187,6 +192,13 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
   }
 }
 
+function statesWithCache(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions): PatchStatusRow[] {
+  const checksums = new Checksums(options.checksumCache);
+  const rows = patchStates(patches, record, (p) => checksums.of(p));
+  checksums.save();
+  return rows;
+}
+
 async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Prepared> {
   const postOnly = row.state === 'pending_post';
   // A script that cannot run is found now, not after the patch it follows has committed.
@@ -194,9 +206,10 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOp
     if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
   await loadParser();
+  const bytes = readFileSync(patch.path);
   const script = compileScript(patch.path, { variables: options.variables });
-  const plan = planTransaction(patch.name, readFileSync(patch.path, 'utf8'), script.steps);
-  return { patch, row, steps: script.steps, plan, postOnly };
+  const plan = planTransaction(patch.name, bytes.toString('utf8'), script.steps);
+  return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
 }
 
 async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
@@ -211,7 +224,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
   for (const name of options.skip ?? []) await markDone(session, schema, patches, name, 'skipped', result);
   if (options.fake?.length || options.skip?.length) record = await readRecord(session, schema);
 
-  const rows = patchStates(patches, record);
+  const rows = statesWithCache(patches, record, options);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
   const byName = new Map(rows.map((r) => [r.name, r]));
   result.edited = rows.filter((r) => r.edited).map((r) => r.name);
@@ -244,7 +257,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
       if (d === 'quit') { result.quit = true; result.pending.push(...todo.slice(index).map((t) => t.patch.name)); return; }
       if (d === 'no') { result.outcomes.push(outcome(item, 'declined')); result.pending.push(item.patch.name); continue; }
       if (d === 'skip') {
-        await writeRecord(session, schema, { name: item.patch.name, status: 'skipped', checksum: checksumOf(item.patch.path) });
+        await writeRecord(session, schema, { name: item.patch.name, status: 'skipped', checksum: item.checksum });
         result.outcomes.push(outcome(item, 'skipped'));
         continue;
       }
@@ -309,7 +322,7 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
 
 async function applyPatch(session: Session, schema: string, item: Prepared, options: MigrateOptions, result: MigrateResult, ask: boolean, emit: (e: MigrateEvent) => void): Promise<void> {
   const { patch, plan } = item;
-  const checksum = checksumOf(patch.path);
+  const { checksum } = item;
   const dsn = patchDsn(options.target);
   const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
   const hasPost = patch.post.length > 0;

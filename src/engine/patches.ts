@@ -5,8 +5,7 @@
  *
  * Beside a patch `NAME.sql`, executables `NAME.pre.*` and `NAME.post.*` run before and after it.
  */
-import { createHash } from 'node:crypto';
-import { accessSync, constants, readdirSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { PatchSetError } from '../errors';
 
@@ -100,11 +99,6 @@ function walk(dir: string, visit: (folder: string, files: string[]) => void): vo
   const entries = readdirSync(dir, { withFileTypes: true });
   visit(dir, entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort(byteOrder));
   for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit);
-}
-
-/** sha256 of the patch file's bytes, hex. Kept in the record to notice patches edited after apply. */
-export function checksumOf(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
 export function isExecutable(path: string): boolean {

@@ -1,5 +1,6 @@
 /** `showmigrations`: every patch and where it stands, read in a read-only session. */
 import { describeTarget, withSession, type Target } from './db';
+import { Checksums } from './checksums';
 import { findPatches } from './patches';
 import { readRecord, recordExists } from './recorder';
 import { patchStates, type PatchStatusRow } from './status';
@@ -8,6 +9,8 @@ export interface ShowOptions {
   target: Target;
   patchesDir: string;
   recordSchema?: string;
+  /** Where checksums of unchanged files are cached; without it every file is hashed. */
+  checksumCache?: string;
 }
 
 export interface ShowResult {
@@ -25,6 +28,9 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
     await session.query('set default_transaction_read_only = on');
     const hasRecord = await recordExists(session, schema);
     const record = await readRecord(session, schema);
-    return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: patchStates(patches, record) };
+    const checksums = new Checksums(options.checksumCache);
+    const rows = patchStates(patches, record, (p) => checksums.of(p));
+    checksums.save();
+    return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: rows };
   });
 }

@@ -2,7 +2,8 @@
  * Where each patch stands: the patches on disk joined with the record. Used by showmigrations
  * and by migrate to decide what to run.
  */
-import { checksumOf, type PatchFile } from './patches';
+import { checksumOf } from './checksums';
+import type { PatchFile } from './patches';
 import type { PatchStage, RecordRow } from './recorder';
 
 export type PatchState =
@@ -31,7 +32,8 @@ export interface PatchStatusRow {
   error: string | null;
 }
 
-export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>): PatchStatusRow[] {
+/** `checksum` gives a patch file's checksum (a `Checksums` cache in the commands). */
+export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>, checksum: (p: PatchFile) => string = (p) => checksumOf(p.path)): PatchStatusRow[] {
   const rows: PatchStatusRow[] = [];
   for (const p of patches) {
     const r = record.get(p.name);
@@ -41,7 +43,7 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
       state: stateOf(r),
       stage: r?.stage ?? null,
       date: r ? new Date(r.statusDate).toISOString() : null,
-      edited: Boolean(r && r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksumOf(p.path)),
+      edited: Boolean(r && r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksum(p)),
       error: r?.error ?? null,
     });
   }

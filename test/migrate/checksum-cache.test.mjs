@@ -1,0 +1,122 @@
+// The checksum cache (src/engine/checksums.ts): it is used, it never hides an edit, and a broken
+// or unwritable cache changes nothing but speed. Files younger than 2 s are never cached, so
+// these tests wait for the patches to settle first.
+import test from 'ava';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useDatabase } from '../helpers/database.mjs';
+import { initRecord, makeProject, pgpatch, record } from '../helpers/project.mjs';
+
+useDatabase(test);
+
+test.afterEach.always((t) => {
+  t.context.project?.cleanup();
+  if (t.context.cache) rmSync(t.context.cache, { recursive: true, force: true });
+});
+
+const settle = () => new Promise((r) => setTimeout(r, 2200));
+
+/** A project with two applied patches that are old enough to be cached, and its cache folder. */
+async function setup(t) {
+  const p = (t.context.project = makeProject());
+  const cache = (t.context.cache = mkdtempSync(join(tmpdir(), 'pgpatch-cache-')));
+  const url = t.context.db.url;
+  await initRecord(p, url);
+  p.patch('2024-01-01_a.sql', 'create table a (id int);\n');
+  p.patch('2024/2024-02-01_b.sql', 'create table b (id int);\n');
+  await settle();
+  const run = (command, args = [], env = {}) => pgpatch(p, url, command, args, { env: { PGPATCH_CACHE_DIR: cache, ...env } });
+  const m = await run('migrate');
+  t.is(m.code, 0, m.stderr);
+  // Pending patches have no checksum to compare: the first run that reads applied ones caches them.
+  const warm = await run('showmigrations');
+  t.is(warm.code, 0, warm.stderr);
+  return { p, url, cache, run };
+}
+
+function cacheFile(cache) {
+  const files = readdirSync(cache).filter((f) => f.endsWith('.json'));
+  return files.length === 1 ? join(cache, files[0]) : undefined;
+}
+
+test('the cache holds the checksums the record has, and showmigrations reads it', async (t) => {
+  const { url, cache, run } = await setup(t);
+  const file = cacheFile(cache);
+  t.truthy(file, 'one cache file per patches folder');
+  const { entries } = JSON.parse(readFileSync(file, 'utf8'));
+  const rows = await record(url);
+  t.deepEqual(Object.keys(entries).sort(), ['2024-01-01_a.sql', join('2024', '2024-02-01_b.sql')].sort());
+  t.is(entries['2024-01-01_a.sql'][4], rows.find((r) => r.name === '2024-01-01_a').checksum);
+
+  // A cache entry that matches the file's stat is believed: proof that the cache is read.
+  entries['2024-01-01_a.sql'][4] = '0'.repeat(64);
+  writeFileSync(file, JSON.stringify({ version: 1, entries }));
+  const show = await run('showmigrations');
+  t.is(show.code, 0, show.stderr);
+  t.regex(show.stdout, /\[E\] 2024-01-01_a/);
+  t.regex(show.stdout, /\[X\] 2024-02-01_b/);
+});
+
+test('an edit that keeps the size and the modification time is still seen (ctime)', async (t) => {
+  const { p, cache, run } = await setup(t);
+  const path = join(p.patchesDir, '2024-01-01_a.sql');
+  // A whole second an hour ago, so that setting it again gives the very same nanoseconds.
+  const then = Math.floor(Date.now() / 1000) - 3600;
+  utimesSync(path, then, then);
+  await settle(); // utimes changed the ctime
+  t.regex((await run('showmigrations')).stdout, /\[X\] 2024-01-01_a/);
+  const before = statSync(path, { bigint: true });
+  t.true(Object.keys(JSON.parse(readFileSync(cacheFile(cache), 'utf8')).entries).includes('2024-01-01_a.sql'));
+  writeFileSync(path, 'create table z (id int);\n'); // as long as before
+  utimesSync(path, then, then);
+  const after = statSync(path, { bigint: true });
+  t.is(after.size, before.size);
+  t.is(after.mtimeNs, before.mtimeNs);
+  t.is(after.ino, before.ino);
+  const show = await run('showmigrations');
+  t.regex(show.stdout, /\[E\] 2024-01-01_a/, show.stdout);
+});
+
+test('a file changed less than 2 s ago is not cached, and its edit is seen', async (t) => {
+  const { p, cache, run } = await setup(t);
+  p.patch('2024-03-01_c.sql', 'create table c (id int);\n');
+  t.is((await run('migrate')).code, 0);
+  // A busy machine can take 2 s between two commands: a time in the future keeps the file "new".
+  const future = Date.now() / 1000 + 3600;
+  utimesSync(join(p.patchesDir, '2024-03-01_c.sql'), future, future);
+  t.regex((await run('showmigrations')).stdout, /\[X\] 2024-03-01_c/);
+  const { entries } = JSON.parse(readFileSync(cacheFile(cache), 'utf8'));
+  t.true(Object.keys(entries).includes('2024-01-01_a.sql'));
+  t.false(Object.keys(entries).includes('2024-03-01_c.sql'));
+  p.patch('2024-03-01_c.sql', 'create table c (id bigint);\n');
+  t.regex((await run('showmigrations')).stdout, /\[E\] 2024-03-01_c/);
+});
+
+test('a corrupt cache, a cache folder that cannot be made, or the cache turned off: same answers', async (t) => {
+  const { p, cache, run } = await setup(t);
+  p.patch('2024-01-01_a.sql', 'create table a (id int, edited int);\n');
+  writeFileSync(cacheFile(cache), '{"version":1,"entries":{"2024-01-01_a.sql":[1,2');
+  const corrupt = await run('showmigrations');
+  t.is(corrupt.code, 0, corrupt.stderr);
+  t.regex(corrupt.stdout, /\[E\] 2024-01-01_a/);
+  t.regex(corrupt.stdout, /\[X\] 2024-02-01_b/);
+  t.notThrows(() => JSON.parse(readFileSync(cacheFile(cache), 'utf8')), 'rewritten whole');
+
+  const blocker = join(cache, 'not-a-folder');
+  writeFileSync(blocker, '');
+  const blocked = await run('showmigrations', [], { PGPATCH_CACHE_DIR: join(blocker, 'sub') });
+  t.is(blocked.code, 0, blocked.stderr);
+  t.regex(blocked.stdout, /\[E\] 2024-01-01_a/);
+
+  const off = await run('showmigrations', [], { PGPATCH_CACHE_DIR: 'off' });
+  t.is(off.code, 0, off.stderr);
+  t.regex(off.stdout, /\[E\] 2024-01-01_a/);
+});
+
+test('patches moved away (squashed) or removed are dropped from the cache', async (t) => {
+  const { p, cache, run } = await setup(t);
+  p.remove(join('2024', '2024-02-01_b.sql'));
+  t.is((await run('showmigrations')).code, 0);
+  t.deepEqual(Object.keys(JSON.parse(readFileSync(cacheFile(cache), 'utf8')).entries), ['2024-01-01_a.sql']);
+});
