@@ -212,6 +212,22 @@ export class PatchFailedError extends PgpatchError {
   }
 }
 
+/**
+ * `check` could not build one of its scratch databases; `cause` says why (an SqlError or a
+ * FileError of a schema file, a PatchFailedError of a patch). Whatever it says, it happened in a
+ * throwaway database on the scratch server that check drops: no real database was changed, and
+ * a patch's record went with the scratch database. A class of its own, here with the others, so
+ * that the renderers can tell a patch that failed inside check from one that failed in migrate
+ * without loading the engine or reading messages.
+ */
+export class CheckBuildError extends PgpatchError {
+  readonly code = 'check_build';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly which: string, cause: unknown) {
+    super(`could not build ${which}`, { cause });
+  }
+}
+
 /** The connection broke while working (server restart, network). */
 export class ConnectionLostError extends PgpatchError {
   readonly code = 'connection_lost';

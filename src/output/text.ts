@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  ConnectionError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
+  CheckBuildError, ConnectionError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
   PgpatchError, SqlError, type ServerMessage, type SourceLocation,
 } from '../errors';
 
@@ -52,12 +52,9 @@ export function formatError(error: unknown, verbose = false): string[] {
   }
   const lines: string[] = [];
   if (error instanceof PatchFailedError) {
-    lines.push(`pgpatch: error: ${error.message}`);
-    lines.push(...formatError(error.cause, verbose).map((l) => `  ${l}`));
-    lines.push(error.recorded === 'failed'
-      ? `  recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
-      : '  it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.');
-    return lines;
+    return patchFailedLines(error, verbose, error.recorded === 'failed'
+      ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
+      : 'it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.');
   }
   if (error instanceof PatchSetError) {
     lines.push(`pgpatch: error: ${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
@@ -92,6 +89,13 @@ export function formatError(error: unknown, verbose = false): string[] {
     }
   } else if (error instanceof ConnectionError) {
     lines.push(`pgpatch: error: ${error.message}`);
+  } else if (error instanceof CheckBuildError && error.cause instanceof PatchFailedError) {
+    // Not migrate's advice (the record, the patches before it applied, run migrate again): inside
+    // check the patch ran in a scratch database that is dropped, so that would mislead.
+    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(...patchFailedLines(error.cause, verbose,
+      'it failed while check built its scratch database (the schema files at the base plus the patches since), which is dropped: '
+      + 'nothing was changed or recorded in any real database. Fix the patch and run check again.').map((l) => `  ${l}`));
   } else {
     lines.push(`pgpatch: error: ${error.message}`);
     // Errors that wrap another (a check build that failed on an SQL error) show it below.
@@ -100,6 +104,11 @@ export function formatError(error: unknown, verbose = false): string[] {
   if (error.hint) lines.push(`  hint: ${error.hint}`);
   if (verbose && error.cause instanceof Error && error.cause.stack) lines.push(`  cause: ${error.cause.stack}`);
   return lines;
+}
+
+/** A failed patch: which, why (file:line and the server's error), then what it means now. */
+function patchFailedLines(error: PatchFailedError, verbose: boolean, advice: string): string[] {
+  return [`pgpatch: error: ${error.message}`, ...formatError(error.cause, verbose).map((l) => `  ${l}`), `  ${advice}`];
 }
 
 export function formatNotice(m: ServerMessage, at?: SourceLocation): string {

@@ -65,7 +65,35 @@ test('a patch with an SQL error: exit 2, the file and line; the scratch database
   t.is(r.code, 2, r.stderr + r.stdout);
   t.regex(r.stderr, /could not build the patches added since the base/);
   t.regex(r.stderr, /schema\/patches\/2026-11-23_price\.sql:2:\d+: ERROR: +type "numerik" does not exist/);
+  assertCheckAdvice(t, r.stderr);
   t.is(r.stdout, '');
+  await assertCleanedUp(t, p, r);
+});
+
+/**
+ * What check says after a failed patch: where it ran (the scratch database check built from the
+ * base schema plus the patches), that no real database changed, and to run check again; not
+ * migrate's advice, which speaks of a record that check drops with its scratch database.
+ */
+function assertCheckAdvice(t, stderr) {
+  t.regex(stderr, /^ +it failed while check built its scratch database \(the schema files at the base plus the patches since\), which is dropped: nothing was changed or recorded in any real database\. Fix the patch and run check again\.$/m);
+  t.notRegex(stderr, /run migrate again/);
+  t.notRegex(stderr, /recorded as failed|see showmigrations|patches before it are applied and recorded/i);
+}
+
+test('a patch that runs outside a transaction and fails: check says nothing was recorded, not "recorded as failed"', async (t) => {
+  // In the scratch database, migrate records such a patch as failed (stage patch); that record
+  // goes with the database, so check must not send the user to showmigrations.
+  const p = project(t);
+  writeFiles(p.root, {
+    'schema/app.sql': BASE['schema/app.sql'] + 'create index item_name_idx on app.item (name);\n',
+    'schema/patches/2026-11-23_idx.sql': 'create index concurrently item_name_idx on app.no_such_table (name);\n',
+  });
+  const r = await check(p);
+  t.is(r.code, 2, r.stderr + r.stdout);
+  t.regex(r.stderr, /could not build the patches added since the base/);
+  t.regex(r.stderr, /schema\/patches\/2026-11-23_idx\.sql:1:\d+: ERROR: +relation "app\.no_such_table" does not exist/);
+  assertCheckAdvice(t, r.stderr);
   await assertCleanedUp(t, p, r);
 });
 
