@@ -31,7 +31,7 @@ export function register(program: Command): void {
     .option('--fake <name>', 'record a patch as applied without running it (repeatable)', collect, [])
     .option('--skip <name>', 'record a patch as skipped forever (repeatable)', collect, [])
     .option('--retry <name>', 'run again a patch that failed half-way outside a transaction (repeatable)', collect, [])
-    .option('--strict', 'a patch edited after it was applied is an error')
+    .option('--strict', 'a patch edited after it was applied, or a new one that sorts before applied ones, is an error')
     .option('--assume-applied', 'on a database with objects but no record: record every patch as applied (baseline)')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish', '0')
     .option('-v, --set <name=value>', 'set a psql variable for the patches (repeatable)', collect, [])

@@ -54,7 +54,7 @@ export interface MigrateOptions {
   skip?: string[];
   /** Run these again although a previous run failed half-way outside a transaction. */
   retry?: string[];
-  /** A patch edited after it was applied is an error instead of a warning. */
+  /** A patch edited after it was applied, or one that sorts before applied ones, is an error instead of a warning. */
   strict?: boolean;
   /** On a non-empty database without a record, record all patches as assumed. */
   assumeApplied?: boolean;
@@ -92,6 +92,8 @@ export interface MigrateResult {
   outcomes: PatchOutcome[];
   /** Applied patches whose file changed since. */
   edited: string[];
+  /** Patches of this run that sort before an applied one: they run out of order. */
+  outOfOrder: Array<{ name: string; sortsBefore: string }>;
   /** Still pending after the run (declined, beyond the target, quit). */
   pending: string[];
   quit: boolean;
@@ -115,7 +117,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const session = await connect(options.target, { applicationName: options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate') });
   const result: MigrateResult = {
     database: describeTarget(options.target), recordSchema: schema, dryRun: Boolean(options.dryRun),
-    outcomes: [], edited: [], pending: [], quit: false,
+    outcomes: [], edited: [], outOfOrder: [], pending: [], quit: false,
   };
   try {
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
@@ -186,6 +188,7 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
     const row = byName.get(p.name)!;
     if (isDone(row.state)) continue;
     if (i > last) { result.pending.push(p.name); continue; }
+    if (row.sortsBefore) result.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
     const prepared = await prepare(p, row, options);
     result.outcomes.push({ name: p.name, file: p.relativePath, status: 'would_apply', mode: prepared.plan.mode, reason: prepared.plan.reason, postOnly: prepared.postOnly });
     result.pending.push(p.name);
@@ -248,7 +251,15 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
         `check what it did, then run migrate --fake ${p.name} to mark it applied, or --retry ${p.name} to run it again`,
       );
     }
+    if (row.sortsBefore) result.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
     todo.push(await prepare(p, row, options));
+  }
+  if (options.strict && result.outOfOrder.length) {
+    throw new PatchSetError(
+      `${result.outOfOrder.length === 1 ? 'a patch sorts' : 'patches sort'} before patches already applied: ${result.outOfOrder.map((o) => `${o.name} (before ${o.sortsBefore})`).join(', ')}`,
+      result.outOfOrder.map((o) => patches.find((p) => p.name === o.name)!.path),
+      'rename it so that it sorts after the last applied patch (makemigrations names new patches by date), or run without --strict to apply it out of order',
+    );
   }
   let askAll = Boolean(options.decide);
   for (const [index, item] of todo.entries()) {

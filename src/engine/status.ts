@@ -29,6 +29,11 @@ export interface PatchStatusRow {
   date: string | null;
   /** The file changed since it was applied (checksums differ). */
   edited: boolean;
+  /**
+   * For a pending patch: the last applied (or assumed) patch that sorts after it, so it would
+   * run out of order (typically a branch merged after a newer patch was deployed). Else null.
+   */
+  sortsBefore: string | null;
   error: string | null;
 }
 
@@ -44,17 +49,25 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
       stage: r?.stage ?? null,
       date: r ? new Date(r.statusDate).toISOString() : null,
       edited: Boolean(r && r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksum(p)),
+      sortsBefore: null,
       error: r?.error ?? null,
     });
   }
   const onDisk = new Set(patches.map((p) => p.name));
   for (const r of record.values()) {
     if (onDisk.has(r.name)) continue;
-    rows.push({ name: r.name, file: null, state: stateOf(r), stage: r.stage, date: new Date(r.statusDate).toISOString(), edited: false, error: r.error });
+    rows.push({ name: r.name, file: null, state: stateOf(r), stage: r.stage, date: new Date(r.statusDate).toISOString(), edited: false, sortsBefore: null, error: r.error });
   }
   // Byte order, like the patches; each name is encoded once, not once per comparison.
   const keyed = rows.map((row) => ({ row, key: Buffer.from(row.name) }));
-  return keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.row);
+  const sorted = keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.row);
+  let lastApplied: string | null = null;
+  for (let i = sorted.length - 1; i >= 0; i--) {
+    const row = sorted[i];
+    if (row.state === 'applied' || row.state === 'assumed') lastApplied ??= row.name;
+    else if (row.state === 'pending' && row.file) row.sortsBefore = lastApplied;
+  }
+  return sorted;
 }
 
 function stateOf(r: RecordRow | undefined): PatchState {

@@ -23,6 +23,7 @@ export function formatShow(result: ShowResult): string[] {
     if (p.stage && (p.state === 'failed' || p.state === 'applying')) parts.push(`in stage ${p.stage}`);
     if (p.date) parts.push(p.date.slice(0, 16).replace('T', ' '));
     if (p.edited) parts.push('file edited since it was applied');
+    if (p.sortsBefore) parts.push(`out of order: sorts before ${p.sortsBefore}, already applied`);
     if (!p.file) parts.push('file no longer on disk');
     lines.push(`${mark} ${p.name.padEnd(width)}  ${parts.join(', ')}`);
   }
@@ -38,6 +39,11 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
       : `${result.dryRun ? 'would record' : 'recorded'} ${f.assumed} patches as assumed (baseline)`);
   }
   for (const name of result.edited) lines.push(`warning: patch ${name} was edited after it was applied (--strict makes this an error)`);
+  const applied = new Set(result.outcomes.filter((o) => o.status === 'applied').map((o) => o.name));
+  for (const o of result.outOfOrder) {
+    if (!result.dryRun && !applied.has(o.name)) continue;
+    lines.push(`warning: patch ${o.name} sorts before ${o.sortsBefore}, which was already applied: ${result.dryRun ? 'it would run' : 'it ran'} out of order (--strict makes this an error)`);
+  }
   if (result.dryRun) {
     for (const o of result.outcomes) lines.push(`would apply ${o.name}${o.postOnly ? ' (post scripts only)' : ''}  [${o.reason}]`);
     if (!result.firstRun && result.outcomes.length === 0) lines.push('nothing to apply');

@@ -50,6 +50,40 @@ test('a patch edited after it was applied: showmigrations marks it [E], migrate 
   t.notRegex((await pgpatch(p, url, 'showmigrations')).stdout, /\[E\]/, 'restoring the file clears the mark');
 });
 
+test('a new patch that sorts before applied ones: shown, warned about, applied after them; --strict refuses', async (t) => {
+  const { p, url } = await setup(t);
+  p.patch('2024-01-01_a.sql', "insert into log (name) values ('a');\n");
+  p.patch('2024-03-01_c.sql', "insert into log (name) values ('c');\n");
+  t.is((await pgpatch(p, url, 'migrate')).code, 0);
+  // A branch merged late: its patch is dated before c, which production already has.
+  p.patch('2024-02-01_b.sql', "insert into log (name) values ('b');\n");
+  p.patch('2024-04-01_d.sql', "insert into log (name) values ('d');\n");
+
+  const show = await pgpatch(p, url, 'showmigrations');
+  t.regex(show.stdout, /\[ \] 2024-02-01_b\s+pending, out of order: sorts before 2024-03-01_c, already applied/);
+  t.regex(show.stdout, /\[ \] 2024-04-01_d\s+pending$/m);
+  const json = JSON.parse((await pgpatch(p, url, 'showmigrations', ['--json'])).stdout);
+  t.is(json.patches.find((x) => x.name === '2024-02-01_b').sortsBefore, '2024-03-01_c');
+  t.is(json.patches.find((x) => x.name === '2024-04-01_d').sortsBefore, null);
+
+  const plan = await pgpatch(p, url, 'migrate', ['--plan']);
+  t.regex(plan.stdout, /warning: patch 2024-02-01_b sorts before 2024-03-01_c, which was already applied: it would run out of order/);
+  t.notRegex(plan.stdout, /patch 2024-04-01_d sorts/);
+
+  const strict = await pgpatch(p, url, 'migrate', ['--strict']);
+  t.is(strict.code, 2, strict.stderr);
+  t.regex(strict.stderr, /a patch sorts before patches already applied: 2024-02-01_b \(before 2024-03-01_c\)/);
+  t.regex(strict.stderr, /2024-02-01_b\.sql/);
+  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['a', 'c'], '--strict applies nothing');
+
+  const r = await pgpatch(p, url, 'migrate');
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /warning: patch 2024-02-01_b sorts before 2024-03-01_c, which was already applied: it ran out of order/);
+  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['a', 'c', 'b', 'd']);
+  t.notRegex((await pgpatch(p, url, 'showmigrations')).stdout, /out of order/, 'once applied, it is history');
+  t.is(JSON.parse((await pgpatch(p, url, 'migrate', ['--json'])).stdout).outOfOrder.length, 0);
+});
+
 test('names with spaces, quotes and non-ASCII letters', async (t) => {
   const { p, url } = await setup(t);
   const names = [
