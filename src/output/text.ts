@@ -34,9 +34,11 @@ export function caretLines(loc: SourceLocation): string[] {
 
 export function serverDetails(m: ServerMessage): string[] {
   const out: string[] = [];
-  if (m.detail) out.push(`DETAIL:  ${m.detail}`);
-  if (m.hint) out.push(`HINT:  ${m.hint}`);
-  if (m.where) out.push(`CONTEXT:  ${m.where}`);
+  // CONTEXT often has several lines (a PL/pgSQL stack): each becomes a line, under the first.
+  const add = (label: string, text: string) => text.split('\n').forEach((l, i) => out.push(`${i ? ' '.repeat(label.length) : label}${l}`));
+  if (m.detail) add('DETAIL:  ', m.detail);
+  if (m.hint) add('HINT:  ', m.hint);
+  if (m.where) add('CONTEXT:  ', m.where);
   return out.map((l) => `  ${l}`);
 }
 

@@ -183,3 +183,29 @@ test('a patch with several transactions runs as written and is recorded applied'
   t.true(await exists(url, 'two'));
   t.deepEqual(await statuses(url), { '2024-01-01_two_tx': 'applied' });
 });
+
+test('a wrapped patch whose record cannot be written is rolled back with it, and the error says why', async (t) => {
+  const { p, url } = await setup(t);
+  // The patch itself makes the record refuse it: the record's insert fails in the patch's
+  // transaction, and the COMMIT queued behind it must not commit the patch.
+  p.patch('2024-01-01_blocks_record.sql', `create table made_by_patch (id int);
+create function refuse() returns trigger language plpgsql as $$ begin raise exception 'record refused'; end $$;
+create trigger refuse before insert on schema_patch for each row execute function refuse();
+`);
+  p.patch('2024-02-01_later.sql', 'create table later (id int);\n');
+  const r = await pgpatch(p, url, 'migrate');
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /2024-01-01_blocks_record\.sql:\d+:\d+: ERROR:  record refused \(SQLSTATE P0001\)/);
+  t.regex(r.stderr, /CONTEXT:  while pgpatch wrote the patch's row in "public"\."schema_patch", after its last statement\n {14}PL\/pgSQL function refuse\(\)/);
+  t.notRegex(r.stderr, /internal error/);
+  t.false(await exists(url, 'made_by_patch'), 'the patch was rolled back');
+  t.false(await exists(url, 'later'));
+  t.deepEqual(await statuses(url), {});
+  t.is((await query(url, "select count(*)::int as n from pg_trigger where tgname = 'refuse'")).rows[0].n, 0);
+  t.is((await query(url, 'select count(*)::int as n from pg_stat_activity where datname = current_database() and state like \'idle in transaction%\'')).rows[0].n, 0);
+
+  p.patch('2024-01-01_blocks_record.sql', 'create table made_by_patch (id int);\n');
+  const again = await pgpatch(p, url, 'migrate');
+  t.is(again.code, 0, again.stderr);
+  t.deepEqual(await statuses(url), { '2024-01-01_blocks_record': 'applied', '2024-02-01_later': 'applied' });
+});
