@@ -31,6 +31,15 @@ test('a failing patch in the middle: the first is applied, the failing one rolle
   t.false(await exists(url, 'third_t'));
   t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['first']);
 
+  // The same in JSON, for CI: the patch, what the record says, and the server's error with its place.
+  const json = await pgpatch(p, url, 'migrate', ['--json']);
+  t.is(json.code, 3);
+  const { error } = JSON.parse(json.stdout);
+  t.like(error, { code: 'patch_failed', patch: '2024-02-01_middle', stage: 'patch', recorded: 'nothing' });
+  t.like(error.cause, { code: 'sql', server: { sqlstate: '42703', message: 'column "nme" does not exist' } });
+  t.regex(error.cause.location.file, /schema\/patches\/2024-02-01_middle\.sql$/);
+  t.like(error.cause.location, { line: 5, column: 3 });
+
   // A syntax error names line and column too.
   p.patch('2024-02-01_middle.sql', "create table middle_t (id int);\n\n  selec 1;\n");
   const syntax = await pgpatch(p, url, 'migrate');
