@@ -1,9 +1,12 @@
 // Shared by the schema-model tests (inspect*.test.mjs): two fresh databases built from SQL, their
 // models, and the differences between them. Not a test file (no .test.mjs suffix).
+// Databases and roles are made on the test's server (t.context.server, set by eachServer in
+// test/helpers/servers.mjs), so the same test body runs on PostgreSQL 18 and 15.
 import { randomBytes } from 'node:crypto';
 import { connect } from '../../dist/engine/db.js';
 import { compareModels, inspectDatabase } from '../../dist/engine/inspect/index.js';
-import { adminQuery, createDatabase, mainServer, query } from '../helpers/database.mjs';
+import { adminQuery, createDatabase, query } from '../helpers/database.mjs';
+import { serverOf } from '../helpers/servers.mjs';
 
 export const LABELS = { expected: 'in the schema files', actual: 'after the patches' };
 
@@ -18,7 +21,7 @@ export async function modelOf(url, options) {
 }
 
 /** A fresh database, dropped when the test ends. */
-export async function database(t, serverUrl = mainServer().url) {
+export async function database(t, serverUrl = serverOf(t).url) {
   const db = await createDatabase(serverUrl, 'pgpatch_inspect');
   t.teardown(() => db.drop());
   return db;
@@ -45,7 +48,7 @@ export function messages(diffs) {
  */
 export async function role(t, purpose, attributes = 'nologin') {
   const name = `pgpatch_${purpose}_${randomBytes(3).toString('hex')}`;
-  const server = mainServer().url;
+  const server = serverOf(t).url;
   await adminQuery(server, `create role ${name} ${attributes}`);
   // Registered before the databases of the test, so it runs after their drop (teardowns run last-first).
   t.teardown(() => adminQuery(server, `drop role if exists ${name}`).catch(() => undefined));

@@ -1,11 +1,13 @@
 // compareModels on real databases: functions, sequences, types, extensions, collations, schemas,
-// row-level security, privileges, owners and comments. Every difference is checked word for word.
+// row-level security, privileges, owners and comments. Every difference is checked word for word,
+// on each test server (PostgreSQL 18 and 15: eachServer in test/helpers/servers.mjs).
 import test from 'ava';
+import { eachServer } from '../helpers/servers.mjs';
 import { differences, messages, role } from './_inspect.mjs';
 
 const S = 'create schema myapp';
 
-test('functions and procedures: body, attributes, config, arguments, result, overloads', async (t) => {
+eachServer(test, 'functions and procedures: body, attributes, config, arguments, result, overloads', async (t) => {
   const fn = (attrs, body = 'select $1 * 2') => `create function myapp.twice(p int) returns int language sql ${attrs} as $$ ${body} $$`;
   const d = await differences(t, {
     common: S,
@@ -42,7 +44,7 @@ test('functions and procedures: body, attributes, config, arguments, result, ove
   });
 });
 
-test('functions: a body that differs only by line endings or surrounding blank lines is the same', async (t) => {
+eachServer(test, 'functions: a body that differs only by line endings or surrounding blank lines is the same', async (t) => {
   const d = await differences(t, {
     common: S,
     expected: "create function myapp.f() returns int language sql as $$\nselect 1\n$$",
@@ -51,7 +53,7 @@ test('functions: a body that differs only by line endings or surrounding blank l
   t.deepEqual(d, []);
 });
 
-test('functions: an aggregate, and language, parallel safety and leakproofness', async (t) => {
+eachServer(test, 'functions: an aggregate, and language, parallel safety and leakproofness', async (t) => {
   const d = await differences(t, {
     common: `${S}; create function myapp.add(int, int) returns int language sql immutable as $$ select $1 + $2 $$`,
     expected: `create aggregate myapp.total(int) (sfunc = myapp.add, stype = int, initcond = '0');
@@ -71,7 +73,7 @@ test('functions: an aggregate, and language, parallel safety and leakproofness',
   ]);
 });
 
-test('sequences: options and OWNED BY differ; current values do not count', async (t) => {
+eachServer(test, 'sequences: options and OWNED BY differ; current values do not count', async (t) => {
   const d = await differences(t, {
     common: `${S}; create table myapp.t (id int)`,
     expected: `create sequence myapp.a increment by 5 minvalue 10 maxvalue 1000 start 10 cycle;
@@ -93,7 +95,7 @@ test('sequences: options and OWNED BY differ; current values do not count', asyn
   ]);
 });
 
-test('types: enum labels and their order, domains, composite and range types', async (t) => {
+eachServer(test, 'types: enum labels and their order, domains, composite and range types', async (t) => {
   const d = await differences(t, {
     common: S,
     expected: `create type myapp.mood as enum ('sad', 'ok', 'happy');
@@ -125,7 +127,7 @@ test('types: enum labels and their order, domains, composite and range types', a
   ]);
 });
 
-test('extensions: missing, or in another schema; their own objects stay out of the model', async (t) => {
+eachServer(test, 'extensions: missing, or in another schema; their own objects stay out of the model', async (t) => {
   const d = await differences(t, {
     common: 'create schema ext; create schema other',
     expected: 'create extension btree_gist with schema ext; create extension pg_trgm with schema ext',
@@ -137,7 +139,7 @@ test('extensions: missing, or in another schema; their own objects stay out of t
   ]);
 });
 
-test('collations: provider, locale, determinism', async (t) => {
+eachServer(test, 'collations: provider, locale, determinism', async (t) => {
   const d = await differences(t, {
     common: S,
     expected: `create collation myapp.ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);
@@ -157,7 +159,7 @@ test('collations: provider, locale, determinism', async (t) => {
   ]);
 });
 
-test('row-level security: enabled, forced, policies', async (t) => {
+eachServer(test, 'row-level security: enabled, forced, policies', async (t) => {
   const reader = await role(t, 'reader');
   const d = await differences(t, {
     common: `${S}; create table myapp.doc (id int, owner text, secret boolean)`,
@@ -180,7 +182,7 @@ test('row-level security: enabled, forced, policies', async (t) => {
   ]);
 });
 
-test('privileges: tables, columns, grant option, functions, schemas, sequences, types', async (t) => {
+eachServer(test, 'privileges: tables, columns, grant option, functions, schemas, sequences, types', async (t) => {
   const app = await role(t, 'app');
   const d = await differences(t, {
     common: `${S}; create table myapp.book (id int, title text, price numeric);
@@ -208,7 +210,7 @@ test('privileges: tables, columns, grant option, functions, schemas, sequences, 
   });
 });
 
-test('privileges: granted then revoked is the same as never granted', async (t) => {
+eachServer(test, 'privileges: granted then revoked is the same as never granted', async (t) => {
   const app = await role(t, 'app');
   const d = await differences(t, {
     common: `${S}; create table myapp.t (id int); create function myapp.f() returns int language sql as $$ select 1 $$`,
@@ -219,7 +221,7 @@ test('privileges: granted then revoked is the same as never granted', async (t) 
   t.deepEqual(d, []);
 });
 
-test('default privileges given after the tables instead of before show on the tables', async (t) => {
+eachServer(test, 'default privileges given after the tables instead of before show on the tables', async (t) => {
   const app = await role(t, 'app');
   const d = await differences(t, {
     common: S,
@@ -229,7 +231,7 @@ test('default privileges given after the tables instead of before show on the ta
   t.deepEqual(messages(d), [`table myapp.t, grants to ${app}: SELECT in the schema files, none after the patches`]);
 });
 
-test('default privileges: missing and different', async (t) => {
+eachServer(test, 'default privileges: missing and different', async (t) => {
   const app = await role(t, 'app');
   const d = await differences(t, {
     common: S,
@@ -245,7 +247,7 @@ test('default privileges: missing and different', async (t) => {
   ]);
 });
 
-test('owners of schemas, tables, views, sequences, functions and types', async (t) => {
+eachServer(test, 'owners of schemas, tables, views, sequences, functions and types', async (t) => {
   const owner = await role(t, 'owner');
   const d = await differences(t, {
     common: `${S}; create table myapp.t (id int); create view myapp.v as select 1 as x; create sequence myapp.s;
@@ -264,7 +266,7 @@ test('owners of schemas, tables, views, sequences, functions and types', async (
   ]);
 });
 
-test('comments on schemas, tables, columns, constraints, indexes, functions and types', async (t) => {
+eachServer(test, 'comments on schemas, tables, columns, constraints, indexes, functions and types', async (t) => {
   const d = await differences(t, {
     common: `${S}; create table myapp.t (id int constraint t_pk primary key, x int); create index t_x_idx on myapp.t (x);
       create function myapp.f() returns int language sql as $$ select 1 $$; create type myapp.e as enum ('a')`,
@@ -289,7 +291,7 @@ test('comments on schemas, tables, columns, constraints, indexes, functions and 
   ]);
 });
 
-test('schemas: missing and extra; the labels say where each side comes from', async (t) => {
+eachServer(test, 'schemas: missing and extra; the labels say where each side comes from', async (t) => {
   const d = await differences(t, {
     expected: 'create schema reporting',
     actual: 'create schema scratch',

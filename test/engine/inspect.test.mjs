@@ -1,7 +1,7 @@
 // inspectDatabase on real databases: what the model holds and leaves out, that it does not depend
 // on how or in which order the schema was built, that it leaves the session as it found it, and
-// the demo schema on every test server. The differences themselves: inspect-tables and
-// inspect-objects.test.mjs.
+// the demo schema. Every test runs on each test server (PostgreSQL 18 and 15: eachServer). The
+// differences themselves: inspect-tables and inspect-objects.test.mjs.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../dist/engine/db.js';
@@ -9,7 +9,8 @@ import { compareModels, inspectDatabase } from '../../dist/engine/inspect/index.
 import { loadScript } from '../../dist/engine/loader.js';
 import { ensureRecord } from '../../dist/engine/recorder.js';
 import { runCli } from '../helpers/cli.mjs';
-import { query, servers } from '../helpers/database.mjs';
+import { query } from '../helpers/database.mjs';
+import { eachServer } from '../helpers/servers.mjs';
 import { database, differences, LABELS, modelOf } from './_inspect.mjs';
 
 const DEMO_ENTRY = fileURLToPath(new URL('../../fixtures/demo/database.sql', import.meta.url));
@@ -73,25 +74,8 @@ const SHOP_OTHER_ORDER = `
   alter default privileges in schema shop grant select on tables to public;
 `;
 
-const available = (() => {
-  try {
-    return servers();
-  } catch {
-    return [];
-  }
-})();
-
-/** One test per test server (PostgreSQL 18 and 15), skipped visibly when a server is absent. */
-function onEveryServer(title, fn) {
-  for (const label of ['pg18', 'pg15']) {
-    const server = available.find((s) => s.label === label);
-    if (server) test(`${title} (${label})`, (t) => fn(t, server.url, label));
-    else test.skip(`${title} (${label}): no ${label} test server (PGPATCH_TEST_URL${label === 'pg15' ? '_15' : ''})`, () => undefined);
-  }
-}
-
-onEveryServer('the same schema built in another order gives the same model, byte for byte', async (t, serverUrl) => {
-  const [a, b] = await Promise.all([database(t, serverUrl), database(t, serverUrl)]);
+eachServer(test, 'the same schema built in another order gives the same model, byte for byte', async (t) => {
+  const [a, b] = await Promise.all([database(t), database(t)]);
   await Promise.all([query(a.url, SHOP_IN_ORDER), query(b.url, SHOP_OTHER_ORDER)]);
   const [ma, mb] = await Promise.all([modelOf(a.url), modelOf(b.url)]);
   t.deepEqual(compareModels(ma, mb, LABELS), []);
@@ -120,7 +104,7 @@ onEveryServer('the same schema built in another order gives the same model, byte
   });
 });
 
-test('the model is plain JSON without OIDs, system schemas or numbers that depend on the build', async (t) => {
+eachServer(test, 'the model is plain JSON without OIDs, system schemas or numbers that depend on the build', async (t) => {
   const db = await database(t);
   await query(db.url, SHOP_IN_ORDER);
   const model = await modelOf(db.url);
@@ -136,7 +120,7 @@ test('the model is plain JSON without OIDs, system schemas or numbers that depen
   t.is(JSON.stringify(await modelOf(db.url)), JSON.stringify(model));
 });
 
-test("the tool's own record table is left out, and a schema that held only it", async (t) => {
+eachServer(test, "the tool's own record table is left out, and a schema that held only it", async (t) => {
   const db = await database(t);
   await query(db.url, `create schema pgpatch; create schema keep; create table keep.t (id int);
     create extension if not exists btree_gist`);
@@ -159,7 +143,7 @@ test("the tool's own record table is left out, and a schema that held only it", 
   t.deepEqual(custom.tables['public.schema_patch'].constraints.schema_patch_pkey.definition, 'PRIMARY KEY (name)');
 });
 
-test('inspecting leaves the session as it was: idle, or in its own transaction with its settings', async (t) => {
+eachServer(test, 'inspecting leaves the session as it was: idle, or in its own transaction with its settings', async (t) => {
   const db = await database(t);
   await query(db.url, 'create schema app');
   await withTestSession(db.url, async (s) => {
@@ -183,7 +167,7 @@ test('inspecting leaves the session as it was: idle, or in its own transaction w
   });
 });
 
-test('partition bounds are written in UTC whatever the TimeZone of the session', async (t) => {
+eachServer(test, 'partition bounds are written in UTC whatever the TimeZone of the session', async (t) => {
   const db = await database(t);
   await query(db.url, `create table p (at timestamptz) partition by range (at);
     create table p_2024 partition of p for values from ('2024-01-01 00:00+01') to ('2025-01-01 00:00+01')`);
@@ -195,7 +179,7 @@ test('partition bounds are written in UTC whatever the TimeZone of the session',
   });
 });
 
-test('pgpatch inspect prints the model as JSON on stdout', async (t) => {
+eachServer(test, 'pgpatch inspect prints the model as JSON on stdout', async (t) => {
   const db = await database(t);
   await query(db.url, 'create table book (id int primary key, title text not null)');
   const r = await runCli(['inspect', '--dsn', db.url]);
@@ -211,7 +195,7 @@ test('pgpatch inspect prints the model as JSON on stdout', async (t) => {
   t.regex(bad.stderr, /--exclude public\.: give a table name, or schema\.table/);
 });
 
-test('differences come sorted by object, whatever order they are found in', async (t) => {
+eachServer(test, 'differences come sorted by object, whatever order they are found in', async (t) => {
   const d = await differences(t, {
     expected: 'create table b (x int not null); create table a (x int); create view c as select 1 as one',
     actual: 'create table a (x int not null); create table b (x int); create view c as select 2 as one',
@@ -219,13 +203,13 @@ test('differences come sorted by object, whatever order they are found in', asyn
   t.deepEqual(d.map((x) => x.object), ['public.a', 'public.b', 'public.c']);
 });
 
-// The demo schema on every test server: loaded twice, inspected, equal; and what it holds.
-onEveryServer('the demo schema loaded into two databases compares equal', async (t, serverUrl, label) => {
-  const [a, b] = await Promise.all([database(t, serverUrl), database(t, serverUrl)]);
+// The demo schema: loaded twice, inspected, equal; and what it holds.
+eachServer(test, 'the demo schema loaded into two databases compares equal', async (t, server) => {
+  const [a, b] = await Promise.all([database(t), database(t)]);
   for (const db of [a, b]) await loadScript({ target: { connectionString: db.url, source: 'test' }, entry: DEMO_ENTRY });
   const started = performance.now();
   const ma = await modelOf(a.url);
-  t.log(`inspecting the demo took ${Math.round(performance.now() - started)} ms (${label}, first run on a new connection)`);
+  t.log(`inspecting the demo took ${Math.round(performance.now() - started)} ms (PostgreSQL ${server.major}, first run on a new connection)`);
   const mb = await modelOf(b.url);
   t.deepEqual(compareModels(ma, mb, LABELS), []);
   t.is(JSON.stringify(ma), JSON.stringify(mb));
