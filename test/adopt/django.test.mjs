@@ -3,7 +3,9 @@
 // admin), run by `manage.py migrate` as the server's superuser into a fresh database.
 // adopt writes the files; pgpatch load builds a new database from them; the two models differ
 // in exactly the django_migrations table (and its id sequence) that adopt leaves out. Then migrate --check on the
-// original exits 0 and a new patch applies.
+// original exits 0 and a new patch applies. On every test server (PostgreSQL 18 and 15:
+// eachServer): Django's migrations write what its schema editor writes for that major, and adopt
+// must read it back from that major's catalogs.
 //
 // Skipped, saying why, when /usr/bin/python3 cannot import django and psycopg2 (as in
 // test/django/django.test.mjs; PGPATCH_TEST_PYTHON overrides the interpreter).
@@ -15,7 +17,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compareModels, inspectDatabase, withSession } from '../../dist/index.js';
 import { runCli } from '../helpers/cli.mjs';
-import { createDatabase, mainServer, query } from '../helpers/database.mjs';
+import { createDatabase, query } from '../helpers/database.mjs';
+import { eachServer } from '../helpers/servers.mjs';
 
 const PYTHON = process.env.PGPATCH_TEST_PYTHON || '/usr/bin/python3';
 const PROJECT = fileURLToPath(new URL('./django/', import.meta.url));
@@ -31,12 +34,12 @@ const why = djangoProblem();
 if (why) {
   test.skip(`adopt a Django-migrated database: skipped, ${why}; install Debian's python3-django and python3-psycopg2`, () => {});
 } else {
-  test('adopt a database built by Django migrations: the files rebuild it but for django_migrations; the next patch is the first', adoptDjango);
+  eachServer(test, 'adopt a database built by Django migrations: the files rebuild it but for django_migrations; the next patch is the first', adoptDjango);
 }
 
-/** `manage.py migrate` into `dbName` as the server's superuser. */
-function djangoMigrate(dbName) {
-  const server = new URL(mainServer().url);
+/** `manage.py migrate` into `dbName` on `serverUrl` as the server's superuser. */
+function djangoMigrate(serverUrl, dbName) {
+  const server = new URL(serverUrl);
   const env = { ...process.env };
   for (const k of Object.keys(env)) if (/^PG/.test(k) || k === 'DATABASE_URL' || k === 'DJANGO_SETTINGS_MODULE') delete env[k];
   Object.assign(env, {
@@ -57,13 +60,13 @@ async function modelOf(url) {
   return withSession({ connectionString: url, source: 'test' }, (s) => inspectDatabase(s));
 }
 
-async function adoptDjango(t) {
-  const original = await createDatabase(mainServer().url, 'adopt_django');
-  const copy = await createDatabase(mainServer().url, 'adopt_django_copy');
+async function adoptDjango(t, server) {
+  const original = await createDatabase(server.url, 'adopt_django');
+  const copy = await createDatabase(server.url, 'adopt_django_copy');
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-adopt-django-'));
   t.teardown(() => Promise.all([original.drop(), copy.drop(), rmSync(dir, { recursive: true, force: true })]));
 
-  const built = await djangoMigrate(original.name);
+  const built = await djangoMigrate(server.url, original.name);
   t.is(built.code, 0, built.out);
   const applied = (await query(original.url, `select app || '.' || name as m from django_migrations`)).rows.map((r) => r.m);
   t.true(applied.includes('shop.0002_book_published'));
