@@ -6,7 +6,7 @@
  * Beside a patch `NAME.sql`, executables `NAME.pre.*` and `NAME.post.*` run before and after it.
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, sep } from 'node:path';
 import { PatchSetError } from '../errors';
 
 export interface PatchFile {
@@ -46,7 +46,8 @@ export function findPatches(dir: string): PatchFile[] {
   if (!exists) return [];
   const byName = new Map<string, PatchFile>();
   const duplicates = new Map<string, string[]>();
-  walk(dir, (folder, files) => {
+  // Without a trailing separator, so that folder + sep + file below stays a clean path.
+  walk(dir.length > 1 && dir.endsWith(sep) ? dir.slice(0, -1) : dir, (folder, files) => {
     const sqlNames = new Set(files.filter((f) => f.endsWith('.sql')).map(patchNameOf));
     const isHook = (f: string) => {
       // Only names with .pre or .post in them can be scripts: most files skip both regexes.
@@ -68,14 +69,17 @@ export function findPatches(dir: string): PatchFile[] {
         patchFiles.push(f);
       }
     }
+    // Plain concatenation: path.join per file was ~10 % of a showmigrations on 10,000 patches,
+    // and `folder` is already normalized (it comes from join or the caller's resolve).
     const relFolder = relative(dir, folder);
+    const relPrefix = relFolder ? relFolder + sep : '';
     for (const f of patchFiles) {
       const name = patchNameOf(f);
-      const path = join(folder, f);
+      const path = folder + sep + f;
       const patch: PatchFile = {
         name,
         path,
-        relativePath: join(relFolder, f),
+        relativePath: relPrefix + f,
         pre: hooks.get(name)?.pre ?? [],
         post: hooks.get(name)?.post ?? [],
       };

@@ -8,16 +8,19 @@ import { ident, type Session } from './db';
 export type PatchStatus = 'applying' | 'applied' | 'skipped' | 'failed' | 'assumed';
 export type PatchStage = 'pre' | 'patch' | 'post';
 
+/**
+ * What pgpatch reads back of a patch's row: what showmigrations and migrate decide on. The
+ * other columns (duration_ms, applied_by, application_name) are for people reading the table;
+ * each column read costs ~5 ms on 10,000 rows.
+ */
 export interface RecordRow {
   name: string;
   status: PatchStatus;
   stage: PatchStage | null;
-  statusDate: Date;
+  /** When the status was set, in milliseconds since the epoch. */
+  statusDate: number;
   /** sha256 of the patch file when it was applied; null for rows written by older tools. */
   checksum: string | null;
-  durationMs: number | null;
-  appliedBy: string | null;
-  applicationName: string | null;
   /** The error of a failed patch, for showmigrations. */
   error: string | null;
 }
@@ -93,9 +96,10 @@ export async function readRecord(session: Session, schema: string): Promise<Map<
   const has = new Set(cols.rows.map((r) => r.attname));
   const col = (c: string, as: string) => (has.has(c) ? `${ident(c)} as ${as}` : `null as ${as}`);
   const r = await session.query(
-    `select name, status, ${col('stage', 'stage')}, status_date, ${col('checksum', 'checksum')},
-            ${col('duration_ms', 'duration_ms')}, ${col('applied_by', 'applied_by')},
-            ${col('application_name', 'application_name')}, ${col('error', 'error')}
+    // status_date as milliseconds: parsing 10,000 timestamps into Dates was ~10 % of a
+    // showmigrations on 10,000 patches.
+    `select name, status, ${col('stage', 'stage')}, (extract(epoch from status_date) * 1000)::float8 as status_ms, ${col('checksum', 'checksum')},
+            ${col('error', 'error')}
        from ${table}`,
   );
   for (const row of r.rows) {
@@ -105,11 +109,8 @@ export async function readRecord(session: Session, schema: string): Promise<Map<
       name,
       status: row.status,
       stage: row.stage,
-      statusDate: row.status_date,
+      statusDate: row.status_ms,
       checksum: row.checksum,
-      durationMs: row.duration_ms,
-      appliedBy: row.applied_by,
-      applicationName: row.application_name,
       error: row.error,
     });
   }

@@ -3,7 +3,7 @@
  * and by migrate to decide what to run.
  */
 import { checksumOf } from './checksums';
-import type { PatchFile } from './patches';
+import { byteOrder, type PatchFile } from './patches';
 import type { PatchStage, RecordRow } from './recorder';
 
 export type PatchState =
@@ -58,9 +58,8 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
     if (onDisk.has(r.name)) continue;
     rows.push({ name: r.name, file: null, state: stateOf(r), stage: r.stage, date: new Date(r.statusDate).toISOString(), edited: false, sortsBefore: null, error: r.error });
   }
-  // Byte order, like the patches; each name is encoded once, not once per comparison.
-  const keyed = rows.map((row) => ({ row, key: Buffer.from(row.name) }));
-  const sorted = keyed.sort((a, b) => Buffer.compare(a.key, b.key)).map((k) => k.row);
+  // Byte order, like the patches (byteOrder compares strings unless a name has a surrogate pair).
+  const sorted = rows.sort((a, b) => byteOrder(a.name, b.name));
   let lastApplied: string | null = null;
   for (let i = sorted.length - 1; i >= 0; i--) {
     const row = sorted[i];
