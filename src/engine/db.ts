@@ -86,6 +86,21 @@ export class Session {
     return params ? this.client.query<R>(text, params) : this.client.query<R>(text);
   }
 
+  /**
+   * Sends several statements as one simple-query message: one round trip instead of one per
+   * statement. The server runs them in order and stops at the first error (the rest do not
+   * run). `onProgress` is told how many have completed, so notices can be placed. A server
+   * error is returned, not thrown, with the count of statements completed before it; a broken
+   * connection rejects. Limits: the server parses the whole text before it runs any of it, so
+   * a statement that changes how later text is read (standard_conforming_strings,
+   * client_encoding) does not apply to the rest of the batch: callers keep those out.
+   */
+  batch(text: string, onProgress?: (completed: number) => void): Promise<BatchResult> {
+    return new Promise((resolve, reject) => {
+      this.client.query(new BatchQuery(text, onProgress, resolve, reject) as unknown as Pg.Submittable);
+    });
+  }
+
   /** 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
   transactionStatus(): 'I' | 'T' | 'E' {
     return ((this.client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus() ?? 'I') as 'I' | 'T' | 'E';
@@ -117,6 +132,80 @@ export class Session {
   destroy(): void {
     const conn = (this.client as unknown as { connection?: { stream?: { destroy(): void } } }).connection;
     conn?.stream?.destroy();
+  }
+}
+
+export interface BatchResult {
+  /** Statements completed (all of them when there is no error). */
+  completed: number;
+  error?: Pg.DatabaseError;
+}
+
+/**
+ * The query object `pg` accepts besides its own (the way pg-cursor plugs in): it writes one
+ * Query message and follows the replies, without building a result per statement.
+ */
+class BatchQuery {
+  private completed = 0;
+  private error: Pg.DatabaseError | undefined;
+  private settled = false;
+
+  constructor(
+    private readonly text: string,
+    private readonly onProgress: ((completed: number) => void) | undefined,
+    private readonly resolve: (r: BatchResult) => void,
+    private readonly reject: (e: unknown) => void,
+  ) {}
+
+  submit(connection: { query(text: string): void }): null {
+    connection.query(this.text);
+    return null;
+  }
+
+  handleCommandComplete(): void {
+    this.completed++;
+    this.onProgress?.(this.completed);
+  }
+
+  /**
+   * `pg` lets go of the query at an error (it does not pass on the ReadyForQuery that follows),
+   * so the batch ends here. The transaction status may not be updated yet: callers that go on
+   * after an error send ROLLBACK (queued behind the ReadyForQuery) rather than read it.
+   */
+  handleError(e: unknown): void {
+    if (e instanceof pg.DatabaseError) {
+      this.error ??= e;
+      this.finish();
+    } else {
+      this.fail(e);
+    }
+  }
+
+  handleReadyForQuery(): void {
+    this.finish();
+  }
+
+  /** COPY ... FROM STDIN has no data here; the server then reports the COPY as failed. */
+  handleCopyInResponse(connection: { sendCopyFail(message: string): void }): void {
+    connection.sendCopyFail('COPY FROM STDIN has no data in a batch');
+  }
+
+  handleRowDescription(): void {}
+  handleDataRow(): void {}
+  handleEmptyQuery(): void {}
+  handlePortalSuspended(): void {}
+  handleCopyData(): void {}
+
+  private finish(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolve({ completed: this.completed, error: this.error });
+  }
+
+  private fail(e: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.reject(e);
   }
 }
 

@@ -8,14 +8,15 @@ import {
   ConnectionLostError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, PgpatchError, SqlError, UsageError,
 } from '../errors';
 import { connect, defaultApplicationName, describeTarget, isServerError, toServerMessage, type Session, type Target } from './db';
+import type { DatabaseError } from 'pg';
 import { runHook, patchDsn, type HookOutput } from './hooks';
 import { acquireLock, releaseLock } from './lock';
 import { loadParser } from './parser';
 import { Checksums, checksumOf, checksumOfBytes } from './checksums';
 import { findPatches, isExecutable, type PatchFile } from './patches';
-import { ensureRecord, readRecord, recordExists, recordTable, writeRecord, writeRecords, type RecordRow } from './recorder';
+import { ensureRecord, readRecord, recordExists, recordTable, recordUpsertLiteralSql, writeRecord, writeRecords, type RecordRow } from './recorder';
 import { compileScript, type Step } from './script/compile';
-import { executeSteps, type ScriptEvent } from './script/execute';
+import { canBatch, executeBatch, executeSteps, type ScriptEvent } from './script/execute';
 import { isDone, patchStates, type PatchStatusRow } from './status';
 import { planTransaction, type TransactionPlan } from './transactions';
 import type { LockHolder, SourceLocation } from '../errors';
@@ -324,7 +325,8 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
     if (wrapped) await commitScript(session, options.entry);
   } catch (e) {
-    if (session.transactionStatus() !== 'I') await session.query('rollback').catch(() => undefined);
+    // Unconditionally, as in applyPatch: the status may not be read yet right after an error.
+    await session.query('rollback').catch(() => undefined);
     throw e;
   }
   result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
@@ -342,7 +344,9 @@ async function applyPatch(session: Session, schema: string, item: Prepared, opti
   let recordedBefore = false;
   const fail = async (e: unknown): Promise<never> => {
     if (isConnectionLost(e)) throw connectionLostDuring(e);
-    if (session.transactionStatus() !== 'I') await session.query('rollback').catch(() => undefined);
+    // Always: right after an error, the ReadyForQuery that says the transaction status may not
+    // have been read yet. A ROLLBACK with no transaction open is only a warning.
+    await session.query('rollback').catch(() => undefined);
     const message = (e as Error)?.message ?? String(e);
     // A transactional patch that failed was rolled back: it leaves no record (unless pre scripts ran).
     const leaveFailed = stage !== 'patch' || plan.mode === 'none';
@@ -409,11 +413,14 @@ async function commitScript(session: Session, file: string): Promise<void> {
   try {
     await session.query('commit');
   } catch (e) {
-    if (!isServerError(e)) throw e;
-    const server = toServerMessage(e);
-    server.where = ['at the COMMIT that pgpatch runs after the last statement', server.where].filter(Boolean).join('\n');
-    throw new SqlError(server, 'COMMIT', endOf(file), undefined, [], undefined);
+    throw isServerError(e) ? commitError(e, file) : e;
   }
+}
+
+function commitError(e: DatabaseError, file: string): SqlError {
+  const server = toServerMessage(e);
+  server.where = ['at the COMMIT that pgpatch runs after the last statement', server.where].filter(Boolean).join('\n');
+  return new SqlError(server, 'COMMIT', endOf(file), undefined, [], undefined);
 }
 
 /** The last line of a file, for errors that belong to the whole script. */
@@ -434,30 +441,37 @@ function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
 
 async function runPatchSql(session: Session, schema: string, item: Prepared, checksum: string, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
   const { patch, plan, steps } = item;
+  const row = { name: patch.name, status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch', checksum } as const;
   // Written in the patch's transaction: a server error here (a trigger or a permission the
   // patch changed) is the patch's failure, shown at its end, not an internal error.
-  const record = () => writeRecord(session, schema, {
-    name: patch.name,
-    status: hasPost ? 'applying' : 'applied',
-    stage: hasPost ? 'post' : 'patch',
-    checksum,
-    durationMs: Math.round(performance.now() - started),
-  }).catch((e: unknown) => {
-    if (!isServerError(e)) throw e;
+  const recordError = (e: DatabaseError) => {
     const server = toServerMessage(e);
     server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where].filter(Boolean).join('\n');
-    throw new SqlError(server, 'INSERT INTO schema_patch ...', endOf(patch.path), undefined, [], undefined);
+    return new SqlError(server, 'INSERT INTO schema_patch ...', endOf(patch.path), undefined, [], undefined);
+  };
+  const record = () => writeRecord(session, schema, { ...row, durationMs: Math.round(performance.now() - started) }).catch((e: unknown) => {
+    throw isServerError(e) ? recordError(e) : e;
   });
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
-  if (plan.mode === 'wrapped') {
+  if (plan.mode === 'wrapped' && canBatch(steps)) {
+    // One round trip for the whole patch: BEGIN, its statements, its record and COMMIT go as
+    // one message, and the server stops at the first error, which leaves the transaction
+    // aborted (the COMMIT is not reached). The duration adds the server's time to ours so far.
+    const duration = `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`;
+    await executeBatch(session, steps, {
+      onEvent: options.onEvent,
+      before: [{ sql: 'begin;' }],
+      after: [
+        { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError },
+        { sql: 'commit;', onError: (e) => commitError(e, patch.path) },
+      ],
+    });
+  } else if (plan.mode === 'wrapped') {
+    // With \echo, \copy or a very large script: statement by statement, like psql.
     await session.query('begin');
     await exec(steps);
-    // The COMMIT is queued behind the record, so pg sends it the moment the record is written
-    // instead of after a turn of our event loop (~0.1 ms a patch). Safe: if the record fails,
-    // the server turns that COMMIT into a ROLLBACK, and the record's error is reported.
-    const [recorded, committed] = await Promise.allSettled([record(), commitScript(session, patch.path)]);
-    if (recorded.status === 'rejected') throw recorded.reason;
-    if (committed.status === 'rejected') throw committed.reason;
+    await record();
+    await commitScript(session, patch.path);
   } else if (plan.mode === 'own') {
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);

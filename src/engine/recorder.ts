@@ -133,13 +133,23 @@ export async function writeRecord(session: Session, schema: string, row: RecordW
   ]);
 }
 
-export function recordUpsertSql(schema: string): string {
+export function recordUpsertSql(schema: string, values = '$1, $2, $3, $4, $5, $6'): string {
   return `insert into ${recordTable(schema)} as r (name, status, stage, checksum, duration_ms, error, status_date, applied_by, application_name)
-          values ($1, $2, $3, $4, $5, $6, now(), session_user, current_setting('application_name'))
+          values (${values}, now(), session_user, current_setting('application_name'))
           on conflict (name) do update set status = excluded.status, stage = excluded.stage,
             checksum = coalesce(excluded.checksum, r.checksum), duration_ms = excluded.duration_ms,
             error = excluded.error, status_date = excluded.status_date, applied_by = excluded.applied_by,
             application_name = excluded.application_name`;
+}
+
+/**
+ * The same upsert with its values in the text, for a batch (which has no parameters).
+ * `durationSql` is an SQL expression for duration_ms. E'' strings read the same whatever
+ * standard_conforming_strings is.
+ */
+export function recordUpsertLiteralSql(schema: string, row: Omit<RecordWrite, 'durationMs'>, durationSql: string): string {
+  const lit = (v: string | null | undefined) => (v == null ? 'null' : `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
+  return recordUpsertSql(schema, [lit(row.name), lit(row.status), lit(row.stage), lit(row.checksum), durationSql, lit(row.error)].join(', '));
 }
 
 /** Writes many rows in one statement (the first run records every patch as assumed). */

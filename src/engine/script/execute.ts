@@ -75,14 +75,96 @@ async function runCopy(session: Session, step: CopyStep): Promise<number> {
 
 /** Maps the server's error position (1-based, in characters) back to the script's file. */
 export function sqlErrorFor(e: import('pg').DatabaseError, step: SqlStep): SqlError {
+  return sqlErrorAt(e, step, e.position ? charIndexToOffset(step.text, Number(e.position) - 1) : undefined);
+}
+
+/** The error of a statement, with the place in it (UTF-16 offset in `step.text`) when known. */
+function sqlErrorAt(e: import('pg').DatabaseError, step: SqlStep, offset: number | undefined): SqlError {
   const statementLocation = step.file.locate(step.start);
-  let location: SourceLocation | undefined;
+  const location = offset === undefined ? undefined : step.file.locate(mapToSource(step.segments, offset));
+  return new SqlError(toServerMessage(e), step.text, statementLocation, location, step.trace, offset);
+}
+
+/** A statement pgpatch adds to a batch (BEGIN, the record, COMMIT), and what its failure means. */
+export interface ExtraStatement {
+  sql: string;
+  /** The error to throw when this statement fails; the server's own otherwise. */
+  onError?: (e: import('pg').DatabaseError) => Error;
+}
+
+/** Beyond this, a script goes statement by statement (a data load should not be parsed whole). */
+const BATCH_MAX_CHARS = 1_000_000;
+const BATCH_MAX_STATEMENTS = 5_000;
+/** Settings that change how the server reads the text after them: see Session.batch. */
+const CHANGES_READING = /\b(standard_conforming_strings|client_encoding|backslash_quote)\b/i;
+
+/**
+ * Whether the steps can go to the server as one batch: plain SQL only (an \echo, a warning or
+ * a \copy keeps its place between statements only when they run one by one), and not too much.
+ */
+export function canBatch(steps: Step[]): steps is SqlStep[] {
+  if (steps.length > BATCH_MAX_STATEMENTS) return false;
+  let chars = 0;
+  for (const s of steps) {
+    if (s.kind !== 'sql' || CHANGES_READING.test(s.text)) return false;
+    chars += s.text.length;
+    if (chars > BATCH_MAX_CHARS) return false;
+  }
+  return true;
+}
+
+interface Part {
+  start: number;
+  step?: SqlStep;
+  extra?: ExtraStatement;
+}
+
+/**
+ * Runs `before`, the steps and `after` as one batch (Session.batch): one round trip for a
+ * whole patch. Meant for steps inside one transaction, where stopping at the first error is
+ * what running them one by one would do too. Errors are placed in the script as executeSteps
+ * places them: by the server's position, else at the statement that was running.
+ */
+export async function executeBatch(
+  session: Session,
+  steps: SqlStep[],
+  options: ExecuteOptions & { before?: ExtraStatement[]; after?: ExtraStatement[] } = {},
+): Promise<ExecuteResult> {
+  const emit = options.onEvent ?? (() => undefined);
+  const parts: Part[] = [];
+  const texts: string[] = [];
+  let length = 0;
+  const add = (sql: string, part: Omit<Part, 'start'>) => {
+    // A statement's text ends at its semicolon, or at the end of its file without one.
+    const text = /;\s*$/.test(sql) ? sql : `${sql}\n;`;
+    parts.push({ start: length, ...part });
+    texts.push(text);
+    length += text.length + 1;
+  };
+  for (const extra of options.before ?? []) add(extra.sql, { extra });
+  for (const step of steps) add(step.text, { step });
+  for (const extra of options.after ?? []) add(extra.sql, { extra });
+  const text = texts.join('\n');
+  let current = parts[0];
+  session.onNotice((notice) => emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) }));
+  let result;
+  try {
+    result = await session.batch(text, (completed) => (current = parts[completed]));
+  } finally {
+    session.onNotice(undefined);
+  }
+  const e = result.error;
+  if (!e) return { statements: steps.length, rowsCopied: 0 };
+  let part = parts[Math.min(result.completed, parts.length - 1)];
   let offset: number | undefined;
   if (e.position) {
-    offset = charIndexToOffset(step.text, Number(e.position) - 1);
-    location = step.file.locate(mapToSource(step.segments, offset));
+    const at = charIndexToOffset(text, Number(e.position) - 1);
+    part = parts[0];
+    for (const p of parts) if (p.start <= at) part = p;
+    offset = at - part.start;
   }
-  return new SqlError(toServerMessage(e), step.text, statementLocation, location, step.trace, offset);
+  if (part.step) throw sqlErrorAt(e, part.step, offset);
+  throw part.extra?.onError ? part.extra.onError(e) : e;
 }
 
 /** The server counts characters (code points); JavaScript strings count UTF-16 units. */
