@@ -18,7 +18,7 @@ import { ensureRecord, readRecord, recordExists, recordTable, recordUpsertLitera
 import { compileScript, type Step } from './script/compile';
 import { canBatch, executeBatch, executeSteps, type ScriptEvent } from './script/execute';
 import { isDone, patchStates, type PatchStatusRow } from './status';
-import { planTransaction, type TransactionPlan } from './transactions';
+import { needsParser, planTransaction, type TransactionPlan } from './transactions';
 import type { LockHolder, SourceLocation } from '../errors';
 import { isEmptyDatabase } from './emptiness';
 
@@ -209,9 +209,9 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOp
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
     if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
-  await loadParser();
   const bytes = readFileSync(patch.path);
   const script = compileScript(patch.path, { variables: options.variables });
+  if (needsParser(script.steps)) await loadParser();
   const plan = planTransaction(patch.name, bytes.toString('utf8'), script.steps);
   return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
 }
@@ -309,12 +309,12 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
   let steps: Step[] = [];
   let wrapped = true;
   if (empty) {
-    await loadParser();
     if (!existsSync(options.entry)) {
       throw new FileError(options.entry, 'the database is empty and has no record, and the schema entry file to build it from is missing');
     }
     const script = compileScript(options.entry, { variables: options.variables });
     steps = script.steps;
+    if (needsParser(steps)) await loadParser();
     // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
     wrapped = planTransaction('schema', readFileSync(options.entry, 'utf8'), steps).mode === 'wrapped';
   }

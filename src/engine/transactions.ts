@@ -27,6 +27,11 @@ export interface TransactionPlan {
  */
 const MAY_MATTER = /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|concurrently|reindex|vacuum|cluster|database|system|tablespace|subscription)\b/i;
 
+/** Whether planTransaction needs the parser for these steps: loading it costs ~50-65 ms. */
+export function needsParser(steps: Step[]): boolean {
+  return steps.some((s) => s.kind === 'sql' && MAY_MATTER.test(s.text));
+}
+
 function classifyStep(text: string): StatementClass[] {
   return MAY_MATTER.test(text) ? classify(text) : ['ordinary'];
 }
