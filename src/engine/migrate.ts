@@ -16,7 +16,7 @@ import { Checksums, checksumOf, checksumOfBytes } from './checksums';
 import { findPatches, isExecutable, type PatchFile } from './patches';
 import { ensureRecord, readRecord, recordExists, recordTable, recordUpsertLiteralSql, writeRecord, writeRecords, type RecordRow } from './recorder';
 import { compileScript, type Step } from './script/compile';
-import { canBatch, executeBatch, executeSteps, type ScriptEvent } from './script/execute';
+import { canBatch, executeBatch, executeSteps, type ExtraStatement, type ScriptEvent } from './script/execute';
 import { isDone, patchStates, type PatchStatusRow } from './status';
 import { needsParser, planTransaction, type TransactionPlan } from './transactions';
 import type { LockHolder, SourceLocation } from '../errors';
@@ -453,19 +453,17 @@ async function runPatchSql(session: Session, schema: string, item: Prepared, che
     throw isServerError(e) ? recordError(e) : e;
   });
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
-  if (plan.mode === 'wrapped' && canBatch(steps)) {
-    // One round trip for the whole patch: BEGIN, its statements, its record and COMMIT go as
-    // one message, and the server stops at the first error, which leaves the transaction
-    // aborted (the COMMIT is not reached). The duration adds the server's time to ours so far.
+  if (plan.mode !== 'none' && canBatch(steps)) {
+    // One round trip for the whole patch: its statements and its record, in its own BEGIN ...
+    // COMMIT or in ours, go as one message. The server stops at the first error, which leaves
+    // the transaction aborted (the COMMIT is not reached). The duration adds the server's time
+    // to ours so far.
     const duration = `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`;
-    await executeBatch(session, steps, {
-      onEvent: options.onEvent,
-      before: [{ sql: 'begin;' }],
-      after: [
-        { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError },
-        { sql: 'commit;', onError: (e) => commitError(e, patch.path) },
-      ],
-    });
+    const recordRow: ExtraStatement = { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
+    const items = plan.mode === 'wrapped'
+      ? [{ sql: 'begin;' }, ...steps, recordRow, { sql: 'commit;', onError: (e: DatabaseError) => commitError(e, patch.path) }]
+      : [...steps.slice(0, plan.commitIndex), recordRow, ...steps.slice(plan.commitIndex)];
+    await executeBatch(session, items, { onEvent: options.onEvent });
   } else if (plan.mode === 'wrapped') {
     // With \echo, \copy or a very large script: statement by statement, like psql.
     await session.query('begin');

@@ -33,6 +33,31 @@ test('the whole patch and its record are one message: the server sees BEGIN ... 
   t.is(row.checksum.length, 64);
 });
 
+test('a patch with its own BEGIN ... COMMIT is one message too, its record just before its COMMIT', async (t) => {
+  const { p, url } = await setup(t);
+  p.patch('2024-01-01_own.sql', "BEGIN;\ninsert into log (name) values ('own');\nselect pg_sleep(1.5);\nCOMMIT;\n");
+  const { done } = startPgpatch(p, url, 'migrate');
+  const pid = await migrateBackend(url);
+  const { rows } = await query(url, 'select query from pg_stat_activity where pid = $1', [pid]);
+  t.regex(rows[0].query, /^BEGIN;\ninsert into log \(name\) values \('own'\);\nselect pg_sleep\(1\.5\);\ninsert into "public"\."schema_patch".*;\nCOMMIT;$/s);
+  const r = await done;
+  t.is(r.code, 0, r.stderr);
+  t.deepEqual(await statuses(url), { '2024-01-01_own': 'applied' });
+
+  // Its own COMMIT failing (a deferred constraint) is reported at its COMMIT line; nothing stays.
+  p.patch('2024-02-01_deferred.sql', `BEGIN;
+create table parent (id int primary key);
+create table child (id int references parent deferrable initially deferred);
+insert into child values (1);
+COMMIT;
+`);
+  const bad = await pgpatch(p, url, 'migrate');
+  t.is(bad.code, 3, bad.stderr);
+  t.regex(bad.stderr, /2024-02-01_deferred\.sql:5:1: ERROR:  insert or update on table "child" violates foreign key constraint/);
+  t.false(await exists(url, 'parent'));
+  t.deepEqual(await statuses(url), { '2024-01-01_own': 'applied' });
+});
+
 test('errors are placed in the file: after non-ASCII text in an earlier statement, and without a position', async (t) => {
   const { p, url } = await setup(t);
   // Code points and UTF-16 units differ before the error: the position must still land on "nme".

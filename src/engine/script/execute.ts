@@ -120,16 +120,13 @@ interface Part {
 }
 
 /**
- * Runs `before`, the steps and `after` as one batch (Session.batch): one round trip for a
- * whole patch. Meant for steps inside one transaction, where stopping at the first error is
- * what running them one by one would do too. Errors are placed in the script as executeSteps
- * places them: by the server's position, else at the statement that was running.
+ * Runs the items, a script's statements with pgpatch's own among them, as one batch
+ * (Session.batch): one round trip for a whole patch. Meant for statements inside one
+ * transaction, where stopping at the first error is what running them one by one would do too.
+ * Errors are placed in the script as executeSteps places them: by the server's position, else
+ * at the statement that was running.
  */
-export async function executeBatch(
-  session: Session,
-  steps: SqlStep[],
-  options: ExecuteOptions & { before?: ExtraStatement[]; after?: ExtraStatement[] } = {},
-): Promise<ExecuteResult> {
+export async function executeBatch(session: Session, items: Array<SqlStep | ExtraStatement>, options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const emit = options.onEvent ?? (() => undefined);
   const parts: Part[] = [];
   const texts: string[] = [];
@@ -141,9 +138,15 @@ export async function executeBatch(
     texts.push(text);
     length += text.length + 1;
   };
-  for (const extra of options.before ?? []) add(extra.sql, { extra });
-  for (const step of steps) add(step.text, { step });
-  for (const extra of options.after ?? []) add(extra.sql, { extra });
+  let statements = 0;
+  for (const item of items) {
+    if ('kind' in item) {
+      add(item.text, { step: item });
+      statements++;
+    } else {
+      add(item.sql, { extra: item });
+    }
+  }
   const text = texts.join('\n');
   let current = parts[0];
   session.onNotice((notice) => emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) }));
@@ -154,7 +157,7 @@ export async function executeBatch(
     session.onNotice(undefined);
   }
   const e = result.error;
-  if (!e) return { statements: steps.length, rowsCopied: 0 };
+  if (!e) return { statements, rowsCopied: 0 };
   let part = parts[Math.min(result.completed, parts.length - 1)];
   let offset: number | undefined;
   if (e.position) {
