@@ -320,7 +320,9 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
   }
   if (wrapped) await session.query('begin');
   try {
-    if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
+    // Inside one transaction the schema can go as one message, like a patch (up to 1 MB).
+    if (empty && wrapped && canBatch(steps)) await executeBatch(session, steps, { onEvent: options.onEvent });
+    else if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
     await ensureRecord(session, schema);
     await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
     if (wrapped) await commitScript(session, options.entry);

@@ -1,6 +1,8 @@
 // migrate and showmigrations on real databases: first run, baseline, order, target, --fake,
 // --skip, --plan, --check, --json, and the upgrade of the reference script's table.
 import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { query, useDatabase } from '../helpers/database.mjs';
 import { exists, initRecord, makeProject, pgpatch, record, statuses } from '../helpers/project.mjs';
 
@@ -32,6 +34,25 @@ test('first run on an empty database builds it from database.sql and records eve
   const again = await pgpatch(p, url, 'migrate');
   t.is(again.code, 0, again.stderr);
   t.regex(again.stderr, /0 applied/);
+});
+
+test('a first-run build that fails names the included file and line, and leaves the database empty', async (t) => {
+  const p = (t.context.project = makeProject({
+    database: "create table base (id int);\n\\i more.sql\n",
+    patches: { '2024-01-01_a.sql': 'create table a (id int);\n' },
+  }));
+  writeFileSync(join(p.dir, 'schema', 'more.sql'), "insert into base values (1);\n\ninsert into base values ('not a number');\n");
+  const { url } = t.context.db;
+  const r = await pgpatch(p, url, 'migrate');
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /schema\/more\.sql:3:\d+: ERROR:  invalid input syntax for type integer: "not a number"/);
+  t.false(await exists(url, 'base'), 'built in one transaction: nothing stays');
+  t.is(await record(url), null);
+
+  writeFileSync(join(p.dir, 'schema', 'more.sql'), 'insert into base values (1);\n');
+  const fixed = await pgpatch(p, url, 'migrate');
+  t.is(fixed.code, 0, fixed.stderr);
+  t.is((await query(url, 'select count(*)::int as n from base')).rows[0].n, 1);
 });
 
 test('a database with objects but no record is refused, and baselined with --assume-applied', async (t) => {
