@@ -121,3 +121,17 @@ test('patches moved away (squashed) or removed are dropped from the cache', asyn
   t.is((await run('showmigrations')).code, 0);
   t.deepEqual(Object.keys(JSON.parse(readFileSync(cacheFile(cache), 'utf8')).entries), ['2024-01-01_a.sql']);
 });
+
+test('several runs at once write the cache whole: each reads a complete file or none', async (t) => {
+  const { cache, run } = await setup(t);
+  rmSync(cacheFile(cache));
+  const runs = await Promise.all(Array.from({ length: 6 }, () => run('showmigrations')));
+  for (const r of runs) {
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, runs[0].stdout);
+  }
+  t.regex(runs[0].stdout, /\[X\] 2024-01-01_a/);
+  const { entries } = JSON.parse(readFileSync(cacheFile(cache), 'utf8'));
+  t.is(Object.keys(entries).length, 2);
+  t.deepEqual(readdirSync(cache).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+});
