@@ -48,12 +48,10 @@ export async function executeSteps(session: Session, steps: Step[], options: Exe
   return result;
 }
 
+/** One statement, through the batch path: results are not wanted, so none are built. */
 export async function runStatement(session: Session, step: SqlStep): Promise<void> {
-  try {
-    await session.query(step.text);
-  } catch (e) {
-    throw isServerError(e) ? sqlErrorFor(e, step) : e;
-  }
+  const { error } = await session.batch(step.text);
+  if (error) throw sqlErrorFor(error, step);
 }
 
 async function runCopy(session: Session, step: CopyStep): Promise<number> {
