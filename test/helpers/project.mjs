@@ -134,3 +134,16 @@ export async function initRecord(project, url) {
   if (!result.firstRun || result.firstRun.assumed !== 0) throw new Error('initRecord: expected a first run on a project without patches');
   return result;
 }
+
+/** The `log` table most migrate tests write to. */
+export const LOG_TABLE = 'create table log (id serial primary key, name text not null);\n';
+
+/**
+ * A project (kept in t.context.project, for the afterEach cleanup) built into the test's
+ * database with an empty record: the patches it gets next are applied, not assumed.
+ */
+export async function projectWithRecord(t, database = LOG_TABLE) {
+  const p = (t.context.project = makeProject({ database }));
+  await initRecord(p, t.context.db.url);
+  return { p, url: t.context.db.url };
+}

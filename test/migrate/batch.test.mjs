@@ -3,17 +3,13 @@
 // notices are placed, what is recorded, and the fallback to one statement at a time.
 import test from 'ava';
 import { query, useDatabase } from '../helpers/database.mjs';
-import { exists, initRecord, makeProject, migrateBackend, pgpatch, record, startPgpatch, statuses } from '../helpers/project.mjs';
+import { exists, migrateBackend, pgpatch, projectWithRecord, record, startPgpatch, statuses } from '../helpers/project.mjs';
 
 useDatabase(test);
 
 test.afterEach.always((t) => t.context.project?.cleanup());
 
-async function setup(t) {
-  const p = (t.context.project = makeProject({ database: 'create table log (id serial primary key, name text not null);\n' }));
-  await initRecord(p, t.context.db.url);
-  return { p, url: t.context.db.url };
-}
+const setup = (t) => projectWithRecord(t);
 
 test('the whole patch and its record are one message: the server sees BEGIN ... COMMIT at once', async (t) => {
   const { p, url } = await setup(t);

@@ -2,17 +2,13 @@
 // middle of a patch, the server ending migrate's session, a patch that is not UTF-8.
 import test from 'ava';
 import { query, useDatabase } from '../helpers/database.mjs';
-import { exists, initRecord, makeProject, migrateBackend, pgpatch, startPgpatch, statuses } from '../helpers/project.mjs';
+import { exists, migrateBackend, pgpatch, projectWithRecord, startPgpatch, statuses } from '../helpers/project.mjs';
 
 useDatabase(test);
 
 test.afterEach.always((t) => t.context.project?.cleanup());
 
-async function setup(t) {
-  const p = (t.context.project = makeProject({ database: 'create table log (id serial primary key, name text not null);\n' }));
-  await initRecord(p, t.context.db.url);
-  return { p, url: t.context.db.url };
-}
+const setup = (t) => projectWithRecord(t);
 
 test('a failing patch in the middle: the first is applied, the failing one rolled back, the third untouched', async (t) => {
   const { p, url } = await setup(t);

@@ -4,7 +4,7 @@ import test from 'ava';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { query, useDatabase } from '../helpers/database.mjs';
-import { exists, initRecord, makeProject, pgpatch, record, statuses } from '../helpers/project.mjs';
+import { exists, pgpatch, projectWithRecord, record, statuses } from '../helpers/project.mjs';
 
 useDatabase(test);
 
@@ -16,11 +16,7 @@ const LOG = 'create table log (id serial primary key, name text not null);\n';
 const sqlLog = (what) => `${PSQL} -X -q -v ON_ERROR_STOP=1 "$PATCH_DSN" -c "insert into log (name) values ('${what}')"`;
 const logged = async (url) => (await query(url, 'select name from log order by id')).rows.map((r) => r.name);
 
-async function setup(t) {
-  const p = (t.context.project = makeProject({ database: LOG }));
-  await initRecord(p, t.context.db.url);
-  return { p, url: t.context.db.url };
-}
+const setup = (t) => projectWithRecord(t, LOG);
 
 test('pre and post scripts run in order around the patch, in their folder, with PATCH_DSN', async (t) => {
   const { p, url } = await setup(t);

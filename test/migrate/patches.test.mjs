@@ -1,17 +1,13 @@
 // Patch files themselves: edited after apply, odd names, empty patches.
 import test from 'ava';
 import { query, useDatabase } from '../helpers/database.mjs';
-import { exists, initRecord, makeProject, pgpatch, record, statuses } from '../helpers/project.mjs';
+import { exists, pgpatch, projectWithRecord, record, statuses } from '../helpers/project.mjs';
 
 useDatabase(test);
 
 test.afterEach.always((t) => t.context.project?.cleanup());
 
-async function setup(t) {
-  const p = (t.context.project = makeProject({ database: 'create table log (id serial primary key, name text not null);\n' }));
-  await initRecord(p, t.context.db.url);
-  return { p, url: t.context.db.url };
-}
+const setup = (t) => projectWithRecord(t);
 
 test('a patch edited after it was applied: showmigrations marks it [E], migrate warns, --strict refuses', async (t) => {
   const { p, url } = await setup(t);

@@ -2,7 +2,7 @@
 // transaction; and what the record says when each kind fails.
 import test from 'ava';
 import { query, useDatabase } from '../helpers/database.mjs';
-import { exists, initRecord, makeProject, pgpatch, record, statuses } from '../helpers/project.mjs';
+import { exists, pgpatch, projectWithRecord, record, statuses } from '../helpers/project.mjs';
 
 useDatabase(test);
 
@@ -12,11 +12,7 @@ const BASE = `create table parent (id int primary key);
 create table child (id int primary key, parent_id int references parent deferrable initially deferred);
 `;
 
-async function setup(t, database = BASE) {
-  const p = (t.context.project = makeProject({ database }));
-  await initRecord(p, t.context.db.url);
-  return { p, url: t.context.db.url };
-}
+const setup = (t, database = BASE) => projectWithRecord(t, database);
 
 test('a patch with its own BEGIN ... COMMIT commits with its record, or neither does', async (t) => {
   const { p, url } = await setup(t);
