@@ -2,9 +2,9 @@
 // them, a view, a function, a trigger, a domain, an enum, a partitioned table, grants and
 // comments. adopt writes the files; pgpatch load builds a second database from them; the two
 // models compare equal. Then the baseline: migrate --check says nothing is pending, and a new
-// patch applies. And the refusals: an existing file, no target. Each test runs on every test
-// server (PostgreSQL 18 and 15: eachServer), so the files adopt writes are proven to rebuild the
-// schema on both majors.
+// patch applies. And the refusals: an existing file, no target. The same round trip for range
+// types. Each test runs on every test server (PostgreSQL 18 and 15: eachServer), so the files
+// adopt writes are proven to rebuild the schema on both majors.
 import test from 'ava';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -155,4 +155,42 @@ eachServer(test, 'existing files are refused with exit 2 and nothing is written 
   const none = await runCli(['adopt'], { cwd: dir });
   t.is(none.code, 2);
   t.regex(none.stderr, /no target database/);
+});
+
+/**
+ * Builds a database with `build(url)`, adopts it (--no-record, so its model stays as built) and
+ * loads the files into a second one: adopt's JSON result, the files, and the differences between
+ * the two models.
+ */
+async function adoptAndLoad(t, server, prefix, build) {
+  const original = await createDatabase(server.url, prefix);
+  const copy = await createDatabase(server.url, `${prefix}_copy`);
+  const dir = tempDir();
+  t.teardown(() => Promise.all([original.drop(), copy.drop(), rmSync(dir, { recursive: true, force: true })]));
+  await build(original.url);
+  const r = await runCli(['adopt', '--dsn', original.url, '--no-record', '--json'], { cwd: dir });
+  t.is(r.code, 0, r.stderr);
+  const file = (name) => readFileSync(join(dir, 'schema', name), 'utf8');
+  const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
+  t.is(load.code, 0, load.stderr);
+  const differences = load.code === 0
+    ? compareModels(await modelOf(original.url), await modelOf(copy.url), { expected: 'in the original', actual: 'from the adopted files' })
+    : [];
+  return { result: JSON.parse(r.stdout), file, differences, dir };
+}
+
+// CREATE TYPE ... AS RANGE also creates the range's constructor functions and (PostgreSQL 14+) its
+// multirange type with constructors of its own: part of the type, not to be written out.
+eachServer(test, 'range types: written without the functions and multirange type that come with them', async (t, server) => {
+  const { result, file, differences, dir } = await adoptAndLoad(t, server, 'adopt_range', (url) => query(url, `
+    create type public.floatrange as range (subtype = float8);
+    create type public.slot as range (subtype = timestamptz, multirange_type_name = public.slots);
+    create table public.shop_offer (id int primary key, price public.floatrange not null, open public.slots,
+      check (not isempty(price)));`));
+  t.deepEqual(differences.map((d) => d.message), []);
+  t.deepEqual(result.notCarried, []);
+  t.is(result.counts.functions, 0);
+  t.regex(file('types.sql'), /create type public\.floatrange as range \(subtype = double precision, multirange_type_name = public\.floatmultirange\);/);
+  t.regex(file('types.sql'), /multirange_type_name = public\.slots\)/);
+  t.false(existsSync(join(dir, 'schema', 'functions.sql')));
 });

@@ -3,7 +3,8 @@
 // on each test server (PostgreSQL 18 and 15: eachServer in test/helpers/servers.mjs).
 import test from 'ava';
 import { eachServer } from '../helpers/servers.mjs';
-import { differences, messages, role } from './_inspect.mjs';
+import { query } from '../helpers/database.mjs';
+import { database, differences, messages, modelOf, role } from './_inspect.mjs';
 
 const S = 'create schema myapp';
 
@@ -124,6 +125,31 @@ eachServer(test, 'types: enum labels and their order, domains, composite and ran
       + "CHECK (((VALUE)::text ~ '^[0-9]{10}$'::text)) after the patches",
     "enum type myapp.mood: labels 'sad', 'ok', 'happy' in the schema files, labels 'sad', 'happy', 'ok' after the patches",
     'composite type myapp.pair: (a integer, b text) in the schema files, (a integer, b character varying) after the patches',
+  ]);
+});
+
+// CREATE TYPE ... AS RANGE also creates constructor functions and (PostgreSQL 14+) a multirange
+// type with constructors of its own, all internal to the range type: the model has the range type,
+// with the name of its multirange, and none of them.
+eachServer(test, 'range types: the type and its multirange name; not the functions and types created with it', async (t) => {
+  const range = `${S}; create type myapp.floatrange as range (subtype = float8);
+    create table myapp.offer (price myapp.floatrange, prices myapp.floatmultirange)`;
+  const db = await database(t);
+  await query(db.url, range);
+  const model = await modelOf(db.url);
+  t.deepEqual(Object.keys(model.functions), []);
+  t.deepEqual(Object.keys(model.types), ['myapp.floatrange']);
+  t.like(model.types['myapp.floatrange'], { kind: 'range', subtype: 'double precision', multirange: 'myapp.floatmultirange' });
+
+  const d = await differences(t, {
+    common: S,
+    expected: `create type myapp.floatrange as range (subtype = float8);
+      create type myapp.slot as range (subtype = timestamptz, multirange_type_name = myapp.slots)`,
+    actual: 'create type myapp.slot as range (subtype = timestamptz)',
+  });
+  t.deepEqual(messages(d), [
+    'range type myapp.floatrange: in the schema files, missing after the patches',
+    'range type myapp.slot: multirange type myapp.slots in the schema files, multirange type myapp.slot_multirange after the patches',
   ]);
 });
 

@@ -194,6 +194,7 @@ class Renderer {
         if (t.subtypeOpclass) o.push(`subtype_opclass = ${t.subtypeOpclass}`);
         if (t.collation) o.push(`collation = ${t.collation}`);
         if (t.subtypeDiff) o.push(`subtype_diff = ${t.subtypeDiff}`);
+        if (t.multirange) o.push(`multirange_type_name = ${t.multirange}`);
         lines.push(`create type ${key} as range (${o.join(', ')});`);
       } else {
         lines.push(`create domain ${key} as ${t.baseType}${t.collation ? ` collate ${t.collation}` : ''}`

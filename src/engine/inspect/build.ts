@@ -224,6 +224,7 @@ function buildTypes(rows: Row[]): Record<string, TypeDef> {
       type = {
         ...base, kind: 'range', subtype: g.subtype, subtypeOpclass: g.opclass ? qualifiedName(g.opclass[0], g.opclass[1]) : undefined,
         collation: collationName(g.collation), canonical: g.canonical ?? undefined, subtypeDiff: g.subtypeDiff ?? undefined,
+        multirange: g.multirange ? qualifiedName(g.multirange[0], g.multirange[1]) : undefined,
       };
     }
     types[qualifiedName(r.schema, r.name)] = clean(type);

@@ -68,7 +68,7 @@ const TYPE: Record<TypeDef['kind'], Prop[]> = {
   enum: ['labels', ...OWNED],
   domain: ['baseType', 'notNull', 'default', 'collation', ...OWNED],
   composite: ['attributes', ...OWNED],
-  range: ['subtype', 'subtypeOpclass', 'collation', 'canonical', 'subtypeDiff', ...OWNED],
+  range: ['subtype', 'subtypeOpclass', 'collation', 'canonical', 'subtypeDiff', 'multirange', ...OWNED],
 };
 const TYPE_NAME: Record<TypeDef['kind'], string> = { enum: 'enum type', domain: 'domain', composite: 'composite type', range: 'range type' };
 

@@ -36,7 +36,7 @@ export interface SchemaModel {
   views: Record<string, View>;
   /** Sequences, except those of identity columns (see `Column.identity`). */
   sequences: Record<string, Sequence>;
-  /** Functions, procedures and aggregates, by `schema.name(input types)`. */
+  /** Functions, procedures and aggregates, by `schema.name(input types)`; not those a range type comes with. */
   functions: Record<string, Routine>;
   /** ALTER DEFAULT PRIVILEGES, by `for role R [in schema S] on TYPE`. */
   defaultPrivileges: Record<string, DefaultPrivileges>;
@@ -117,6 +117,8 @@ export interface RangeType extends TypeBase {
   collation?: string;
   canonical?: string;
   subtypeDiff?: string;
+  /** The multirange type PostgreSQL 14+ creates with it (multirange_type_name), qualified. */
+  multirange?: string;
 }
 
 export type TypeDef = EnumType | DomainType | CompositeType | RangeType;

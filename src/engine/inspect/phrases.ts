@@ -57,6 +57,7 @@ export const PHRASES: Record<string, Phrase> = {
   subtypeOpclass: opt((v) => `operator class ${v}`, 'the default operator class'),
   canonical: opt((v) => `canonical function ${v}`, 'no canonical function'),
   subtypeDiff: opt((v) => `subtype_diff ${v}`, 'no subtype_diff'),
+  multirange: opt((v) => `multirange type ${v}`, 'no multirange type'),
   start: (v) => `START WITH ${v}`,
   increment: (v) => `INCREMENT BY ${v}`,
   min: (v) => `MINVALUE ${v}`,

@@ -18,6 +18,19 @@ function notInExtension(catalog: string, oid: string): string {
   return `not exists (select from pg_depend e where e.classid = '${catalog}'::regclass and e.objid = ${oid} and e.deptype = 'e')`;
 }
 
+/**
+ * Objects that a statement creates implicitly along with another object depend on it with
+ * deptype 'i' (internal): the constructor functions of a range type, and from PostgreSQL 14 its
+ * multirange type and that type's constructors, are created by CREATE TYPE ... AS RANGE and
+ * dropped with it. They are part of their owner, not objects of the schema: written out, they
+ * would fail to load ("already exists"). The other implicit objects are left out elsewhere: the
+ * types query takes only enum, domain, range and stand-alone composite types (no array, row or
+ * multirange types), rules skip a view's _RETURN, build.ts folds identity sequences into their column.
+ */
+function notImplicit(catalog: string, oid: string): string {
+  return `not exists (select from pg_depend i where i.classid = '${catalog}'::regclass and i.objid = ${oid} and i.deptype = 'i')`;
+}
+
 function comment(catalog: string, oid: string, sub = '0'): string {
   return `(select d.description from pg_description d where d.objoid = ${oid} and d.classoid = '${catalog}'::regclass and d.objsubid = ${sub})`;
 }
@@ -81,7 +94,11 @@ export function catalogQueries(version: number): Record<string, string> {
              'opclass', case when not oc.opcdefault then json_build_array(ocn.nspname, oc.opcname) end,
              'collation', ${collationUnlessDefault('r.rngcollation', 'st.typcollation')},
              'canonical', nullif(r.rngcanonical::oid, 0)::regproc::text,
-             'subtypeDiff', nullif(r.rngsubdiff::oid, 0)::regproc::text)
+             'subtypeDiff', nullif(r.rngsubdiff::oid, 0)::regproc::text,
+             'multirange', ${version >= 140000
+    ? `(select json_build_array(mn.nspname, mt.typname) from pg_type mt join pg_namespace mn on mn.oid = mt.typnamespace
+                where mt.oid = r.rngmultitypid)`
+    : 'null'})
            from pg_range r join pg_type st on st.oid = r.rngsubtype
            join pg_opclass oc on oc.oid = r.rngsubopc join pg_namespace ocn on ocn.oid = oc.opcnamespace
            where r.rngtypid = t.oid) end as range
@@ -216,7 +233,8 @@ export function catalogQueries(version: number): Record<string, string> {
              'sortop', nullif(a.aggsortop, 0)::regoperator::text)
            from pg_aggregate a where a.aggfnoid = p.oid) end as aggregate
       from pg_proc p join pg_namespace n on n.oid = p.pronamespace join pg_language l on l.oid = p.prolang
-      where ${userSchema('n')} and ${notInExtension('pg_proc', 'p.oid')}`,
+      where ${userSchema('n')} and ${notInExtension('pg_proc', 'p.oid')}
+        and ${notImplicit('pg_proc', 'p.oid')}`,
 
     defaultPrivileges: `
       select pg_get_userbyid(d.defaclrole) as role, n.nspname as schema, d.defaclobjtype as object_type,
