@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, PgpatchError } from '../../errors';
 import { describeTarget, withSession, type Target } from '../db';
-import { inspectDatabase } from '../inspect/inspect';
+import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
 import { ensureRecord } from '../recorder';
 import { renderSchemaFiles, type RenderResult } from './render';
 
@@ -67,7 +67,10 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
     const all = await inspectDatabase(session, { exclude: [{ table: 'schema_patch' }] });
     const model = await inspectDatabase(session, { exclude });
     const leftOut = Object.keys(all.tables).filter((k) => !model.tables[k]);
-    const rendered = renderSchemaFiles(model, { apps: options.apps, leftOut: leftOut.map((k) => `table ${k}`) });
+    // The files are written in the order pg_depend says the objects need (a domain's CHECK
+    // calling a function comes after the function, not with the other types).
+    const dependencies = await inspectDependencies(session);
+    const rendered = renderSchemaFiles(model, { apps: options.apps, leftOut: leftOut.map((k) => `table ${k}`), dependencies });
     const files = rendered.files.map((f) => ({ ...f, path: join(options.schemaDir, f.name) }));
     const existing = files.filter((f) => existsSync(f.path)).map((f) => f.path);
     if (existing.length && !options.force && !options.dryRun) throw new AdoptFilesExistError(existing);

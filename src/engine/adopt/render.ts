@@ -6,20 +6,25 @@
  * same whatever search_path the loading session has.
  *
  * The order of database.sql is what makes the files load into an empty database:
- *   schemas, extensions, collations -> types.sql -> functions.sql (check_function_bodies off, so
- *   a function may name tables created later) -> sequences.sql (those no table owns) -> one file
- *   per app (sequences owned by its tables, tables, their primary/unique/check constraints,
- *   indexes, triggers, policies) -> functions whose signature names a table's row type ->
- *   views.sql (views in dependency order) -> constraints.sql (every foreign key, after every
- *   table, so references across apps work in any order) -> default privileges, last, so that
- *   they add nothing to the objects created above that the original did not have.
+ *   schemas, extensions, collations -> sequences.sql (those no table owns: they need nothing) ->
+ *   types.sql -> functions.sql -> one file per app (sequences owned by its tables, tables, their
+ *   primary/unique/check constraints, indexes, triggers, policies) -> functions_late.sql ->
+ *   views.sql -> constraints.sql (every foreign key, after every table, so references across
+ *   apps work in any order) -> default privileges, last, so that they add nothing to the objects
+ *   created above that the original did not have.
+ * Types, functions and views are written in the order their dependencies need (pg_depend, given
+ * as `RenderOptions.dependencies`): each into the first of those files that may hold it and comes
+ * after everything it needs, and after what it needs within the file. So a domain whose CHECK calls a function is written in functions.sql after
+ * it, a function whose signature or SQL-standard body names a table in functions_late.sql, one
+ * that names a view in views.sql. Tables stay in their app's file; what they need (column types,
+ * functions of defaults, checks and triggers) comes before it, or adopt says so (`notCarried`).
  *
  * Limits (see README, "Switching an existing Django project"): owners are written only where
  * they differ from the role that owns most objects (load as that role); foreign tables, range
  * types with canonical functions, and the owner's own revoked privileges are not carried over.
  */
 import type {
-  Collation, Column, Constraint, DefaultPrivileges, Grants, Routine, SchemaModel, Sequence, Table, TypeDef, View,
+  Collation, Column, Constraint, DefaultPrivileges, Dependency, Grants, Routine, SchemaModel, Sequence, Table, TypeDef, View,
 } from '../inspect/model';
 import { qualifiedName, quoteName } from '../inspect/model';
 
@@ -28,6 +33,11 @@ export interface RenderOptions {
   apps?: string[];
   /** Tables left out of the model on purpose, named in a comment of database.sql. */
   leftOut?: string[];
+  /**
+   * What depends on what (`inspectDependencies`). Without it, only what the model's texts show:
+   * functions whose signature names a table or view, views whose query names another view.
+   */
+  dependencies?: Dependency[];
 }
 
 export interface RenderedFile {
@@ -43,7 +53,7 @@ export interface RenderResult {
   files: RenderedFile[];
   /** The role most objects belong to: the files say "owner to" only for other owners. */
   mainOwner?: string;
-  /** Objects the model has but the files do not create, with why. */
+  /** Objects the model has but the files do not create (or create before something they need), with why. */
   notCarried: Array<{ object: string; reason: string }>;
 }
 
@@ -73,16 +83,6 @@ class Renderer {
     const add = (name: string, lines: string[], summary: string, title: string) => {
       if (lines.length) files.push({ name, content: `-- ${name}: ${title}\n\n${lines.join('\n')}\n`, summary });
     };
-
-    const types = Object.values(m.types);
-    add('types.sql', this.types(types), `${types.length} types`, 'enums, composite types, ranges and domains');
-
-    const routines = Object.entries(m.functions);
-    const late = routines.filter(([, f]) => this.namesRelation(`${f.arguments} ${f.returns ?? ''}`));
-    const early = routines.filter((e) => !late.includes(e));
-    add('functions.sql', early.flatMap(([k, f]) => this.routine(k, f)), `${early.length} functions`,
-      'functions and procedures (loaded with check_function_bodies off: a body may name tables created later)');
-
     const owned = new Map<string, Sequence[]>();
     const free: Sequence[] = [];
     for (const s of Object.values(m.sequences)) {
@@ -90,9 +90,15 @@ class Renderer {
       if (table && m.tables[table]) owned.set(table, [...(owned.get(table) ?? []), s]);
       else free.push(s);
     }
-    add('sequences.sql', free.flatMap((s) => this.sequence(s)), `${free.length} sequences`, 'sequences that no column owns');
-
     const groups = this.groupTables();
+    const placed = this.place(free, owned, groups);
+    const render = (ids: string[]) => ids.flatMap((id) => this.object(id));
+
+    add('sequences.sql', free.flatMap((s) => this.sequence(s)), `${free.length} sequences`, 'sequences that no column owns');
+    add('types.sql', render(placed[Phase.types]), count(placed[Phase.types]), 'enums, composite types, ranges and domains');
+    add('functions.sql', render(placed[Phase.functions]), count(placed[Phase.functions]),
+      'functions and procedures, and the types that need one of them, in dependency order');
+
     for (const [app, tables] of groups) {
       const name = SHARED.has(app) ? `app_${app}.sql` : `${app}.sql`;
       const lines: string[] = [];
@@ -103,11 +109,10 @@ class Renderer {
       add(name, lines, `${tables.length} tables`, app === 'other' ? 'tables without an app prefix' : `the tables of app ${app}`);
     }
 
-    add('functions_late.sql', late.flatMap(([k, f]) => this.routine(k, f)), `${late.length} functions`,
-      'functions whose arguments or result name a table or view type');
-
-    const views = orderViews(m.views);
-    add('views.sql', views.flatMap(([k, v]) => this.view(k, v)), `${views.length} views`, 'views, in dependency order');
+    add('functions_late.sql', render(placed[Phase.late]), count(placed[Phase.late]),
+      'functions (and types) that need a table: a table type in their signature, a table in their SQL-standard body');
+    add('views.sql', render(placed[Phase.views]), count(placed[Phase.views]),
+      'views, and the functions and types that need one, in dependency order');
 
     const fks = Object.entries(m.tables).flatMap(([k, t]) => Object.entries(t.constraints)
       .filter(([, c]) => c.type === 'foreign key').flatMap(([n, c]) => this.constraint(k, n, c)));
@@ -116,6 +121,109 @@ class Renderer {
 
     files.push({ name: 'database.sql', content: this.database(files.map((f) => f.name)), summary: 'the entry point' });
     return { files, mainOwner: this.mainOwner, notCarried: this.notCarried };
+  }
+
+  // --- order ------------------------------------------------------------------------------------
+
+  /**
+   * The types, functions and views of each file, in the order to write them. An object goes
+   * into the first file that may hold its kind and comes after every file holding something it
+   * depends on; within a file, after what it depends on (depth first, dependencies first, else
+   * the usual order: enums, composites, ranges, domains, then by name). What cannot be placed
+   * so (a table needing a function that needs a table, a cycle) is reported in `notCarried`.
+   */
+  private place(free: Sequence[], owned: Map<string, Sequence[]>, groups: Map<string, Array<[string, Table]>>): Record<Phase, string[]> {
+    const m = this.model;
+    const deps = this.dependencies();
+    const fixed = new Map<string, Phase>();
+    for (const s of free) fixed.set(`relation ${qualifiedName(s.schema, s.name)}`, Phase.sequences);
+    for (const seqs of owned.values()) for (const s of seqs) fixed.set(`relation ${qualifiedName(s.schema, s.name)}`, Phase.apps);
+    for (const k of Object.keys(m.tables)) fixed.set(`relation ${k}`, Phase.apps);
+
+    const rank = { enum: 0, composite: 1, range: 2, domain: 3 };
+    const movable = new Set([
+      ...Object.entries(m.types).sort(([ka, a], [kb, b]) => rank[a.kind] - rank[b.kind] || compare(ka, kb)).map(([k]) => `type ${k}`),
+      ...Object.keys(m.functions).map((k) => `function ${k}`),
+      ...Object.keys(m.views).map((k) => `relation ${k}`),
+    ]);
+    const base = (id: string): Phase => (id.startsWith('type ') ? Phase.types : id.startsWith('function ') ? Phase.functions : Phase.views);
+    const phase = new Map<string, Phase>();
+    const phaseOf = (id: string, path: Set<string>): Phase | undefined => {
+      const f = fixed.get(id);
+      if (f !== undefined) return f;
+      if (!movable.has(id)) return undefined;
+      if (phase.has(id)) return phase.get(id);
+      if (path.has(id)) return undefined; // a cycle: reported below
+      path.add(id);
+      let p = base(id);
+      for (const d of deps.get(id) ?? []) {
+        const q = phaseOf(d, path);
+        // No type, function or view goes into an app's file: after one, the next file is functions_late.sql.
+        if (q !== undefined) p = Math.max(p, q === Phase.apps ? Phase.late : q);
+      }
+      path.delete(id);
+      phase.set(id, p);
+      return p;
+    };
+    const out: Record<Phase, string[]> = { [Phase.sequences]: [], [Phase.types]: [], [Phase.functions]: [], [Phase.apps]: [], [Phase.late]: [], [Phase.views]: [] };
+    for (const id of movable) out[phaseOf(id, new Set())!].push(id);
+    for (const p of [Phase.types, Phase.functions, Phase.late, Phase.views]) out[p] = dependenciesFirst(out[p], deps);
+
+    // Where each object ends up, in load order: whatever needs something created after it is reported.
+    const position = new Map<string, number>();
+    const at = (id: string) => position.set(id, position.size);
+    for (const s of free) at(`relation ${qualifiedName(s.schema, s.name)}`);
+    for (const id of [...out[Phase.types], ...out[Phase.functions]]) at(id);
+    for (const [, tables] of groups) {
+      for (const [k] of tables) for (const s of owned.get(k) ?? []) at(`relation ${qualifiedName(s.schema, s.name)}`);
+      for (const [k] of tables) at(`relation ${k}`);
+    }
+    for (const id of [...out[Phase.late], ...out[Phase.views]]) at(id);
+    for (const [id, needs] of deps) {
+      const later = needs.filter((d) => position.has(d) && position.has(id) && position.get(d)! > position.get(id)!);
+      if (later.length) {
+        this.notCarried.push({
+          object: this.describe(id),
+          reason: `written before ${later.map((d) => this.describe(d)).join(', ')}, which it needs: the files will not load until it is moved after it by hand`,
+        });
+      }
+    }
+    return out;
+  }
+
+  /** `kind key` -> the `kind key`s it depends on, from pg_depend or, without it, from the model's texts. */
+  private dependencies(): Map<string, string[]> {
+    const m = this.model;
+    const edges: Dependency[] = this.options.dependencies ?? [
+      ...Object.entries(m.functions).flatMap(([k, f]) => this.relationNames.filter((n) => mentions(`${f.arguments} ${f.returns ?? ''}`, n))
+        .map((n): Dependency => ({ object: { kind: 'function', name: k }, on: { kind: 'relation', name: n } }))),
+      ...Object.entries(m.views).flatMap(([k, v]) => Object.keys(m.views).filter((n) => n !== k && mentions(v.definition, n))
+        .map((n): Dependency => ({ object: { kind: 'relation', name: k }, on: { kind: 'relation', name: n } }))),
+    ];
+    const out = new Map<string, string[]>();
+    for (const e of edges) {
+      const [a, b] = [`${e.object.kind} ${e.object.name}`, `${e.on.kind} ${e.on.name}`];
+      if (a !== b && !out.get(a)?.includes(b)) out.set(a, [...(out.get(a) ?? []), b]);
+    }
+    for (const list of out.values()) list.sort(compare);
+    return out;
+  }
+
+  /** `domain myapp.isbn13`, `function myapp.f(text)`, `table myapp.book`: a `kind key` for people. */
+  private describe(id: string): string {
+    const m = this.model;
+    const [of, key] = [id.slice(0, id.indexOf(' ')), id.slice(id.indexOf(' ') + 1)];
+    if (of === 'type') return `${m.types[key]?.kind === 'domain' ? 'domain' : 'type'} ${key}`;
+    if (of === 'function') return `${m.functions[key]?.kind ?? 'function'} ${key}`;
+    return `${m.tables[key]?.kind ?? m.views[key]?.kind ?? 'sequence'} ${key}`;
+  }
+
+  /** The statements of a type, function or view, by its `kind key`. */
+  private object(id: string): string[] {
+    const key = id.slice(id.indexOf(' ') + 1);
+    if (id.startsWith('type ')) return this.type(this.model.types[key]);
+    if (id.startsWith('function ')) return this.routine(key, this.model.functions[key]);
+    return this.view(key, this.model.views[key]);
   }
 
   // --- database.sql ---------------------------------------------------------------------------
@@ -134,6 +242,11 @@ class Renderer {
         : []),
       '-- Later changes go into BOTH these files and a patch in patches/ (pgpatch makemigrations NAME).',
       '',
+      // As pg_dump does. The bodies of PL/pgSQL functions and of SQL functions written as a
+      // string are not in pg_depend, so no order can be derived for what they name: with this
+      // off they are not checked when created, only when they run (SQL-standard bodies, BEGIN
+      // ATOMIC / RETURN, are parsed anyway: pg_depend has what they need, and they are ordered by it).
+      '-- Function bodies are checked when they run, not when created: a body may name what comes later.',
       'set check_function_bodies = off;',
       '',
     ].filter((l, i, a) => l !== '' || a[i - 1] !== '');
@@ -180,34 +293,31 @@ class Renderer {
 
   // --- types and functions --------------------------------------------------------------------
 
-  private types(types: TypeDef[]): string[] {
-    const rank = { enum: 0, composite: 1, range: 2, domain: 3 };
-    return [...types].sort((a, b) => rank[a.kind] - rank[b.kind]).flatMap((t) => {
-      const key = qualifiedName(t.schema, t.name);
-      const lines: string[] = [];
-      if (t.kind === 'enum') lines.push(`create type ${key} as enum (${t.labels.map(lit).join(', ')});`);
-      else if (t.kind === 'composite') {
-        lines.push(`create type ${key} as (${t.attributes.map((a) => `${quoteName(a.name)} ${a.type}${a.collation ? ` collate ${a.collation}` : ''}`).join(', ')});`);
-      } else if (t.kind === 'range') {
-        if (t.canonical) this.notCarried.push({ object: `range type ${key}`, reason: 'its canonical function needs a shell type: write it by hand' });
-        const o = [`subtype = ${t.subtype}`];
-        if (t.subtypeOpclass) o.push(`subtype_opclass = ${t.subtypeOpclass}`);
-        if (t.collation) o.push(`collation = ${t.collation}`);
-        if (t.subtypeDiff) o.push(`subtype_diff = ${t.subtypeDiff}`);
-        if (t.multirange) o.push(`multirange_type_name = ${t.multirange}`);
-        lines.push(`create type ${key} as range (${o.join(', ')});`);
-      } else {
-        lines.push(`create domain ${key} as ${t.baseType}${t.collation ? ` collate ${t.collation}` : ''}`
-          + `${t.default !== undefined ? ` default ${t.default}` : ''}${t.notNull ? ' not null' : ''};`);
-        for (const [n, c] of Object.entries(t.constraints)) {
-          lines.push(`alter domain ${key} add constraint ${quoteName(n)} ${c.definition};`);
-          if (c.comment !== undefined) lines.push(`comment on constraint ${quoteName(n)} on domain ${key} is ${lit(c.comment)};`);
-        }
+  private type(t: TypeDef): string[] {
+    const key = qualifiedName(t.schema, t.name);
+    const lines: string[] = [];
+    if (t.kind === 'enum') lines.push(`create type ${key} as enum (${t.labels.map(lit).join(', ')});`);
+    else if (t.kind === 'composite') {
+      lines.push(`create type ${key} as (${t.attributes.map((a) => `${quoteName(a.name)} ${a.type}${a.collation ? ` collate ${a.collation}` : ''}`).join(', ')});`);
+    } else if (t.kind === 'range') {
+      if (t.canonical) this.notCarried.push({ object: `range type ${key}`, reason: 'its canonical function needs a shell type: write it by hand' });
+      const o = [`subtype = ${t.subtype}`];
+      if (t.subtypeOpclass) o.push(`subtype_opclass = ${t.subtypeOpclass}`);
+      if (t.collation) o.push(`collation = ${t.collation}`);
+      if (t.subtypeDiff) o.push(`subtype_diff = ${t.subtypeDiff}`);
+      if (t.multirange) o.push(`multirange_type_name = ${t.multirange}`);
+      lines.push(`create type ${key} as range (${o.join(', ')});`);
+    } else {
+      lines.push(`create domain ${key} as ${t.baseType}${t.collation ? ` collate ${t.collation}` : ''}`
+        + `${t.default !== undefined ? ` default ${t.default}` : ''}${t.notNull ? ' not null' : ''};`);
+      for (const [n, c] of Object.entries(t.constraints)) {
+        lines.push(`alter domain ${key} add constraint ${quoteName(n)} ${c.definition};`);
+        if (c.comment !== undefined) lines.push(`comment on constraint ${quoteName(n)} on domain ${key} is ${lit(c.comment)};`);
       }
-      const kind = t.kind === 'domain' ? 'domain' : 'type';
-      lines.push(...this.owner(kind, key, t.owner), ...this.grants(kind, key, t.grants, t.owner), ...comment(kind, key, t.comment), '');
-      return lines;
-    });
+    }
+    const kind = t.kind === 'domain' ? 'domain' : 'type';
+    lines.push(...this.owner(kind, key, t.owner), ...this.grants(kind, key, t.grants, t.owner), ...comment(kind, key, t.comment), '');
+    return lines;
   }
 
   private routine(key: string, f: Routine): string[] {
@@ -399,10 +509,6 @@ class Renderer {
     // A revoke followed by nothing but the same grant back to PUBLIC reads as noise: keep it, it is exact.
     return lines;
   }
-
-  private namesRelation(text: string): boolean {
-    return this.relationNames.some((n) => new RegExp(`(^|[^\\w."])${escapeRe(n)}($|[^\\w"])`).test(text));
-  }
 }
 
 // --- helpers ----------------------------------------------------------------------------------
@@ -446,24 +552,6 @@ function orderTables(tables: Record<string, Table>): Array<[string, Table]> {
   return out;
 }
 
-/** Views that name another view come after it. */
-function orderViews(views: Record<string, View>): Array<[string, View]> {
-  const keys = Object.keys(views);
-  const done = new Set<string>();
-  const out: Array<[string, View]> = [];
-  const visit = (key: string, path: Set<string>) => {
-    if (done.has(key) || path.has(key)) return;
-    path.add(key);
-    for (const other of keys) {
-      if (other !== key && new RegExp(`(^|[^\\w."])${escapeRe(other)}($|[^\\w"])`).test(views[key].definition)) visit(other, path);
-    }
-    done.add(key);
-    out.push([key, views[key]]);
-  };
-  for (const k of keys) visit(k, new Set());
-  return out;
-}
-
 function enabled(kind: 'trigger' | 'rule', name: string, table: string, state: string): string[] {
   if (state === 'origin') return [];
   const how = { disabled: 'disable', replica: 'enable replica', always: 'enable always' }[state];
@@ -497,6 +585,40 @@ function dollar(body: string): string {
   let tag = '$$';
   for (let i = 0; body.includes(tag); i++) tag = `$body${i || ''}$`;
   return `${tag}${body}${tag}`;
+}
+
+/** The files types, functions and views can go into, in load order (apps: never them; see `place`). */
+enum Phase { sequences, types, functions, apps, late, views }
+
+/** `ids` with each one's dependencies among them first (depth first); otherwise in the given order. */
+function dependenciesFirst(ids: string[], deps: Map<string, string[]>): string[] {
+  const here = new Set(ids);
+  const done = new Set<string>();
+  const out: string[] = [];
+  const visit = (id: string) => {
+    if (done.has(id)) return;
+    done.add(id);
+    for (const d of deps.get(id) ?? []) if (here.has(d)) visit(d);
+    out.push(id);
+  };
+  for (const id of ids) visit(id);
+  return out;
+}
+
+/** `2 functions, 1 type`: what a list of `kind key`s holds. */
+function count(ids: string[]): string {
+  const n = (kind: string) => ids.filter((id) => id.startsWith(`${kind} `)).length;
+  const parts = [[n('type'), 'type'], [n('function'), 'function'], [n('relation'), 'view']] as const;
+  return parts.filter(([c]) => c > 0).map(([c, w]) => `${c} ${w}${c === 1 ? '' : 's'}`).join(', ') || '0';
+}
+
+/** Whether a deparsed text names the (qualified) object `name`, not merely one whose name ends or starts the same. */
+function mentions(text: string, name: string): boolean {
+  return new RegExp(`(^|[^\\w."])${escapeRe(name)}($|[^\\w"])`).test(text);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function escapeRe(s: string): string {

@@ -8,8 +8,8 @@
 import { EXIT, PgpatchError } from '../../errors';
 import type { Session } from '../db';
 import { buildModel, type CatalogRows } from './build';
-import { DEFAULT_EXCLUDE, type InspectOptions, type SchemaModel } from './model';
-import { catalogQueries, DEPARSE_SETTINGS } from './queries';
+import { DEFAULT_EXCLUDE, qualifiedName, type Dependency, type DependencyRef, type InspectOptions, type SchemaModel } from './model';
+import { catalogQueries, dependenciesQuery, DEPARSE_SETTINGS } from './queries';
 
 /** Oldest server whose catalogs the queries know (tgparentid came with 13). */
 export const MIN_SERVER_VERSION = 130000;
@@ -34,6 +34,25 @@ export async function inspectDatabase(session: Session, options: InspectOptions 
     }
     return buildModel(rows as CatalogRows, version, exclude);
   });
+}
+
+/**
+ * What depends on what between the objects of the database's schema (pg_depend), by their keys
+ * in the model: what `adopt` needs to write them in an order that loads. Read-only, like
+ * `inspectDatabase`; kept out of the model, which describes a schema, not how it was built.
+ */
+export async function inspectDependencies(session: Session): Promise<Dependency[]> {
+  return inSnapshot(session, async () => {
+    const version = Number((await session.query<{ v: string }>(`select current_setting('server_version_num') as v`)).rows[0].v);
+    const rows = (await session.query<{ object: RefRow; on: RefRow }>(dependenciesQuery(version))).rows;
+    return rows.map((r) => ({ object: dependencyRef(r.object), on: dependencyRef(r.on) }));
+  });
+}
+
+type RefRow = [DependencyRef['kind'], string, string, string | null];
+
+function dependencyRef([kind, schema, name, args]: RefRow): DependencyRef {
+  return { kind, name: kind === 'function' ? `${qualifiedName(schema, name)}(${args})` : qualifiedName(schema, name) };
 }
 
 /** Runs `fn` read-only, with the deparse settings, leaving the session as it was. */

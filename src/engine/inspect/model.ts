@@ -305,6 +305,21 @@ export interface DefaultPrivileges {
   grants: Grants;
 }
 
+/**
+ * One object of the model needs another to exist first (pg_depend): not part of the model (see
+ * `inspectDependencies`). `name` is the object's key in the model: `myapp.isbn13` for a type,
+ * `myapp.isbn13_is_valid(text)` for a function, `myapp.book` for a table, view or sequence.
+ */
+export interface DependencyRef {
+  kind: 'type' | 'function' | 'relation';
+  name: string;
+}
+
+export interface Dependency {
+  object: DependencyRef;
+  on: DependencyRef;
+}
+
 /** A table to leave out of the model; without `schema`, in any schema. */
 export interface ExcludeTable {
   schema?: string;

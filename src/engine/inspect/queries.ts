@@ -244,6 +244,73 @@ export function catalogQueries(version: number): Record<string, string> {
 }
 
 /**
+ * What depends on what, from pg_depend, between the objects of the model: one row per pair, each
+ * side as [kind, schema, name, identity arguments] with kind 'type', 'function' or 'relation'
+ * (table, view, sequence). Not part of the model (two equal schemas built in another order have
+ * the same model): `adopt` uses it to write the objects in an order that loads.
+ *
+ * A part stands for its object: a constraint for its table or domain, a column default, trigger,
+ * policy, rule (a view's query), extended statistics or index for its relation, an array type for
+ * its element type, a multirange for its range, a row type for its relation, a stand-alone
+ * composite type's pg_class row for the type. Only 'n' (normal) dependencies order creation: 'a'
+ * ties a part to its own object or a serial sequence to its column (created before it, OWNED BY
+ * after), 'i' an implicit object to its owner, 'e' an extension's members. Foreign keys are left
+ * out: adopt writes them after every table. OIDs below 16384 (FirstNormalObjectId) are initdb's.
+ */
+export function dependenciesQuery(version: number): string {
+  // Multirange types came with PostgreSQL 14.
+  const multirange = version >= 140000 ? 'r.rngmultitypid' : 'null::oid';
+  return `
+  with parts(cls, oid, wcls, woid) as (
+    select 'pg_constraint'::regclass, co.oid, case when co.contypid <> 0 then 'pg_type'::regclass else 'pg_class'::regclass end,
+      case when co.contypid <> 0 then co.contypid else co.conrelid end
+    from pg_constraint co
+    union all select 'pg_attrdef'::regclass, ad.oid, 'pg_class'::regclass, ad.adrelid from pg_attrdef ad
+    union all select 'pg_trigger'::regclass, tg.oid, 'pg_class'::regclass, tg.tgrelid from pg_trigger tg
+    union all select 'pg_policy'::regclass, po.oid, 'pg_class'::regclass, po.polrelid from pg_policy po
+    union all select 'pg_rewrite'::regclass, rw.oid, 'pg_class'::regclass, rw.ev_class from pg_rewrite rw
+    union all select 'pg_statistic_ext'::regclass, st.oid, 'pg_class'::regclass, st.stxrelid from pg_statistic_ext st
+    union all select 'pg_class'::regclass, i.indexrelid, 'pg_class'::regclass, i.indrelid from pg_index i
+    union all select 'pg_class'::regclass, c.oid, 'pg_type'::regclass, c.reltype from pg_class c where c.relkind = 'c'
+    union all
+    select 'pg_type'::regclass, t.oid,
+      case when rc.relkind <> 'c' then 'pg_class'::regclass else 'pg_type'::regclass end,
+      case when rc.relkind <> 'c' then rc.oid else m.oid end
+    from pg_type t
+    left join pg_type e on e.typarray = t.oid
+    left join pg_range r on ${multirange} = coalesce(e.oid, t.oid)
+    join pg_type m on m.oid = coalesce(r.rngtypid, e.oid, t.oid)
+    left join pg_class rc on rc.oid = m.typrelid
+    where m.oid <> t.oid or rc.relkind <> 'c'
+  ),
+  edges as (
+    select distinct coalesce(p.wcls, d.classid) as cls, coalesce(p.woid, d.objid) as oid,
+      coalesce(q.wcls, d.refclassid) as rcls, coalesce(q.woid, d.refobjid) as roid
+    from pg_depend d
+    left join parts p on p.cls = d.classid and p.oid = d.objid
+    left join parts q on q.cls = d.refclassid and q.oid = d.refobjid
+    where d.deptype = 'n' and d.objid >= 16384 and d.refobjid >= 16384
+      and not exists (select from pg_constraint fk where d.classid = 'pg_constraint'::regclass and fk.oid = d.objid and fk.contype = 'f')
+  ),
+  named(cls, oid, kind, schema, name, args) as (
+    select 'pg_proc'::regclass, p.oid, 'function', n.nspname, p.proname, oidvectortypes(p.proargtypes)
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where ${userSchema('n')}
+    union all
+    select 'pg_class'::regclass, c.oid, 'relation', n.nspname, c.relname, null
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p', 'f', 'v', 'm', 'S') and ${userSchema('n')}
+    union all
+    select 'pg_type'::regclass, t.oid, 'type', n.nspname, t.typname, null
+    from pg_type t join pg_namespace n on n.oid = t.typnamespace
+    where ${userSchema('n')}
+  )
+  select json_build_array(a.kind, a.schema, a.name, a.args) as object, json_build_array(b.kind, b.schema, b.name, b.args) as "on"
+  from edges x join named a on a.cls = x.cls and a.oid = x.oid join named b on b.cls = x.rcls and b.oid = x.roid
+  where (x.cls, x.oid) <> (x.rcls, x.roid)`;
+}
+
+/**
  * Settings that change how the deparsers write: every user object qualified, timestamps (in
  * partition bounds, defaults) in UTC and ISO, the same for every session.
  */
