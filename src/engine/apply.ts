@@ -1,0 +1,197 @@
+/**
+ * Applying one patch: its pre scripts, its SQL in the transaction mode its plan chose (batched
+ * into one message when it can be), its record, its post scripts; and what a failure leaves in
+ * the record. `migrate.ts` decides what runs; this file runs it.
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import type { DatabaseError } from 'pg';
+import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError, type SourceLocation } from '../errors';
+import { isServerError, toServerMessage, type Session } from './db';
+import { patchDsn, runHook, type HookOutput } from './hooks';
+import type { MigrateEvent, MigrateOptions, MigrateResult } from './migrate';
+import type { PatchFile } from './patches';
+import { recordTable, recordUpsertLiteralSql, writeRecord } from './recorder';
+import type { Step } from './script/compile';
+import { canBatch, executeBatch, executeSteps, type ExtraStatement } from './script/execute';
+import type { PatchStatusRow } from './status';
+import type { TransactionPlan } from './transactions';
+
+/** A pending patch, read and analysed before the first one runs. */
+export interface Prepared {
+  patch: PatchFile;
+  row: PatchStatusRow;
+  /** Of the bytes that were compiled: the record keeps what ran. */
+  checksum: string;
+  steps: Step[];
+  plan: TransactionPlan;
+  postOnly: boolean;
+}
+
+/**
+ * Whether an error means the session is gone: the server ended it (FATAL, as for
+ * pg_terminate_backend or a shutdown) or the connection broke. Not a fault of the patch.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  if (e instanceof SqlError) return e.server.severity === 'FATAL' || e.server.severity === 'PANIC';
+  if (e instanceof PgpatchError) return false;
+  if (isServerError(e)) return e.severity === 'FATAL' || e.severity === 'PANIC';
+  return /Connection terminated|ECONNRESET|EPIPE|connection error|not queryable/i.test(String((e as Error)?.message));
+}
+
+/**
+ * Runs one patch with its pre and post scripts and writes its record, each step recorded so
+ * that a failure leaves the record saying where it stopped.
+ */
+export async function applyPatch(session: Session, schema: string, item: Prepared, options: MigrateOptions, result: MigrateResult, ask: boolean, emit: (e: MigrateEvent) => void): Promise<void> {
+  const { patch, plan } = item;
+  const { checksum } = item;
+  const dsn = patchDsn(options.target);
+  const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
+  const hasPost = patch.post.length > 0;
+  const started = performance.now();
+  let stage: 'pre' | 'patch' | 'post' = 'pre';
+  let recordedBefore = false;
+  const fail = async (e: unknown): Promise<never> => {
+    if (isConnectionLost(e)) throw connectionLostDuring(e);
+    // Always: right after an error, the ReadyForQuery that says the transaction status may not
+    // have been read yet. A ROLLBACK with no transaction open is only a warning.
+    await session.query('rollback').catch(() => undefined);
+    const message = (e as Error)?.message ?? String(e);
+    // A transactional patch that failed was rolled back: it leaves no record (unless pre scripts ran).
+    const leaveFailed = stage !== 'patch' || plan.mode === 'none';
+    let recorded: 'nothing' | 'failed' = 'nothing';
+    try {
+      if (leaveFailed) {
+        await writeRecord(session, schema, { name: patch.name, status: 'failed', stage, checksum, error: message });
+        recorded = 'failed';
+      } else if (recordedBefore) {
+        await session.query(`delete from ${recordTable(schema)} where name = $1`, [patch.name]);
+      }
+    } catch {
+      // The connection may be gone: the record then says what it said before.
+    }
+    throw new PatchFailedError(patch.name, stage, recorded, result, e);
+  };
+  // The session is gone, so the record cannot be updated: say what it says, and what the server did.
+  const connectionLostDuring = (e: unknown): ConnectionLostError => {
+    const why = e instanceof SqlError ? `${e.server.severity}:  ${e.server.message}` : (e as Error)?.message ?? String(e);
+    const hint = stage === 'post'
+      ? `the patch itself was committed; its record says "applying" (stage post): the next migrate runs only its post scripts`
+      : stage === 'pre'
+        ? 'the patch did not run; the next migrate runs its pre scripts again'
+        : plan.mode === 'none'
+          ? `it ran outside a transaction and may be half-applied; its record says "applying": check what it did, then migrate --retry ${patch.name} or --fake ${patch.name}`
+          : 'the server rolled it back: it is neither applied nor recorded. Patches before it are applied and recorded; run migrate again';
+    return new ConnectionLostError(`lost the connection to ${result.database} while applying patch ${patch.name} (${stageInWords(stage)}): ${why}`, { cause: e, hint });
+  };
+  const runScripts = async (scripts: string[], kind: 'pre' | 'post') => {
+    for (const script of scripts) {
+      if (ask && options.decide) {
+        const d = await options.decide({ kind, patch, script });
+        if (d === 'quit') throw new PatchFailedError(patch.name, kind, 'nothing', result, new UsageError('stopped at the prompt'));
+        if (d === 'no' || d === 'skip') continue;
+      }
+      await runHook(script, patch.name, dsn, hookOutput);
+    }
+  };
+
+  try {
+    if (!item.postOnly && patch.pre.length) {
+      await writeRecord(session, schema, { name: patch.name, status: 'applying', stage: 'pre', checksum });
+      recordedBefore = true;
+      await runScripts(patch.pre, 'pre');
+    }
+    stage = 'patch';
+    if (!item.postOnly) await runPatchSql(session, schema, item, checksum, hasPost, started, options);
+    if (hasPost) {
+      stage = 'post';
+      await runScripts(patch.post, 'post');
+      await writeRecord(session, schema, { name: patch.name, status: 'applied', stage: 'post', checksum, durationMs: Math.round(performance.now() - started) });
+    }
+  } catch (e) {
+    await fail(e);
+  }
+}
+
+/**
+ * The COMMIT pgpatch adds after a script it wrapped in a transaction. Deferred constraints are
+ * checked there, so its errors are the script's: reported like the script's own errors, at its
+ * end, instead of as an internal error.
+ */
+export async function commitScript(session: Session, file: string): Promise<void> {
+  try {
+    await session.query('commit');
+  } catch (e) {
+    throw isServerError(e) ? commitError(e, file) : e;
+  }
+}
+
+function commitError(e: DatabaseError, file: string): SqlError {
+  const server = toServerMessage(e);
+  server.where = ['at the COMMIT that pgpatch runs after the last statement', server.where].filter(Boolean).join('\n');
+  return new SqlError(server, 'COMMIT', endOf(file), undefined, [], undefined);
+}
+
+/** The last line of a file, for errors that belong to the whole script. */
+function endOf(file: string): SourceLocation {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // Reported at line 1.
+  }
+  const lines = text.replace(/\n+$/, '').split('\n').length;
+  return { file, line: lines, column: 1 };
+}
+
+function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
+  return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
+}
+
+async function runPatchSql(session: Session, schema: string, item: Prepared, checksum: string, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
+  const { patch, plan, steps } = item;
+  const row = { name: patch.name, status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch', checksum } as const;
+  // Written in the patch's transaction: a server error here (a trigger or a permission the
+  // patch changed) is the patch's failure, shown at its end, not an internal error.
+  const recordError = (e: DatabaseError) => {
+    const server = toServerMessage(e);
+    server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where].filter(Boolean).join('\n');
+    return new SqlError(server, 'INSERT INTO schema_patch ...', endOf(patch.path), undefined, [], undefined);
+  };
+  const record = () => writeRecord(session, schema, { ...row, durationMs: Math.round(performance.now() - started) }).catch((e: unknown) => {
+    throw isServerError(e) ? recordError(e) : e;
+  });
+  const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
+  if (plan.mode !== 'none' && canBatch(steps)) {
+    // One round trip for the whole patch: its statements and its record, in its own BEGIN ...
+    // COMMIT or in ours, go as one message. The server stops at the first error, which leaves
+    // the transaction aborted (the COMMIT is not reached). The duration adds the server's time
+    // to ours so far.
+    const duration = `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`;
+    const recordRow: ExtraStatement = { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
+    const items = plan.mode === 'wrapped'
+      ? [{ sql: 'begin;' }, ...steps, recordRow, { sql: 'commit;', onError: (e: DatabaseError) => commitError(e, patch.path) }]
+      : [...steps.slice(0, plan.commitIndex), recordRow, ...steps.slice(plan.commitIndex)];
+    await executeBatch(session, items, { onEvent: options.onEvent });
+  } else if (plan.mode === 'wrapped') {
+    // With \echo, \copy or a very large script: statement by statement, like psql.
+    await session.query('begin');
+    await exec(steps);
+    await record();
+    await commitScript(session, patch.path);
+  } else if (plan.mode === 'own') {
+    await exec(steps.slice(0, plan.commitIndex));
+    if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
+    await record();
+    await exec(steps.slice(plan.commitIndex!));
+  } else {
+    await writeRecord(session, schema, { name: patch.name, status: 'applying', stage: 'patch', checksum });
+    await exec(steps);
+    if (session.transactionStatus() !== 'I') {
+      await session.query('rollback');
+      throw new Error(`patch ${patch.name} left a transaction open; it was rolled back`);
+    }
+    await record();
+  }
+}
