@@ -5,9 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import type { DatabaseError } from 'pg';
 import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError, type SourceLocation } from '../errors';
-import { isServerError, toServerMessage, type Session } from './db';
+import { isServerError, toServerMessage, type DatabaseError, type Session } from './db';
 import { patchDsn, runHook, type HookOutput } from './hooks';
 import type { MigrateEvent, MigrateOptions, MigrateResult } from './migrate';
 import type { PatchFile } from './patches';

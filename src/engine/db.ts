@@ -36,6 +36,9 @@ export interface Target {
 
 export type Notice = ServerMessage;
 
+/** An error the server sent, as `pg` gives it (other modules name it without importing `pg`). */
+export type DatabaseError = Pg.DatabaseError;
+
 export interface SessionOptions {
   /** Shown in pg_stat_activity. Default: "pgpatch on <hostname>". */
   applicationName?: string;

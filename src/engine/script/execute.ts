@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { FileError, SqlError, type SourceLocation } from '../../errors';
-import { isServerError, toServerMessage, type Notice, type Session } from '../db';
+import { isServerError, toServerMessage, type DatabaseError, type Notice, type Session } from '../db';
 import type { CopyStep, SqlStep, Step } from './compile';
 import type { Segment } from './lexer';
 
@@ -72,12 +72,12 @@ async function runCopy(session: Session, step: CopyStep): Promise<number> {
 }
 
 /** Maps the server's error position (1-based, in characters) back to the script's file. */
-export function sqlErrorFor(e: import('pg').DatabaseError, step: SqlStep): SqlError {
+export function sqlErrorFor(e: DatabaseError, step: SqlStep): SqlError {
   return sqlErrorAt(e, step, e.position ? charIndexToOffset(step.text, Number(e.position) - 1) : undefined);
 }
 
 /** The error of a statement, with the place in it (UTF-16 offset in `step.text`) when known. */
-function sqlErrorAt(e: import('pg').DatabaseError, step: SqlStep, offset: number | undefined): SqlError {
+function sqlErrorAt(e: DatabaseError, step: SqlStep, offset: number | undefined): SqlError {
   const statementLocation = step.file.locate(step.start);
   const location = offset === undefined ? undefined : step.file.locate(mapToSource(step.segments, offset));
   return new SqlError(toServerMessage(e), step.text, statementLocation, location, step.trace, offset);
@@ -87,7 +87,7 @@ function sqlErrorAt(e: import('pg').DatabaseError, step: SqlStep, offset: number
 export interface ExtraStatement {
   sql: string;
   /** The error to throw when this statement fails; the server's own otherwise. */
-  onError?: (e: import('pg').DatabaseError) => Error;
+  onError?: (e: DatabaseError) => Error;
 }
 
 /** Beyond this, a script goes statement by statement (a data load should not be parsed whole). */
