@@ -10,8 +10,8 @@
  * cannot be read or written is ignored: the checksums are then computed, never guessed.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type { PatchFile } from './patches';
 
 /** sha256 of bytes, hex: what the record keeps. */
@@ -79,6 +79,7 @@ export class Checksums {
       writeFileSync(tmp, JSON.stringify({ version: VERSION, entries: this.next }));
       renameSync(tmp, this.cacheFile);
       this.changed = false;
+      removeStaleTemporaries(this.cacheFile);
     } catch {
       // A read-only home or a full disk: the next run hashes again.
       try {
@@ -86,6 +87,21 @@ export class Checksums {
       } catch {
         // The folder itself could not be made: there is no file to remove.
       }
+    }
+  }
+}
+
+/** Temporary files of runs killed while writing (older than a minute: not a run writing now). */
+function removeStaleTemporaries(cacheFile: string): void {
+  const dir = dirname(cacheFile);
+  const prefix = `${basename(cacheFile)}.`;
+  for (const f of readdirSync(dir)) {
+    if (!f.startsWith(prefix) || !f.endsWith('.tmp')) continue;
+    const path = join(dir, f);
+    try {
+      if (Date.now() - statSync(path).mtimeMs > 60_000) rmSync(path, { force: true });
+    } catch {
+      // Gone already, or not ours to remove.
     }
   }
 }

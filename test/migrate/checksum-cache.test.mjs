@@ -2,7 +2,7 @@
 // or unwritable cache changes nothing but speed. Files younger than 2 s are never cached, so
 // these tests wait for the patches to settle first.
 import test from 'ava';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useDatabase } from '../helpers/database.mjs';
@@ -113,6 +113,21 @@ test('a corrupt cache, a cache folder that cannot be made, or the cache turned o
   const off = await run('showmigrations', [], { PGPATCH_CACHE_DIR: 'off' });
   t.is(off.code, 0, off.stderr);
   t.regex(off.stdout, /\[E\] 2024-01-01_a/);
+});
+
+test('a temporary file left by a run killed while writing the cache is removed once it is old', async (t) => {
+  const { p, cache, run } = await setup(t);
+  const file = cacheFile(cache);
+  const old = `${file}.12345.deadbeef.tmp`;
+  const fresh = `${file}.12346.cafebabe.tmp`;
+  writeFileSync(old, '{"version":');
+  writeFileSync(fresh, '{"version":');
+  const longAgo = Date.now() / 1000 - 3600;
+  utimesSync(old, longAgo, longAgo);
+  p.patch('2024-01-01_a.sql', 'create table a (id int, edited int);\n'); // the cache changes: it is written
+  t.regex((await run('showmigrations')).stdout, /\[E\] 2024-01-01_a/);
+  t.false(existsSync(old));
+  t.true(existsSync(fresh), 'a temporary file of a run that may be writing now stays');
 });
 
 test('patches moved away (squashed) or removed are dropped from the cache', async (t) => {
