@@ -1,0 +1,50 @@
+/**
+ * The pieces of SQL text that the statements of every kind of object share: literals, role
+ * names, COMMENT ON, OWNER TO and GRANT.
+ */
+import type { Grants } from '../inspect/model';
+import { quoteName } from '../inspect/model';
+import type { RenderContext } from './render';
+
+/** OWNER TO only for another owner than the main one: the files are loaded as that role. */
+export function alterOwner(ctx: RenderContext, kind: string, key: string, owner: string, isPublicSchema = false): string[] {
+  if (owner === ctx.mainOwner || (isPublicSchema && owner === 'pg_database_owner')) return [];
+  return [`alter ${kind} ${key} owner to ${quoteName(owner)};`];
+}
+
+/** GRANTs to everyone but the owner; PUBLIC's built-in privileges (functions, types, schemas) revoked first. */
+export function grantsOn(kind: string, key: string, grants: Grants, owner: string): string[] {
+  const on = kind === 'domain' ? 'domain' : kind === 'procedure' ? 'procedure' : kind === 'function' || kind === 'aggregate' ? 'function' : kind;
+  const onKind = on === 'table' ? 'table' : on;
+  const lines: string[] = [];
+  const publicDefault = { function: 'execute', procedure: 'execute', type: 'usage', domain: 'usage', schema: 'all' }[on as string];
+  if (publicDefault) lines.push(`revoke ${publicDefault} on ${onKind} ${key} from public;`);
+  for (const [grantee, privs] of Object.entries(grants)) {
+    if (grantee === owner) continue;
+    lines.push(...grantLines(privs, (p, opt) => `grant ${p} on ${onKind} ${key} to ${role(grantee)}${opt};`));
+  }
+  // A revoke followed by nothing but the same grant back to PUBLIC reads as noise: keep it, it is exact.
+  return lines;
+}
+
+/** One statement per grant option state: `SELECT, INSERT` and `SELECT WITH GRANT OPTION` apart. */
+export function grantLines(privs: string[], line: (privileges: string, option: string) => string): string[] {
+  const plain = privs.filter((p) => !p.endsWith(' WITH GRANT OPTION'));
+  const withOption = privs.filter((p) => p.endsWith(' WITH GRANT OPTION')).map((p) => p.slice(0, -' WITH GRANT OPTION'.length));
+  const out: string[] = [];
+  if (plain.length) out.push(line(plain.join(', ').toLowerCase(), ''));
+  if (withOption.length) out.push(line(withOption.join(', ').toLowerCase(), ' with grant option'));
+  return out;
+}
+
+export function comment(kind: string, key: string, text: string | undefined): string[] {
+  return text === undefined ? [] : [`comment on ${kind} ${key} is ${lit(text)};`];
+}
+
+export function role(name: string): string {
+  return name === 'PUBLIC' ? 'public' : quoteName(name);
+}
+
+export function lit(value: string): string {
+  return `'${value.replace(/'/g, "''")}'`;
+}

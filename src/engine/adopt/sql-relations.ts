@@ -1,0 +1,143 @@
+/**
+ * The statements of tables (with their constraints, indexes, triggers, rules, statistics and
+ * policies), views and sequences. Foreign keys are written by the caller, apart (constraints.sql).
+ */
+import type { Column, Constraint, Sequence, Table, View } from '../inspect/model';
+import { qualifiedName, quoteName } from '../inspect/model';
+import type { RenderContext } from './render';
+import { alterOwner, comment, grantLines, grantsOn, lit, role } from './sql-pieces';
+
+export function tableStatements(ctx: RenderContext, key: string, t: Table): string[] {
+  if (t.kind === 'foreign table') {
+    ctx.notCarried.push({ object: `foreign table ${key}`, reason: 'its server and options are not in the model' });
+    return [`-- foreign table ${key} is not carried over: create its server and the table by hand`, ''];
+  }
+  const lines: string[] = [];
+  const parent = t.partitionOf ? ctx.model.tables[t.partitionOf] : undefined;
+  const cols = t.columnOrder.map((c) => [c, t.columns[c]] as [string, Column]);
+  if (parent) {
+    lines.push(`create table ${key} partition of ${t.partitionOf}${t.partitionKey ? `\n  partition by ${t.partitionKey}` : ''}\n  ${t.partitionBound};`);
+    for (const [name, c] of cols) {
+      const p = parent.columns[name];
+      const alter = `alter table ${key} alter column ${quoteName(name)}`;
+      if (c.default !== p?.default) lines.push(c.default === undefined ? `${alter} drop default;` : `${alter} set default ${c.default};`);
+      if (c.notNull && !p?.notNull) lines.push(`${alter} set not null;`);
+    }
+  } else {
+    const defs = cols.map(([name, c]) => `  ${quoteName(name)} ${column(c)}`);
+    let tail = '';
+    if (t.inherits?.length) tail += `\ninherits (${t.inherits.join(', ')})`;
+    if (t.partitionKey) tail += `\npartition by ${t.partitionKey}`;
+    if (t.options?.length) tail += `\nwith (${t.options.join(', ')})`;
+    lines.push(`create${t.unlogged ? ' unlogged' : ''} table ${key} (\n${defs.join(',\n')}\n)${tail};`);
+  }
+  const own = Object.entries(t.constraints).filter(([, c]) => c.type !== 'foreign key')
+    .sort(([, a], [, b]) => rankConstraint(a) - rankConstraint(b));
+  for (const [n, c] of own) lines.push(...constraintStatements(key, n, c));
+  lines.push(...relationParts(ctx, key, t));
+  for (const [n, s] of Object.entries(t.statistics)) {
+    lines.push(`${s.definition};`, ...comment('statistics', n, s.comment));
+  }
+  if (t.rowSecurity) lines.push(`alter table ${key} enable row level security;`);
+  if (t.forceRowSecurity) lines.push(`alter table ${key} force row level security;`);
+  for (const [n, p] of Object.entries(t.policies)) {
+    lines.push(`create policy ${quoteName(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}`
+      + ` to ${p.roles.map(role).join(', ')}${p.using ? ` using (${p.using})` : ''}${p.withCheck ? ` with check (${p.withCheck})` : ''};`);
+    lines.push(...comment(`policy ${quoteName(n)} on`, key, p.comment));
+  }
+  if (t.replicaIdentity === 'full' || t.replicaIdentity === 'nothing') lines.push(`alter table ${key} replica identity ${t.replicaIdentity};`);
+  const ri = Object.entries(t.indexes).find(([, i]) => i.replicaIdentity);
+  if (ri) lines.push(`alter table ${key} replica identity using index ${quoteName(ri[0])};`);
+  lines.push(...relationTail(ctx, 'table', key, t));
+  return lines;
+}
+
+export function constraintStatements(table: string, name: string, c: Constraint): string[] {
+  return [`alter table ${table} add constraint ${quoteName(name)} ${c.definition};`,
+    ...(c.comment !== undefined ? [`comment on constraint ${quoteName(name)} on ${table} is ${lit(c.comment)};`] : [])];
+}
+
+export function viewStatements(ctx: RenderContext, key: string, v: View): string[] {
+  const kind = v.kind;
+  const lines = [`create ${kind} ${key}${v.options?.length ? ` with (${v.options.join(', ')})` : ''} as\n${v.definition.trim().replace(/;$/, '')};`];
+  for (const c of v.columnOrder) {
+    const d = v.columns[c].default;
+    if (d !== undefined) lines.push(`alter view ${key} alter column ${quoteName(c)} set default ${d};`);
+  }
+  lines.push(...relationParts(ctx, key, v));
+  return [...lines, ...relationTail(ctx, kind, key, v)];
+}
+
+export function sequenceStatements(ctx: RenderContext, s: Sequence): string[] {
+  const key = qualifiedName(s.schema, s.name);
+  return [`create sequence ${key} as ${s.type} increment by ${s.increment} minvalue ${s.min} maxvalue ${s.max}`
+    + ` start with ${s.start} cache ${s.cache}${s.cycle ? ' cycle' : ' no cycle'};`,
+  ...alterOwner(ctx, 'sequence', key, s.owner), ...grantsOn('sequence', key, s.grants, s.owner), ...comment('sequence', key, s.comment), ''];
+}
+
+/** Indexes, triggers and rules: what tables and views share. */
+function relationParts(ctx: RenderContext, key: string, r: Table | View): string[] {
+  const lines: string[] = [];
+  const schema = quoteName(r.schema);
+  for (const [n, i] of Object.entries(r.indexes)) {
+    lines.push(`create ${i.unique ? 'unique ' : ''}index ${quoteName(n)} on ${key} using ${i.definition};`);
+    if (!i.valid) ctx.notCarried.push({ object: `index ${schema}.${quoteName(n)}`, reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index' });
+    lines.push(...comment('index', `${schema}.${quoteName(n)}`, i.comment));
+  }
+  for (const [n, tr] of Object.entries(r.triggers)) {
+    lines.push(`${tr.definition};`, ...enabled('trigger', n, key, tr.enabled), ...comment(`trigger ${quoteName(n)} on`, key, tr.comment));
+  }
+  for (const [n, ru] of Object.entries(r.rules)) {
+    lines.push(/;\s*$/.test(ru.definition) ? ru.definition : `${ru.definition};`, ...enabled('rule', n, key, ru.enabled),
+      ...comment(`rule ${quoteName(n)} on`, key, ru.comment));
+  }
+  return lines;
+}
+
+/** Owner, grants and comments of a relation and its columns. */
+function relationTail(ctx: RenderContext, kind: string, key: string, r: Table | View): string[] {
+  const lines = [...alterOwner(ctx, kind, key, r.owner), ...grantsOn(kind === 'table' ? 'table' : 'table', key, r.grants, r.owner)];
+  lines.push(...comment(kind, key, r.comment));
+  for (const c of r.columnOrder) {
+    const col = r.columns[c];
+    if (col.comment !== undefined) lines.push(`comment on column ${key}.${quoteName(c)} is ${lit(col.comment)};`);
+    for (const [grantee, privs] of Object.entries(col.grants ?? {})) {
+      lines.push(...grantLines(privs, (p, opt) => `grant ${p} (${quoteName(c)}) on ${key} to ${role(grantee)}${opt};`));
+    }
+    if (col.identity?.grants && Object.keys(col.identity.grants).some((g) => g !== r.owner)) {
+      ctx.notCarried.push({ object: `identity sequence of ${key}.${quoteName(c)}`, reason: 'its privileges (the sequence name is generated)' });
+    }
+  }
+  lines.push('');
+  return lines;
+}
+
+function column(c: Column): string {
+  let s = c.type;
+  if (c.collation) s += ` collate ${c.collation}`;
+  if (c.generated) s += ` generated always as (${c.generated.expression}) ${c.generated.kind}`;
+  if (c.identity) {
+    const i = c.identity;
+    const o: string[] = [];
+    if (i.start !== undefined) o.push(`start with ${i.start}`);
+    if (i.increment !== undefined) o.push(`increment by ${i.increment}`);
+    if (i.min !== undefined) o.push(`minvalue ${i.min}`);
+    if (i.max !== undefined) o.push(`maxvalue ${i.max}`);
+    if (i.cache !== undefined) o.push(`cache ${i.cache}`);
+    if (i.cycle !== undefined) o.push(i.cycle ? 'cycle' : 'no cycle');
+    s += ` generated ${i.generation} as identity${o.length ? ` (${o.join(' ')})` : ''}`;
+  }
+  if (c.default !== undefined) s += ` default ${c.default}`;
+  if (c.notNull) s += ' not null';
+  return s;
+}
+
+function rankConstraint(c: Constraint): number {
+  return { 'primary key': 0, unique: 1, exclusion: 2, check: 3, 'foreign key': 4 }[c.type];
+}
+
+function enabled(kind: 'trigger' | 'rule', name: string, table: string, state: string): string[] {
+  if (state === 'origin') return [];
+  const how = { disabled: 'disable', replica: 'enable replica', always: 'enable always' }[state];
+  return [`alter table ${table} ${how} ${kind} ${quoteName(name)};`];
+}
