@@ -13,8 +13,9 @@ export function register(program: Command): void {
     .option('-v, --set <name=value>', 'set a psql variable, like psql -v (repeatable)', collect, [])
     .option('--include-root <dir>', 'folder that \\i paths are relative to (default: the folder of FILE)')
     .option('--fresh', 'drop and re-create the embedded database first (only with --embedded)')
+    .option('-1, --single-transaction', 'all of it or nothing: run it in one transaction, like psql -1')
     .action(action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
-      const flags = globals(cmd) as ReturnType<typeof globals> & { set: string[]; includeRoot?: string; fresh?: boolean };
+      const flags = globals(cmd) as ReturnType<typeof globals> & { set: string[]; includeRoot?: string; fresh?: boolean; singleTransaction?: boolean };
       if (flags.fresh && !flags.embedded) throw new UsageError('--fresh drops the database: it is allowed only with --embedded');
       const variables = parseVariableFlags(flags.set);
       const entry = paths({ ...flags, entry: file }).entry;
@@ -25,7 +26,9 @@ export function register(program: Command): void {
         await recreateDatabase(embeddedUrl.replace(url.pathname, '/postgres'), decodeURIComponent(url.pathname.slice(1)));
       }
       const { loadScript } = await import('../engine/loader.js');
-      const result = await loadScript({ target: t, entry, includeRoot: flags.includeRoot, variables, onEvent: scriptEventPrinter() });
+      const result = await loadScript({
+        target: t, entry, includeRoot: flags.includeRoot, variables, singleTransaction: flags.singleTransaction, onEvent: scriptEventPrinter(),
+      });
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
         printJson(result);

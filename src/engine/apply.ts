@@ -3,15 +3,15 @@
  * into one message when it can be), its record, its post scripts; and what a failure leaves in
  * the record. `migrate.ts` decides what runs; this file runs it.
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError, type SourceLocation } from '../errors';
+import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError } from '../errors';
 import { isServerError, toServerMessage, type DatabaseError, type Session } from './db';
 import { patchDsn, runHook, type HookOutput } from './hooks';
 import type { MigrateEvent, MigrateOptions, MigrateResult } from './migrate';
 import type { PatchFile } from './patches';
 import { recordTable, recordUpsertLiteralSql, writeRecord } from './recorder';
 import type { Step } from './script/compile';
+import { commitError, commitScript, endOf } from './script/commit';
 import { canBatch, executeBatch, executeSteps, type ExtraStatement } from './script/execute';
 import type { PatchStatusRow } from './status';
 import type { TransactionPlan } from './transactions';
@@ -113,36 +113,8 @@ export async function applyPatch(session: Session, schema: string, item: Prepare
   }
 }
 
-/**
- * The COMMIT pgpatch adds after a script it wrapped in a transaction. Deferred constraints are
- * checked there, so its errors are the script's: reported like the script's own errors, at its
- * end, instead of as an internal error.
- */
-export async function commitScript(session: Session, file: string): Promise<void> {
-  try {
-    await session.query('commit');
-  } catch (e) {
-    throw isServerError(e) ? commitError(e, file) : e;
-  }
-}
 
-function commitError(e: DatabaseError, file: string): SqlError {
-  const server = toServerMessage(e);
-  server.where = ['at the COMMIT that pgpatch runs after the last statement', server.where].filter(Boolean).join('\n');
-  return new SqlError(server, 'COMMIT', endOf(file), undefined, [], undefined);
-}
 
-/** The last line of a file, for errors that belong to the whole script. */
-function endOf(file: string): SourceLocation {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    // Reported at line 1.
-  }
-  const lines = text.replace(/\n+$/, '').split('\n').length;
-  return { file, line: lines, column: 1 };
-}
 
 function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
   return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;

@@ -1,14 +1,22 @@
 /** `load`: run a psql script (by default the schema entry file) against a database. */
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { connect, describeTarget, type SessionOptions, type Target } from './db';
-import { compileScript } from './script/compile';
-import { executeSteps, type ScriptEvent } from './script/execute';
+import { PatchInvalidError, UsageError } from '../errors';
+import { connect, describeTarget, type Session, type SessionOptions, type Target } from './db';
+import { loadParser } from './parser';
+import { commitError, commitScript } from './script/commit';
+import { compileScript, type Step } from './script/compile';
+import { canBatch, executeBatch, executeSteps, type ExecuteResult, type ScriptEvent } from './script/execute';
+import { needsParser, planTransaction } from './transactions';
 
 export interface LoadOptions extends SessionOptions {
   target: Target;
   entry: string;
   includeRoot?: string;
   variables?: Record<string, string>;
+  /** Like psql -1: all of it or nothing, in one transaction pgpatch opens and commits. */
+  singleTransaction?: boolean;
   onEvent?: (event: ScriptEvent) => void;
 }
 
@@ -38,7 +46,9 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
       variables,
       standardConformingStrings: scs === 'on',
     });
-    const run = await executeSteps(session, script.steps, { onEvent: options.onEvent });
+    const run = options.singleTransaction
+      ? await runInOneTransaction(session, script.entry, script.steps, options)
+      : await executeSteps(session, script.steps, { onEvent: options.onEvent });
     return {
       entry: script.entry,
       target: describeTarget(options.target),
@@ -51,4 +61,31 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
     // Ending the session rolls back a transaction the script left open, as psql's exit does.
     await session.end();
   }
+}
+
+/**
+ * The whole script in one transaction (one message when it can be): an error anywhere leaves
+ * the database as it was. A script with its own transaction control, or a statement that cannot
+ * run in a transaction, is refused before anything runs (psql -1 would run it and fail half-way).
+ */
+async function runInOneTransaction(session: Session, entry: string, steps: Step[], options: LoadOptions): Promise<ExecuteResult> {
+  if (needsParser(steps)) await loadParser();
+  let reason: string | undefined;
+  try {
+    const plan = planTransaction(basename(entry), readFileSync(entry, 'utf8'), steps);
+    if (plan.mode !== 'wrapped') reason = plan.reason;
+  } catch (e) {
+    if (!(e instanceof PatchInvalidError)) throw e;
+    reason = e.message.replace(/^patch \S+ /, '');
+  }
+  if (reason) {
+    throw new UsageError(`cannot load ${entry} in one transaction (${reason})`, { hint: 'load it without --single-transaction' });
+  }
+  if (canBatch(steps)) {
+    return executeBatch(session, [{ sql: 'begin;' }, ...steps, { sql: 'commit;', onError: (e) => commitError(e, entry) }], { onEvent: options.onEvent });
+  }
+  await session.query('begin');
+  const run = await executeSteps(session, steps, { onEvent: options.onEvent });
+  await commitScript(session, entry);
+  return run;
 }

@@ -17,7 +17,8 @@ import { isDone, patchStates, type PatchStatusRow } from './status';
 import { needsParser, planTransaction, type TransactionPlan } from './transactions';
 import type { LockHolder } from '../errors';
 import { isEmptyDatabase } from './emptiness';
-import { applyPatch, commitScript, isConnectionLost, type Prepared } from './apply';
+import { applyPatch, isConnectionLost, type Prepared } from './apply';
+import { commitScript } from './script/commit';
 
 export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
 

@@ -1,0 +1,37 @@
+/**
+ * The COMMIT pgpatch adds after a script it runs in one transaction (a wrapped patch, a schema
+ * built in one transaction, `load --single-transaction`). Deferred constraints are checked
+ * there, so its errors are the script's: reported at the script's end, like its own errors,
+ * instead of as an internal error.
+ */
+import { readFileSync } from 'node:fs';
+import { SqlError, type SourceLocation } from '../../errors';
+import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
+
+/** Sends that COMMIT on its own (when the script ran statement by statement). */
+export async function commitScript(session: Session, file: string): Promise<void> {
+  try {
+    await session.query('commit');
+  } catch (e) {
+    throw isServerError(e) ? commitError(e, file) : e;
+  }
+}
+
+/** The error of that COMMIT, placed at the script's end (also when it was sent in a batch). */
+export function commitError(e: DatabaseError, file: string): SqlError {
+  const server = toServerMessage(e);
+  server.where = ['at the COMMIT that pgpatch runs after the last statement', server.where].filter(Boolean).join('\n');
+  return new SqlError(server, 'COMMIT', endOf(file), undefined, [], undefined);
+}
+
+/** The last line of a file, for errors that belong to the whole script. */
+export function endOf(file: string): SourceLocation {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // Reported at line 1.
+  }
+  const lines = text.replace(/\n+$/, '').split('\n').length;
+  return { file, line: lines, column: 1 };
+}

@@ -1,0 +1,67 @@
+// `load --single-transaction` (-1, as in psql): all of the script or nothing.
+import test from 'ava';
+import { join } from 'node:path';
+import { SqlError, UsageError } from '../../dist/index.js';
+import { runCli } from '../helpers/cli.mjs';
+import { query, useDatabase } from '../helpers/database.mjs';
+import { load, scriptDir } from './_scripts.mjs';
+
+useDatabase(test);
+
+const tables = async (t) => (await query(t.context.db.url, "select relname from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1")).rows.map((r) => r.relname);
+
+test('an error in an included file leaves nothing: the error names its file and line', async (t) => {
+  const dir = scriptDir(t, {
+    'main.sql': 'create table a (id int);\n\\i more.sql\ncreate table c (id int);\n',
+    'more.sql': "create table b (id int);\n\ninsert into b values ('x');\n",
+  });
+  const e = await t.throwsAsync(load(t, join(dir, 'main.sql'), { singleTransaction: true }), { instanceOf: SqlError });
+  t.is(e.server.sqlstate, '22P02');
+  t.is(e.statementLocation.file, join(dir, 'more.sql'));
+  t.is(e.statementLocation.line, 3);
+  t.deepEqual(await tables(t), [], 'a, created before the error, is gone too');
+
+  // Without -1, like psql: what ran before the error stays.
+  await t.throwsAsync(load(t, join(dir, 'main.sql')), { instanceOf: SqlError });
+  t.deepEqual(await tables(t), ['a', 'b']);
+});
+
+test('a deferred constraint failing at the COMMIT is the script\'s error, at its end', async (t) => {
+  const dir = scriptDir(t, {
+    'main.sql': 'create table p (id int primary key);\ncreate table c (p int references p deferrable initially deferred);\ninsert into c values (1);\n',
+  });
+  const r = await runCli(['load', '--dsn', t.context.db.url, '-1', 'main.sql'], { cwd: dir });
+  t.is(r.code, 3, r.stderr);
+  t.regex(r.stderr, /main\.sql:3:1: ERROR:  insert or update on table "c" violates foreign key constraint/);
+  t.regex(r.stderr, /CONTEXT:  at the COMMIT that pgpatch runs after the last statement/);
+  t.deepEqual(await tables(t), []);
+});
+
+test('a script with its own transactions, or a statement that cannot run in one, is refused before anything runs', async (t) => {
+  for (const text of [
+    'create table a (id int);\nbegin;\ncreate table b (id int);\ncommit;\n',
+    'create table a (id int);\ncreate index concurrently a_id on a (id);\n',
+    'create table a (id int);\nbegin;\ncreate table b (id int);\n',
+  ]) {
+    const dir = scriptDir(t, { 'main.sql': text });
+    const e = await t.throwsAsync(load(t, join(dir, 'main.sql'), { singleTransaction: true }), { instanceOf: UsageError });
+    t.regex(e.message, /^cannot load .*main\.sql in one transaction \(.+\)$/);
+    t.deepEqual(await tables(t), [], text);
+  }
+  const dir = scriptDir(t, { 'main.sql': 'begin;\ncommit;\n' });
+  const r = await runCli(['load', '--dsn', t.context.db.url, '--single-transaction', 'main.sql'], { cwd: dir });
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /hint: load it without --single-transaction/);
+});
+
+test('a script that loads: everything is there, with \\echo (statement by statement) or without (one message)', async (t) => {
+  const plain = scriptDir(t, { 'main.sql': 'create table a (id int);\ninsert into a values (1);\n' });
+  const r = await runCli(['load', '--dsn', t.context.db.url, '-1', 'main.sql'], { cwd: plain });
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /loaded 2 statements/);
+  const echo = scriptDir(t, { 'main.sql': 'create table b (id int);\n\\echo made b\ninsert into b values (1);\n' });
+  const r2 = await runCli(['load', '--dsn', t.context.db.url, '-1', 'main.sql'], { cwd: echo });
+  t.is(r2.code, 0, r2.stderr);
+  t.regex(r2.stdout, /^made b$/m);
+  t.deepEqual(await tables(t), ['a', 'b']);
+});
