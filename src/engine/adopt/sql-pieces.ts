@@ -14,14 +14,14 @@ export function alterOwner(ctx: RenderContext, kind: string, key: string, owner:
 
 /** GRANTs to everyone but the owner; PUBLIC's built-in privileges (functions, types, schemas) revoked first. */
 export function grantsOn(kind: string, key: string, grants: Grants, owner: string): string[] {
-  const on = kind === 'domain' ? 'domain' : kind === 'procedure' ? 'procedure' : kind === 'function' || kind === 'aggregate' ? 'function' : kind;
-  const onKind = on === 'table' ? 'table' : on;
+  // Aggregates are granted as functions (GRANT ... ON FUNCTION covers them).
+  const on = kind === 'aggregate' ? 'function' : kind;
   const lines: string[] = [];
   const publicDefault = { function: 'execute', procedure: 'execute', type: 'usage', domain: 'usage', schema: 'all' }[on as string];
-  if (publicDefault) lines.push(`revoke ${publicDefault} on ${onKind} ${key} from public;`);
+  if (publicDefault) lines.push(`revoke ${publicDefault} on ${on} ${key} from public;`);
   for (const [grantee, privs] of Object.entries(grants)) {
     if (grantee === owner) continue;
-    lines.push(...grantLines(privs, (p, opt) => `grant ${p} on ${onKind} ${key} to ${role(grantee)}${opt};`));
+    lines.push(...grantLines(privs, (p, opt) => `grant ${p} on ${on} ${key} to ${role(grantee)}${opt};`));
   }
   // A revoke followed by nothing but the same grant back to PUBLIC reads as noise: keep it, it is exact.
   return lines;

@@ -96,7 +96,7 @@ function relationParts(ctx: RenderContext, key: string, r: Table | View): string
 
 /** Owner, grants and comments of a relation and its columns. */
 function relationTail(ctx: RenderContext, kind: string, key: string, r: Table | View): string[] {
-  const lines = [...alterOwner(ctx, kind, key, r.owner), ...grantsOn(kind === 'table' ? 'table' : 'table', key, r.grants, r.owner)];
+  const lines = [...alterOwner(ctx, kind, key, r.owner), ...grantsOn('table', key, r.grants, r.owner)]; // GRANT ... ON TABLE covers views too
   lines.push(...comment(kind, key, r.comment));
   for (const c of r.columnOrder) {
     const col = r.columns[c];
