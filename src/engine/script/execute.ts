@@ -1,6 +1,8 @@
 /**
- * Runs compiled steps one by one on one session, as `psql -X -v ON_ERROR_STOP=1 -f` does:
- * autocommit unless the script says BEGIN, stop at the first error.
+ * Runs compiled steps on one session: one by one, as `psql -X -v ON_ERROR_STOP=1 -f` does
+ * (executeSteps: autocommit unless the script says BEGIN, stop at the first error), or, for
+ * steps inside one transaction, all as one message (executeBatch). Either way errors and
+ * notices are placed at their file, line and column.
  */
 import { createReadStream } from 'node:fs';
 import { FileError, SqlError, type SourceLocation } from '../../errors';
