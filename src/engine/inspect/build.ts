@@ -3,8 +3,8 @@
  * dropped. Every map is built with sorted keys so that equal schemas give equal JSON.
  */
 import type {
-  Collation, Column, Constraint, DefaultPrivileges, ExcludeTable, Grants, Identity, Index, Policy, Routine, Schema,
-  SchemaModel, Sequence, Table, TypeDef, View,
+  Collation, Column, Constraint, DefaultPrivileges, EventTrigger, ExcludeTable, Grants, Identity, Index, Policy, Publication,
+  PublicationTable, Routine, Schema, SchemaModel, Sequence, Table, TypeDef, View,
 } from './model';
 import { qualifiedName, quoteName } from './model';
 
@@ -13,7 +13,8 @@ type Row = Record<string, any>;
 
 export type CatalogRows = Record<
   'schemas' | 'extensions' | 'collations' | 'types' | 'relations' | 'columns' | 'constraints' | 'indexes'
-  | 'triggers' | 'policies' | 'rules' | 'statistics' | 'sequences' | 'functions' | 'defaultPrivileges',
+  | 'triggers' | 'policies' | 'rules' | 'statistics' | 'sequences' | 'functions' | 'defaultPrivileges'
+  | 'publications' | 'eventTriggers',
   Row[]
 >;
 
@@ -63,6 +64,8 @@ export function buildModel(rows: CatalogRows, version: number, exclude: readonly
     sequences: byName(rows.sequences.filter((r) => keepSequence(r, excluded)), (r) => qualifiedName(r.schema, r.name), sequence),
     functions: byName(rows.functions, (r) => `${qualifiedName(r.schema, r.name)}(${r.identity})`, routine),
     defaultPrivileges: byName(rows.defaultPrivileges, defaultPrivilegesKey, defaultPrivileges),
+    publications: byName(rows.publications, (r) => quoteName(r.name), (r) => publication(r, excluded)),
+    eventTriggers: byName(rows.eventTriggers, (r) => quoteName(r.name), eventTrigger),
   };
   dropEmptiedSchemas(model, excludedSchemas);
   return model;
@@ -309,6 +312,39 @@ function defaultPrivileges(r: Row): DefaultPrivileges {
   });
 }
 
+const PUBLISHED = ['insert', 'update', 'delete', 'truncate'] as const;
+
+/** The excluded tables (the record) are left out of its tables, as they are of the model. */
+function publication(r: Row, excluded: Set<string>): Publication {
+  const tables: Record<string, PublicationTable> = {};
+  for (const [s, t, columns, rowFilter] of (r.tables ?? []) as Array<[string, string, string[] | null, string | null]>) {
+    const key = qualifiedName(s, t);
+    if (!excluded.has(key)) tables[key] = clean({ columns: columns ?? undefined, rowFilter: rowFilter ?? undefined });
+  }
+  return clean({
+    name: r.name,
+    owner: r.owner,
+    allTables: r.all_tables,
+    publish: PUBLISHED.filter((p) => r[p]),
+    viaRoot: r.via_root,
+    tables: sortKeys(tables),
+    schemas: ((r.schemas ?? []) as string[]).map(quoteName).sort(),
+    comment: r.comment ?? undefined,
+  });
+}
+
+function eventTrigger(r: Row): EventTrigger {
+  return clean({
+    name: r.name,
+    event: r.event,
+    function: `${qualifiedName(r.function_schema, r.function_name)}()`,
+    enabled: ENABLED[r.enabled as keyof typeof ENABLED],
+    tags: r.tags ? [...r.tags].sort() : undefined,
+    owner: r.owner,
+    comment: r.comment ?? undefined,
+  });
+}
+
 /** A schema that held only the excluded record table is the tool's own: leave it out too. */
 function dropEmptiedSchemas(model: SchemaModel, candidates: Set<string>): void {
   if (!candidates.size) return;
@@ -318,6 +354,7 @@ function dropEmptiedSchemas(model: SchemaModel, candidates: Set<string>): void {
   }
   for (const x of Object.values(model.extensions)) used.add(x.schema);
   for (const d of Object.values(model.defaultPrivileges)) if (d.schema) used.add(d.schema);
+  for (const p of Object.values(model.publications)) for (const s of p.schemas) used.add(s);
   for (const name of candidates) if (!used.has(name)) delete model.schemas[quoteName(name)];
 }
 

@@ -9,7 +9,8 @@
  * `column_order`, so that the caller decides whether it matters (`check --strict`).
  */
 import type {
-  Collation, Column, DefaultPrivileges, Extension, Grants, Routine, Schema, SchemaModel, Sequence, Table, TypeDef, View,
+  Collation, Column, DefaultPrivileges, EventTrigger, Extension, Grants, Publication, Routine, Schema, SchemaModel, Sequence, Table,
+  TypeDef, View,
 } from './model';
 import { flag, PHRASES, textDifference, type Phrase } from './phrases';
 
@@ -64,6 +65,9 @@ const VIEW: Prop[] = ['kind', { key: 'definition', text: true }, 'options', ...O
 const SEQUENCE: Prop[] = ['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle', 'ownedBy', ...OWNED];
 const ROUTINE: Prop[] = ['kind', 'arguments', 'returns', 'language', 'volatility', 'strict', 'securityDefiner', 'leakproof', 'parallel',
   'cost', 'rows', 'config', { key: 'body', text: true, normalise: trimmedBody }, 'aggregate', ...OWNED];
+const PUBLICATION: Prop[] = ['allTables', 'schemas', 'publish', 'viaRoot', ...OWNED];
+const PUBLICATION_TABLE: Prop[] = ['columns', 'rowFilter'];
+const EVENT_TRIGGER: Prop[] = ['event', 'function', 'tags', 'enabled', ...OWNED];
 const TYPE: Record<TypeDef['kind'], Prop[]> = {
   enum: ['labels', ...OWNED],
   domain: ['baseType', 'notNull', 'default', 'collation', ...OWNED],
@@ -104,6 +108,13 @@ export function compareModels(expected: SchemaModel, actual: SchemaModel, labels
     d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
   });
   compareDefaultPrivileges(d, expected, actual);
+  // Models written before publications and event triggers were inspected have neither.
+  d.objects<Publication>('publication', expected.publications ?? {}, actual.publications ?? {}, (w, e, a) => {
+    d.props(w, e, a, PUBLICATION);
+    d.parts(w, 'table', e.tables, a.tables, PUBLICATION_TABLE);
+  });
+  d.objects<EventTrigger>('event trigger', expected.eventTriggers ?? {}, actual.eventTriggers ?? {}, (w, e, a) =>
+    d.props(w, e, a, EVENT_TRIGGER));
   return d.sorted();
 }
 

@@ -40,6 +40,10 @@ export interface SchemaModel {
   functions: Record<string, Routine>;
   /** ALTER DEFAULT PRIVILEGES, by `for role R [in schema S] on TYPE`. */
   defaultPrivileges: Record<string, DefaultPrivileges>;
+  /** Logical replication publications, by name. */
+  publications: Record<string, Publication>;
+  /** Event triggers, by name; not those of an extension. */
+  eventTriggers: Record<string, EventTrigger>;
 }
 
 export interface Schema {
@@ -303,6 +307,42 @@ export interface DefaultPrivileges {
   schema?: string;
   objectType: 'tables' | 'sequences' | 'functions' | 'types' | 'schemas' | 'large objects';
   grants: Grants;
+}
+
+export interface Publication {
+  name: string;
+  owner: string;
+  /** FOR ALL TABLES. */
+  allTables: boolean;
+  /** The operations published (`publish = '...'`), of insert, update, delete, truncate, in that order. */
+  publish: string[];
+  /** publish_via_partition_root. */
+  viaRoot: boolean;
+  /** Member tables (FOR TABLE), by qualified name. */
+  tables: Record<string, PublicationTable>;
+  /** FOR TABLES IN SCHEMA (PostgreSQL 15+), sorted. */
+  schemas: string[];
+  comment?: string;
+}
+
+export interface PublicationTable {
+  /** The column list (PostgreSQL 15+), in column order; absent for all columns. */
+  columns?: string[];
+  /** The row filter (PostgreSQL 15+), pg_get_expr: `(amount > 0)`. */
+  rowFilter?: string;
+}
+
+export interface EventTrigger {
+  name: string;
+  /** `ddl_command_start`, `ddl_command_end`, `sql_drop`, `table_rewrite`, `login`. */
+  event: string;
+  /** The function it executes, as the model's key: `myapp.log_ddl()`. */
+  function: string;
+  enabled: 'origin' | 'disabled' | 'replica' | 'always';
+  /** WHEN TAG IN (...), sorted; absent for every command. */
+  tags?: string[];
+  owner: string;
+  comment?: string;
 }
 
 /**

@@ -76,6 +76,15 @@ export const PHRASES: Record<string, Phrase> = {
   cost: (v) => `COST ${v}`,
   rows: (v) => `ROWS ${v}`,
   config: (v) => (v?.length ? (v as string[]).map((s) => `SET ${s}`).join(', ') : 'no SET clause'),
+  allTables: flag('FOR ALL TABLES', 'not FOR ALL TABLES'),
+  schemas: (v) => (v?.length ? `FOR TABLES IN SCHEMA ${(v as string[]).join(', ')}` : 'no FOR TABLES IN SCHEMA'),
+  publish: (v) => `publish = '${(v as string[]).join(', ')}'`,
+  viaRoot: flag('publish_via_partition_root = true', 'publish_via_partition_root = false'),
+  columns: opt((v) => `columns (${(v as string[]).join(', ')})`, 'all columns'),
+  rowFilter: opt((v) => `WHERE ${parenthesised(v)}`, 'no row filter (WHERE)'),
+  event: (v) => `ON ${v}`,
+  function: (v) => `EXECUTE FUNCTION ${v}`,
+  tags: opt((v) => `WHEN TAG IN (${(v as string[]).map((t) => `'${t}'`).join(', ')})`, 'for every command (no WHEN TAG)'),
   aggregate: opt((v) => Object.entries(v as Record<string, string>).map(([k, x]) => `${k} = ${x}`).join(', '), 'not an aggregate'),
 };
 

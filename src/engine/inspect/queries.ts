@@ -240,6 +240,33 @@ export function catalogQueries(version: number): Record<string, string> {
       select pg_get_userbyid(d.defaclrole) as role, n.nspname as schema, d.defaclobjtype as object_type,
         ${acl('d.defaclacl')} as grants
       from pg_default_acl d left join pg_namespace n on n.oid = d.defaclnamespace`,
+
+    // Member tables as [schema, table, columns, row filter]; column lists, row filters and
+    // FOR TABLES IN SCHEMA came with PostgreSQL 15.
+    publications: `
+      select p.pubname as name, pg_get_userbyid(p.pubowner) as owner, p.puballtables as all_tables,
+        p.pubinsert as insert, p.pubupdate as update, p.pubdelete as delete, p.pubtruncate as truncate,
+        p.pubviaroot as via_root, ${comment('pg_publication', 'p.oid')} as comment,
+        (select json_agg(json_build_array(n.nspname, c.relname,
+           ${version >= 150000
+    ? `(select json_agg(a.attname order by a.attnum) from pg_attribute a
+               where a.attrelid = pr.prrelid and a.attnum = any (pr.prattrs::int2[]))`
+    : 'null'},
+           ${version >= 150000 ? 'pg_get_expr(pr.prqual, pr.prrelid)' : 'null'}))
+         from pg_publication_rel pr join pg_class c on c.oid = pr.prrelid join pg_namespace n on n.oid = c.relnamespace
+         where pr.prpubid = p.oid) as tables,
+        ${version >= 150000
+    ? `(select json_agg(n.nspname) from pg_publication_namespace pn join pg_namespace n on n.oid = pn.pnnspid
+           where pn.pnpubid = p.oid)`
+    : 'null'} as schemas
+      from pg_publication p`,
+
+    eventTriggers: `
+      select et.evtname as name, et.evtevent as event, pg_get_userbyid(et.evtowner) as owner, et.evtenabled as enabled,
+        et.evttags as tags, fn.nspname as function_schema, f.proname as function_name,
+        ${comment('pg_event_trigger', 'et.oid')} as comment
+      from pg_event_trigger et join pg_proc f on f.oid = et.evtfoid join pg_namespace fn on fn.oid = f.pronamespace
+      where ${notInExtension('pg_event_trigger', 'et.oid')}`,
   };
 }
 
