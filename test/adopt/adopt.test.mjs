@@ -253,3 +253,37 @@ eachServer(test, 'range types: written without the functions and multirange type
   t.regex(file('types.sql'), /multirange_type_name = public\.slots\)/);
   t.false(existsSync(join(dir, 'schema', 'functions.sql')));
 });
+
+// Publications and event triggers belong to the database, not to a schema: written after the
+// tables, schemas and functions they name, event triggers after everything else (they fire on
+// the DDL that follows them). Row filters and column lists need PostgreSQL 15+ (both test servers).
+eachServer(test, 'publications and event triggers: written last, they load and rebuild the same', async (t, server) => {
+  const { result, file, differences } = await adoptAndLoad(t, server, 'adopt_pub', (url) => query(url, `
+    create schema shop; create schema archive;
+    create table public.shop_order (id int primary key, amount numeric not null, note text, secret text);
+    create table public.shop_customer (id int primary key, name text);
+    create table archive.old_order (id int primary key);
+    create table public.shop_event (id int, at date) partition by range (at);
+    create table public.shop_event_2024 partition of public.shop_event for values from ('2024-01-01') to ('2025-01-01');
+    create publication orders for table public.shop_order (id, amount, note) where (amount > 0), public.shop_customer
+      with (publish = 'insert, update');
+    comment on publication orders is 'To the warehouse';
+    create publication archive_pub for tables in schema archive, table public.shop_customer where (name <> '');
+    create publication events for table public.shop_event with (publish_via_partition_root = true, publish = '');
+    create publication everything for all tables;
+    create function shop.log_ddl() returns event_trigger language plpgsql as $$ begin raise notice 'ddl %', tg_tag; end $$;
+    create event trigger log_tables on ddl_command_end when tag in ('CREATE TABLE', 'ALTER TABLE') execute function shop.log_ddl();
+    create event trigger log_drops on sql_drop execute function shop.log_ddl();
+    alter event trigger log_drops disable;
+    comment on event trigger log_tables is 'Who changed what';`));
+  t.deepEqual(differences.map((d) => d.message), []);
+  t.deepEqual(result.notCarried, []);
+  t.regex(file('publications.sql'),
+    /create publication orders for table only public\.shop_customer, only public\.shop_order \(id, amount, note\) where \(\(amount > \(0\)::numeric\)\) with \(publish = 'insert, update'\);/);
+  t.regex(file('publications.sql'), /create publication everything for all tables;/);
+  t.regex(file('event_triggers.sql'), /create event trigger log_drops on sql_drop execute function shop\.log_ddl\(\);\nalter event trigger log_drops disable;/);
+  const database = file('database.sql');
+  t.true(database.indexOf('\\i constraints.sql') < database.indexOf('\\i publications.sql'));
+  t.true(database.indexOf('\\i publications.sql') < database.indexOf('\\i event_triggers.sql'));
+  t.true(database.indexOf('alter default privileges') < 0 || database.indexOf('alter default privileges') < database.indexOf('\\i event_triggers.sql'));
+});

@@ -7,8 +7,11 @@ import { quoteName } from '../inspect/model';
 import type { RenderContext } from './render';
 import { alterOwner, comment, grantLines, grantsOn, lit, role } from './sql-pieces';
 
-/** The text of database.sql, including `includes` (the other files, in load order). */
-export function databaseFile(ctx: RenderContext, includes: string[]): string {
+/**
+ * The text of database.sql, including `includes` (the other files, in load order) and, after the
+ * default privileges, `last` (event triggers: they would fire on the statements that follow them).
+ */
+export function databaseFile(ctx: RenderContext, includes: string[], last: string[] = []): string {
   const m = ctx.model;
   const out = [
     '-- database.sql: entry point of the schema, written by `pgpatch adopt` from a live database.',
@@ -45,6 +48,7 @@ export function databaseFile(ctx: RenderContext, includes: string[]): string {
   for (const f of includes) out.push(`\\i ${f}`);
   const dp = Object.values(m.defaultPrivileges).flatMap((d) => defaultPrivilegesStatements(d));
   if (dp.length) out.push('', '--- default privileges last: they apply to objects created after them, and the objects', '--- above have the privileges they had in the original database already.', ...dp);
+  if (last.length) out.push('', '--- event triggers after everything else: they fire on the DDL that follows them.', ...last.map((f) => `\\i ${f}`));
   out.push('', 'reset check_function_bodies;');
   return out.join('\n') + '\n';
 }

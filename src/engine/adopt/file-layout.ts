@@ -6,8 +6,9 @@
  *   types.sql -> functions.sql -> one file per app (sequences owned by its tables, tables, their
  *   primary/unique/check constraints, indexes, triggers, policies) -> functions_late.sql ->
  *   views.sql -> constraints.sql (every foreign key, after every table, so references across
- *   apps work in any order) -> default privileges, last, so that they add nothing to the objects
- *   created above that the original did not have.
+ *   apps work in any order) -> publications.sql (they name tables and schemas) -> default
+ *   privileges, so that they add nothing to the objects created above that the original did not
+ *   have -> event_triggers.sql, last of all: an event trigger fires on the DDL that follows it.
  * Which of those files a type, function or view goes into: dependency-order.ts.
  */
 import type { Sequence, Table } from '../inspect/model';
@@ -16,10 +17,12 @@ import { databaseFile } from './database-file';
 import { Phase, placeObjects } from './dependency-order';
 import type { RenderContext, RenderedFile } from './render';
 import { constraintStatements, sequenceStatements, tableStatements, viewStatements } from './sql-relations';
+import { eventTriggerStatements, publicationStatements } from './sql-database-wide';
 import { routineStatements, typeStatements } from './sql-types-routines';
 
 /** File names an app's file must not take: `app_` goes before an app of that name. */
-const SHARED = new Set(['database', 'types', 'functions', 'sequences', 'functions_late', 'views', 'constraints']);
+const SHARED = new Set(['database', 'types', 'functions', 'sequences', 'functions_late', 'views', 'constraints', 'publications',
+  'event_triggers']);
 
 /** Every file, in the order database.sql includes them; database.sql last. Files with nothing to hold are left out. */
 export function layOutFiles(ctx: RenderContext): RenderedFile[] {
@@ -64,7 +67,16 @@ export function layOutFiles(ctx: RenderContext): RenderedFile[] {
   add('constraints.sql', fks, `${fks.filter((l) => l.startsWith('alter table')).length} foreign keys`,
     'foreign keys, after every table so that references across apps work');
 
-  files.push({ name: 'database.sql', content: databaseFile(ctx, files.map((f) => f.name)), summary: 'the entry point' });
+  const pubs = Object.entries(m.publications).flatMap(([k, p]) => publicationStatements(ctx, k, p));
+  add('publications.sql', pubs, plural(Object.keys(m.publications).length, 'publication'),
+    'logical replication publications, after the tables and schemas they publish');
+  const includes = files.map((f) => f.name);
+  const events = Object.entries(m.eventTriggers).flatMap(([k, e]) => eventTriggerStatements(ctx, k, e));
+  add('event_triggers.sql', events, plural(Object.keys(m.eventTriggers).length, 'event trigger'),
+    'event triggers, included last: they fire on the DDL that follows them');
+  const last = files.map((f) => f.name).filter((n) => !includes.includes(n));
+
+  files.push({ name: 'database.sql', content: databaseFile(ctx, includes, last), summary: 'the entry point' });
   return files;
 }
 
@@ -112,6 +124,10 @@ function orderTables(tables: Record<string, Table>): Array<[string, Table]> {
   };
   for (const key of Object.keys(tables)) visit(key);
   return out;
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
 }
 
 /** `2 functions, 1 type`: what a list of `kind key`s holds. */

@@ -7,8 +7,9 @@
  *
  * Where the parts are: file-layout.ts (which files, in which order, and what each holds),
  * dependency-order.ts (which of those files each type, function and view goes into, and its place
- * there), database-file.ts (database.sql), sql-relations.ts, sql-types-routines.ts and
- * sql-pieces.ts (the statements of each kind of object).
+ * there), database-file.ts (database.sql), sql-relations.ts, sql-types-routines.ts,
+ * sql-database-wide.ts (publications, event triggers) and sql-pieces.ts (the statements of each
+ * kind of object).
  *
  * Limits (see README, "Switching an existing Django project"): owners are written only where
  * they differ from the role that owns most objects (load as that role); foreign tables, range
