@@ -124,3 +124,40 @@ test('a database built by migrate: its record (in public or in a schema of its o
     'table pgpatch.notes: not in the schema files, but present in the live database',
   ]);
 });
+
+test('publications and event triggers changed by hand: each change is named', async (t) => {
+  const root = plainProject(t, {
+    'schema/database.sql': `create schema app;
+create table app.item (id int primary key, name text, price numeric not null);
+create table app.note (id int primary key);
+create function app.log_ddl() returns event_trigger language plpgsql as $$ begin end $$;
+create publication items for table app.item (id, price) where (price > 0);
+create publication notes for table app.note with (publish = 'insert, update');
+create publication gone for table app.note;
+create event trigger log_ddl on ddl_command_end execute function app.log_ddl();
+create event trigger log_drops on sql_drop execute function app.log_ddl();
+`,
+  });
+  const db = await liveDatabase(t);
+  const load = await run(root, ['load', '--dsn', db.url]);
+  t.is(load.code, 0, load.stderr);
+  const clean = await check(root, ['--dsn', db.url]);
+  t.is(clean.code, 0, clean.stderr + clean.stdout);
+
+  await query(db.url, `drop publication gone;
+    alter publication items set table app.item (id, price) where (price > 10), app.note;
+    alter publication notes set (publish = 'insert');
+    drop event trigger log_drops;
+    alter event trigger log_ddl disable`);
+  const drift = await check(root, ['--dsn', db.url]);
+  t.is(drift.code, 1, drift.stderr + drift.stdout);
+  // By object name, as every difference.
+  t.deepEqual(listed(drift.stdout), [
+    'publication gone: in the schema files, missing in the live database',
+    'publication items, table app.item: WHERE (price > (0)::numeric) in the schema files, WHERE (price > (10)::numeric) in the live database',
+    'publication items, table app.note: not in the schema files, but present in the live database',
+    'event trigger log_ddl: enabled in the schema files, DISABLED in the live database',
+    'event trigger log_drops: in the schema files, missing in the live database',
+    "publication notes: publish = 'insert, update' in the schema files, publish = 'insert' in the live database",
+  ]);
+});
