@@ -108,3 +108,13 @@ eachServer(test, 'event triggers: missing, extra, disabled, another event, funct
   ]);
   t.like(d.find((x) => x.property === 'enabled'), { kind: 'changed', objectType: 'event trigger', object: 'off', expected: 'origin', actual: 'disabled' });
 });
+
+eachServer(test, 'a schema that holds only the excluded record table stays in the model while a publication names it', async (t) => {
+  const db = await database(t);
+  await query(db.url, `create schema "Record Here"; create table "Record Here".schema_patch (id int);
+    create schema rec; create table rec.schema_patch (id int);
+    create publication whole for tables in schema "Record Here"`);
+  const m = await modelOf(db.url);
+  t.deepEqual(Object.keys(m.schemas).filter((k) => k !== 'public'), ['"Record Here"']);
+  t.deepEqual(m.publications.whole.schemas, ['"Record Here"']);
+});

@@ -354,8 +354,9 @@ function dropEmptiedSchemas(model: SchemaModel, candidates: Set<string>): void {
   }
   for (const x of Object.values(model.extensions)) used.add(x.schema);
   for (const d of Object.values(model.defaultPrivileges)) if (d.schema) used.add(d.schema);
-  for (const p of Object.values(model.publications)) for (const s of p.schemas) used.add(s);
-  for (const name of candidates) if (!used.has(name)) delete model.schemas[quoteName(name)];
+  // A publication's schemas are written as SQL needs them (quoted), the others as they are.
+  const published = new Set(Object.values(model.publications).flatMap((p) => p.schemas));
+  for (const name of candidates) if (!used.has(name) && !published.has(quoteName(name))) delete model.schemas[quoteName(name)];
 }
 
 /** [grantee, privilege, grantable] triples from aclexplode into privileges by grantee. */
