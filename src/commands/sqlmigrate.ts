@@ -25,18 +25,19 @@ export function register(program: Command): void {
     .action(action(async (name: string, _opts: unknown, cmd: Command) => {
       const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
       const { patchesDir } = paths(flags);
-      const { lookupPatch, patchText, expandPatch } = await import('../engine/lookup.js');
+      const { lookupPatch, patchText, expandPatch, runPlanOf } = await import('../engine/lookup.js');
       const { displayPath } = await import('../output/text.js');
       const shown = lookupPatch(patchesDir, name);
-      const expanded = flags.expand
-        ? expandPatch(shown.patch, { includeRoot: flags.includeRoot, variables: parseVariableFlags(flags.set) })
-        : undefined;
+      const compileOptions = { includeRoot: flags.includeRoot, variables: parseVariableFlags(flags.set) };
+      const expanded = flags.expand ? expandPatch(shown.patch, compileOptions) : undefined;
+      const run = await runPlanOf(shown.patch, compileOptions);
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
-        printJson({ ...shown, ...(expanded ? { statements: expanded } : { text: patchText(shown.patch).toString('utf8') }) });
+        printJson({ ...shown, run, ...(expanded ? { statements: expanded } : { text: patchText(shown.patch).toString('utf8') }) });
         return EXIT.ok;
       }
       say(`-- ${displayPath(shown.patch.path)}`);
+      say(`--   migrate runs it: ${describeRun(run)}`);
       for (const [when, hooks] of [['pre', shown.pre], ['post', shown.post]] as const) {
         for (const h of hooks) say(`--   ${when}: ${displayPath(h.path)}${h.executable ? '' : ' (not executable: it will fail when the patch runs)'}`);
       }
@@ -58,4 +59,13 @@ export function register(program: Command): void {
       process.stdout.write(out.join('\n'));
       return EXIT.ok;
     }));
+}
+
+/** How migrate runs the patch, in words (Django's sqlmigrate shows its BEGIN/COMMIT; this says it). */
+function describeRun(run: { mode: string; reason: string; oneMessage: boolean }): string {
+  const message = run.oneMessage ? ', sent as one message with its record row' : ', statement by statement';
+  if (run.mode === 'wrapped') return `inside BEGIN ... COMMIT that pgpatch adds${message}`;
+  if (run.mode === 'own') return `in its own BEGIN ... COMMIT, its record row written just before the COMMIT${message}`;
+  if (run.mode === 'none') return `outside a transaction (${run.reason}): recorded applying, then applied or failed`;
+  return `never: it is refused (${run.reason})`;
 }

@@ -4,8 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT, PgpatchError } from '../errors';
+import { loadParser } from './parser';
 import { findPatches, isExecutable, type PatchFile } from './patches';
 import { compileScript, type CompileOptions, type Step } from './script/compile';
+import { canBatch } from './script/execute';
+import { needsParser, planTransaction, type TransactionMode } from './transactions';
 
 /** No patch, or more than one, answers to the name given. */
 export class PatchLookupError extends PgpatchError {
@@ -88,5 +91,29 @@ function toStatement(step: Step): ExpandedStatement {
       return { kind: 'echo', text: step.text };
     case 'warning':
       return { kind: 'warning', file: step.location.file, line: step.location.line, text: step.message };
+  }
+}
+
+export interface RunPlan {
+  /** How migrate runs it; `refused` when migrate would refuse it before running anything. */
+  mode: TransactionMode | 'refused';
+  reason: string;
+  /** Sent to the server as one message (with its record and COMMIT). */
+  oneMessage: boolean;
+}
+
+/**
+ * How migrate would run the patch: the same compiler and the same transaction analysis. A patch
+ * migrate would stop at (a missing include, BEGIN without COMMIT ...) is `refused`, with why.
+ */
+export async function runPlanOf(patch: PatchFile, options: CompileOptions = {}): Promise<RunPlan> {
+  try {
+    const steps = compileScript(patch.path, options).steps;
+    if (needsParser(steps)) await loadParser();
+    const plan = planTransaction(patch.name, readFileSync(patch.path, 'utf8'), steps);
+    return { mode: plan.mode, reason: plan.reason, oneMessage: plan.mode !== 'none' && canBatch(steps) };
+  } catch (e) {
+    if (e instanceof PgpatchError) return { mode: 'refused', reason: e.message, oneMessage: false };
+    throw e;
   }
 }

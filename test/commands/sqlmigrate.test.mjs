@@ -88,3 +88,28 @@ test('the patch file itself is untouched by --expand', async (t) => {
   await runCli(['sqlmigrate', '--expand', '2026-03-01_add_isbn'], { cwd: root });
   t.is(readFileSync(join(root, 'schema/patches/2026-03-01_add_isbn.sql'), 'utf8'), PATCH);
 });
+
+test('it says how migrate will run the patch: its own transaction, ours, none, or refused; the bytes still print', async (t) => {
+  const root = plainProject(t, {
+    'schema/patches/2026-03-01_own.sql': 'BEGIN;\nalter table book add isbn text;\nCOMMIT;\n',
+    'schema/patches/2026-03-02_plain.sql': 'create index on book (isbn);\n',
+    'schema/patches/2026-03-03_echo.sql': 'create index on book (isbn);\n\\echo done\n',
+    'schema/patches/2026-03-04_cic.sql': 'create index concurrently on book (isbn);\n',
+    'schema/patches/2026-03-05_broken.sql': '\\i ../missing.sql\n',
+    'schema/patches/2026-03-06_unfinished.sql': 'begin;\nselect 1;\n',
+  });
+  const runs = async (name) => {
+    const r = await runCli(['sqlmigrate', name], { cwd: root });
+    t.is(r.code, 0, r.stderr);
+    t.is(r.stdout, readFileSync(join(root, 'schema/patches', `${name}.sql`), 'utf8'), 'stdout is still the patch as it is');
+    return /^-- {3}migrate runs it: (.*)$/m.exec(r.stderr)?.[1];
+  };
+  t.is(await runs('2026-03-01_own'), 'in its own BEGIN ... COMMIT, its record row written just before the COMMIT, sent as one message with its record row');
+  t.is(await runs('2026-03-02_plain'), 'inside BEGIN ... COMMIT that pgpatch adds, sent as one message with its record row');
+  t.is(await runs('2026-03-03_echo'), 'inside BEGIN ... COMMIT that pgpatch adds, statement by statement');
+  t.regex(await runs('2026-03-04_cic'), /^outside a transaction \(has a statement that cannot run in a transaction\)/);
+  t.regex(await runs('2026-03-05_broken'), /^never: it is refused \(.*missing\.sql/);
+  t.regex(await runs('2026-03-06_unfinished'), /^never: it is refused \(patch 2026-03-06_unfinished opens a transaction with BEGIN and never commits it\)$/);
+  const json = JSON.parse((await runCli(['sqlmigrate', '--json', '2026-03-04_cic'], { cwd: root })).stdout);
+  t.deepEqual(json.run, { mode: 'none', reason: 'has a statement that cannot run in a transaction', oneMessage: false });
+});
