@@ -20,7 +20,7 @@ export function buildProgram(): Command {
     .option('--patches-dir <dir>', 'folder of the patches (default: <schema-dir>/patches, or PGPATCH_PATCHES_DIR)')
     .option('--record-schema <schema>', 'schema of the schema_patch record table', process.env.PGPATCH_RECORD_SCHEMA ?? 'public')
     .option('--json', 'print the result as JSON on stdout')
-    .option('--verbose', 'more detail in errors')
+    .option('--verbose', 'more detail: in errors, and who applied each patch in showmigrations')
     .showHelpAfterError()
     .exitOverride();
   for (const name of COMMANDS) {

@@ -23,6 +23,14 @@ export interface RecordRow {
   checksum: string | null;
   /** The error of a failed patch, for showmigrations. */
   error: string | null;
+  /** Read only when asked for (showmigrations --verbose). */
+  details?: RecordDetails;
+}
+
+export interface RecordDetails {
+  appliedBy: string | null;
+  applicationName: string | null;
+  durationMs: number | null;
 }
 
 export const RECORD_TABLE = 'schema_patch';
@@ -87,7 +95,7 @@ export async function ensureRecord(session: Session, schema: string): Promise<'c
 }
 
 /** The record, by patch name; empty when the database has none yet. */
-export async function readRecord(session: Session, schema: string): Promise<Map<string, RecordRow>> {
+export async function readRecord(session: Session, schema: string, { details = false } = {}): Promise<Map<string, RecordRow>> {
   const rows = new Map<string, RecordRow>();
   if (!(await recordExists(session, schema))) return rows;
   const table = recordTable(schema);
@@ -99,7 +107,7 @@ export async function readRecord(session: Session, schema: string): Promise<Map<
     // status_date as milliseconds: parsing 10,000 timestamps into Dates was ~10 % of a
     // showmigrations on 10,000 patches.
     `select name, status, ${col('stage', 'stage')}, (extract(epoch from status_date) * 1000)::float8 as status_ms, ${col('checksum', 'checksum')},
-            ${col('error', 'error')}
+            ${col('error', 'error')}${details ? `, ${col('applied_by', 'applied_by')}, ${col('application_name', 'application_name')}, ${col('duration_ms', 'duration_ms')}` : ''}
        from ${table}`,
   );
   for (const row of r.rows) {
@@ -112,6 +120,7 @@ export async function readRecord(session: Session, schema: string): Promise<Map<
       statusDate: row.status_ms,
       checksum: row.checksum,
       error: row.error,
+      ...(details && { details: { appliedBy: row.applied_by, applicationName: row.application_name, durationMs: row.duration_ms } }),
     });
   }
   return rows;

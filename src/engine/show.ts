@@ -11,6 +11,8 @@ export interface ShowOptions {
   recordSchema?: string;
   /** Where checksums of unchanged files are cached; without it every file is hashed. */
   checksumCache?: string;
+  /** Also who applied each patch, from where, and how long it took. */
+  details?: boolean;
 }
 
 export interface ShowResult {
@@ -27,7 +29,7 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
   return withSession(options.target, async (session) => {
     await session.query('set default_transaction_read_only = on');
     const hasRecord = await recordExists(session, schema);
-    const record = await readRecord(session, schema);
+    const record = await readRecord(session, schema, { details: options.details });
     const checksums = new Checksums(options.checksumCache);
     const rows = patchStates(patches, record, (p) => checksums.of(p));
     checksums.save();

@@ -4,7 +4,7 @@
  */
 import { checksumOf } from './checksums';
 import { byteOrder, type PatchFile } from './patches';
-import type { PatchStage, RecordRow } from './recorder';
+import type { PatchStage, RecordDetails, RecordRow } from './recorder';
 
 export type PatchState =
   | 'applied'
@@ -35,6 +35,8 @@ export interface PatchStatusRow {
    */
   sortsBefore: string | null;
   error: string | null;
+  /** Who applied it, from where, how long it took: only when the record was read with details. */
+  details?: RecordDetails;
 }
 
 /** `checksum` gives a patch file's checksum (a `Checksums` cache in the commands). */
@@ -51,6 +53,7 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
       edited: Boolean(r && r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksum(p)),
       sortsBefore: null,
       error: r?.error ?? null,
+      ...(r?.details && { details: r.details }),
     });
   }
   const onDisk = new Set(patches.map((p) => p.name));

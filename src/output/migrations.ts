@@ -24,6 +24,8 @@ export function formatShow(result: ShowResult): string[] {
     if (p.date) parts.push(p.date.slice(0, 16).replace('T', ' '));
     if (p.edited) parts.push('file edited since it was applied');
     if (p.sortsBefore) parts.push(`out of order: sorts before ${p.sortsBefore}, already applied`);
+    if (p.details?.appliedBy) parts.push(`by ${p.details.appliedBy}${p.details.applicationName ? ` (${p.details.applicationName})` : ''}`);
+    if (p.details?.durationMs != null) parts.push(`${p.details.durationMs} ms`);
     if (!p.file) parts.push('file no longer on disk');
     lines.push(`${mark} ${p.name.padEnd(width)}  ${parts.join(', ')}`);
   }

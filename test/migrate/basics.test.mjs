@@ -231,6 +231,15 @@ test('--json output of migrate and showmigrations parses and matches the record'
   ]);
   const rows = await record(url);
   for (const row of rows) t.is(s.patches.find((x) => x.name === row.name).date, row.status_date.toISOString());
+  t.false('details' in s.patches[0], 'who and how long only with --verbose');
+
+  // --verbose: who applied each patch, from where, how long it took (from the record).
+  const verbose = await pgpatch(p, url, 'showmigrations', ['--verbose']);
+  t.regex(verbose.stdout, /^\[X\] 2024-01-01_a\s+applied, [\d-]+ [\d:]+, by postgres \(pgpatch migrate on [^)]+\), \d+ ms$/m);
+  t.regex(verbose.stdout, /^\[ \] 2024-04-01_d\s+pending$/m);
+  const vj = JSON.parse((await pgpatch(p, url, 'showmigrations', ['--json', '--verbose'])).stdout);
+  const a = rows.find((x) => x.name === '2024-01-01_a');
+  t.deepEqual(vj.patches[0].details, { appliedBy: a.applied_by, applicationName: a.application_name, durationMs: a.duration_ms });
 
   const plan = await pgpatch(p, url, 'migrate', ['--plan', '--json']);
   t.is(plan.code, 0, plan.stderr);
