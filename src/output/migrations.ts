@@ -23,6 +23,8 @@ export function formatShow(result: ShowResult): string[] {
     if (p.stage && (p.state === 'failed' || p.state === 'applying')) parts.push(`in stage ${p.stage}`);
     if (p.date) parts.push(p.date.slice(0, 16).replace('T', ' '));
     if (p.edited) parts.push('file edited since it was applied');
+    // What failed is what the person looking at a [!] line needs first (the whole text is in --json).
+    if (p.error && (p.state === 'failed' || p.state === 'pending_post' || p.state === 'pending')) parts.push(`error: ${p.error.split('\n')[0]}`);
     if (p.sortsBefore) parts.push(`out of order: sorts before ${p.sortsBefore}, already applied`);
     if (p.details?.appliedBy) parts.push(`by ${p.details.appliedBy}${p.details.applicationName ? ` (${p.details.applicationName})` : ''}`);
     if (p.details?.durationMs != null) parts.push(`${p.details.durationMs} ms`);
