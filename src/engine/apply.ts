@@ -43,8 +43,7 @@ export function isConnectionLost(e: unknown): boolean {
  * that a failure leaves the record saying where it stopped.
  */
 export async function applyPatch(session: Session, schema: string, item: Prepared, options: MigrateOptions, result: MigrateResult, ask: boolean, emit: (e: MigrateEvent) => void): Promise<void> {
-  const { patch, plan } = item;
-  const { checksum } = item;
+  const { patch, plan, checksum } = item;
   const dsn = patchDsn(options.target);
   const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
   const hasPost = patch.post.length > 0;
