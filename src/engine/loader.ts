@@ -34,6 +34,9 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const session = await connect(options.target, options);
   try {
+    // As migrate does: a killed client is noticed within seconds even mid-statement (14+), so
+    // a transaction it had open (-1, or the script's own BEGIN) is rolled back at once.
+    await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
     const facts = await session.query<Record<'scs' | 'DBNAME' | 'USER' | 'PORT' | 'HOST', string>>(
       `select current_setting('standard_conforming_strings') as scs, current_database() as "DBNAME",
               current_user as "USER", current_setting('port') as "PORT",
