@@ -1,7 +1,7 @@
 import test from 'ava';
 import { loadScript } from '../../dist/index.js';
 import { useDatabase, query } from '../helpers/database.mjs';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,6 +9,7 @@ useDatabase(test);
 
 test('loads a script with an include and reports statements', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-smoke-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   writeFileSync(join(dir, 'main.sql'), 'create table a (id int);\n\\i b.sql\n');
   writeFileSync(join(dir, 'b.sql'), "insert into a values (1), (2);\n");
   const r = await loadScript({ target: { connectionString: t.context.db.url, source: 'test' }, entry: join(dir, 'main.sql') });
