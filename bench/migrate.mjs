@@ -110,8 +110,10 @@ async function main() {
   const noop = [];
   const cold = [];
   const farTimes = { pgpatch: [], psql: [] };
-  // The CLI's checksum cache goes with the generated files, not into ~/.cache.
-  const cache = { PGPATCH_CACHE_DIR: join(work, 'cache') };
+  // The CLI's checksum cache goes with the generated files, not into ~/.cache: every child
+  // inherits this (childEnv copies process.env); the cache-off runs override it.
+  process.env.PGPATCH_CACHE_DIR = join(work, 'cache');
+  const cache = { PGPATCH_CACHE_DIR: process.env.PGPATCH_CACHE_DIR };
   let serverVersion = '';
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
