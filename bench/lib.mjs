@@ -25,12 +25,15 @@ export const flag = (name, dflt) => {
   return v === undefined ? dflt : Number(v);
 };
 
-/** Child processes run without NODE_EXTRA_CA_CERTS (~95 ms per Node start here) nor PG* settings. */
+/**
+ * Child processes run without NODE_EXTRA_CA_CERTS (~95 ms per Node start here), nor libpq's PG*
+ * or pgpatch's PGPATCH_* settings, except the checksum cache folder the bench chose.
+ */
 export function childEnv() {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.DATABASE_URL;
-  for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
+  for (const k of Object.keys(env)) if (k.startsWith('PG') && k !== 'PGPATCH_CACHE_DIR') delete env[k];
   return env;
 }
 
