@@ -11,7 +11,7 @@ import type { MigrateEvent, MigrateOptions, MigrateResult } from './migrate';
 import type { PatchFile } from './patches';
 import { recordTable, recordUpsertLiteralSql, writeRecord } from './recorder';
 import type { Step } from './script/compile';
-import { commitError, commitScript, endOf } from './script/commit';
+import { endOf, executeInTransaction } from './script/commit';
 import { canBatch, executeBatch, executeSteps, type ExtraStatement } from './script/execute';
 import type { PatchStatusRow } from './status';
 import type { TransactionPlan } from './transactions';
@@ -101,7 +101,7 @@ export async function applyPatch(session: Session, schema: string, item: Prepare
       await runScripts(patch.pre, 'pre');
     }
     stage = 'patch';
-    if (!item.postOnly) await runPatchSql(session, schema, item, checksum, hasPost, started, options);
+    if (!item.postOnly) await runPatchSql(session, schema, item, hasPost, started, options);
     if (hasPost) {
       stage = 'post';
       await runScripts(patch.post, 'post');
@@ -119,8 +119,8 @@ function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
   return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
 }
 
-async function runPatchSql(session: Session, schema: string, item: Prepared, checksum: string, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
-  const { patch, plan, steps } = item;
+async function runPatchSql(session: Session, schema: string, item: Prepared, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
+  const { patch, plan, steps, checksum } = item;
   const row = { name: patch.name, status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch', checksum } as const;
   // Written in the patch's transaction: a server error here (a trigger or a permission the
   // patch changed) is the patch's failure, shown at its end, not an internal error.
@@ -132,24 +132,18 @@ async function runPatchSql(session: Session, schema: string, item: Prepared, che
   const record = () => writeRecord(session, schema, { ...row, durationMs: Math.round(performance.now() - started) }).catch((e: unknown) => {
     throw isServerError(e) ? recordError(e) : e;
   });
-  const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
-  if (plan.mode !== 'none' && canBatch(steps)) {
-    // One round trip for the whole patch: its statements and its record, in its own BEGIN ...
-    // COMMIT or in ours, go as one message. The server stops at the first error, which leaves
-    // the transaction aborted (the COMMIT is not reached). The duration adds the server's time
-    // to ours so far.
+  // Batched (one round trip for the whole patch), the record row goes in as literals; the server
+  // stops at the first error, which leaves the transaction aborted (the COMMIT is not reached).
+  // The duration adds the server's time to ours so far.
+  const recordRow = (): ExtraStatement => {
     const duration = `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`;
-    const recordRow: ExtraStatement = { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
-    const items = plan.mode === 'wrapped'
-      ? [{ sql: 'begin;' }, ...steps, recordRow, { sql: 'commit;', onError: (e: DatabaseError) => commitError(e, patch.path) }]
-      : [...steps.slice(0, plan.commitIndex), recordRow, ...steps.slice(plan.commitIndex)];
-    await executeBatch(session, items, { onEvent: options.onEvent });
-  } else if (plan.mode === 'wrapped') {
-    // With \echo, \copy or a very large script: statement by statement, like psql.
-    await session.query('begin');
-    await exec(steps);
-    await record();
-    await commitScript(session, patch.path);
+    return { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
+  };
+  const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
+  if (plan.mode === 'wrapped') {
+    await executeInTransaction(session, steps, patch.path, { onEvent: options.onEvent, beforeCommit: { statement: recordRow(), run: record } });
+  } else if (plan.mode === 'own' && canBatch(steps)) {
+    await executeBatch(session, [...steps.slice(0, plan.commitIndex), recordRow(), ...steps.slice(plan.commitIndex)], { onEvent: options.onEvent });
   } else if (plan.mode === 'own') {
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);

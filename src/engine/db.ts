@@ -150,7 +150,6 @@ export interface BatchResult {
  */
 class BatchQuery {
   private completed = 0;
-  private error: Pg.DatabaseError | undefined;
   private settled = false;
 
   constructor(
@@ -177,8 +176,7 @@ class BatchQuery {
    */
   handleError(e: unknown): void {
     if (e instanceof pg.DatabaseError) {
-      this.error ??= e;
-      this.finish();
+      this.finish(e);
     } else {
       this.fail(e);
     }
@@ -199,10 +197,10 @@ class BatchQuery {
   handlePortalSuspended(): void {}
   handleCopyData(): void {}
 
-  private finish(): void {
+  private finish(error?: Pg.DatabaseError): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolve({ completed: this.completed, error: this.error });
+    this.resolve({ completed: this.completed, error });
   }
 
   private fail(e: unknown): void {

@@ -4,11 +4,10 @@ import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PatchInvalidError, UsageError } from '../errors';
 import { connect, describeTarget, type Session, type SessionOptions, type Target } from './db';
-import { loadParser } from './parser';
-import { commitError, commitScript } from './script/commit';
+import { executeInTransaction } from './script/commit';
 import { compileScript, type Step } from './script/compile';
-import { canBatch, executeBatch, executeSteps, type ExecuteResult, type ScriptEvent } from './script/execute';
-import { needsParser, planTransaction } from './transactions';
+import { executeSteps, type ExecuteResult, type ScriptEvent } from './script/execute';
+import { planTransaction } from './transactions';
 
 export interface LoadOptions extends SessionOptions {
   target: Target;
@@ -72,10 +71,9 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
  * run in a transaction, is refused before anything runs (psql -1 would run it and fail half-way).
  */
 async function runInOneTransaction(session: Session, entry: string, steps: Step[], options: LoadOptions): Promise<ExecuteResult> {
-  if (needsParser(steps)) await loadParser();
   let reason: string | undefined;
   try {
-    const plan = planTransaction(basename(entry), readFileSync(entry, 'utf8'), steps);
+    const plan = await planTransaction(basename(entry), readFileSync(entry, 'utf8'), steps);
     if (plan.mode !== 'wrapped') reason = plan.reason;
   } catch (e) {
     if (!(e instanceof PatchInvalidError)) throw e;
@@ -84,11 +82,5 @@ async function runInOneTransaction(session: Session, entry: string, steps: Step[
   if (reason) {
     throw new UsageError(`cannot load ${entry} in one transaction (${reason})`, { hint: 'load it without --single-transaction' });
   }
-  if (canBatch(steps)) {
-    return executeBatch(session, [{ sql: 'begin;' }, ...steps, { sql: 'commit;', onError: (e) => commitError(e, entry) }], { onEvent: options.onEvent });
-  }
-  await session.query('begin');
-  const run = await executeSteps(session, steps, { onEvent: options.onEvent });
-  await commitScript(session, entry);
-  return run;
+  return executeInTransaction(session, steps, entry, { onEvent: options.onEvent });
 }

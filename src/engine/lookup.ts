@@ -4,11 +4,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { EXIT, PgpatchError } from '../errors';
-import { loadParser } from './parser';
 import { findPatches, isExecutable, type PatchFile } from './patches';
 import { compileScript, type CompileOptions, type Step } from './script/compile';
 import { canBatch } from './script/execute';
-import { needsParser, planTransaction, type TransactionMode } from './transactions';
+import { planTransaction, type TransactionMode } from './transactions';
 
 /** No patch, or more than one, answers to the name given. */
 export class PatchLookupError extends PgpatchError {
@@ -109,8 +108,7 @@ export interface RunPlan {
 export async function runPlanOf(patch: PatchFile, options: CompileOptions = {}): Promise<RunPlan> {
   try {
     const steps = compileScript(patch.path, options).steps;
-    if (needsParser(steps)) await loadParser();
-    const plan = planTransaction(patch.name, readFileSync(patch.path, 'utf8'), steps);
+    const plan = await planTransaction(patch.name, readFileSync(patch.path, 'utf8'), steps);
     return { mode: plan.mode, reason: plan.reason, oneMessage: plan.mode !== 'none' && canBatch(steps) };
   } catch (e) {
     if (e instanceof PgpatchError) return { mode: 'refused', reason: e.message, oneMessage: false };

@@ -7,14 +7,13 @@ import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchInvalidError, PatchSetError, PgpatchError, UsageError } from '../errors';
 import { connect, defaultApplicationName, describeTarget, type Session, type Target } from './db';
 import { acquireLock, releaseLock } from './lock';
-import { loadParser } from './parser';
-import { Checksums, checksumOf, checksumOfBytes } from './checksums';
+import { checksumOf, checksumOfBytes } from './checksums';
 import { findPatches, isExecutable, type PatchFile } from './patches';
 import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords, type RecordRow } from './recorder';
 import { compileScript, type Step } from './script/compile';
 import { canBatch, executeBatch, executeSteps, type ScriptEvent } from './script/execute';
 import { isDone, patchStates, type PatchStatusRow } from './status';
-import { needsParser, planTransaction, type TransactionPlan } from './transactions';
+import { planTransaction, type TransactionPlan } from './transactions';
 import type { LockHolder } from '../errors';
 import { isEmptyDatabase } from './emptiness';
 import { applyPatch, isConnectionLost, type Prepared } from './apply';
@@ -160,7 +159,7 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
-  const rows = statesWithCache(patches, record, options);
+  const rows = patchStates(patches, record, options.checksumCache);
   const byName = new Map(rows.map((r) => [r.name, r]));
   result.edited = rows.filter((r) => r.edited).map((r) => r.name);
   const last = targetIndex(patches, options.upTo);
@@ -175,12 +174,6 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
   }
 }
 
-function statesWithCache(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions): PatchStatusRow[] {
-  const checksums = new Checksums(options.checksumCache);
-  const rows = patchStates(patches, record, (p) => checksums.of(p));
-  checksums.save();
-  return rows;
-}
 
 async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Prepared> {
   const postOnly = row.state === 'pending_post';
@@ -190,8 +183,7 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOp
   }
   const bytes = readFileSync(patch.path);
   const script = compileScript(patch.path, { variables: options.variables });
-  if (needsParser(script.steps)) await loadParser();
-  const plan = planTransaction(patch.name, bytes.toString('utf8'), script.steps);
+  const plan = await planTransaction(patch.name, bytes.toString('utf8'), script.steps);
   return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
 }
 
@@ -207,7 +199,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
   for (const name of options.skip ?? []) await markDone(session, schema, patches, name, 'skipped', result);
   if (options.fake?.length || options.skip?.length) record = await readRecord(session, schema);
 
-  const rows = statesWithCache(patches, record, options);
+  const rows = patchStates(patches, record, options.checksumCache);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
   const byName = new Map(rows.map((r) => [r.name, r]));
   result.edited = rows.filter((r) => r.edited).map((r) => r.name);
@@ -293,9 +285,8 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     }
     const script = compileScript(options.entry, { variables: options.variables });
     steps = script.steps;
-    if (needsParser(steps)) await loadParser();
     // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
-    wrapped = planTransaction('schema', readFileSync(options.entry, 'utf8'), steps).mode === 'wrapped';
+    wrapped = (await planTransaction('schema', readFileSync(options.entry, 'utf8'), steps)).mode === 'wrapped';
   }
   if (wrapped) await session.query('begin');
   try {

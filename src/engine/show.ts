@@ -1,6 +1,5 @@
 /** `showmigrations`: every patch and where it stands, read in a read-only session. */
 import { describeTarget, withSession, type Target } from './db';
-import { Checksums } from './checksums';
 import { findPatches } from './patches';
 import { readRecord, recordExists } from './recorder';
 import { patchStates, type PatchStatusRow } from './status';
@@ -30,9 +29,7 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
     await session.query('set default_transaction_read_only = on');
     const hasRecord = await recordExists(session, schema);
     const record = await readRecord(session, schema, { details: options.details });
-    const checksums = new Checksums(options.checksumCache);
-    const rows = patchStates(patches, record, (p) => checksums.of(p));
-    checksums.save();
+    const rows = patchStates(patches, record, options.checksumCache);
     return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: rows };
   });
 }

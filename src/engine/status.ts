@@ -2,7 +2,7 @@
  * Where each patch stands: the patches on disk joined with the record. Used by showmigrations
  * and by migrate to decide what to run.
  */
-import { checksumOf } from './checksums';
+import { Checksums } from './checksums';
 import { byteOrder, type PatchFile } from './patches';
 import type { PatchStage, RecordDetails, RecordRow } from './recorder';
 
@@ -39,8 +39,10 @@ export interface PatchStatusRow {
   details?: RecordDetails;
 }
 
-/** `checksum` gives a patch file's checksum (a `Checksums` cache in the commands). */
-export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>, checksum: (p: PatchFile) => string = (p) => checksumOf(p.path)): PatchStatusRow[] {
+/** `checksumCache`: where checksums of unchanged files are kept (see checksums.ts); without it, each file is hashed. */
+export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>, checksumCache?: string): PatchStatusRow[] {
+  const checksums = new Checksums(checksumCache);
+  const checksum = (p: PatchFile) => checksums.of(p);
   const rows: PatchStatusRow[] = [];
   for (const p of patches) {
     const r = record.get(p.name);
@@ -56,6 +58,7 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
       ...(r?.details && { details: r.details }),
     });
   }
+  checksums.save();
   const onDisk = new Set(patches.map((p) => p.name));
   for (const r of record.values()) {
     if (onDisk.has(r.name)) continue;

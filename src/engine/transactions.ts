@@ -7,7 +7,7 @@
  *   `applied` after, `failed` with the stage when it breaks.
  */
 import { PatchInvalidError } from '../errors';
-import { classify, type StatementClass } from './parser';
+import { classify, loadParser, type StatementClass } from './parser';
 import type { Step } from './script/compile';
 
 export type TransactionMode = 'wrapped' | 'own' | 'none';
@@ -27,8 +27,8 @@ export interface TransactionPlan {
  */
 const MAY_MATTER = /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|concurrently|reindex|vacuum|cluster|database|system|tablespace|subscription)\b/i;
 
-/** Whether planTransaction needs the parser for these steps: loading it costs ~50-65 ms. */
-export function needsParser(steps: Step[]): boolean {
+/** Whether the parser is needed for these steps: loading it costs ~50-65 ms. */
+function needsParser(steps: Step[]): boolean {
   return steps.some((s) => s.kind === 'sql' && MAY_MATTER.test(s.text));
 }
 
@@ -38,7 +38,9 @@ function classifyStep(text: string): StatementClass[] {
 
 export const NO_TRANSACTION_DIRECTIVE = /^\s*--\s*pgpatch:\s*no-transaction\b/m;
 
-export function planTransaction(patchName: string, text: string, steps: Step[]): TransactionPlan {
+/** The plan of a script; loads the parser only when a statement may control transactions. */
+export async function planTransaction(patchName: string, text: string, steps: Step[]): Promise<TransactionPlan> {
+  if (needsParser(steps)) await loadParser();
   if (NO_TRANSACTION_DIRECTIVE.test(text)) return { mode: 'none', reason: 'marked -- pgpatch: no-transaction' };
   const statements: Array<{ index: number; cls: StatementClass }> = [];
   steps.forEach((step, index) => {

@@ -7,6 +7,31 @@
 import { readFileSync } from 'node:fs';
 import { SqlError, type SourceLocation } from '../../errors';
 import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
+import type { Step } from './compile';
+import { canBatch, executeBatch, executeSteps, type ExecuteOptions, type ExecuteResult, type ExtraStatement } from './execute';
+
+/**
+ * Runs `steps` inside BEGIN ... COMMIT that pgpatch adds, as one message when they allow it
+ * (canBatch), else statement by statement. `beforeCommit` is a statement of pgpatch's to run last
+ * in that transaction (migrate's record row): `statement` when batched, `run` otherwise.
+ */
+export async function executeInTransaction(
+  session: Session,
+  steps: Step[],
+  file: string,
+  options: ExecuteOptions & { beforeCommit?: { statement: ExtraStatement; run: () => Promise<unknown> } } = {},
+): Promise<ExecuteResult> {
+  const { beforeCommit, ...execute } = options;
+  if (canBatch(steps)) {
+    const last = beforeCommit ? [beforeCommit.statement] : [];
+    return executeBatch(session, [{ sql: 'begin;' }, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
+  }
+  await session.query('begin');
+  const run = await executeSteps(session, steps, execute);
+  await beforeCommit?.run();
+  await commitScript(session, file);
+  return run;
+}
 
 /** Sends that COMMIT on its own (when the script ran statement by statement). */
 export async function commitScript(session: Session, file: string): Promise<void> {
