@@ -31,7 +31,7 @@ export function register(program: Command): void {
       // adopt reads a database that exists: never the embedded one, never a default.
       const target = resolveTarget({ dsn: flags.dsn, embedded: false })!;
       const { schemaDir, patchesDir } = paths(flags);
-      const { adopt } = await import('../engine/adopt/adopt.js');
+      const { adopt } = await import('../engine/schema/adopt/adopt.js');
       const r = await adopt({
         target, schemaDir, patchesDir, apps: flags.app.length ? flags.app : undefined,
         keepDjangoMigrations: flags.keepDjangoMigrations, force: flags.force, dryRun: flags.dryRun,

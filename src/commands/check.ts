@@ -38,8 +38,8 @@ export function register(program: Command): void {
       if (live && flags.base) throw new UsageError('--base compares patches; a live comparison (--dsn, --live) takes no base');
       const p = paths(flags);
       const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedServer(p.projectDir));
-      const { check } = await import('../engine/check.js');
-      let base: import('../engine/check').BaseTree | undefined;
+      const { check } = await import('../engine/schema/check/check.js');
+      let base: import('../engine/schema/check/check').BaseTree | undefined;
       if (!live) {
         const { openRepo, isRepo } = await import('../engine/git.js');
         const repo = await openRepo(p.schemaDir);

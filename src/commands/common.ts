@@ -34,9 +34,18 @@ export async function target(flags: GlobalFlags, say: (line: string) => void): P
   if (flags.dsn && flags.embedded) throw new UsageError('give either --dsn or --embedded, not both');
   const resolved = resolveTarget({ dsn: flags.dsn, embedded: flags.embedded });
   if (resolved) return { target: resolved };
-  const { startEmbedded } = await import('../engine/embedded-target.js');
-  const url = await startEmbedded(resolvePaths(flags).projectDir, flags.embeddedDb, say);
+  const url = await embeddedDatabase(resolvePaths(flags).projectDir, flags.embeddedDb, say);
   return { target: { connectionString: url, source: '--embedded' }, embeddedUrl: url };
+}
+
+/** Starts (or reuses) the embedded server and says where its database is. */
+export async function embeddedDatabase(projectDir: string, dbName: string, say: (line: string) => void): Promise<string> {
+  const { startEmbedded } = await import('../engine/embedded.js');
+  const { displayPath } = await import('../output/text.js');
+  const db = await startEmbedded(projectDir, dbName);
+  if (db.started) say(`pgpatch: started the embedded PostgreSQL (data in ${displayPath(db.dataDir)})`);
+  say(`pgpatch: embedded database: ${db.url}`);
+  return db.url;
 }
 
 let lineOpen = false;

@@ -1,7 +1,7 @@
 /** `pgpatch embedded start|stop|url`: the project's local PostgreSQL, for trying things out. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import { action, globals, paths, say } from './common';
+import { action, embeddedDatabase, globals, paths, say } from './common';
 
 export function register(program: Command): void {
   program
@@ -13,8 +13,7 @@ export function register(program: Command): void {
       const { projectDir } = paths(flags);
       const { projectDataDir, startCluster } = await import('../engine/embedded.js');
       if (what === 'start' || what === 'url') {
-        const { startEmbedded } = await import('../engine/embedded-target.js');
-        const url = await startEmbedded(projectDir, flags.embeddedDb, what === 'start' ? say : () => undefined);
+        const url = await embeddedDatabase(projectDir, flags.embeddedDb, what === 'start' ? say : () => undefined);
         process.stdout.write(url + '\n');
         return 0;
       }

@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .action(action(async (_opts: unknown, cmd: Command) => {
       const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
       const { projectDir, schemaDir, patchesDir } = paths(flags);
-      const { scaffold } = await import('../engine/scaffold.js');
+      const { scaffold } = await import('../engine/authoring/init.js');
       const r = scaffold({ projectDir, schemaDir, patchesDir, app: flags.app, makefile: flags.makefile });
       if (flags.json) {
         const { printJson } = await import('../output/json.js');

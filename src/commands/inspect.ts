@@ -1,7 +1,7 @@
 /** `pgpatch inspect`: print the schema model of the target database as JSON, for debugging and other tools. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import type { ExcludeTable } from '../engine/inspect/model';
+import type { ExcludeTable } from '../engine/schema/inspect/model';
 import { action, globals, say, target } from './common';
 
 export function register(program: Command): void {
@@ -15,7 +15,7 @@ export function register(program: Command): void {
       const exclude = flags.exclude ? flags.exclude.map(parseExclude) : undefined;
       const { target: t } = await target(flags, say);
       const { withSession } = await import('../engine/db.js');
-      const { inspectDatabase } = await import('../engine/inspect/inspect.js');
+      const { inspectDatabase } = await import('../engine/schema/inspect/inspect.js');
       const started = Date.now();
       const model = await withSession(t, (s) => inspectDatabase(s, { exclude }));
       const { printJson } = await import('../output/json.js');

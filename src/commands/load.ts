@@ -21,11 +21,11 @@ export function register(program: Command): void {
       const entry = paths({ ...flags, entry: file }).entry;
       const { target: t, embeddedUrl } = await target(flags, say);
       if (flags.fresh && embeddedUrl) {
-        const { recreateDatabase } = await import('../engine/embedded-target.js');
+        const { recreateDatabase } = await import('../engine/embedded.js');
         const url = new URL(embeddedUrl);
         await recreateDatabase(embeddedUrl.replace(url.pathname, '/postgres'), decodeURIComponent(url.pathname.slice(1)));
       }
-      const { loadScript } = await import('../engine/loader.js');
+      const { loadScript } = await import('../engine/script/load.js');
       const result = await loadScript({
         target: t, entry, includeRoot: flags.includeRoot, variables, singleTransaction: flags.singleTransaction, onEvent: scriptEventPrinter(),
       });

@@ -30,7 +30,7 @@ export function register(program: Command): void {
       const { schemaDir, patchesDir } = paths(flags);
       if (flags.check) {
         if (name !== undefined || flags.empty || flags.dryRun) throw new UsageError('--check takes no NAME, --empty or --dry-run: it only checks');
-        const { checkMigrations } = await import('../engine/writer.js');
+        const { checkMigrations } = await import('../engine/authoring/makemigrations.js');
         const r = await checkMigrations({ schemaDir, patchesDir, base: flags.base });
         if (flags.json) {
           const { printJson } = await import('../output/json.js');
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         return r.ok ? EXIT.ok : EXIT.answerNo;
       }
       if (name === undefined) throw new UsageError('makemigrations needs a NAME: what the patch does, e.g. add_book_isbn');
-      const { makeMigration } = await import('../engine/writer.js');
+      const { makeMigration } = await import('../engine/authoring/makemigrations.js');
       const r = await makeMigration({
         name, schemaDir, patchesDir, base: flags.base, empty: flags.empty, dryRun: flags.dryRun, template: flags.template,
       });

@@ -44,7 +44,7 @@ export function register(program: Command): void {
       const interactive = flags.input && !readOnly && !flags.json && isInteractive();
       const p = paths(flags);
       const { target: t } = await target(flags, say);
-      const { migrate } = await import('../engine/migrate.js');
+      const { migrate } = await import('../engine/migrate/migrate.js');
       const { formatMigrateSummary } = await import('../output/migrations.js');
       const printScript = scriptEventPrinter();
       const result = await migrate({

@@ -9,7 +9,7 @@ export function register(program: Command): void {
     .action(action(async (_o: unknown, cmd: Command) => {
       const flags = globals(cmd);
       const { target: t } = await target(flags, say);
-      const { showMigrations } = await import('../engine/show.js');
+      const { showMigrations } = await import('../engine/migrate/showmigrations.js');
       const p = paths(flags);
       const result = await showMigrations({
         target: t, patchesDir: p.patchesDir, recordSchema: flags.recordSchema, checksumCache: p.checksumCache, details: flags.verbose,

@@ -25,7 +25,7 @@ export function register(program: Command): void {
     .action(action(async (name: string, _opts: unknown, cmd: Command) => {
       const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
       const { patchesDir } = paths(flags);
-      const { lookupPatch, patchText, expandPatch, runPlanOf } = await import('../engine/lookup.js');
+      const { lookupPatch, patchText, expandPatch, runPlanOf } = await import('../engine/authoring/sqlmigrate.js');
       const { displayPath } = await import('../output/text.js');
       const shown = lookupPatch(patchesDir, name);
       const compileOptions = { includeRoot: flags.includeRoot, variables: parseVariableFlags(flags.set) };

@@ -23,7 +23,7 @@ export function register(program: Command): void {
     .action(action(async (_opts: unknown, cmd: Command) => {
       const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
       const { patchesDir } = paths(flags);
-      const { checkDay, squashMigrations } = await import('../engine/squasher.js');
+      const { checkDay, squashMigrations } = await import('../engine/authoring/squashmigrations.js');
       if (flags.before !== undefined) checkDay(flags.before, '--before'); // before connecting
       const { target: t } = await target(flags, say);
       const r = await squashMigrations({

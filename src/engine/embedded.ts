@@ -15,6 +15,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PgpatchError, EXIT } from '../errors';
+import { ident, withSession } from './db';
 
 const run = promisify(execFile);
 
@@ -151,4 +152,36 @@ function freePort(): Promise<number> {
 /** Where `--embedded` keeps its cluster: `.pgpatch/` of the project. */
 export function projectDataDir(projectDir: string): string {
   return join(resolve(projectDir), '.pgpatch', 'data');
+}
+
+export interface EmbeddedDatabase {
+  /** URL of the database on the embedded server. */
+  url: string;
+  /** True when this call started the server (it was not running). */
+  started: boolean;
+  dataDir: string;
+}
+
+/** `--embedded`: the project's own local server, started when needed, and a database on it. */
+export async function startEmbedded(projectDir: string, dbName: string): Promise<EmbeddedDatabase> {
+  const dataDir = projectDataDir(projectDir);
+  const cluster = await startCluster({ dataDir });
+  await withSession({ connectionString: cluster.url, source: '--embedded' }, async (s) => {
+    const exists = await s.query('select 1 from pg_database where datname = $1', [dbName]);
+    if (exists.rowCount === 0) {
+      await s.query(`create database ${ident(dbName)}`).catch((e) => {
+        // Another run may have created it at the same moment.
+        if (e.code !== '42P04') throw e;
+      });
+    }
+  });
+  const url = cluster.url.replace(/\/postgres$/, `/${encodeURIComponent(dbName)}`);
+  return { url, started: cluster.started, dataDir };
+}
+
+export async function recreateDatabase(serverUrl: string, dbName: string): Promise<void> {
+  await withSession({ connectionString: serverUrl, source: '--embedded' }, async (s) => {
+    await s.query(`drop database if exists ${ident(dbName)} with (force)`);
+    await s.query(`create database ${ident(dbName)}`);
+  });
 }

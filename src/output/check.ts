@@ -1,5 +1,5 @@
 /** Text for `check` results. */
-import type { CheckResult } from '../engine/check';
+import type { CheckResult } from '../engine/schema/check/check';
 
 export function formatCheck(result: CheckResult): string[] {
   const lines: string[] = [];

@@ -1,7 +1,7 @@
 /** Text for migrate and showmigrations results. */
-import type { MigrateResult } from '../engine/migrate';
-import type { ShowResult } from '../engine/show';
-import type { PatchState } from '../engine/status';
+import type { MigrateResult } from '../engine/migrate/migrate';
+import type { ShowResult } from '../engine/migrate/showmigrations';
+import type { PatchState } from '../engine/patches/status';
 
 const MARK: Record<PatchState, string> = {
   applied: '[X]', assumed: '[A]', skipped: '[S]', pending: '[ ]', pending_post: '[P]', failed: '[!]', applying: '[!]',

@@ -5,7 +5,7 @@ import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../dist/engine/db.js';
-import { inspectDatabase } from '../../dist/engine/inspect/index.js';
+import { inspectDatabase } from '../../dist/engine/schema/inspect/index.js';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, mainServer, query } from '../helpers/database.mjs';
 import { plainProject } from '../helpers/gitdir.mjs';

@@ -4,7 +4,7 @@
 // test/helpers/servers.mjs), so the same test body runs on PostgreSQL 18 and 15.
 import { randomBytes } from 'node:crypto';
 import { connect } from '../../dist/engine/db.js';
-import { compareModels, inspectDatabase } from '../../dist/engine/inspect/index.js';
+import { compareModels, inspectDatabase } from '../../dist/engine/schema/inspect/index.js';
 import { adminQuery, createDatabase, query } from '../helpers/database.mjs';
 import { serverOf } from '../helpers/servers.mjs';
 

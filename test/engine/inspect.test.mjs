@@ -5,9 +5,9 @@
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
 import { connect } from '../../dist/engine/db.js';
-import { compareModels, inspectDatabase } from '../../dist/engine/inspect/index.js';
-import { loadScript } from '../../dist/engine/loader.js';
-import { ensureRecord } from '../../dist/engine/recorder.js';
+import { compareModels, inspectDatabase } from '../../dist/engine/schema/inspect/index.js';
+import { loadScript } from '../../dist/engine/script/load.js';
+import { ensureRecord } from '../../dist/engine/patches/recorder.js';
 import { runCli } from '../helpers/cli.mjs';
 import { query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';

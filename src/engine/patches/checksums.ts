@@ -12,7 +12,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { PatchFile } from './patches';
+import type { PatchFile } from './files';
 
 /** sha256 of bytes, hex: what the record keeps. */
 export function checksumOfBytes(bytes: Buffer): string {

@@ -10,11 +10,11 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { EXIT, PgpatchError, UsageError } from '../errors';
-import { connect, describeTarget, type Target } from './db';
-import { isRepo, openRepo, type GitRepo } from './git';
-import { findPatches, type PatchFile } from './patches';
-import { readRecord, recordExists, type PatchStatus, type RecordRow } from './recorder';
+import { EXIT, PgpatchError, UsageError } from '../../errors';
+import { connect, describeTarget, type Target } from '../db';
+import { isRepo, openRepo, type GitRepo } from '../git';
+import { findPatches, type PatchFile } from '../patches/files';
+import { readRecord, recordExists, type PatchStatus, type RecordRow } from '../patches/recorder';
 
 const MOVABLE: ReadonlySet<PatchStatus> = new Set(['applied', 'assumed', 'skipped']);
 

@@ -5,8 +5,8 @@
  * savepoint it rolls back), so it is safe on a production database. One snapshot
  * (REPEATABLE READ) for all the queries, so a schema changed meanwhile is seen whole or not at all.
  */
-import { EXIT, PgpatchError } from '../../errors';
-import type { Session } from '../db';
+import { EXIT, PgpatchError } from '../../../errors';
+import type { Session } from '../../db';
 import { buildModel, type CatalogRows } from './build';
 import { DEFAULT_EXCLUDE, qualifiedName, type Dependency, type DependencyRef, type InspectOptions, type SchemaModel } from './model';
 import { catalogQueries, dependenciesQuery, DEPARSE_SETTINGS } from './queries';

@@ -8,10 +8,10 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, PgpatchError } from '../../errors';
-import { describeTarget, withSession, type Target } from '../db';
+import { EXIT, PgpatchError } from '../../../errors';
+import { describeTarget, withSession, type Target } from '../../db';
 import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
-import { ensureRecord } from '../recorder';
+import { ensureRecord } from '../../patches/recorder';
 import { renderSchemaFiles, type RenderResult } from './render';
 
 /** Django's own record of its migrations: replaced by schema_patch, so left out by default. */

@@ -3,7 +3,7 @@
  * the schema files; a non-empty one is only baselined after the user says so.
  * Objects that belong to extensions, and the empty `public` schema, do not count.
  */
-import type { Session } from './db';
+import type { Session } from '../db';
 
 const SYSTEM = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
 const NOT_EXTENSION = (catalog: string, oid: string) =>

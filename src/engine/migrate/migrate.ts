@@ -4,20 +4,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, FileError, PatchInvalidError, PatchSetError, PgpatchError, UsageError } from '../errors';
-import { connect, defaultApplicationName, describeTarget, type Session, type Target } from './db';
-import { acquireLock, releaseLock } from './lock';
-import { checksumOf, checksumOfBytes } from './checksums';
-import { findPatches, isExecutable, type PatchFile } from './patches';
-import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords, type RecordRow } from './recorder';
-import { compileScript, type Step } from './script/compile';
-import { canBatch, executeBatch, executeSteps, type ScriptEvent } from './script/execute';
-import { isDone, patchStates, type PatchStatusRow } from './status';
-import { planTransaction, type TransactionPlan } from './transactions';
-import type { LockHolder } from '../errors';
-import { isEmptyDatabase } from './emptiness';
+import { ConnectionLostError, FileError, PatchInvalidError, PatchSetError, PgpatchError, UsageError } from '../../errors';
+import { connect, defaultApplicationName, describeTarget, type Session, type Target } from '../db';
+import { acquireLock, releaseLock } from '../patches/lock';
+import { checksumOf, checksumOfBytes } from '../patches/checksums';
+import { findPatches, isExecutable, type PatchFile } from '../patches/files';
+import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords, type RecordRow } from '../patches/recorder';
+import { compileScript, type Step } from '../script/compile';
+import { canBatch, executeBatch, executeSteps, type ScriptEvent } from '../script/execute';
+import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
+import { planTransaction, type TransactionPlan } from '../script/transactions';
+import type { LockHolder } from '../../errors';
+import { isEmptyDatabase } from '../patches/emptiness';
 import { applyPatch, isConnectionLost, type Prepared } from './apply';
-import { commitScript } from './script/commit';
+import { commitScript } from '../script/commit';
 
 export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
 

@@ -3,7 +3,7 @@
  * and by migrate to decide what to run.
  */
 import { Checksums } from './checksums';
-import { byteOrder, type PatchFile } from './patches';
+import { byteOrder, type PatchFile } from './files';
 import type { PatchStage, RecordDetails, RecordRow } from './recorder';
 
 export type PatchState =

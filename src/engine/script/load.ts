@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PatchInvalidError, UsageError } from '../errors';
-import { connect, describeTarget, type Session, type SessionOptions, type Target } from './db';
-import { executeInTransaction } from './script/commit';
-import { compileScript, type Step } from './script/compile';
-import { executeSteps, type ExecuteResult, type ScriptEvent } from './script/execute';
+import { PatchInvalidError, UsageError } from '../../errors';
+import { connect, describeTarget, type Session, type SessionOptions, type Target } from '../db';
+import { executeInTransaction } from './commit';
+import { compileScript, type Step } from './compile';
+import { executeSteps, type ExecuteResult, type ScriptEvent } from './execute';
 import { planTransaction } from './transactions';
 
 export interface LoadOptions extends SessionOptions {

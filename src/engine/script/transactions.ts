@@ -6,9 +6,9 @@
  *   or `-- pgpatch: no-transaction`); runs as written, recorded `applying` before and
  *   `applied` after, `failed` with the stage when it breaks.
  */
-import { PatchInvalidError } from '../errors';
-import { classify, loadParser, type StatementClass } from './parser';
-import type { Step } from './script/compile';
+import { PatchInvalidError } from '../../errors';
+import { classify, loadParser, type StatementClass } from '../parser';
+import type { Step } from './compile';
 
 export type TransactionMode = 'wrapped' | 'own' | 'none';
 

@@ -7,7 +7,7 @@
  */
 import { accessSync, constants, readdirSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { PatchSetError } from '../errors';
+import { PatchSetError } from '../../errors';
 
 export interface PatchFile {
   /** The patch's name: its file name without `.sql`. This is what the record keeps. */

@@ -4,9 +4,9 @@
  */
 import { spawn } from 'node:child_process';
 import { basename, dirname } from 'node:path';
-import { HookScriptError, PatchInvalidError } from '../errors';
-import type { Target } from './db';
-import { isExecutable } from './patches';
+import { HookScriptError, PatchInvalidError } from '../../errors';
+import type { Target } from '../db';
+import { isExecutable } from './files';
 
 export type HookOutput = (stream: 'stdout' | 'stderr', chunk: string, script: string) => void;
 

@@ -3,11 +3,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { EXIT, PgpatchError } from '../errors';
-import { findPatches, isExecutable, type PatchFile } from './patches';
-import { compileScript, type CompileOptions, type Step } from './script/compile';
-import { canBatch } from './script/execute';
-import { planTransaction, type TransactionMode } from './transactions';
+import { EXIT, PgpatchError } from '../../errors';
+import { findPatches, isExecutable, type PatchFile } from '../patches/files';
+import { compileScript, type CompileOptions, type Step } from '../script/compile';
+import { canBatch } from '../script/execute';
+import { planTransaction, type TransactionMode } from '../script/transactions';
 
 /** No patch, or more than one, answers to the name given. */
 export class PatchLookupError extends PgpatchError {

@@ -10,15 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CheckBuildError, SqlError } from '../errors';
-import { connect, describeTarget, ident, isServerError, withSession, type Target } from './db';
-import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from './inspect/index';
-import { loadScript } from './loader';
-import { migrate } from './migrate';
-import { checksumOf } from './checksums';
-import { findPatches } from './patches';
-import { ensureRecord, writeRecords } from './recorder';
-import type { ScriptEvent } from './script/execute';
+import { CheckBuildError, SqlError } from '../../../errors';
+import { connect, describeTarget, ident, isServerError, withSession, type Target } from '../../db';
+import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from '../inspect/index';
+import { loadScript } from '../../script/load';
+import { migrate } from '../../migrate/migrate';
+import { checksumOf } from '../../patches/checksums';
+import { findPatches } from '../../patches/files';
+import { ensureRecord, writeRecords } from '../../patches/recorder';
+import type { ScriptEvent } from '../../script/execute';
 
 /** The schema folder as it was at a commit, written to a temporary folder. */
 export interface BaseTree {

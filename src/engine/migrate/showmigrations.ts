@@ -1,8 +1,8 @@
 /** `showmigrations`: every patch and where it stands, read in a read-only session. */
-import { describeTarget, withSession, type Target } from './db';
-import { findPatches } from './patches';
-import { readRecord, recordExists } from './recorder';
-import { patchStates, type PatchStatusRow } from './status';
+import { describeTarget, withSession, type Target } from '../db';
+import { findPatches } from '../patches/files';
+import { readRecord, recordExists } from '../patches/recorder';
+import { patchStates, type PatchStatusRow } from '../patches/status';
 
 export interface ShowOptions {
   target: Target;

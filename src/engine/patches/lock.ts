@@ -5,8 +5,8 @@
  * waiting in that call has an open statement, and `CREATE INDEX CONCURRENTLY` run by the lock
  * holder waits for every open transaction, so both would hang (Flyway issue #1654).
  */
-import { LockTimeoutError, type LockHolder } from '../errors';
-import type { Session } from './db';
+import { LockTimeoutError, type LockHolder } from '../../errors';
+import type { Session } from '../db';
 
 /** The two keys of our advisory lock: "pgpa" and "tch\0" in ASCII, unlikely to collide with an app's. */
 export const LOCK_KEYS = [0x70677061, 0x74636800] as const;

@@ -15,11 +15,11 @@
 import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { EXIT, PgpatchError, UsageError } from '../errors';
+import { EXIT, PgpatchError, UsageError } from '../../errors';
 import {
   GitUnavailableError, isRepo, openRepo, type ChangedFile, type DiffBase, type GitRepo, type GitUnavailable,
-} from './git';
-import { findPatches, patchNameOf } from './patches';
+} from '../git';
+import { findPatches, patchNameOf } from '../patches/files';
 
 /** Longest slug kept from NAME; the whole file name stays well under any file system's limit. */
 export const MAX_SLUG = 60;

@@ -4,17 +4,17 @@
  * the record. `migrate.ts` decides what runs; this file runs it.
  */
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError } from '../errors';
-import { isServerError, toServerMessage, type DatabaseError, type Session } from './db';
-import { patchDsn, runHook, type HookOutput } from './hooks';
+import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError } from '../../errors';
+import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
+import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
 import type { MigrateEvent, MigrateOptions, MigrateResult } from './migrate';
-import type { PatchFile } from './patches';
-import { recordTable, recordUpsertLiteralSql, writeRecord } from './recorder';
-import type { Step } from './script/compile';
-import { endOf, executeInTransaction } from './script/commit';
-import { canBatch, executeBatch, executeSteps, type ExtraStatement } from './script/execute';
-import type { PatchStatusRow } from './status';
-import type { TransactionPlan } from './transactions';
+import type { PatchFile } from '../patches/files';
+import { recordTable, recordUpsertLiteralSql, writeRecord } from '../patches/recorder';
+import type { Step } from '../script/compile';
+import { endOf, executeInTransaction } from '../script/commit';
+import { canBatch, executeBatch, executeSteps, type ExtraStatement } from '../script/execute';
+import type { PatchStatusRow } from '../patches/status';
+import type { TransactionPlan } from '../script/transactions';
 
 /** A pending patch, read and analysed before the first one runs. */
 export interface Prepared {

@@ -3,7 +3,7 @@
  * Compatible with the reference's patch script: its table (name, status, stage, status_date,
  * with or without stage) is upgraded in place by adding the columns it lacks.
  */
-import { ident, type Session } from './db';
+import { ident, type Session } from '../db';
 
 export type PatchStatus = 'applying' | 'applied' | 'skipped' | 'failed' | 'assumed';
 export type PatchStage = 'pre' | 'patch' | 'post';
