@@ -20,6 +20,8 @@ export const EXIT = {
   connection: 4,
   lock: 5,
   internal: 70,
+  /** Stopped by SIGINT or SIGTERM, after cleaning up (128 + SIGINT, as shells report it). */
+  interrupted: 130,
 } as const;
 
 export abstract class PgpatchError extends Error {
@@ -173,14 +175,10 @@ export class PatchSetError extends PgpatchError {
   }
 }
 
-/** The run was stopped by the user (quit at the prompt, Ctrl-C). Nothing half-applied. */
+/** The run was stopped by a signal (Ctrl-C, SIGTERM) and cleaned up after itself. */
 export class InterruptedError extends PgpatchError {
   readonly code = 'interrupted';
-  readonly exitCode = EXIT.scriptFailed;
-}
-
-export function isPgpatchError(e: unknown): e is PgpatchError {
-  return e instanceof PgpatchError;
+  readonly exitCode = EXIT.interrupted;
 }
 
 /** A patch that cannot be run as written, found before anything ran. */

@@ -4,13 +4,11 @@
  */
 import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { UsageError } from '../errors';
 import { parseVariableFlags, resolveTarget } from '../settings';
-import { action, collect, globals, paths, say } from './common';
+import { abortOnSignals, action, collect, globals, paths, say } from './common';
 import { scriptEventPrinter } from './events';
+import type { CheckEvent } from '../engine/schema/check/check';
 
 interface CheckFlags {
   base?: string;
@@ -39,22 +37,7 @@ export function register(program: Command): void {
       const p = paths(flags);
       const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedServer(p.projectDir));
       const { check } = await import('../engine/schema/check/check.js');
-      let base: import('../engine/schema/check/check').BaseTree | undefined;
-      if (!live) {
-        const { openRepo, isRepo } = await import('../engine/git.js');
-        const repo = await openRepo(p.schemaDir);
-        if (!isRepo(repo)) throw new UsageError(`check needs the git history of ${p.schemaDir}: ${repo.detail}`, { hint: repo.hint });
-        await repo.refresh();
-        const ref = flags.base ?? (await repo.defaultBase());
-        const dir = await mkdtemp(join(tmpdir(), 'pgpatch-base-'));
-        const cleanup = () => rm(dir, { recursive: true, force: true });
-        // An unknown ref fails here: the folder must not stay behind.
-        const against = await repo.exportTree(ref, p.schemaDir, dir).catch(async (e) => { await cleanup(); throw e; });
-        base = { ref, commit: against.commit, root: dir, cleanup };
-        p.projectDir = repo.root;
-      }
-      const printScript = scriptEventPrinter();
-      let interrupted = false;
+      const interrupt = abortOnSignals(() => say('pgpatch: interrupted: dropping the scratch databases'));
       try {
         const result = await check({
           projectRoot: p.projectDir,
@@ -63,29 +46,13 @@ export function register(program: Command): void {
           patchesDir: real(p.patchesDir),
           scratchUrl,
           live,
-          base,
+          baseRef: flags.base,
           recordSchema: flags.recordSchema,
           variables: parseVariableFlags(flags.set),
           strict: flags.strict,
           ignoreOwners: flags.ignoreOwners,
-          onEvent: (e) => {
-            if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
-            else if (e.type === 'retry') say(`pgpatch: building ${e.what} failed (${e.error}); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone`);
-            else if (e.type === 'leftover') say(`pgpatch: warning: could not drop the scratch database${e.databases.length === 1 ? '' : 's'} ${e.databases.join(', ')} (${e.error}): drop ${e.databases.length === 1 ? 'it' : 'them'} by hand`);
-            // \echo goes to stderr: stdout is the result (and must stay JSON with --json).
-            else if (e.type === 'echo') printScript({ ...e, stream: 'stderr' });
-            else if (e.type !== 'notice') printScript(e);
-          },
-          onInterrupt: (cleanup) => {
-            const handler = () => {
-              interrupted = true;
-              say('pgpatch: interrupted: dropping the scratch databases');
-              void cleanup().then(() => base?.cleanup()).finally(() => process.exit(130));
-            };
-            process.once('SIGINT', handler);
-            process.once('SIGTERM', handler);
-            return () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); };
-          },
+          onEvent: checkEventPrinter(),
+          signal: interrupt.signal,
         });
         if (flags.json) {
           const { printJson } = await import('../output/json.js');
@@ -95,15 +62,22 @@ export function register(program: Command): void {
           process.stdout.write(formatCheck(result).join('\n') + '\n');
         }
         return result.ok ? 0 : 1;
-      } catch (e) {
-        // After Ctrl-C the builds fail because their databases were dropped: that is no error to
-        // report. The interrupt handler exits (130) once the scratch databases are gone.
-        if (interrupted) await new Promise(() => undefined);
-        throw e;
       } finally {
-        await base?.cleanup();
+        interrupt.dispose();
       }
     }));
+}
+
+function checkEventPrinter(): (e: CheckEvent) => void {
+  const printScript = scriptEventPrinter();
+  return (e) => {
+    if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
+    else if (e.type === 'retry') say(`pgpatch: building ${e.what} failed (${e.error}); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone`);
+    else if (e.type === 'leftover') say(`pgpatch: warning: could not drop the scratch database${e.databases.length === 1 ? '' : 's'} ${e.databases.join(', ')} (${e.error}): drop ${e.databases.length === 1 ? 'it' : 'them'} by hand`);
+    // \echo goes to stderr: stdout is the result (and must stay JSON with --json).
+    else if (e.type === 'echo') printScript({ ...e, stream: 'stderr' });
+    else if (e.type !== 'notice') printScript(e);
+  };
 }
 
 function real(path: string): string {

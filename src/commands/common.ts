@@ -84,6 +84,25 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<number>)
   };
 }
 
+/**
+ * An AbortSignal that SIGINT or SIGTERM aborts (the engine cleans up and throws
+ * InterruptedError, which the CLI turns into exit 130). `dispose` removes the handlers.
+ */
+export function abortOnSignals(onSignal: () => void = () => undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const handler = () => {
+    if (controller.signal.aborted) return;
+    onSignal();
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); },
+  };
+}
+
 /** For repeatable options: `--fake a --fake b`. */
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];

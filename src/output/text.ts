@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  CheckBuildError, ConnectionError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
+  CheckBuildError, ConnectionError, InterruptedError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
   PgpatchError, SqlError, type ServerMessage, type SourceLocation,
 } from '../errors';
 
@@ -53,6 +53,9 @@ export function formatError(error: unknown, verbose = false): string[] {
     ];
   }
   const lines: string[] = [];
+  // A stop the user asked for: what failed because of it (dropped scratch databases, a lost
+  // connection) is no error to report, unless asked.
+  if (error instanceof InterruptedError) return [`pgpatch: ${error.message}`, ...(verbose && error.cause ? formatError(error.cause, true).map((l) => `  ${l}`) : [])];
   if (error instanceof PatchFailedError) {
     return patchFailedLines(error, verbose, error.recorded === 'failed'
       ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`

@@ -7,11 +7,12 @@
  *      applied by the migrate engine.
  * With a live database instead of B, it reports drift: changes made outside the patches.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CheckBuildError, SqlError } from '../../../errors';
-import { connect, describeTarget, ident, isServerError, withSession, type Target } from '../../db';
+import { CheckBuildError, InterruptedError, SqlError } from '../../../errors';
+import { connect, describeTarget, isServerError, withSession, type Target } from '../../db';
+import { exportBaseTree, type BaseTree } from './base-tree';
+import { ScratchDatabases } from './scratch';
 import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from '../inspect/index';
 import { loadScript } from '../../script/load';
 import { migrate } from '../../migrate/migrate';
@@ -20,17 +21,8 @@ import { findPatches } from '../../patches/files';
 import { ensureRecord, writeRecords } from '../../patches/recorder';
 import type { ScriptEvent } from '../../script/execute';
 
-/** The schema folder as it was at a commit, written to a temporary folder. */
-export interface BaseTree {
-  /** What the user asked for (a ref) and the commit it resolved to. */
-  ref: string;
-  commit: string;
-  /** The temporary copy of the project root at that commit (only the schema folder is there). */
-  root: string;
-  cleanup(): Promise<void>;
-}
-
 export interface CheckOptions {
+  /** The project's root: paths of the schema files are taken relative to it in the base tree. */
   projectRoot: string;
   schemaDir: string;
   entry: string;
@@ -39,8 +31,8 @@ export interface CheckOptions {
   scratchUrl: string;
   /** Compare with this database instead of building B (drift). Read-only. */
   live?: Target;
-  /** Builds B from here; required unless `live` is given. */
-  base?: BaseTree;
+  /** B starts from the schema files at the merge base of this ref and HEAD (default: main's). */
+  baseRef?: string;
   recordSchema?: string;
   variables?: Record<string, string>;
   /** Leave out differences of owner (a live database built by another role). */
@@ -48,8 +40,8 @@ export interface CheckOptions {
   /** Column order differences fail the check too. */
   strict?: boolean;
   onEvent?: (e: CheckEvent) => void;
-  /** Registers a cleanup to run on Ctrl-C; returns a function that unregisters it. */
-  onInterrupt?: (cleanup: () => Promise<void>) => () => void;
+  /** Aborting drops the scratch databases at once; check then throws InterruptedError. */
+  signal?: AbortSignal;
 }
 
 export type CheckEvent =
@@ -73,120 +65,102 @@ export interface CheckResult {
   ok: boolean;
 }
 
+interface Built {
+  model: SchemaModel;
+  base?: CheckResult['base'];
+}
+
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const prefix = `pgpatch_check_${randomBytes(4).toString('hex')}`;
-  // Every name is listed before its CREATE DATABASE is sent, and dropping waits for a CREATE in
-  // flight: a Ctrl-C that arrives while the server creates one must not leave it behind.
-  const created: string[] = [];
-  const creating = new Set<Promise<unknown>>();
-  let stopped = false;
-  const dropAll = async () => {
-    stopped = true;
-    await Promise.allSettled([...creating]);
-    if (!created.length) return;
-    const names = created.splice(0);
-    const left: string[] = [];
-    let error = '';
-    await withSession({ connectionString: options.scratchUrl, source: 'scratch' }, async (s) => {
-      for (const db of names) {
-        try {
-          await s.query(`drop database if exists ${ident(db)} with (force)`);
-        } catch (e) {
-          left.push(db);
-          error ||= (e as Error).message;
-        }
-      }
-    }).catch((e) => {
-      for (const db of names) if (!left.includes(db)) left.push(db);
-      error ||= (e as Error).message;
-    });
-    if (left.length) emit({ type: 'leftover', databases: left, error });
-  };
-  const unregister = options.onInterrupt?.(dropAll);
+  const scratch = new ScratchDatabases(options.scratchUrl, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
+  const interrupt = () => void scratch.dropAll();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
+  const tree = options.live ? undefined : await exportBaseTree(options.schemaDir, options.baseRef);
   try {
-    const scratch = async (suffix: string, what: string): Promise<Target> => {
-      if (stopped) throw new CheckBuildError(what, new Error('interrupted'));
-      const name = `${prefix}_${suffix}`;
-      created.push(name);
-      emit({ type: 'building', what, database: name });
-      const creation = withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
-      creating.add(creation);
-      try {
-        await creation;
-      } finally {
-        creating.delete(creation);
-      }
-      const url = new URL(options.scratchUrl);
-      url.pathname = `/${name}`;
-      return { connectionString: url.toString(), source: 'scratch' };
-    };
-    const recordSchema = options.recordSchema ?? 'public';
-    const buildA = async (suffix: string) => {
-      const a = await scratch(suffix, 'the schema files');
-      await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: emit }));
-      return { database: a, model: withoutRecord(await inspect(a), recordSchema) };
-    };
-    const buildB = async (suffix: string) => {
-      if (!options.base) throw new Error('check needs a base tree or a live database');
-      const b = await scratch(suffix, `the schema files at ${options.base.ref} and the patches since`);
-      const rel = (p: string) => join(options.base!.root, relative(options.projectRoot, p));
-      // A base that had no schema files yet: B is the patches alone.
-      if (existsSync(rel(options.entry))) {
-        await build(`the database from the schema files at ${options.base.ref}`, () => loadScript({ target: b, entry: rel(options.entry), variables: options.variables, onEvent: emit }));
-      }
-      const basePatches = findPatches(rel(options.patchesDir));
-      await withSession(b, async (s) => {
-        await ensureRecord(s, recordSchema);
-        await writeRecords(s, recordSchema, basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
-      });
-      const run = await build('the patches added since the base', () => migrate({
-        target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
-        variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
-      }));
-      const base = { ref: options.base.ref, commit: options.base.commit, patchesAdded: run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name) };
-      return { database: b, model: await inspect(b), base };
-    };
-    // A and B are built at the same time, on two connections: the server does most of the work,
-    // and check then takes about as long as the longer build instead of both. With a live
-    // database, A is built while the live one is read.
-    const readLive = async (live: Target) => ({ model: await inspect(live, true), base: undefined });
-    const [ra, rb] = await Promise.allSettled([buildA('files'), options.live ? readLive(options.live) : buildB('patches')]);
-    // The two builds share the server's roles (and tablespaces): schema files that create or
-    // alter a role without expecting another loader at the same moment can fail ("tuple
-    // concurrently updated", "role already exists") only because the other build ran. So a build
-    // that failed with such an error is built again, alone, in a new database, and only a failure
-    // of that run is reported. A syntax error or a missing include is not tried twice.
-    const settle = async <T>(r: PromiseSettledResult<T>, what: string, retry?: () => Promise<T>): Promise<T> => {
-      if (r.status === 'fulfilled') return r.value;
-      if (stopped || !retry || !mayBeConcurrency(r.reason)) throw r.reason;
-      emit({ type: 'retry', what, error: firstLine(r.reason) });
-      return retry();
-    };
-    const patches = !options.live;
-    const expected = (await settle(ra, 'the schema files', patches ? () => buildA('files_again') : undefined)).model;
-    const other = await settle<{ model: SchemaModel; base: CheckResult['base'] }>(rb, 'the schema files at the base and the patches since',
-      patches ? () => buildB('patches_again') : undefined);
-    let actual = other.model;
-    const base = other.base;
-    actual = withoutRecord(actual, recordSchema, expected);
-    const labels = { expected: 'in the schema files', actual: options.live ? 'in the live database' : 'after the patches' };
-    const differences = compareModels(expected, actual, labels)
-      .filter((d) => !(options.ignoreOwners && d.property === 'owner'));
-    const failing = differences.filter((d) => options.strict || d.kind !== 'column_order').length;
-    return {
-      mode: options.live ? 'live' : 'patches',
-      expected: 'the schema files',
-      actual: options.live ? describeTarget(options.live) : `the schema files at ${options.base!.ref} plus the patches since`,
-      base,
-      differences,
-      failing,
-      ok: failing === 0,
-    };
+    if (options.signal?.aborted) throw new InterruptedError('check was interrupted before it built anything');
+    const sides = options.live
+      ? { expected: buildFiles(scratch, options, 'files'), actual: readLive(options.live) }
+      : { expected: buildFiles(scratch, options, 'files'), actual: buildPatches(scratch, options, tree!, 'patches') };
+    const [ra, rb] = await Promise.allSettled([sides.expected, sides.actual]);
+    const again = (r: PromiseSettledResult<Built>, what: string, retry: () => Promise<Built>) =>
+      settle(r, { what, retry: options.live ? undefined : retry, scratch, emit });
+    const expected = (await again(ra, 'the schema files', () => buildFiles(scratch, options, 'files_again'))).model;
+    const other = await again(rb, 'the schema files at the base and the patches since', () => buildPatches(scratch, options, tree!, 'patches_again'));
+    return compareSides(options, expected, other, tree);
+  } catch (e) {
+    if (options.signal?.aborted) throw new InterruptedError('check was interrupted: its scratch databases were dropped', { cause: e });
+    throw e;
   } finally {
-    await dropAll();
-    unregister?.();
+    options.signal?.removeEventListener('abort', interrupt);
+    await scratch.dropAll();
+    await tree?.cleanup();
   }
+}
+
+/** A: the schema files as they are now. */
+async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suffix: string): Promise<Built> {
+  const a = await scratch.create(suffix, (database) => options.onEvent?.({ type: 'building', what: 'the schema files', database }));
+  await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: options.onEvent }));
+  return { model: withoutRecord(await inspect(a), options.recordSchema ?? 'public') };
+}
+
+/** B: the schema files at the base commit, plus the patches added since, applied by migrate. */
+async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tree: BaseTree, suffix: string): Promise<Built> {
+  const emit = options.onEvent ?? (() => undefined);
+  const recordSchema = options.recordSchema ?? 'public';
+  const b = await scratch.create(suffix, (database) => emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database }));
+  const rel = (p: string) => join(tree.root, relative(tree.repoRoot, p));
+  // A base that had no schema files yet: B is the patches alone.
+  if (existsSync(rel(options.entry))) {
+    await build(`the database from the schema files at ${tree.ref}`, () => loadScript({ target: b, entry: rel(options.entry), variables: options.variables, onEvent: emit }));
+  }
+  const basePatches = findPatches(rel(options.patchesDir));
+  await withSession(b, async (s) => {
+    await ensureRecord(s, recordSchema);
+    await writeRecords(s, recordSchema, basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+  });
+  const run = await build('the patches added since the base', () => migrate({
+    target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
+    variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
+  }));
+  const patchesAdded = run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name);
+  return { model: await inspect(b), base: { ref: tree.ref, commit: tree.commit, patchesAdded } };
+}
+
+async function readLive(live: Target): Promise<Built> {
+  return { model: await inspect(live, true) };
+}
+
+/**
+ * A and B are built at the same time, on two connections, and share the server's roles (and
+ * tablespaces): schema files that create or alter a role without expecting another loader at the
+ * same moment can fail ("tuple concurrently updated", "role already exists") only because the
+ * other build ran. So a build that failed with such an error is built again, alone, in a new
+ * database, and only a failure of that run is reported. A syntax error or a missing include is
+ * not tried twice.
+ */
+async function settle(r: PromiseSettledResult<Built>, how: { what: string; retry?: () => Promise<Built>; scratch: ScratchDatabases; emit: (e: CheckEvent) => void }): Promise<Built> {
+  if (r.status === 'fulfilled') return r.value;
+  if (how.scratch.stopped || !how.retry || !mayBeConcurrency(r.reason)) throw r.reason;
+  how.emit({ type: 'retry', what: how.what, error: firstLine(r.reason) });
+  return how.retry();
+}
+
+function compareSides(options: CheckOptions, expected: SchemaModel, other: Built, tree?: BaseTree): CheckResult {
+  const actual = withoutRecord(other.model, options.recordSchema ?? 'public', expected);
+  const labels = { expected: 'in the schema files', actual: options.live ? 'in the live database' : 'after the patches' };
+  const differences = compareModels(expected, actual, labels)
+    .filter((d) => !(options.ignoreOwners && d.property === 'owner'));
+  const failing = differences.filter((d) => options.strict || d.kind !== 'column_order').length;
+  return {
+    mode: options.live ? 'live' : 'patches',
+    expected: 'the schema files',
+    actual: options.live ? describeTarget(options.live) : `the schema files at ${tree!.ref} plus the patches since`,
+    base: other.base,
+    differences,
+    failing,
+    ok: failing === 0,
+  };
 }
 
 /**

@@ -1,0 +1,73 @@
+/**
+ * Scratch databases on a server where pgpatch may create and drop databases: check builds its
+ * two sides in them. Every name is listed before its CREATE DATABASE is sent, and dropping waits
+ * for a CREATE in flight, so a Ctrl-C that arrives while the server creates one cannot leave it
+ * behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { ident, withSession, type Target } from '../../db';
+
+export class ScratchDatabases {
+  readonly prefix: string;
+  private readonly created: string[] = [];
+  private readonly creating = new Set<Promise<unknown>>();
+  /** Set once dropAll has started: no database is created after it. */
+  stopped = false;
+
+  /**
+   * `serverUrl`: the scratch server's `postgres` database URL. `onLeftover`: databases that
+   * could not be dropped (the server went away), for the user to drop by hand.
+   */
+  constructor(private readonly serverUrl: string, prefix: string, private readonly onLeftover: (databases: string[], error: string) => void) {
+    this.prefix = `${prefix}_${randomBytes(4).toString('hex')}`;
+  }
+
+  /**
+   * Creates `<prefix>_<suffix>` and returns its target; refuses once dropAll has started.
+   * `announce` hears the name before the CREATE is sent (so a user can find it if all fails).
+   */
+  async create(suffix: string, announce: (name: string) => void = () => undefined): Promise<Target> {
+    if (this.stopped) throw new Error('interrupted');
+    const name = `${this.prefix}_${suffix}`;
+    this.created.push(name);
+    announce(name);
+    const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
+    this.creating.add(creation);
+    try {
+      await creation;
+    } finally {
+      this.creating.delete(creation);
+    }
+    return this.targetOf(name);
+  }
+
+  /** Drops every database made so far (forcing out the sessions still in them). */
+  async dropAll(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.creating]);
+    if (!this.created.length) return;
+    const names = this.created.splice(0);
+    const left: string[] = [];
+    let error = '';
+    await withSession({ connectionString: this.serverUrl, source: 'scratch' }, async (s) => {
+      for (const db of names) {
+        try {
+          await s.query(`drop database if exists ${ident(db)} with (force)`);
+        } catch (e) {
+          left.push(db);
+          error ||= (e as Error).message;
+        }
+      }
+    }).catch((e) => {
+      for (const db of names) if (!left.includes(db)) left.push(db);
+      error ||= (e as Error).message;
+    });
+    if (left.length) this.onLeftover(left, error);
+  }
+
+  private targetOf(name: string): Target {
+    const url = new URL(this.serverUrl);
+    url.pathname = `/${name}`;
+    return { connectionString: url.toString(), source: 'scratch' };
+  }
+}
