@@ -4,7 +4,7 @@
  */
 import type { Collation, DefaultPrivileges } from '../inspect/model';
 import { quoteName } from '../inspect/model';
-import type { RenderContext } from './render';
+import type { RenderContext } from './types';
 import { alterOwner, comment, grantLines, grantsOn, lit, role } from './sql-pieces';
 
 /**

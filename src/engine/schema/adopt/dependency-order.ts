@@ -14,7 +14,7 @@
  */
 import type { Dependency, Sequence, Table } from '../inspect/model';
 import { qualifiedName } from '../inspect/model';
-import type { RenderContext } from './render';
+import type { RenderContext } from './types';
 
 /** The files types, functions and views can go into, in load order (apps: never them; see `placeObjects`). */
 export enum Phase { sequences, types, functions, apps, late, views }

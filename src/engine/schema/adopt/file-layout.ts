@@ -15,7 +15,7 @@ import type { Sequence, Table } from '../inspect/model';
 import { qualifiedName } from '../inspect/model';
 import { databaseFile } from './database-file';
 import { Phase, placeObjects } from './dependency-order';
-import type { RenderContext, RenderedFile } from './render';
+import type { RenderContext, RenderedFile } from './types';
 import { constraintStatements, sequenceStatements, tableStatements, viewStatements } from './sql-relations';
 import { eventTriggerStatements, publicationStatements } from './sql-database-wide';
 import { routineStatements, typeStatements } from './sql-types-routines';

@@ -5,7 +5,7 @@
  */
 import type { EventTrigger, Publication } from '../inspect/model';
 import { quoteName } from '../inspect/model';
-import type { RenderContext } from './render';
+import type { RenderContext } from './types';
 import { alterOwner, comment, lit } from './sql-pieces';
 
 /** What CREATE PUBLICATION publishes when WITH (publish = ...) is not given. */

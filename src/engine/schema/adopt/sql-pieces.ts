@@ -4,7 +4,7 @@
  */
 import type { Grants } from '../inspect/model';
 import { quoteName } from '../inspect/model';
-import type { RenderContext } from './render';
+import type { RenderContext } from './types';
 
 /** OWNER TO only for another owner than the main one: the files are loaded as that role. */
 export function alterOwner(ctx: RenderContext, kind: string, key: string, owner: string, isPublicSchema = false): string[] {

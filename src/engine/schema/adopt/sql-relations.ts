@@ -4,7 +4,7 @@
  */
 import type { Column, Constraint, Sequence, Table, View } from '../inspect/model';
 import { qualifiedName, quoteName } from '../inspect/model';
-import type { RenderContext } from './render';
+import type { RenderContext } from './types';
 import { alterOwner, comment, grantLines, grantsOn, lit, role } from './sql-pieces';
 
 export function tableStatements(ctx: RenderContext, key: string, t: Table): string[] {

@@ -4,7 +4,7 @@
  */
 import type { Routine, TypeDef } from '../inspect/model';
 import { qualifiedName, quoteName } from '../inspect/model';
-import type { RenderContext } from './render';
+import type { RenderContext } from './types';
 import { alterOwner, comment, grantsOn, lit } from './sql-pieces';
 
 export function typeStatements(ctx: RenderContext, t: TypeDef): string[] {

@@ -8,6 +8,7 @@
  * A column that a patch appended but the schema files declare in the middle is its own kind,
  * `column_order`, so that the caller decides whether it matters (`check --strict`).
  */
+import type { CompareLabels } from './phrases';
 import type {
   Collation, Column, DefaultPrivileges, EventTrigger, Extension, Grants, Publication, Routine, Schema, SchemaModel, Sequence, Table,
   TypeDef, View,
@@ -33,12 +34,7 @@ export interface Difference {
   message: string;
 }
 
-export interface CompareLabels {
-  /** Where the expected model comes from, as it reads after a value: "in the schema files". */
-  expected: string;
-  /** "after the patches", "in the live database". */
-  actual: string;
-}
+export type { CompareLabels } from './phrases';
 
 interface Where {
   objectType: string;

@@ -2,7 +2,13 @@
  * How a property's value reads in a difference's message: mostly the SQL that would produce it
  * (`NOT NULL`, `SECURITY DEFINER`, `PARTITION BY RANGE (day)`), so that people recognise it.
  */
-import type { CompareLabels } from './compare';
+
+export interface CompareLabels {
+  /** Where the expected model comes from, as it reads after a value: "in the schema files". */
+  expected: string;
+  /** "after the patches", "in the live database". */
+  actual: string;
+}
 
 export type Phrase = (v: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
 
