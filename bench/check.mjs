@@ -191,13 +191,9 @@ async function runPsql(server, g) {
   }
 }
 
-/** check's steps one by one, in-process through the library (as src/engine/check.ts runs them). */
+/** check's steps one by one, in-process through the library (as src/engine/schema/check/check.ts runs them). */
 async function phases(server, g) {
-  const { loadScript } = await import('../dist/engine/script/load.js');
-  const { migrate } = await import('../dist/engine/migrate/migrate.js');
-  const { connect } = await import('../dist/engine/db.js');
-  const { inspectDatabase, compareModels } = await import('../dist/engine/schema/inspect/index.js');
-  const { ensureRecord } = await import('../dist/engine/patches/recorder.js');
+  const { loadScript, migrate, connect, inspectDatabase, compareModels, ensureRecord } = await import('pgpatch');
   const out = [];
   const step = async (what, fn) => {
     const t = performance.now();

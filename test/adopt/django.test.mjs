@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareModels, inspectDatabase, withSession } from '../../dist/index.js';
+import { compareModels, inspectDatabase, withSession } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';

@@ -3,7 +3,7 @@
 import test from 'ava';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openRepo, isRepo, GitRefError } from '../../dist/index.js';
+import { openRepo, isRepo, GitError, GitRefError } from 'pgpatch';
 import { commitAll, git, gitProject, plainProject, writeFiles } from '../helpers/gitdir.mjs';
 
 const SCHEMA = { 'schema/database.sql': '\\i app.sql\n', 'schema/app.sql': 'create table a (id int);\n', 'schema/patches/.gitkeep': '' };
@@ -95,6 +95,17 @@ test('--base: the working tree against the merge base, not against the tip of th
   const { base, files } = await repo.changedFiles(scope(root), 'main');
   t.true(base.mergeBase);
   t.deepEqual(files.map((f) => f.path), ['schema/app.sql']);
+});
+
+test('--base on an unborn branch (HEAD has no commits yet, the base has): a GitError saying so, with a hint', async (t) => {
+  const root = gitProject(t, SCHEMA);
+  git(root, 'checkout', '-q', '--orphan', 'fresh');
+  const repo = await openRepo(root);
+  t.true(isRepo(repo));
+  t.is(repo.head, null);
+  const e = await t.throwsAsync(repo.diff(scope(root), 'main'), { instanceOf: GitError });
+  t.regex(e.message, /HEAD has no commits yet/);
+  t.regex(e.hint, /commit something first/);
 });
 
 test('a base ref that does not exist is a GitRefError with a hint', async (t) => {

@@ -3,7 +3,7 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScript, scaffold, UsageError } from '../../dist/index.js';
+import { loadScript, scaffold, UsageError } from 'pgpatch';
 import { CLI, runCli } from '../helpers/cli.mjs';
 import { createDatabase, mainServer, query } from '../helpers/database.mjs';
 import { gitProject, plainProject } from '../helpers/gitdir.mjs';
@@ -76,8 +76,7 @@ test('the scaffold loads into an empty database, twice at once (roles already th
   await t.notThrowsAsync(loadScript({ target: { connectionString: third.url, source: 'test' }, entry }));
 });
 
-test('the Makefile snippet: make makemigrations calls pgpatch', async (t) => {
-  if (!hasMake) return t.pass('make is not installed');
+(hasMake ? test : test.skip)(`the Makefile snippet: make makemigrations calls pgpatch${hasMake ? '' : ' (skipped: make is not installed)'}`, async (t) => {
   const root = gitProject(t, { 'README': 'x\n' });
   await runCli(['init'], { cwd: root });
   writeFileSync(join(root, 'Makefile'), 'include pgpatch.mk\n');

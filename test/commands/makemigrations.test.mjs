@@ -4,7 +4,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   makeMigration, slugify, nextPatchName, localDate, commentLines, compileScript, TemplateError, UsageError,
-} from '../../dist/index.js';
+} from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { commitAll, git, gitProject, pathWithoutGit, plainProject, writeFiles } from '../helpers/gitdir.mjs';
 

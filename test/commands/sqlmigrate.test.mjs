@@ -2,7 +2,7 @@
 import test from 'ava';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupPatch, PatchLookupError } from '../../dist/index.js';
+import { lookupPatch, PatchLookupError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { plainProject } from '../helpers/gitdir.mjs';
 
@@ -85,7 +85,8 @@ test('--expand: includes expanded, each statement after its file:line', async (t
 
 test('the patch file itself is untouched by --expand', async (t) => {
   const root = project(t);
-  await runCli(['sqlmigrate', '--expand', '2026-03-01_add_isbn'], { cwd: root });
+  const r = await runCli(['sqlmigrate', '--expand', '2026-03-01_add_isbn'], { cwd: root });
+  t.is(r.code, 0, r.stderr);
   t.is(readFileSync(join(root, 'schema/patches/2026-03-01_add_isbn.sql'), 'utf8'), PATCH);
 });
 
@@ -110,6 +111,8 @@ test('it says how migrate will run the patch: its own transaction, ours, none, o
   t.regex(await runs('2026-03-04_cic'), /^outside a transaction \(has a statement that cannot run in a transaction\)/);
   t.regex(await runs('2026-03-05_broken'), /^never: it is refused \(.*missing\.sql/);
   t.regex(await runs('2026-03-06_unfinished'), /^never: it is refused \(patch 2026-03-06_unfinished opens a transaction with BEGIN and never commits it\)$/);
-  const json = JSON.parse((await runCli(['sqlmigrate', '--json', '2026-03-04_cic'], { cwd: root })).stdout);
+  const asJson = await runCli(['sqlmigrate', '--json', '2026-03-04_cic'], { cwd: root });
+  t.is(asJson.code, 0, asJson.stderr);
+  const json = JSON.parse(asJson.stdout);
   t.deepEqual(json.run, { mode: 'none', reason: 'has a statement that cannot run in a transaction', oneMessage: false });
 });

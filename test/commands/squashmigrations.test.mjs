@@ -2,10 +2,7 @@
 import test from 'ava';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { connect } from '../../dist/engine/db.js';
-import { ensureRecord, readRecord, writeRecord, writeRecords } from '../../dist/engine/patches/recorder.js';
-import { findPatches } from '../../dist/engine/patches/files.js';
-import { planSquash, squashMigrations } from '../../dist/index.js';
+import { connect, ensureRecord, readRecord, writeRecord, writeRecords, findPatches, planSquash, squashMigrations } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { useDatabase } from '../helpers/database.mjs';
 import { git, gitProject, plainProject } from '../helpers/gitdir.mjs';

@@ -3,8 +3,7 @@
 // Databases and roles are made on the test's server (t.context.server, set by eachServer in
 // test/helpers/servers.mjs), so the same test body runs on PostgreSQL 18 and 15.
 import { randomBytes } from 'node:crypto';
-import { connect } from '../../dist/engine/db.js';
-import { compareModels, inspectDatabase } from '../../dist/engine/schema/inspect/index.js';
+import { connect, compareModels, inspectDatabase } from 'pgpatch';
 import { adminQuery, createDatabase, query } from '../helpers/database.mjs';
 import { serverOf } from '../helpers/servers.mjs';
 

@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compileScript, loadScript } from '../../dist/index.js';
+import { compileScript, loadScript } from 'pgpatch';
 
 /**
  * Writes `files` ({ 'relative/path.sql': text or Buffer }) into a new temporary folder, removed

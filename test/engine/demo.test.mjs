@@ -8,7 +8,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCli } from '../helpers/cli.mjs';
-import { createDatabase, query, servers } from '../helpers/database.mjs';
+import { createDatabase, query } from '../helpers/database.mjs';
+import { eachServer } from '../helpers/servers.mjs';
 
 const run = promisify(execFile);
 const DEMO = fileURLToPath(new URL('../../fixtures/demo/', import.meta.url));
@@ -157,27 +158,20 @@ async function checkAudit(t, url) {
 }
 
 const hasPsql = existsSync(PSQL);
-const list = servers();
-if (!list.some((s) => s.label === 'pg15')) {
-  test.skip('demo on PostgreSQL 15: skipped, no PostgreSQL 15 server (PGPATCH_TEST_URL_15, or /usr/lib/postgresql/15/bin)', () => {});
-}
 
-for (const server of list) {
-  test(`${server.label}: the demo loads through pgpatch and its audit design works`, async (t) => {
-    const db = await freshDatabase(t, server.url, 'pgpatch_demo');
-    await loadWithPgpatch(t, db.url);
-    // Loaded twice into the same cluster (roles exist now): users.sql tolerates it.
-    const again = await freshDatabase(t, server.url, 'pgpatch_demo');
-    await loadWithPgpatch(t, again.url);
-    await checkAudit(t, db.url);
-  });
+eachServer(test, 'the demo loads through pgpatch and its audit design works', async (t, server) => {
+  const db = await freshDatabase(t, server.url, 'pgpatch_demo');
+  await loadWithPgpatch(t, db.url);
+  // Loaded twice into the same cluster (roles exist now): users.sql tolerates it.
+  const again = await freshDatabase(t, server.url, 'pgpatch_demo');
+  await loadWithPgpatch(t, again.url);
+  await checkAudit(t, db.url);
+});
 
-  if (!hasPsql) {
-    test.skip(`${server.label}: pgpatch builds the same database as psql: skipped, no psql at ${PSQL}`, () => {});
-    continue;
-  }
-
-  test(`${server.label}: pgpatch builds the same database as psql -f from the same files`, async (t) => {
+if (!hasPsql) {
+  test.skip(`pgpatch builds the same database as psql: skipped, no psql at ${PSQL}`, () => {});
+} else {
+  eachServer(test, 'pgpatch builds the same database as psql -f from the same files', async (t, server) => {
     const byPgpatch = await freshDatabase(t, server.url, 'pgpatch_demo');
     const byPsql = await freshDatabase(t, server.url, 'psql_demo');
     // One after the other: the first load creates the roles, and both must then see the same ones.

@@ -3,7 +3,7 @@
 // in any output.
 import test from 'ava';
 import { join } from 'node:path';
-import { FileError, SqlError } from '../../dist/index.js';
+import { FileError, SqlError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { query, useDatabase } from '../helpers/database.mjs';
 import { load, loadText, scriptDir } from './_scripts.mjs';
@@ -106,9 +106,10 @@ test('CLI -v name=value before FILE, as with psql', async (t) => {
 });
 
 test('psql\'s DBNAME, USER, PORT and HOST variables are set', async (t) => {
-  await loadText(t, "create table v as select :'DBNAME'::text as db, :'USER'::text as usr, :'PORT'::int as port;\n");
+  await loadText(t, "create table v as select :'DBNAME'::text as db, :'USER'::text as usr, :'PORT'::int as port, :'HOST'::text as host;\n");
   const [{ current_database: db }] = await rows(t, 'select current_database()');
-  t.deepEqual(await rows(t, 'select db, usr from v'), [{ db, usr: 'postgres' }]);
+  const url = new URL(t.context.db.url);
+  t.deepEqual(await rows(t, 'select db, usr, port, host from v'), [{ db, usr: 'postgres', port: Number(url.port), host: url.hostname }]);
 });
 
 test('passwords never appear in the output, whatever the output mode', async (t) => {

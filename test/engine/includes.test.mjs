@@ -2,7 +2,7 @@
 // column and the chain of \i lines, through the library and the CLI.
 import test from 'ava';
 import { join } from 'node:path';
-import { compileScript, FileError, IncludeCycleError, MetaCommandError, SqlError } from '../../dist/index.js';
+import { compileScript, FileError, IncludeCycleError, MetaCommandError, SqlError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { query, useDatabase } from '../helpers/database.mjs';
 import { load, scriptDir } from './_scripts.mjs';

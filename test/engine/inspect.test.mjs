@@ -4,10 +4,7 @@
 // differences themselves: inspect-tables and inspect-objects.test.mjs.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { connect } from '../../dist/engine/db.js';
-import { compareModels, inspectDatabase } from '../../dist/engine/schema/inspect/index.js';
-import { loadScript } from '../../dist/engine/script/load.js';
-import { ensureRecord } from '../../dist/engine/patches/recorder.js';
+import { connect, compareModels, inspectDatabase, loadScript, ensureRecord } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';

@@ -1,7 +1,7 @@
 // Statement splitting by psql's rules: each rule is checked twice, lexically (what compileScript
 // sends) and on a real server (what the database ends up holding).
 import test from 'ava';
-import { compileScript } from '../../dist/index.js';
+import { compileScript } from 'pgpatch';
 import { query, useDatabase } from '../helpers/database.mjs';
 import { join } from 'node:path';
 import { loadText, scriptDir, split } from './_scripts.mjs';

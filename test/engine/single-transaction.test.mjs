@@ -1,7 +1,7 @@
 // `load --single-transaction` (-1, as in psql): all of the script or nothing.
 import test from 'ava';
 import { join } from 'node:path';
-import { SqlError, UsageError } from '../../dist/index.js';
+import { SqlError, UsageError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { query, useDatabase } from '../helpers/database.mjs';
 import { load, scriptDir } from './_scripts.mjs';

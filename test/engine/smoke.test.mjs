@@ -1,5 +1,5 @@
 import test from 'ava';
-import { loadScript } from '../../dist/index.js';
+import { loadScript } from 'pgpatch';
 import { useDatabase, query } from '../helpers/database.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

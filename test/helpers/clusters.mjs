@@ -3,7 +3,7 @@
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster } from '../../dist/engine/embedded.js';
+import { startCluster } from 'pgpatch';
 
 export const PG15_BIN = '/usr/lib/postgresql/15/bin';
 

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
+/** The test servers from test/run.mjs, main first (tests that run on each use servers.mjs's eachServer). */
 export function servers() {
   const list = [];
   if (process.env.PGPATCH_TEST_URL) list.push({ label: 'pg18', url: process.env.PGPATCH_TEST_URL });

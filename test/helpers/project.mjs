@@ -125,7 +125,7 @@ export async function exists(url, relation) {
  * the CLI runs too: a Node start less per test (the CLI's first run has tests of its own).
  */
 export async function initRecord(project, url) {
-  const { migrate } = await import('../../dist/engine/migrate/migrate.js');
+  const { migrate } = await import('pgpatch');
   const result = await migrate({
     target: { connectionString: url, source: 'test' },
     patchesDir: project.patchesDir,

@@ -1,4 +1,4 @@
-// The checksum cache (src/engine/checksums.ts): it is used, it never hides an edit, and a broken
+// The checksum cache (src/engine/patches/checksums.ts): it is used, it never hides an edit, and a broken
 // or unwritable cache changes nothing but speed. Files younger than 2 s are never cached, so
 // these tests wait for the patches to settle first.
 import test from 'ava';
