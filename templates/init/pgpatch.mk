@@ -8,33 +8,49 @@
 #
 #     make makemigrations NAME=add_book_isbn
 #     make migrate
+#     make planmigrations                      (what migrate would do, changing nothing)
 #     make showmigrations
 #     make sqlmigrate NAME=2026-03-01_add      (a unique prefix is enough)
 #     make squashmigrations BEFORE=2026-01-01  (BEFORE is optional)
-#     make checkmigrations BASE=origin/main    (for CI)
+#     make checkmigrations BASE=origin/main    (for CI: schema files changed without a patch?)
+#     make checkschema BASE=origin/main        (for CI: do the patches build the schema files?)
+#
+# NAME, BEFORE and BASE reach the shell as environment variables, never pasted into the
+# command line, so NAME="Bob's change" is safe. pgpatch is not on the npm registry: install it
+# as a dev dependency (see its README); --no-install keeps npx from fetching anything.
 
-PGPATCH ?= npx pgpatch
+PGPATCH ?= npx --no-install pgpatch
 PGPATCH_FLAGS ?={{flags}}
 BASE ?= origin/main
 
-.PHONY: migrate makemigrations showmigrations sqlmigrate squashmigrations checkmigrations
+.PHONY: migrate planmigrations makemigrations showmigrations sqlmigrate squashmigrations checkmigrations checkschema
 
 migrate:
 	$(PGPATCH) $(PGPATCH_FLAGS) migrate
 
+planmigrations:
+	$(PGPATCH) $(PGPATCH_FLAGS) migrate --plan
+
+makemigrations sqlmigrate: export PGPATCH_NAME = $(NAME)
+squashmigrations: export PGPATCH_BEFORE = $(BEFORE)
+checkmigrations checkschema: export PGPATCH_BASE = $(BASE)
+
 makemigrations:
-	@test -n "$(NAME)" || { echo 'usage: make makemigrations NAME=what_it_does' >&2; exit 2; }
-	$(PGPATCH) $(PGPATCH_FLAGS) makemigrations '$(NAME)'
+	@test -n "$$PGPATCH_NAME" || { echo 'usage: make makemigrations NAME=what_it_does' >&2; exit 2; }
+	$(PGPATCH) $(PGPATCH_FLAGS) makemigrations -- "$$PGPATCH_NAME"
 
 showmigrations:
 	$(PGPATCH) $(PGPATCH_FLAGS) showmigrations
 
 sqlmigrate:
-	@test -n "$(NAME)" || { echo 'usage: make sqlmigrate NAME=patch_name_or_prefix' >&2; exit 2; }
-	$(PGPATCH) $(PGPATCH_FLAGS) sqlmigrate '$(NAME)'
+	@test -n "$$PGPATCH_NAME" || { echo 'usage: make sqlmigrate NAME=patch_name_or_prefix' >&2; exit 2; }
+	$(PGPATCH) $(PGPATCH_FLAGS) sqlmigrate -- "$$PGPATCH_NAME"
 
 squashmigrations:
-	$(PGPATCH) $(PGPATCH_FLAGS) squashmigrations $(if $(BEFORE),--before '$(BEFORE)')
+	$(PGPATCH) $(PGPATCH_FLAGS) squashmigrations $${PGPATCH_BEFORE:+--before "$$PGPATCH_BEFORE"}
 
 checkmigrations:
-	$(PGPATCH) $(PGPATCH_FLAGS) makemigrations --check --base '$(BASE)'
+	$(PGPATCH) $(PGPATCH_FLAGS) makemigrations --check --base "$$PGPATCH_BASE"
+
+checkschema:
+	$(PGPATCH) $(PGPATCH_FLAGS) check --base "$$PGPATCH_BASE"

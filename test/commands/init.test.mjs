@@ -88,9 +88,14 @@ test('the scaffold loads into an empty database, twice at once (roles already th
   const patches = readdirSync(join(root, 'schema/patches')).filter((f) => f.endsWith('.sql'));
   t.is(patches.length, 1);
   t.regex(patches[0], /^\d{4}-\d\d-\d\d_add_things\.sql$/);
-  const dry = execFileSync('make', ['-n', 'migrate', 'showmigrations', 'squashmigrations', 'sqlmigrate', 'NAME=x', 'BEFORE=2026-01-01'], { cwd: root, encoding: 'utf8' });
-  t.regex(dry, /^npx pgpatch +migrate$/m);
-  t.regex(dry, /^npx pgpatch +showmigrations$/m);
-  t.regex(dry, /^npx pgpatch +squashmigrations --before '2026-01-01'$/m);
-  t.regex(dry, /^npx pgpatch +sqlmigrate 'x'$/m);
+  // Quotes in NAME reach pgpatch as they are: the value travels in the environment.
+  execFileSync('make', ['-s', 'makemigrations', "NAME=Bob's change", `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+  t.true(readdirSync(join(root, 'schema/patches')).some((f) => /_bob_s_change\.sql$|_bobs_change\.sql$/.test(f)), readdirSync(join(root, 'schema/patches')).join(' '));
+  const dry = execFileSync('make', ['-n', 'migrate', 'planmigrations', 'showmigrations', 'squashmigrations', 'sqlmigrate', 'checkschema', 'NAME=x', 'BEFORE=2026-01-01'], { cwd: root, encoding: 'utf8' });
+  t.regex(dry, /^npx --no-install pgpatch +migrate$/m);
+  t.regex(dry, /^npx --no-install pgpatch +migrate --plan$/m);
+  t.regex(dry, /^npx --no-install pgpatch +showmigrations$/m);
+  t.regex(dry, /^npx --no-install pgpatch +squashmigrations \$\{PGPATCH_BEFORE:\+--before "\$PGPATCH_BEFORE"\}$/m);
+  t.regex(dry, /^npx --no-install pgpatch +sqlmigrate -- "\$PGPATCH_NAME"$/m);
+  t.regex(dry, /^npx --no-install pgpatch +check --base "\$PGPATCH_BASE"$/m);
 });

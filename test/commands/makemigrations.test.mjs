@@ -117,6 +117,16 @@ test('CLI: names with slashes, dots and unicode land in the patches folder; an e
   t.deepEqual(patchNames(root).length, 1);
 });
 
+test('names in Cyrillic, Chinese, Japanese and Greek are transliterated; the header keeps them as written', async (t) => {
+  const root = gitProject(t, SCHEMA);
+  for (const [name, slug] of [['Добавить ISBN', 'dobavit_isbn'], ['添加书号', 'tian_jia_shu_hao'], ['テスト', 'te_su_to'], ['Ελληνικά', 'ellinika']]) {
+    const r = await runCli(['makemigrations', '--empty', name], { cwd: root });
+    t.is(r.code, 0, r.stderr);
+    t.regex(r.stdout.trim(), new RegExp(`^schema/patches/\\d{4}-\\d\\d-\\d\\d(~\\d\\d)?_${slug}\\.sql$`), name);
+    t.true(readFileSync(join(root, r.stdout.trim()), 'utf8').startsWith(`-- ${name}\n`), name);
+  }
+});
+
 test('--dry-run prints the patch and writes nothing', async (t) => {
   const root = gitProject(t, SCHEMA);
   writeFiles(root, { 'schema/app.sql': 'create table book (id bigint);\n' });

@@ -70,6 +70,22 @@ export function slugify(text: string): string {
 
 const FOLD: Record<string, string> = { ß: 'ss', æ: 'ae', œ: 'oe', ø: 'o', ł: 'l', đ: 'd', þ: 'th' };
 
+/** Scripts written without spaces between words: each character is a syllable of its own. */
+const SYLLABIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+
+/**
+ * `text` in ASCII letters, for a slug: Cyrillic, Greek, Chinese (pinyin), Japanese, Korean,
+ * Arabic... transliterated by any-ascii (loaded only for text that is not Latin already).
+ * Characters of syllabic scripts are kept apart, so that `添加书号` reads `tian_jia_shu_hao`.
+ * A transliteration is a reading, not a translation: the slug may look odd, never wrong bytes.
+ */
+export async function toAscii(text: string): Promise<string> {
+  const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '');
+  if (!/[^\x00-\x7f]/.test(folded.replace(/[ßæœøłđþ]/gi, ''))) return text;
+  const { default: anyAscii } = await import('any-ascii');
+  return [...text].map((c) => (SYLLABIC.test(c) ? ` ${anyAscii(c)} ` : FOLD[c.toLowerCase()] ?? anyAscii(c))).join('');
+}
+
 /** Today on the local clock, `YYYY-MM-DD`. */
 export function localDate(now: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, '0');
@@ -213,9 +229,9 @@ export interface MakeMigrationResult {
 }
 
 export async function makeMigration(options: MakeMigrationOptions): Promise<MakeMigrationResult> {
-  const slug = slugify(options.name);
+  const slug = slugify(await toAscii(options.name));
   if (!slug) {
-    throw new UsageError(`"${options.name}" has no letters or digits to name a patch with`, {
+    throw new UsageError(`"${options.name}" has no letters or digits that can be written in ASCII to name a patch with`, {
       hint: 'describe the change in a few words, e.g. add_book_isbn',
     });
   }
