@@ -221,6 +221,11 @@ export function resolveConnection(connectionString: string | undefined, where: s
 
 function findService(name: string, info: ConnInfo, env: NodeJS.ProcessEnv): ServiceSource {
   const files = serviceFiles(info, env);
+  const named = info.servicefile || env.PGSERVICEFILE;
+  // As libpq: a user file named on purpose must be there; the default one may be missing.
+  if (named && !isFile(named)) {
+    throw new ConnectionSettingsError(info.servicefile ? 'servicefile' : 'PGSERVICEFILE', `service file "${named}" not found`);
+  }
   for (const file of files) {
     if (!isFile(file)) continue;
     if (parseServiceFile(readFileSync(file, 'utf8'), file).has(name)) return { name, file };

@@ -66,9 +66,10 @@ test('the system service file (PGSYSCONFDIR) is read when the user file lacks th
 
 test('a service that is defined nowhere is refused, naming the files looked in', (t) => {
   const dir = tempDir(t);
-  const e = t.throws(() => resolveConnection(undefined, 'x', { PGSERVICE: 'nope', PGSERVICEFILE: join(dir, 'none.conf'), PGSYSCONFDIR: dir }), { instanceOf: ConnectionSettingsError });
+  writeFileSync(join(dir, 'user.conf'), '[other]\nhost=a\n');
+  const e = t.throws(() => resolveConnection(undefined, 'x', { PGSERVICE: 'nope', PGSERVICEFILE: join(dir, 'user.conf'), PGSYSCONFDIR: dir }), { instanceOf: ConnectionSettingsError });
   t.regex(e.message, /definition of service "nope" not found/);
-  t.true(e.message.includes(join(dir, 'none.conf')));
+  t.true(e.message.includes(join(dir, 'user.conf')) && e.message.includes(join(dir, 'pg_service.conf')), e.message);
 });
 
 test('a service file with a bad line is refused with file and line', (t) => {
