@@ -337,6 +337,29 @@ export function describeConnection({ info, service }: ResolvedConnection): strin
   return service ? `${uri} (service ${service.name} in ${service.file})` : uri;
 }
 
+/**
+ * The target as it can be shown to people: the connection it resolves to (string, service file,
+ * PG* variables), as a URI, never with its password.
+ */
+export function describeTarget(target: { connectionString?: string; source: string }): string {
+  try {
+    return describeConnection(resolveConnection(target.connectionString, target.source));
+  } catch (e) {
+    if (!(e instanceof ConnectionSettingsError)) throw e;
+    return target.connectionString ? maskPassword(target.connectionString) : 'the PG* variables';
+  }
+}
+
+/** Masks the password of a URL or a key=value connection string. */
+export function maskPassword(dsn: string): string {
+  if (/^postgres(ql)?:\/\//i.test(dsn)) {
+    return dsn
+      .replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:*****@')
+      .replace(/([?&]password=)[^&#]*/gi, '$1*****');
+  }
+  return dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1*****');
+}
+
 interface PgpassHelper {
   getFileName(env: NodeJS.ProcessEnv): string;
   usePgPass(stats: import('node:fs').Stats, file: string): boolean;

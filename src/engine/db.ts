@@ -9,7 +9,9 @@ import type * as Pg from 'pg';
 import {
   describeConnection, passwordFromFile, resolveConnection, sslPlan, type ConnInfo, type ResolvedConnection, type TlsOptions,
 } from '../connection-settings';
-import { ConnectionError, ConnectionSettingsError, type ServerMessage } from '../errors';
+import { ConnectionError, type ServerMessage } from '../errors';
+
+export { describeTarget, maskPassword } from '../connection-settings';
 
 /**
  * `pg` checks at load time whether it runs in a Cloudflare Worker: without a global
@@ -49,29 +51,6 @@ export interface SessionOptions {
 
 export function defaultApplicationName(): string {
   return `pgpatch on ${hostname()}`;
-}
-
-/**
- * The target as it can be shown to people: the connection it resolves to (string, service file,
- * PG* variables), as a URI, never with its password.
- */
-export function describeTarget(target: Target): string {
-  try {
-    return describeConnection(resolveConnection(target.connectionString, target.source));
-  } catch (e) {
-    if (!(e instanceof ConnectionSettingsError)) throw e;
-    return target.connectionString ? maskPassword(target.connectionString) : 'the PG* variables';
-  }
-}
-
-/** Masks the password of a URL or a key=value connection string. */
-export function maskPassword(dsn: string): string {
-  if (/^postgres(ql)?:\/\//i.test(dsn)) {
-    return dsn
-      .replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:*****@')
-      .replace(/([?&]password=)[^&#]*/gi, '$1*****');
-  }
-  return dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1*****');
 }
 
 export class Session {

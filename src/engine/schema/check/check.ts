@@ -54,8 +54,11 @@ export interface CheckOptions {
 
 export type CheckEvent =
   | ScriptEvent
-  /** A scratch database is about to be built; `database` is its name on the scratch server. */
-  | { type: 'building'; what: string; database: string }
+  /**
+   * A scratch database is about to be created and built; `database` is its name on the scratch
+   * server, `target` where it is (password masked).
+   */
+  | { type: 'building'; what: string; database: string; target: string }
   /** A build failed while the other one ran: it is built again, alone, in a new database. */
   | { type: 'retry'; what: string; error: string }
   /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
@@ -109,7 +112,8 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       if (stopped) throw new CheckBuildError(what, new Error('interrupted'));
       const name = `${prefix}_${suffix}`;
       created.push(name);
-      emit({ type: 'building', what, database: name });
+      const target: Target = { connectionString: scratchDatabase(options.scratchUrl, name), source: 'scratch' };
+      emit({ type: 'building', what, database: name, target: describeTarget(target) });
       const creation = withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
       creating.add(creation);
       try {
@@ -117,9 +121,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       } finally {
         creating.delete(creation);
       }
-      const url = new URL(options.scratchUrl);
-      url.pathname = `/${name}`;
-      return { connectionString: url.toString(), source: 'scratch' };
+      return target;
     };
     const recordSchema = options.recordSchema ?? 'public';
     const buildA = async (suffix: string) => {
@@ -249,4 +251,12 @@ function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel):
     || Object.values(model.defaultPrivileges).some((d) => d.schema === schema);
   if (!used) delete model.schemas[key];
   return model;
+}
+
+/** The scratch server's connection string with another database: a URI's path, or a later dbname= (which wins in libpq). */
+function scratchDatabase(serverUrl: string, name: string): string {
+  if (!/^postgres(ql)?:\/\//i.test(serverUrl)) return `${serverUrl} dbname=${name}`;
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
 }
