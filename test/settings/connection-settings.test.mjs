@@ -4,7 +4,7 @@ import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionSettingsError, describeConnection, parseConnectionString, resolveConnection, sslPlan } from '../../dist/index.js';
+import { ConnectionSettingsError, describeConnection, parseConnectionString, resolveConnection, resolveTarget, sslPlan } from '../../dist/index.js';
 
 function tempDir(t) {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-conn-'));
@@ -162,4 +162,11 @@ test('the description is a URI with the password masked, and names the service f
   const r = resolveConnection('dbname=app user=bob', '--dsn', { PGSERVICE: 'app', PGSERVICEFILE: file, PGSYSCONFDIR: dir });
   t.is(describeConnection(r), `postgresql://bob:*****@db:6000/app (service app in ${file})`);
   t.is(describeConnection(resolveConnection('host=/tmp dbname=x sslmode=disable', 'x', {})), 'postgresql:///x?host=%2Ftmp&sslmode=disable');
+});
+
+test('resolveTarget refuses a string or variable it cannot honour before any command runs', (t) => {
+  t.throws(() => resolveTarget({ dsn: 'host=db colour=blue' }, {}), { instanceOf: ConnectionSettingsError, message: /^--dsn: invalid connection option "colour"/ });
+  t.throws(() => resolveTarget({}, { DATABASE_URL: 'postgresql://h/d?sslmode=nope' }), { instanceOf: ConnectionSettingsError, message: /^DATABASE_URL: sslmode=nope/ });
+  t.throws(() => resolveTarget({}, { PGHOSTADDR: 'db.example' }), { instanceOf: ConnectionSettingsError });
+  t.deepEqual(resolveTarget({ dsn: 'host=db dbname=app' }, {}), { connectionString: 'host=db dbname=app', source: '--dsn' });
 });
