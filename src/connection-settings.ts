@@ -326,15 +326,31 @@ export function sslPlan(info: ConnInfo, home = homedir()): SslPlan {
 
 /** The connection as a URI people can read and paste: the password masked, defaults left out. */
 export function describeConnection({ info, service }: ResolvedConnection): string {
-  const host = info.host && !info.host.startsWith('/') ? (isIP(info.host) === 6 ? `[${info.host}]` : encodeURIComponent(info.host)) : '';
-  const user = info.user ? encodeURIComponent(info.user) + (info.password ? ':*****' : '') + '@' : info.password ? ':*****@' : '';
-  const params = [
-    info.host?.startsWith('/') && `host=${encodeURIComponent(info.host)}`,
-    info.hostaddr && `hostaddr=${info.hostaddr}`,
-    info.sslmode && `sslmode=${info.sslmode}`,
-  ].filter(Boolean);
-  const uri = `postgresql://${user}${host}${info.port ? `:${info.port}` : ''}/${encodeURIComponent(info.dbname ?? '')}${params.length ? `?${params.join('&')}` : ''}`;
+  const uri = connectionUri(info, { password: 'masked', params: ['hostaddr', 'sslmode'] });
   return service ? `${uri} (service ${service.name} in ${service.file})` : uri;
+}
+
+/** What a URI carries besides user, password, host, port and database, for programs pgpatch starts. */
+const CHILD_PARAMS = ['hostaddr', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'options', 'connect_timeout'];
+
+/**
+ * The resolved connection as one URI that any PostgreSQL client reads alike (with the
+ * password: it is for a child process's environment, never for printing).
+ */
+export function connectionUriForChild(info: ConnInfo): string {
+  return connectionUri(info, { password: 'plain', params: CHILD_PARAMS });
+}
+
+function connectionUri(info: ConnInfo, { password, params }: { password: 'masked' | 'plain'; params: string[] }): string {
+  const socket = info.host?.startsWith('/');
+  const host = info.host && !socket ? (isIP(info.host) === 6 ? `[${info.host}]` : encodeURIComponent(info.host)) : '';
+  const secret = info.password === undefined ? '' : `:${password === 'masked' ? '*****' : encodeURIComponent(info.password)}`;
+  const user = info.user || secret ? `${encodeURIComponent(info.user ?? '')}${secret}@` : '';
+  const query = [
+    socket && `host=${encodeURIComponent(info.host!)}`,
+    ...params.map((k) => info[k] !== undefined && `${k}=${encodeURIComponent(info[k])}`),
+  ].filter(Boolean);
+  return `postgresql://${user}${host}${info.port ? `:${info.port}` : ''}/${encodeURIComponent(info.dbname ?? '')}${query.length ? `?${query.join('&')}` : ''}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 // database psql reaches (PostgreSQL 15's psql is the reference), or refuses before connecting.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.mjs';
@@ -116,4 +116,20 @@ test('sslmode=disable, prefer and allow reach a server without TLS; require is r
   const r = await pgpatchWhere(s, { PGSSLMODE: 'require' }, ['--dsn', `host=${s.host} port=${s.port} user=${s.user} dbname=${s.db}`]);
   t.is(r.code, 4, JSON.stringify(r));
   t.regex(r.stderr, /does not support SSL/);
+});
+
+test('pre scripts get the resolved connection as a URI in PATCH_DSN, not the service name', async (t) => {
+  const s = setup(t);
+  const file = join(s.dir, 'services.conf');
+  writeFileSync(file, `[app]\nhost=${s.host}\nport=${s.port}\nuser=${s.user}\ndbname=${s.db}\n`);
+  mkdirSync(join(s.dir, 'schema', 'patches'), { recursive: true });
+  writeFileSync(join(s.dir, 'schema', 'database.sql'), '');
+  const env = cleanEnv({ PGSERVICE: 'app', PGSERVICEFILE: file, PGSYSCONFDIR: s.dir });
+  // The first run on an empty database builds it from the schema files and starts the record.
+  t.is((await runCli(['migrate'], { cwd: s.dir, env })).code, 0);
+  writeFileSync(join(s.dir, 'schema', 'patches', '0001-a.sql'), 'create table a (id int);\n');
+  writeFileSync(join(s.dir, 'schema', 'patches', '0001-a.pre.sh'), '#!/bin/sh\nprintf %s "$PATCH_DSN" > dsn.txt\n', { mode: 0o755 });
+  const r = await runCli(['migrate'], { cwd: s.dir, env });
+  t.is(r.code, 0, r.stderr);
+  t.is(readFileSync(join(s.dir, 'schema', 'patches', 'dsn.txt'), 'utf8'), `postgresql://${s.user}@${s.host}:${s.port}/${s.db}`);
 });
