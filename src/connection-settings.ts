@@ -9,8 +9,8 @@
  * and even with `useLibpqCompat` makes `prefer` demand TLS and has no `allow`.
  *
  * Limits: one host only (libpq's host lists and load balancing are refused); options that
- * `pg` cannot honour are refused by name, never dropped; without a host, `pg` goes to
- * localhost over TCP where psql goes to its compiled-in socket folder.
+ * `pg` cannot honour are refused by name, never dropped; without a host and without a local
+ * socket, pgpatch tries localhost over TCP where psql fails.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -268,6 +268,20 @@ function checkValues(info: ConnInfo, where: string): void {
   }
 }
 
+/** Where libpq looks for a local server's socket: Debian's folder, then the upstream default. */
+const SOCKET_DIRS = ['/var/run/postgresql', '/tmp'];
+
+/**
+ * libpq's default host, filled in when neither host nor hostaddr is given: the socket folder
+ * where a server listens on this port. With no such socket, psql fails; pgpatch goes to
+ * localhost over TCP, as `pg` does.
+ */
+export function withDefaultHost(resolved: ResolvedConnection): ResolvedConnection {
+  if (resolved.info.host || resolved.info.hostaddr) return resolved;
+  const socketDir = SOCKET_DIRS.find((d) => existsSync(join(d, `.s.PGSQL.${resolved.info.port ?? '5432'}`)));
+  return { ...resolved, info: { ...resolved.info, host: socketDir ?? 'localhost' } };
+}
+
 /** What TLS to ask for, as libpq's sslmode means it. */
 export interface SslPlan {
   mode: SslMode;
@@ -359,7 +373,7 @@ function connectionUri(info: ConnInfo, { password, params }: { password: 'masked
  */
 export function describeTarget(target: { connectionString?: string; source: string }): string {
   try {
-    return describeConnection(resolveConnection(target.connectionString, target.source));
+    return describeConnection(withDefaultHost(resolveConnection(target.connectionString, target.source)));
   } catch (e) {
     if (!(e instanceof ConnectionSettingsError)) throw e;
     return target.connectionString ? maskPassword(target.connectionString) : 'the PG* variables';

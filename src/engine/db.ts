@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
 import {
-  describeConnection, passwordFromFile, resolveConnection, sslPlan, type ConnInfo, type ResolvedConnection, type TlsOptions,
+  describeConnection, passwordFromFile, resolveConnection, sslPlan, withDefaultHost, type ConnInfo, type ResolvedConnection, type TlsOptions,
 } from '../connection-settings';
 import { ConnectionError, type ServerMessage } from '../errors';
 
@@ -199,7 +199,7 @@ const plainOnly = new Set<string>();
  * TLS and then a plain connection, `allow` the other way round; other modes make one attempt.
  */
 export async function connect(target: Target, options: SessionOptions = {}): Promise<Session> {
-  const resolved = resolveConnection(target.connectionString, target.source);
+  const resolved = withDefaultHost(resolveConnection(target.connectionString, target.source));
   const plan = sslPlan(resolved.info);
   const server = `${resolved.info.hostaddr ?? resolved.info.host ?? ''}:${resolved.info.port ?? ''}`;
   const attempts = plan.mode === 'prefer' && plainOnly.has(server) ? ['plain' as const] : plan.attempts;
@@ -236,7 +236,7 @@ function clientConfig({ info }: ResolvedConnection, tls: TlsOptions | false, opt
   const effective: ConnInfo = { ...info, user, dbname: info.dbname ?? user };
   const timeout = Number(info.connect_timeout ?? 0);
   return {
-    host: info.hostaddr ?? info.host ?? 'localhost',
+    host: info.hostaddr ?? info.host,
     port: Number(info.port ?? 5432),
     user,
     database: effective.dbname,

@@ -2,11 +2,11 @@
 // database psql reaches (PostgreSQL 15's psql is the reference), or refuses before connecting.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.mjs';
-import { useDatabase } from '../helpers/database.mjs';
+import { query, useDatabase } from '../helpers/database.mjs';
 
 useDatabase(test);
 
@@ -132,4 +132,17 @@ test('pre scripts get the resolved connection as a URI in PATCH_DSN, not the ser
   const r = await runCli(['migrate'], { cwd: s.dir, env });
   t.is(r.code, 0, r.stderr);
   t.is(readFileSync(join(s.dir, 'schema', 'patches', 'dsn.txt'), 'utf8'), `postgresql://${s.user}@${s.host}:${s.port}/${s.db}`);
+});
+
+test('without a host, the server listening on the default socket folder, as libpq', async (t) => {
+  const s = setup(t);
+  const { rows } = await query(t.context.db.url, "select split_part(current_setting('unix_socket_directories'), ',', 1) as dir");
+  const link = `/tmp/.s.PGSQL.${s.port}`;
+  if (existsSync(link)) return t.fail(`${link} exists already`);
+  symlinkSync(join(rows[0].dir.trim(), `.s.PGSQL.${s.port}`), link);
+  t.teardown(() => rmSync(link, { force: true }));
+  const env = { PGPORT: s.port, PGUSER: s.user, PGDATABASE: s.db };
+  t.is(await pgpatchWhere(s, env), `${s.db} ${s.port}`);
+  const r = await runCli(['load', 'where.sql'], { cwd: s.dir, env: cleanEnv(env) });
+  t.true(r.stderr.includes(`pgpatch: loading into postgresql://${s.user}@:${s.port}/${s.db}?host=%2Ftmp\n`), r.stderr);
 });
