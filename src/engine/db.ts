@@ -246,7 +246,8 @@ function clientConfig({ info }: ResolvedConnection, tls: TlsOptions | false, opt
       return found;
     }),
     ssl: tls,
-    ...(tls && info.sslnegotiation === 'direct' ? { sslnegotiation: 'direct' } : {}),
+    // Given always: pg would read PGSSLNEGOTIATION itself (and refuse direct on a plain attempt).
+    sslnegotiation: tls && info.sslnegotiation === 'direct' ? 'direct' : 'postgres',
     options: info.options,
     application_name: options.applicationName ?? info.application_name ?? info.fallback_application_name ?? defaultApplicationName(),
     keepAlive: info.keepalives !== '0',
