@@ -4,7 +4,7 @@ import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionSettingsError, describeConnection, parseConnectionString, resolveConnection, resolveTarget, sslPlan } from '../../dist/index.js';
+import { ConnectionSettingsError, describeConnection, parseConnectionString, passwordFromFile, resolveConnection, resolveTarget, sslPlan } from '../../dist/index.js';
 
 function tempDir(t) {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-conn-'));
@@ -169,4 +169,17 @@ test('resolveTarget refuses a string or variable it cannot honour before any com
   t.throws(() => resolveTarget({}, { DATABASE_URL: 'postgresql://h/d?sslmode=nope' }), { instanceOf: ConnectionSettingsError, message: /^DATABASE_URL: sslmode=nope/ });
   t.throws(() => resolveTarget({}, { PGHOSTADDR: 'db.example' }), { instanceOf: ConnectionSettingsError });
   t.deepEqual(resolveTarget({ dsn: 'host=db dbname=app' }, {}), { connectionString: 'host=db dbname=app', source: '--dsn' });
+});
+
+test('the password file is searched with the host name when hostaddr is given, as libpq', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'pgpass');
+  writeFileSync(file, 'db.example:5432:app:bob:by-name\n10.0.0.1:5432:app:bob:by-address\nlocalhost:5432:app:bob:by-socket\n');
+  chmodSync(file, 0o600);
+  const env = { PGPASSFILE: file };
+  const info = (s) => ({ ...resolveConnection(s, 'x', env).info, passfile: file });
+  t.is(await passwordFromFile(info('host=db.example hostaddr=10.0.0.1 dbname=app user=bob'), env), 'by-name');
+  t.is(await passwordFromFile(info('hostaddr=10.0.0.1 dbname=app user=bob'), env), 'by-address');
+  t.is(await passwordFromFile(info('host=/var/run/postgresql dbname=app user=bob'), env), 'by-socket');
+  t.is(await passwordFromFile(info('host=other dbname=app user=bob'), env), undefined);
 });
