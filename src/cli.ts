@@ -13,7 +13,7 @@ export function buildProgram(): Command {
   const program = new Command('pgpatch')
     .description('Hand-written SQL patches for PostgreSQL schemas kept in plain .sql files')
     .version(require('../package.json').version)
-    .option('--dsn <url>', 'target database (default: DATABASE_URL, then PGHOST/PGDATABASE/...)')
+    .option('--dsn <conninfo>', 'target database, a URI or libpq key/value pairs (default: DATABASE_URL, then PGSERVICE, PGHOST, PGDATABASE...)')
     .option('--embedded', 'use the local PostgreSQL kept in .pgpatch/ of the project, started when needed')
     .option('--embedded-db <name>', 'database on the embedded server', 'pgpatch')
     .option('--schema-dir <dir>', 'folder of the schema files (default: schema, or PGPATCH_SCHEMA_DIR)')

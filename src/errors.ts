@@ -52,6 +52,19 @@ export class NoTargetError extends PgpatchError {
   }
 }
 
+/**
+ * A connection string, service file or PG* variable that cannot be read, or that asks for
+ * something pgpatch cannot do as libpq would: refused before connecting anywhere.
+ */
+export class ConnectionSettingsError extends PgpatchError {
+  readonly code = 'connection_settings';
+  readonly exitCode = EXIT.usage;
+  /** `where`: "--dsn", "DATABASE_URL", "PGSSLMODE", "service file /path line 3"... */
+  constructor(readonly where: string, readonly reason: string, hint?: string) {
+    super(`${where}: ${reason}`, { hint });
+  }
+}
+
 export class ConnectionError extends PgpatchError {
   readonly code = 'connection';
   readonly exitCode = EXIT.connection;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
+import { resolveConnection } from './connection-settings';
 import { NoTargetError, UsageError } from './errors';
 import type { Target } from './engine/db';
 
@@ -14,9 +15,9 @@ export interface TargetFlags {
 }
 
 export const TARGET_WAYS = [
-  '--dsn postgresql://user@host:5432/dbname',
+  "--dsn postgresql://user@host:5432/dbname (or libpq's key/value form: --dsn 'host=db dbname=app')",
   'DATABASE_URL=postgresql://user@host:5432/dbname',
-  "libpq's variables: PGHOST, PGPORT, PGDATABASE, PGUSER (and PGPASSWORD or ~/.pgpass), or PGSERVICE",
+  "libpq's variables: PGHOST (or PGHOSTADDR), PGPORT, PGDATABASE, PGUSER (and PGPASSWORD or ~/.pgpass), or PGSERVICE",
   '--embedded: a local PostgreSQL kept in .pgpatch/ of the project, started when needed',
 ];
 
@@ -25,9 +26,16 @@ const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'P
 /**
  * The database to work on, or undefined when `--embedded` was asked for (the caller starts it).
  * Never falls back to the embedded server on its own: a forgotten DATABASE_URL in CI must fail,
- * not quietly succeed against a throwaway database.
+ * not quietly succeed against a throwaway database. A string, service or variable that cannot
+ * be honoured is refused here, before the command does anything (ConnectionSettingsError).
  */
 export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): Target | undefined {
+  const target = chooseTarget(flags, env);
+  if (target) resolveConnection(target.connectionString, target.source, env);
+  return target;
+}
+
+function chooseTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Target | undefined {
   if (flags.dsn) return { connectionString: flags.dsn, source: '--dsn' };
   if (flags.embedded) return undefined;
   if (env.DATABASE_URL) return { connectionString: env.DATABASE_URL, source: 'DATABASE_URL' };

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../errors';
 import { resolveTarget } from '../settings';
-import { action, collect, globals, paths, say } from './common';
+import { action, announceTarget, collect, globals, paths, say } from './common';
 
 interface Flags {
   app: string[];
@@ -31,6 +31,7 @@ export function register(program: Command): void {
       // adopt reads a database that exists: never the embedded one, never a default.
       const target = resolveTarget({ dsn: flags.dsn, embedded: false })!;
       const { schemaDir, patchesDir } = paths(flags);
+      if (flags.record && !flags.dryRun) announceTarget('adopting (its record goes there too)', target);
       const { adopt } = await import('../engine/schema/adopt/adopt.js');
       const r = await adopt({
         target, schemaDir, patchesDir, apps: flags.app.length ? flags.app : undefined,

@@ -71,7 +71,7 @@ export function register(program: Command): void {
 function checkEventPrinter(): (e: CheckEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
-    if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
+    if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database}) in ${e.target}`);
     else if (e.type === 'retry') say(`pgpatch: building ${e.what} failed (${e.error}); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone`);
     else if (e.type === 'leftover') say(`pgpatch: warning: could not drop the scratch database${e.databases.length === 1 ? '' : 's'} ${e.databases.join(', ')} (${e.error}): drop ${e.databases.length === 1 ? 'it' : 'them'} by hand`);
     // \echo goes to stderr: stdout is the result (and must stay JSON with --json).

@@ -1,6 +1,7 @@
 /** What every command shares: global flags, the target, and how results reach the terminal. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
+import { describeTarget } from '../connection-settings';
 import type { Target } from '../engine/db';
 import { resolvePaths, resolveTarget, type PathSettings } from '../settings';
 
@@ -44,8 +45,16 @@ export async function embeddedDatabase(projectDir: string, dbName: string, say: 
   const { displayPath } = await import('../output/text.js');
   const db = await startEmbedded(projectDir, dbName);
   if (db.started) say(`pgpatch: started the embedded PostgreSQL (data in ${displayPath(db.dataDir)})`);
-  say(`pgpatch: embedded database: ${db.url}`);
+  say(`pgpatch: embedded database: ${describeTarget({ connectionString: db.url, source: '--embedded' })}`);
   return db.url;
+}
+
+/**
+ * Says which database a command is about to change, before it changes anything: the
+ * connection it resolves to (string, service file, PG* variables), password masked.
+ */
+export function announceTarget(doing: string, t: Target): void {
+  say(`pgpatch: ${doing} ${describeTarget(t)}`);
 }
 
 let lineOpen = false;

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import { parseVariableFlags } from '../settings';
-import { action, collect, globals, paths, say, target } from './common';
+import { action, announceTarget, collect, globals, paths, say, target } from './common';
 import { scriptEventPrinter } from './events';
 
 export function register(program: Command): void {
@@ -25,6 +25,7 @@ export function register(program: Command): void {
         const url = new URL(embeddedUrl);
         await recreateDatabase(embeddedUrl.replace(url.pathname, '/postgres'), decodeURIComponent(url.pathname.slice(1)));
       }
+      announceTarget('loading into', t);
       const { loadScript } = await import('../engine/script/load.js');
       const result = await loadScript({
         target: t, entry, includeRoot: flags.includeRoot, variables, singleTransaction: flags.singleTransaction, onEvent: scriptEventPrinter(),

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import { parseVariableFlags } from '../settings';
-import { action, closeLine, collect, endLine, globals, paths, say, startLine, target } from './common';
+import { action, announceTarget, closeLine, collect, endLine, globals, paths, say, startLine, target } from './common';
 import { scriptEventPrinter } from './events';
 
 interface MigrateFlags {
@@ -44,6 +44,7 @@ export function register(program: Command): void {
       const interactive = flags.input && !readOnly && !flags.json && isInteractive();
       const p = paths(flags);
       const { target: t } = await target(flags, say);
+      if (!readOnly) announceTarget('migrating', t);
       const { migrate } = await import('../engine/migrate/migrate.js');
       const { formatMigrateSummary } = await import('../output/migrations.js');
       const printScript = scriptEventPrinter();

@@ -2,11 +2,16 @@
  * The one module that talks to `pg`. Everything else sees a `Session`: one connection,
  * queries, notices, transaction status and COPY FROM STDIN.
  */
-import { hostname } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
+import {
+  describeConnection, passwordFromFile, resolveConnection, sslPlan, withDefaultHost, type ConnInfo, type ResolvedConnection, type TlsOptions,
+} from '../connection-settings';
 import { ConnectionError, type ServerMessage } from '../errors';
+
+export { describeTarget, maskPassword } from '../connection-settings';
 
 /**
  * `pg` checks at load time whether it runs in a Cloudflare Worker: without a global
@@ -46,30 +51,6 @@ export interface SessionOptions {
 
 export function defaultApplicationName(): string {
   return `pgpatch on ${hostname()}`;
-}
-
-/** The target as it can be shown to people: never with its password. */
-export function describeTarget(target: Target): string {
-  if (target.connectionString) return maskPassword(target.connectionString);
-  const env = process.env;
-  const parts = [
-    env.PGUSER && `user=${env.PGUSER}`,
-    env.PGHOST && `host=${env.PGHOST}`,
-    env.PGPORT && `port=${env.PGPORT}`,
-    env.PGDATABASE && `dbname=${env.PGDATABASE}`,
-    env.PGSERVICE && `service=${env.PGSERVICE}`,
-  ].filter(Boolean);
-  return parts.length ? parts.join(' ') : 'the libpq defaults';
-}
-
-/** Masks the password of a URL or a key=value connection string. */
-export function maskPassword(dsn: string): string {
-  if (/^postgres(ql)?:\/\//i.test(dsn)) {
-    return dsn
-      .replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:*****@')
-      .replace(/([?&]password=)[^&#]*/gi, '$1*****');
-  }
-  return dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1*****');
 }
 
 export class Session {
@@ -210,20 +191,70 @@ class BatchQuery {
   }
 }
 
+/** Servers (host:port) that answered "no TLS" in this process: `prefer` does not ask them again. */
+const plainOnly = new Set<string>();
+
+/**
+ * Connects as libpq would with the same settings (see connection-settings.ts): `prefer` tries
+ * TLS and then a plain connection, `allow` the other way round; other modes make one attempt.
+ */
 export async function connect(target: Target, options: SessionOptions = {}): Promise<Session> {
-  const client = new pg.Client({
-    connectionString: target.connectionString,
-    application_name: options.applicationName ?? defaultApplicationName(),
-  });
-  // An error event on an idle client would otherwise crash the process; the next query reports it.
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-  } catch (e) {
-    await client.end().catch(() => undefined);
-    throw new ConnectionError(describeTarget(target), (e as Error).message, e);
+  const resolved = withDefaultHost(resolveConnection(target.connectionString, target.source));
+  const plan = sslPlan(resolved.info);
+  const server = `${resolved.info.hostaddr ?? resolved.info.host ?? ''}:${resolved.info.port ?? ''}`;
+  const attempts = plan.mode === 'prefer' && plainOnly.has(server) ? ['plain' as const] : plan.attempts;
+  let failure: unknown;
+  for (const [i, attempt] of attempts.entries()) {
+    const client = new pg.Client(clientConfig(resolved, attempt === 'tls' ? plan.tls! : false, options));
+    // An error event on an idle client would otherwise crash the process; the next query reports it.
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return new Session(client, target);
+    } catch (e) {
+      await client.end().catch(() => undefined);
+      failure = e;
+      if ((e as Error).message === NO_TLS) plainOnly.add(server);
+      if (i === attempts.length - 1 || !worthAnotherTry(e)) break;
+    }
   }
-  return new Session(client, target);
+  throw new ConnectionError(describeConnection(resolved), (failure as Error).message, failure);
+}
+
+const NO_TLS = 'The server does not support SSL connections';
+
+/** Not when the server is unreachable or the password wrong: the other attempt would fail alike. */
+function worthAnotherTry(e: unknown): boolean {
+  const code = (e as { code?: string }).code;
+  return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', '28P01'].includes(code ?? '')
+    && !/timeout/i.test((e as Error).message);
+}
+
+/** `pg`'s settings for one attempt: every value given, so that `pg` reads no variable itself. */
+function clientConfig({ info }: ResolvedConnection, tls: TlsOptions | false, options: SessionOptions): Pg.ClientConfig {
+  const user = info.user ?? userInfo().username;
+  const effective: ConnInfo = { ...info, user, dbname: info.dbname ?? user };
+  const timeout = Number(info.connect_timeout ?? 0);
+  return {
+    host: info.hostaddr ?? info.host,
+    port: Number(info.port ?? 5432),
+    user,
+    database: effective.dbname,
+    password: info.password ?? (async () => {
+      const found = await passwordFromFile(effective);
+      if (found === undefined) throw new Error('fe_sendauth: no password supplied (no password given, none in the password file)');
+      return found;
+    }),
+    ssl: tls,
+    // Given always: pg would read PGSSLNEGOTIATION itself (and refuse direct on a plain attempt).
+    sslnegotiation: tls && info.sslnegotiation === 'direct' ? 'direct' : 'postgres',
+    options: info.options,
+    application_name: options.applicationName ?? info.application_name ?? info.fallback_application_name ?? defaultApplicationName(),
+    keepAlive: info.keepalives !== '0',
+    keepAliveInitialDelayMillis: info.keepalives_idle ? Number(info.keepalives_idle) * 1000 : undefined,
+    // As libpq: 0 or nothing waits for ever, and less than 2 seconds is 2.
+    connectionTimeoutMillis: timeout > 0 ? Math.max(timeout, 2) * 1000 : undefined,
+  } as Pg.ClientConfig;
 }
 
 export async function withSession<T>(target: Target, fn: (s: Session) => Promise<T>, options?: SessionOptions): Promise<T> {

@@ -135,7 +135,9 @@ test('the CLI shows file:line:col, the include trace, a caret and the SQLSTATE; 
   const dir = scriptDir(t, twoLevels);
   const r = await runCli(['load', '--dsn', t.context.db.url, 'main.sql'], { cwd: dir });
   t.is(r.code, 3, r.stderr);
-  const lines = r.stderr.split('\n');
+  // The first line says where load writes; the error follows.
+  const [target, ...lines] = r.stderr.split('\n');
+  t.is(target, `pgpatch: loading into ${t.context.db.url}`);
   t.is(lines[0], 'lib/deep/c.sql:5:14: ERROR:  column "nosuchcol" does not exist (SQLSTATE 42703)');
   t.is(lines[1], '  included from lib/b.sql:3');
   t.is(lines[2], '  included from main.sql:3');

@@ -14,6 +14,7 @@ export async function startTestCluster(label, binDir) {
   const cluster = await startCluster({ dataDir: join(dir, 'data'), binDir, fast: true });
   return {
     url: cluster.url,
+    dataDir: join(dir, 'data'),
     async stop() {
       await cluster.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -4,20 +4,21 @@
  */
 import { spawn } from 'node:child_process';
 import { basename, dirname } from 'node:path';
+import { connectionUriForChild, resolveConnection } from '../../connection-settings';
 import { HookScriptError, PatchInvalidError } from '../../errors';
 import type { Target } from '../db';
 import { isExecutable } from './files';
 
 export type HookOutput = (stream: 'stdout' | 'stderr', chunk: string, script: string) => void;
 
-/** The connection string a script gets. With libpq variables, those are inherited too. */
+/**
+ * The connection string a script gets: a URI as given, else the connection the settings resolve
+ * to (a key/value string, a service file, PG* variables) as one URI, so that a script whose
+ * client knows no service file or key/value form still reaches the same database.
+ */
 export function patchDsn(target: Target, env: NodeJS.ProcessEnv = process.env): string {
-  if (target.connectionString) return target.connectionString;
-  const user = env.PGUSER ? `${encodeURIComponent(env.PGUSER)}@` : '';
-  const host = env.PGHOST && !env.PGHOST.startsWith('/') ? env.PGHOST : '';
-  const port = env.PGPORT ? `:${env.PGPORT}` : '';
-  const params = env.PGHOST?.startsWith('/') ? `?host=${encodeURIComponent(env.PGHOST)}` : '';
-  return `postgresql://${user}${host}${port}/${encodeURIComponent(env.PGDATABASE ?? '')}${params}`;
+  if (target.connectionString && /^postgres(ql)?:\/\//i.test(target.connectionString)) return target.connectionString;
+  return connectionUriForChild(resolveConnection(target.connectionString, target.source, env).info);
 }
 
 export async function runHook(script: string, patch: string, dsn: string, onOutput: HookOutput): Promise<void> {

@@ -46,8 +46,11 @@ export interface CheckOptions {
 
 export type CheckEvent =
   | ScriptEvent
-  /** A scratch database is about to be built; `database` is its name on the scratch server. */
-  | { type: 'building'; what: string; database: string }
+  /**
+   * A scratch database is about to be created and built; `database` is its name on the scratch
+   * server, `target` where it is (password masked).
+   */
+  | { type: 'building'; what: string; database: string; target: string }
   /** A build failed while the other one ran: it is built again, alone, in a new database. */
   | { type: 'retry'; what: string; error: string }
   /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
@@ -99,7 +102,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 
 /** A: the schema files as they are now. */
 async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suffix: string): Promise<Built> {
-  const a = await scratch.create(suffix, (database) => options.onEvent?.({ type: 'building', what: 'the schema files', database }));
+  const a = await scratch.create(suffix, (database, target) => options.onEvent?.({ type: 'building', what: 'the schema files', database, target }));
   await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: options.onEvent }));
   return { model: withoutRecord(await inspect(a), options.recordSchema ?? 'public') };
 }
@@ -108,7 +111,7 @@ async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suff
 async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tree: BaseTree, suffix: string): Promise<Built> {
   const emit = options.onEvent ?? (() => undefined);
   const recordSchema = options.recordSchema ?? 'public';
-  const b = await scratch.create(suffix, (database) => emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database }));
+  const b = await scratch.create(suffix, (database, target) => emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database, target }));
   const rel = (p: string) => join(tree.root, relative(tree.repoRoot, p));
   // A base that had no schema files yet: B is the patches alone.
   if (existsSync(rel(options.entry))) {

@@ -5,7 +5,7 @@
  * behind.
  */
 import { randomBytes } from 'node:crypto';
-import { ident, withSession, type Target } from '../../db';
+import { describeTarget, ident, withSession, type Target } from '../../db';
 
 export class ScratchDatabases {
   readonly prefix: string;
@@ -24,13 +24,13 @@ export class ScratchDatabases {
 
   /**
    * Creates `<prefix>_<suffix>` and returns its target; refuses once dropAll has started.
-   * `announce` hears the name before the CREATE is sent (so a user can find it if all fails).
+   * `announce` hears the name and where it is (password masked) before the CREATE is sent.
    */
-  async create(suffix: string, announce: (name: string) => void = () => undefined): Promise<Target> {
+  async create(suffix: string, announce: (name: string, where: string) => void = () => undefined): Promise<Target> {
     if (this.stopped) throw new Error('interrupted');
     const name = `${this.prefix}_${suffix}`;
     this.created.push(name);
-    announce(name);
+    announce(name, describeTarget(this.targetOf(name)));
     const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
     this.creating.add(creation);
     try {
@@ -65,7 +65,9 @@ export class ScratchDatabases {
     if (left.length) this.onLeftover(left, error);
   }
 
+  /** The scratch server's connection string with another database: a URI's path, or a later dbname= (which wins in libpq). */
   private targetOf(name: string): Target {
+    if (!/^postgres(ql)?:\/\//i.test(this.serverUrl)) return { connectionString: `${this.serverUrl} dbname=${name}`, source: 'scratch' };
     const url = new URL(this.serverUrl);
     url.pathname = `/${name}`;
     return { connectionString: url.toString(), source: 'scratch' };
