@@ -34,8 +34,10 @@ export interface CopyStep {
   kind: 'copy';
   /** `COPY ... FROM STDIN ...` as sent to the server. */
   sql: string;
-  /** The data file, resolved against the folder of the script that names it. */
-  dataFile: string;
+  /** `\copy ... from 'file'`: the data file, resolved against the folder of the script that names it. */
+  dataFile?: string;
+  /** `COPY ... FROM stdin;` with its data in the script: the lines up to `\.`, and where they start. */
+  inline?: { text: string; start: number };
   file: ScriptFile;
   start: number;
   trace: SourceLocation[];
@@ -86,6 +88,8 @@ interface Context {
   steps: Step[];
   files: string[];
   quit: boolean;
+  /** The key of psql's `\restrict` while it is in force (pg_dump's output starts with one). */
+  restrictKey?: string;
 }
 
 const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
@@ -105,7 +109,8 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
     }
     if (!item) return;
     if (item.kind === 'sql') {
-      ctx.steps.push({ kind: 'sql', text: item.text, file, start: item.start, segments: item.segments, trace });
+      if (isCopyFromStdin(item.text)) ctx.steps.push(inlineCopy(lexer, item.text, file, item.start, trace));
+      else ctx.steps.push({ kind: 'sql', text: item.text, file, start: item.start, segments: item.segments, trace });
       continue;
     }
     const here = file.locate(item.start);
@@ -141,14 +146,37 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
     } else if (name === 'g' || name === 'g;') {
       if (args.length) fail('\\g with arguments is not supported; end the statement with ;');
       const stmt = lexer.endStatementNow();
-      if (stmt) ctx.steps.push({ kind: 'sql', text: stmt.text, file, start: stmt.start, segments: stmt.segments, trace });
+      if (stmt && isCopyFromStdin(stmt.text)) ctx.steps.push(inlineCopy(lexer, stmt.text, file, stmt.start, trace));
+      else if (stmt) ctx.steps.push({ kind: 'sql', text: stmt.text, file, start: stmt.start, segments: stmt.segments, trace });
     } else if (name === 'q' || name === 'quit') {
       ctx.quit = true;
       return;
     } else {
-      fail(`not supported by pgpatch (supported: \\i \\ir \\include \\include_relative \\set \\unset \\echo \\qecho \\warn \\copy ... from \\g \\q)`);
+      fail(`not supported by pgpatch (supported: \\i \\ir \\include \\include_relative \\set \\unset \\echo \\qecho \\warn \\copy ... from \\g \\q \\restrict \\unrestrict)`);
     }
   }
+}
+
+/**
+ * psql's restricted mode (17.6, 16.10, 15.14 ... and 18): pg_dump writes `\restrict KEY` at the
+ * top of a dump and `\unrestrict KEY` at the end, so that a dump cannot run backslash commands a
+ * hostile server slipped into it. In between, every other backslash command is refused, with
+ * psql's messages. The key is not checked for form: psql does not either.
+ */
+function restrict(ctx: Context, name: string, args: string[], here: SourceLocation, fail: (reason: string) => never): void {
+  if (name !== 'restrict' && name !== 'unrestrict') fail('backslash commands are restricted; only \\unrestrict is allowed');
+  if (name === 'restrict' && ctx.restrictKey !== undefined) fail('backslash commands are restricted; only \\unrestrict is allowed');
+  if (args.length === 0) fail('missing required argument');
+  for (const extra of args.slice(1)) {
+    ctx.steps.push({ kind: 'warning', message: `\\${name}: extra argument "${extra}" ignored`, location: here });
+  }
+  if (name === 'restrict') {
+    ctx.restrictKey = args[0];
+    return;
+  }
+  if (ctx.restrictKey === undefined) fail('not currently in restricted mode');
+  if (ctx.restrictKey !== args[0]) fail('wrong key');
+  ctx.restrictKey = undefined;
 }
 
 /**
@@ -164,4 +192,44 @@ function compileCopy(rest: string, file: ScriptFile, start: number, trace: Sourc
   const dataFile = isAbsolute(source) ? source : resolve(dirname(file.path), source);
   const sql = `COPY ${table.trim()} FROM STDIN ${options.trim().replace(/;\s*$/, '')}`.trim();
   return { kind: 'copy', sql, dataFile, file, start, trace };
+}
+
+/**
+ * Whether a statement is `COPY ... FROM STDIN`, from its text with strings, quoted names and
+ * comments left out. psql does not look: it sends the statement and reads data when the server
+ * asks for it. A statement this misses fails on the server ("no data"), not silently.
+ */
+export function isCopyFromStdin(sql: string): boolean {
+  if (!/^(?:\s|\/\*[\s\S]*?\*\/)*copy\b/i.test(sql)) return false;
+  const bare = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+  return /\bfrom\s+stdin\b/i.test(bare);
+}
+
+/**
+ * The data of a `COPY ... FROM stdin` in the script, as psql reads it: from the line after the
+ * one the statement ended on, up to a line that is exactly `\.` (or the end of the file). The
+ * lexer steps over it; the rest of the statement's line is still read as script, after the COPY.
+ */
+function inlineCopy(lexer: ScriptLexer, sql: string, file: ScriptFile, start: number, trace: SourceLocation[]): CopyStep {
+  const text = file.text;
+  const eol = text.indexOf('\n', lexer.position);
+  const dataStart = eol < 0 ? text.length : eol + 1;
+  let line = dataStart;
+  let dataEnd = text.length;
+  let resume = text.length;
+  while (line < text.length) {
+    const next = text.indexOf('\n', line);
+    const lineEnd = next < 0 ? text.length : next;
+    const content = text.slice(line, lineEnd);
+    // As psql: only a whole line (with its line end) is the marker; a last line `\.` without
+    // one goes to the server as data, which reads it as the end in text format.
+    if (next >= 0 && (content === '\\.' || content === '\\.\r')) {
+      dataEnd = line;
+      resume = next < 0 ? text.length : next + 1;
+      break;
+    }
+    line = lineEnd + 1;
+  }
+  lexer.skip(dataStart, resume);
+  return { kind: 'copy', sql, inline: { text: text.slice(dataStart, dataEnd), start: dataStart }, file, start, trace };
 }
