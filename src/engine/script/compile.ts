@@ -118,7 +118,9 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
       throw new MetaCommandError(item.name, reason, here, trace);
     };
     const { name, args } = item;
-    if (INCLUDE.has(name)) {
+    if (name === 'restrict' || name === 'unrestrict' || ctx.restrictKey !== undefined) {
+      restrict(ctx, name, args, here, fail);
+    } else if (INCLUDE.has(name)) {
       if (args.length === 0) fail('missing file name');
       // psql warns and goes on; the reference's own layout has `\i file.sql -- comment`.
       for (const extra of args.slice(1)) {
