@@ -4,8 +4,9 @@
  * nested comments, parentheses, `BEGIN ATOMIC ... END` bodies, and `:var` interpolation.
  *
  * Limits, stated so nobody is surprised:
- * - A variable's value is inserted as is and not scanned again (psql re-scans it, so a value
- *   holding a `;` would split a statement there; here it does not).
+ * - A variable's value is inserted as is and not scanned again (psql re-scans it and splits at a
+ *   `;` in it). The statement then holds the `;`, and the server runs both parts, as one implicit
+ *   transaction: same result as psql unless the second part fails.
  * - `standard_conforming_strings` is taken as given by the caller for the whole file.
  */
 import type { Variables } from './variables';
