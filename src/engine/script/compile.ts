@@ -94,6 +94,13 @@ interface Context {
 
 const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
 
+/**
+ * How deep includes may nest. psql has no limit of its own, but keeps every including file open,
+ * so it stops at the open-files limit (often 1,024). Real schemas nest a handful deep; 100 keeps
+ * the compiler's recursion far from the stack's end and a runaway chain short to report.
+ */
+export const MAX_INCLUDE_DEPTH = 100;
+
 function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], stack: string[]): void {
   ctx.files.push(file.path);
   const lexer = new ScriptLexer(file.text, ctx.vars, { standardConformingStrings: ctx.scs });
@@ -128,7 +135,8 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
       }
       const base = name.startsWith('ir') || name === 'include_relative' ? dirname(file.path) : ctx.includeRoot;
       const target = isAbsolute(args[0]) ? args[0] : resolve(base, args[0]);
-      const included = readScript(target, here, trace);
+      if (trace.length >= MAX_INCLUDE_DEPTH) fail(`includes nested more than ${MAX_INCLUDE_DEPTH} deep (is it a cycle through different paths?)`);
+      const included = readScript(target, here, trace, { regularOnly: true });
       const real = realpathSync(target);
       const includeTrace = [...trace, here];
       if (stack.includes(real)) throw new IncludeCycleError(target, includeTrace);
