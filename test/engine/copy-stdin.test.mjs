@@ -128,3 +128,18 @@ test('-1 loads a script with COPY FROM stdin in one transaction: a bad row leave
   t.regex(r.stderr, /main\.sql:7:1: ERROR/);
   t.deepEqual((await query(db.url, "select to_regclass('t') as r")).rows, [{ r: null }]);
 });
+
+eachServer(test, '\\copy ... from stdin in a script reads the rows from the script too, as psql does', async (t, server) => {
+  const got = await loadBoth(t, server, [...TABLES, '\\copy conf (id, name) from stdin', '7\tseven', '\\.', "insert into log values ('after');", ''].join('\n'));
+  t.deepEqual(got.conf, [{ id: 7, name: 'seven', note: null }]);
+  t.deepEqual(got.log, ['after']);
+});
+
+test('sqlmigrate --expand shows the inline data, ended by \\., so the output runs in psql', async (t) => {
+  const { makeProject } = await import('../helpers/project.mjs');
+  const p = makeProject({ patches: { '2024-01-01_rows.sql': 'copy conf from stdin;\na\tb\n\\.\nselect 1;\n' } });
+  t.teardown(() => p.cleanup());
+  const r = await runCli(['sqlmigrate', '--expand', '2024-01-01_rows'], { cwd: p.dir });
+  t.is(r.code, 0, r.stderr);
+  t.is(r.stdout, '-- schema/patches/2024-01-01_rows.sql:1\ncopy conf from stdin;\na\tb\n\\.\n\n-- schema/patches/2024-01-01_rows.sql:4\nselect 1;\n');
+});

@@ -152,7 +152,9 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
     } else if (name === 'echo' || name === 'qecho' || name === 'warn') {
       ctx.steps.push({ kind: 'echo', text: args.join(' '), stream: name === 'warn' ? 'stderr' : 'stdout' });
     } else if (name === 'copy') {
-      ctx.steps.push(compileCopy(item.rest, file, item.start, trace, fail));
+      const copy = compileCopy(item.rest, file, item.start, trace, fail);
+      // `\copy ... from stdin` in a script reads the rows from the script, as COPY FROM stdin does.
+      ctx.steps.push(copy.dataFile === undefined ? inlineCopy(lexer, copy.sql, file, item.start, trace) : copy);
     } else if (name === 'g' || name === 'g;') {
       if (args.length) fail('\\g with arguments is not supported; end the statement with ;');
       const stmt = lexer.endStatementNow();
@@ -198,9 +200,10 @@ function compileCopy(rest: string, file: ScriptFile, start: number, trace: Sourc
   if (!m) fail(/\sto\s/i.test(rest) ? 'only \\copy ... from a file is supported' : 'expected \\copy table from \'file\' ...');
   const [, table, rawSource, options] = m!;
   const source = rawSource.startsWith("'") ? rawSource.slice(1, -1).replace(/''/g, "'") : rawSource;
-  if (/^(stdin|pstdin|program)$/i.test(source)) fail(`\\copy from ${source} is not supported; name a file`);
-  const dataFile = isAbsolute(source) ? source : resolve(dirname(file.path), source);
+  if (/^(pstdin|program)$/i.test(source)) fail(`\\copy from ${source} is not supported; name a file, or give the rows in the script (from stdin)`);
   const sql = `COPY ${table.trim()} FROM STDIN ${options.trim().replace(/;\s*$/, '')}`.trim();
+  if (/^stdin$/i.test(source)) return { kind: 'copy', sql, file, start, trace };
+  const dataFile = isAbsolute(source) ? source : resolve(dirname(file.path), source);
   return { kind: 'copy', sql, dataFile, file, start, trace };
 }
 
