@@ -9,7 +9,7 @@
 import { realpathSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { IncludeCycleError, MetaCommandError, type SourceLocation } from '../../errors';
-import { BacktickError, ScriptLexer, type Segment } from './lexer';
+import { BacktickError, ScriptLexer, type Segment, type SqlItem } from './lexer';
 import { readScript, type ScriptFile } from './source';
 import { isValidVariableName, Variables } from './variables';
 
@@ -116,8 +116,7 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
     }
     if (!item) return;
     if (item.kind === 'sql') {
-      if (isCopyFromStdin(item.text)) ctx.steps.push(inlineCopy(lexer, item.text, file, item.start, trace));
-      else ctx.steps.push({ kind: 'sql', text: item.text, file, start: item.start, segments: item.segments, trace });
+      ctx.steps.push(statementStep(lexer, item, file, trace));
       continue;
     }
     const here = file.locate(item.start);
@@ -158,8 +157,7 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
     } else if (name === 'g' || name === 'g;') {
       if (args.length) fail('\\g with arguments is not supported; end the statement with ;');
       const stmt = lexer.endStatementNow();
-      if (stmt && isCopyFromStdin(stmt.text)) ctx.steps.push(inlineCopy(lexer, stmt.text, file, stmt.start, trace));
-      else if (stmt) ctx.steps.push({ kind: 'sql', text: stmt.text, file, start: stmt.start, segments: stmt.segments, trace });
+      if (stmt) ctx.steps.push(statementStep(lexer, stmt, file, trace));
     } else if (name === 'q' || name === 'quit') {
       ctx.quit = true;
       return;
@@ -167,6 +165,12 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
       fail(`not supported by pgpatch (supported: \\i \\ir \\include \\include_relative \\set \\unset \\echo \\qecho \\warn \\copy ... from \\g \\q \\restrict \\unrestrict)`);
     }
   }
+}
+
+/** A statement, or a `COPY ... FROM stdin` with the rows that follow it in the script. */
+function statementStep(lexer: ScriptLexer, stmt: SqlItem, file: ScriptFile, trace: SourceLocation[]): SqlStep | CopyStep {
+  if (isCopyFromStdin(stmt.text)) return inlineCopy(lexer, stmt.text, file, stmt.start, trace);
+  return { kind: 'sql', text: stmt.text, file, start: stmt.start, segments: stmt.segments, trace };
 }
 
 /**
