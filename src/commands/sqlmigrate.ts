@@ -49,6 +49,7 @@ export function register(program: Command): void {
       for (const s of expanded) {
         const at = s.file ? `${displayPath(s.file)}:${s.line}` : '';
         if (s.kind === 'sql') out.push(`-- ${at}\n${s.text}\n`);
+        else if (s.kind === 'copy' && s.data !== undefined) out.push(`-- ${at}\n${/;\s*$/.test(s.text) ? s.text : `${s.text};`}\n${s.data}\\.\n`);
         else if (s.kind === 'copy') out.push(`-- ${at} (\\copy: rows from ${displayPath(s.dataFile!)})\n${s.text};\n`);
         else if (s.kind === 'echo') out.push(`-- \\echo ${s.text}\n`);
         else {

@@ -66,6 +66,8 @@ export interface ExpandedStatement {
   text: string;
   /** For \copy: the file the rows come from. */
   dataFile?: string;
+  /** For `COPY ... FROM stdin` in the script: its data lines (without the `\.`). */
+  data?: string;
 }
 
 /**
@@ -84,7 +86,7 @@ function toStatement(step: Step): ExpandedStatement {
     }
     case 'copy': {
       const at = step.file.locate(step.start);
-      return { kind: 'copy', file: at.file, line: at.line, text: step.sql, dataFile: step.dataFile };
+      return { kind: 'copy', file: at.file, line: at.line, text: step.sql, dataFile: step.dataFile, data: step.inline?.text };
     }
     case 'echo':
       return { kind: 'echo', text: step.text };

@@ -47,7 +47,7 @@ export function findPatches(dir: string): PatchFile[] {
   const byName = new Map<string, PatchFile>();
   const duplicates = new Map<string, string[]>();
   // Without a trailing separator, so that folder + sep + file below stays a clean path.
-  walk(dir.length > 1 && dir.endsWith(sep) ? dir.slice(0, -1) : dir, (folder, files) => {
+  walk(dir.length > 1 && dir.endsWith(sep) ? dir.slice(0, -1) : dir, (folder, files, links) => {
     const sqlNames = new Set(files.filter((f) => f.endsWith('.sql')).map(patchNameOf));
     const isHook = (f: string) => {
       // Only names with .pre or .post in them can be scripts: most files skip both regexes.
@@ -76,6 +76,7 @@ export function findPatches(dir: string): PatchFile[] {
     for (const f of patchFiles) {
       const name = patchNameOf(f);
       const path = folder + sep + f;
+      checkPatchFile(name, path, links.has(f));
       const patch: PatchFile = {
         name,
         path,
@@ -99,9 +100,34 @@ export function findPatches(dir: string): PatchFile[] {
   return [...byName.values()].sort((a, b) => byteOrder(a.name, b.name));
 }
 
-function walk(dir: string, visit: (folder: string, files: string[]) => void): void {
+/**
+ * Refuses, before anything runs, a patch that could not be read or named: a symbolic link to
+ * nothing, a loop of links, a link to something that is not a file, and a name starting with
+ * `-`, which every command that takes a patch name (migrate TARGET, --fake, sqlmigrate, make
+ * sqlmigrate NAME=...) would read as an option.
+ */
+function checkPatchFile(name: string, path: string, isLink: boolean): void {
+  const refuse = (reason: string, hint?: string): never => {
+    throw new PatchSetError(`patch file ${name}.sql ${reason}`, [path], hint);
+  };
+  if (name.startsWith('-')) {
+    refuse('has a name starting with "-", which a command line would take for an option', 'rename it (patch names start with their date)');
+  }
+  if (!isLink) return;
+  try {
+    if (!statSync(path).isFile()) refuse('is a symbolic link to something that is not a file');
+  } catch (e) {
+    if (e instanceof PatchSetError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    refuse(code === 'ELOOP' ? 'is a loop of symbolic links' : code === 'ENOENT' ? 'is a symbolic link to a file that does not exist' : `cannot be read: ${(e as Error).message}`,
+      'fix or remove the link');
+  }
+}
+
+function walk(dir: string, visit: (folder: string, files: string[], links: Set<string>) => void): void {
   const entries = readdirSync(dir, { withFileTypes: true });
-  visit(dir, entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort(byteOrder));
+  const links = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => e.name));
+  visit(dir, entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort(byteOrder), links);
   for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit);
 }
 

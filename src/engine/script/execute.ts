@@ -5,6 +5,7 @@
  * notices are placed at their file, line and column.
  */
 import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
 import { FileError, SqlError, type SourceLocation } from '../../errors';
 import { isServerError, toServerMessage, type DatabaseError, type Notice, type Session } from '../db';
 import type { CopyStep, SqlStep, Step } from './compile';
@@ -58,18 +59,35 @@ export async function runStatement(session: Session, step: SqlStep): Promise<voi
 
 async function runCopy(session: Session, step: CopyStep): Promise<number> {
   const here = step.file.locate(step.start);
-  const stream = createReadStream(step.dataFile);
+  if (step.inline) return runInlineCopy(session, step, step.inline);
+  const stream = createReadStream(step.dataFile!);
   // Open the file first so that a missing file is reported as such, not as a COPY failure.
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new FileError(step.dataFile, e.code === 'ENOENT' ? 'no such file' : e.message, here, step.trace)));
+      reject(new FileError(step.dataFile!, e.code === 'ENOENT' ? 'no such file' : e.message, here, step.trace)));
   });
   try {
     return await session.copyFrom(step.sql, stream);
   } catch (e) {
     if (!isServerError(e)) throw e;
     return Promise.reject(new SqlError(toServerMessage(e), step.sql, here, undefined, step.trace, undefined));
+  }
+}
+
+/**
+ * `COPY ... FROM stdin` with its data in the script. An error in the data points at the row's
+ * line in the script: the server's CONTEXT says "COPY t, line N" counting from the first data line.
+ */
+async function runInlineCopy(session: Session, step: CopyStep, data: { text: string; start: number }): Promise<number> {
+  try {
+    return await session.copyFrom(step.sql, Readable.from([Buffer.from(data.text, 'utf8')]));
+  } catch (e) {
+    if (!isServerError(e)) throw e;
+    const here = step.file.locate(step.start);
+    const row = /^COPY .*?, line (\d+)/m.exec(e.where ?? '');
+    const location = row ? { file: step.file.path, line: step.file.locate(data.start).line + Number(row[1]) - 1, column: 1 } : undefined;
+    throw new SqlError(toServerMessage(e), step.sql, here, location, step.trace, undefined);
   }
 }
 

@@ -4,8 +4,9 @@
  * nested comments, parentheses, `BEGIN ATOMIC ... END` bodies, and `:var` interpolation.
  *
  * Limits, stated so nobody is surprised:
- * - A variable's value is inserted as is and not scanned again (psql re-scans it, so a value
- *   holding a `;` would split a statement there; here it does not).
+ * - A variable's value is inserted as is and not scanned again (psql re-scans it and splits at a
+ *   `;` in it). The statement then holds the `;`, and the server runs both parts, as one implicit
+ *   transaction: same result as psql unless the second part fails.
  * - `standard_conforming_strings` is taken as given by the caller for the whole file.
  */
 import type { Variables } from './variables';
@@ -83,6 +84,9 @@ export class ScriptLexer {
 
   /** Offset of the last backslash command read, for errors raised while reading its arguments. */
   metaStart = 0;
+  /** Text to step over when the lexer reaches it: the inline data of a `COPY ... FROM stdin`. */
+  private holeStart = -1;
+  private holeEnd = -1;
 
   constructor(readonly text: string, private readonly vars: Variables, options: LexerOptions = {}) {
     this.scs = options.standardConformingStrings ?? true;
@@ -93,6 +97,7 @@ export class ScriptLexer {
     const s = this.text;
     const n = s.length;
     while (this.pos < n) {
+      if (this.holeStart >= 0 && this.pos >= this.holeStart) { this.jumpHole(); continue; }
       const c = s.charCodeAt(this.pos);
       if (this.stmtStart < 0) {
         // psql drops whitespace and `--` comments before a statement starts.
@@ -139,6 +144,31 @@ export class ScriptLexer {
       if (item) return item;
     }
     return null;
+  }
+
+  /** Where the statement or backslash command just returned ends (the next offset to read). */
+  get position(): number {
+    return this.pos;
+  }
+
+  /**
+   * Steps over [from, to) when the lexer gets there. psql reads a `COPY ... FROM stdin`'s data
+   * from the script itself, from the line after the one that ended the statement, and goes on
+   * lexing the rest of that line before the data and the text after it. Limit: a string or a
+   * comment that starts on that rest of line and runs into the data is not cut at the data.
+   */
+  skip(from: number, to: number): void {
+    this.holeStart = from;
+    this.holeEnd = to;
+  }
+
+  private jumpHole(): void {
+    if (this.pos < this.holeEnd) {
+      if (this.stmtStart >= 0) this.flushRun();
+      this.pos = this.holeEnd;
+      if (this.stmtStart >= 0) this.runStart = this.pos;
+    }
+    this.holeStart = this.holeEnd = -1;
   }
 
   /** Ends the statement being collected, as `\g` does. */

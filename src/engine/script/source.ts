@@ -1,5 +1,5 @@
 /** A script file read from disk, with what is needed to turn offsets into lines and columns. */
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync, type Stats } from 'node:fs';
 import { FileError, type SourceLocation } from '../../errors';
 
 export class ScriptFile {
@@ -31,18 +31,24 @@ function computeLineStarts(text: string): number[] {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
- * Reads a script as UTF-8. A file that is not valid UTF-8 is refused with where its first bad
- * byte is: the server would refuse it anyway, with a less helpful message.
+ * The most a script file may hold. Scripts are read whole (split before anything runs), and a
+ * JavaScript string holds at most ~512 M characters (V8): 256 MiB keeps well inside that and
+ * stops `\i /dev/zero`-like input early. A bigger file (a pg_dump with much data) is for psql.
  */
-export function readScript(path: string, location?: SourceLocation, trace: SourceLocation[] = []): ScriptFile {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
-    throw new FileError(path, reason, location, trace);
-  }
+export const MAX_SCRIPT_BYTES = 256 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** Refuse anything but a regular file (for `\i`: a FIFO would block, a device never end). */
+  regularOnly?: boolean;
+}
+
+/**
+ * Reads a script as UTF-8. A file that is not valid UTF-8, or holds a NUL byte (which PostgreSQL
+ * cannot take in a statement), is refused with where its first bad byte is: the server would
+ * refuse it anyway, with a less helpful message, after the statements before it ran.
+ */
+export function readScript(path: string, location?: SourceLocation, trace: SourceLocation[] = [], options: ReadOptions = {}): ScriptFile {
+  const bytes = readBytes(path, location, trace, options);
   let text: string;
   try {
     text = utf8.decode(bytes);
@@ -50,9 +56,74 @@ export function readScript(path: string, location?: SourceLocation, trace: Sourc
     const at = locateInvalidUtf8(bytes);
     throw new FileError(path, `not valid UTF-8 (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line; convert it, e.g. with iconv -f latin1 -t utf-8`, location, trace);
   }
+  const nul = bytes.indexOf(0);
+  if (nul >= 0) {
+    const at = locateByte(bytes, nul);
+    throw new FileError(path, `holds a NUL byte (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line, which PostgreSQL cannot take in a statement; is it a text file?`, location, trace);
+  }
   // A byte order mark would reach the server as part of the first statement.
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1);
   return new ScriptFile(path, text);
+}
+
+function readBytes(path: string, location: SourceLocation | undefined, trace: SourceLocation[], options: ReadOptions): Buffer {
+  const fail = (e: unknown): never => {
+    if (e instanceof FileError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied'
+      : code === 'ELOOP' ? 'a loop of symbolic links' : (e as Error).message;
+    throw new FileError(path, reason, location, trace);
+  };
+  let fd: number | undefined;
+  try {
+    // stat before open: opening a FIFO blocks until someone writes to it.
+    const st = statSync(path);
+    if (st.isDirectory()) throw new FileError(path, 'is a directory', location, trace);
+    if (options.regularOnly && !st.isFile()) throw new FileError(path, `not a regular file (${fileKind(st)}); only files can be included`, location, trace);
+    if (st.size > MAX_SCRIPT_BYTES) throw new FileError(path, tooBig(), location, trace);
+    // A regular file has the size stat gave: read whole (chunks and a copy cost ~40 % more).
+    if (st.isFile()) return readFileSync(path);
+    fd = openSync(path, 'r');
+    // A pipe or a device has no size: read with a cap.
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, MAX_SCRIPT_BYTES + 1 - total));
+      const n = readSync(fd, chunk, 0, chunk.length, null);
+      if (n === 0) break;
+      chunks.push(n === chunk.length ? chunk : chunk.subarray(0, n));
+      total += n;
+      if (total > MAX_SCRIPT_BYTES) throw new FileError(path, tooBig(), location, trace);
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  } catch (e) {
+    return fail(e);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function tooBig(): string {
+  return `larger than ${MAX_SCRIPT_BYTES / 1024 / 1024} MiB, the most pgpatch reads of one script (it reads each whole before running any); load a file that big with psql`;
+}
+
+function fileKind(st: Stats): string {
+  if (st.isFIFO()) return 'a named pipe';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a file';
+}
+
+/** Line (1-based), byte (1-based, as cmp counts) and column (characters) of a byte offset. */
+function locateByte(bytes: Buffer, offset: number): { line: number; column: number; byte: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = bytes.indexOf(0x0a); i >= 0 && i < offset; i = bytes.indexOf(0x0a, i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: [...bytes.toString('utf8', lineStart, offset)].length + 1, byte: offset + 1 };
 }
 
 /**
@@ -63,16 +134,8 @@ export function readScript(path: string, location?: SourceLocation, trace: Sourc
  * one, as in ScriptFile.locate.
  */
 function locateInvalidUtf8(bytes: Buffer): { line: number; column: number; byte: number } {
-  const bad = firstInvalidUtf8(bytes);
-  let line = 1;
-  let lineStart = 0;
-  for (let i = bytes.indexOf(0x0a); i >= 0 && i < bad; i = bytes.indexOf(0x0a, i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  // Buffer's decoder, not TextDecoder: TextDecoder would drop a byte order mark.
-  const column = [...bytes.toString('utf8', lineStart, bad)].length + 1;
-  return { line, column, byte: bad + 1 };
+  // Buffer's decoder (in locateByte), not TextDecoder: TextDecoder would drop a byte order mark.
+  return locateByte(bytes, firstInvalidUtf8(bytes));
 }
 
 /**
