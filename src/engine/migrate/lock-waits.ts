@@ -63,6 +63,15 @@ select l.mode, l.locktype, l.relation::regclass::text as relation,
   left join pg_stat_activity a on a.pid = b.pid
  order by b.pid`;
 
+/** pg_locks.locktype in words, for locks that are not on a relation. */
+const LOCK_TYPES: Record<string, string> = {
+  transactionid: 'a transaction (a row it changed or locked)',
+  virtualxid: 'a transaction (CONCURRENTLY waits for older transactions to end)',
+  tuple: 'a row',
+  object: 'a database object',
+  advisory: 'an advisory lock',
+};
+
 export class LockWatcher {
   private session: Promise<Session | undefined> | undefined;
   private closed = false;
@@ -131,7 +140,7 @@ export class LockWatcher {
     if (!session) return [];
     const r = await session.query(WAIT_QUERY, [this.options.pid]);
     return r.rows.map((row) => ({
-      lock: `${row.mode} on ${row.relation ?? `a ${String(row.locktype).replace(/id$/, ' id')}`}`,
+      lock: `${row.mode} on ${row.relation ?? LOCK_TYPES[row.locktype] ?? `a lock of type ${row.locktype}`}`,
       waitedMs: Number(row.waited_ms ?? 0),
       blocker: {
         pid: row.pid,

@@ -38,7 +38,9 @@ async function identity(session: Session): Promise<Identity> {
 export async function refuseTransactionPooler(session: Session, target: Target, applicationName: string): Promise<number> {
   const first = await identity(session);
   if (first.clientPort !== null && first.clientPort === session.localPort) return first.pid;
-  const probe = await connect(target, { applicationName });
+  // A second connection that cannot be had (max_connections, a pool limit) proves nothing.
+  const probe = await connect(target, { applicationName }).catch(() => undefined);
+  if (!probe) return first.pid;
   let other: Identity;
   try {
     other = await identity(probe);
