@@ -262,7 +262,7 @@ export class StatementLockTimeoutError extends PgpatchError {
   readonly code = 'statement_lock_timeout';
   readonly exitCode = EXIT.lock;
   constructor(readonly timeoutMs: number | undefined, readonly blockers: BlockingSession[], readonly lock: string | undefined, cause: unknown) {
-    super(`the statement waited longer than the statement lock timeout${timeoutMs === undefined ? '' : ` (${timeoutMs} ms)`} for ${lock ?? 'a lock'}${
+    super(`the statement waited longer than ${timeoutMs === undefined ? 'the lock_timeout its patch set' : `the statement lock timeout (${timeoutMs} ms)`} for ${lock ?? 'a lock'}${
       blockers.length ? ` held by ${blockers.map((b) => `pid ${b.pid}${b.applicationName ? ` (${b.applicationName})` : ''}`).join(', ')}` : ''}`, { cause });
   }
 }

@@ -107,3 +107,16 @@ test('a duration without a unit, or an unreadable setting, is a usage error befo
   t.is(run.code, 2, run.stderr);
   t.regex(run.stderr, /--wait-for-run-lock expects seconds, got "x"/);
 });
+
+eachServer(test, 'a no-transaction patch that hits the statement lock timeout is recorded failed, its earlier statements kept, and the message says so', async (t, server) => {
+  const { p, url } = await setup(t, server, {
+    '2024-01-01_none.sql': "-- pgpatch: no-transaction\ninsert into log (v) values ('before');\nalter table t add column b int;\n",
+  });
+  const reader = await longReader(t, url);
+  const r = await pgpatch(p, url, 'migrate', ['--statement-lock-timeout', '4s']);
+  t.is(r.code, 5, r.stderr);
+  t.regex(r.stderr, new RegExp(`held by pid ${reader.pid} \\(application "long reader"`), r.stderr);
+  t.regex(r.stderr, /recorded as failed \(stage patch\): it ran outside a transaction, so the statements before this one stay applied\. Check them, then migrate --retry 2024-01-01_none once the lock is free\./, r.stderr);
+  t.deepEqual(await statuses(url), { '2024-01-01_none': 'failed/patch' });
+  t.deepEqual((await query(url, 'select v from log')).rows, [{ v: 'before' }]);
+});

@@ -6,7 +6,8 @@
  * table queues behind it. While a patch runs, a second connection looks, after a couple of
  * seconds and then every second, whether migrate's backend waits for a lock
  * (`pg_blocking_pids`), and reports the sessions that hold it as an event. It is opened only
- * when a patch has run that long, so quick runs cost nothing, and it takes no lock that a patch
+ * when a patch has run that long (or, with a statement lock timeout, when the first patch
+ * starts), so quick runs without one cost nothing, and it takes no lock that a patch
  * could wait for: its queries read pg_locks and pg_stat_activity in autocommit, under a short
  * lock_timeout and statement_timeout of its own. Its timers are unref'd and stopped after each
  * patch whatever happened; a reply that arrives after that is dropped. When it cannot connect,
@@ -91,7 +92,14 @@ export class LockWatcher {
   watch(patch: string): PatchWatch {
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
-    let seen: Seen | undefined;
+    /** The wait seen at the latest look, if any. */
+    let current: Seen | undefined;
+    /**
+     * The latest wait seen during this patch, kept after it ends: the look after a lock timeout
+     * fired finds no wait any more, but the error is explained later. It could name the holders
+     * of an earlier wait only if the one that timed out was never seen (missed by every look).
+     */
+    let last: Seen | undefined;
     let reported = '';
     let firstSeenAt = 0;
     const schedule = (ms: number) => {
@@ -100,29 +108,33 @@ export class LockWatcher {
     };
     const poll = async () => {
       const rows = await this.look().catch(() => undefined);
-      if (stopped || rows === undefined) return;
-      if (rows.length) {
+      if (stopped) return;
+      if (rows?.length) {
         // The server's waitstart, or (when it is not set yet) since this watch first saw the wait.
-        if (seen?.lock !== rows[0].lock) firstSeenAt = Date.now();
-        seen = { lock: rows[0].lock, waitedMs: Math.max(rows[0].waitedMs, Date.now() - firstSeenAt), blockers: rows.map((r) => r.blocker) };
-        const key = seen.blockers.map((b) => b.pid).join(',');
-        if (seen.waitedMs >= this.reportAfterMs && key !== reported) {
+        if (current?.lock !== rows[0].lock) firstSeenAt = Date.now();
+        current = last = { lock: rows[0].lock, waitedMs: Math.max(rows[0].waitedMs, Date.now() - firstSeenAt), blockers: rows.map((r) => r.blocker) };
+        const key = current.blockers.map((b) => b.pid).join(',');
+        if (current.waitedMs >= this.reportAfterMs && key !== reported) {
           reported = key;
-          this.options.onEvent({ type: 'statement-lock-wait', patch, ...seen });
+          this.options.onEvent({ type: 'statement-lock-wait', patch, ...current });
         }
-      } else {
-        seen = undefined;
+      } else if (rows) {
+        current = undefined;
         reported = '';
       }
+      // A look that failed (its own short timeouts on a loaded server) is tried again next time.
       schedule(this.pollMs);
     };
+    // With a timeout the first look comes early: connecting then (on a loaded machine, seconds)
+    // could make it miss the holders, so the connection is opened now, in the background.
+    if (this.options.statementLockTimeoutMs && !this.closed) this.session ??= this.open();
     schedule(this.firstPollMs);
     return {
       stop: () => {
         stopped = true;
         clearTimeout(timer);
       },
-      explain: (e) => this.explain(e, seen),
+      explain: (e) => this.explain(e, last),
     };
   }
 
