@@ -153,7 +153,7 @@ export class LockTimeoutError extends PgpatchError {
   readonly exitCode = EXIT.lock;
   constructor(readonly holders: LockHolder[], readonly waitedMs: number) {
     super(`another pgpatch run holds the lock on this database (waited ${waitedMs} ms)`, {
-      hint: 'wait for it to finish, or raise --lock-timeout; pg_stat_activity shows what it is doing',
+      hint: 'wait for it to finish, or raise --wait-for-run-lock (also spelled --lock-timeout); pg_stat_activity shows what it is doing',
     });
   }
 }
@@ -243,4 +243,52 @@ export class CheckBuildError extends PgpatchError {
 export class ConnectionLostError extends PgpatchError {
   readonly code = 'connection_lost';
   readonly exitCode = EXIT.connection;
+}
+
+/** A session that holds a lock a patch statement waits for (from `pg_blocking_pids`). */
+export interface BlockingSession {
+  pid: number;
+  applicationName: string;
+  user: string;
+  clientAddr: string | null;
+  /** active, idle in transaction, ... */
+  state: string | null;
+  /** When it entered that state. */
+  stateSince: string | null;
+  /** When its transaction began (null outside one). */
+  transactionStart: string | null;
+  /** When its current or last query began. */
+  queryStart: string | null;
+  /** That query, shortened. */
+  query: string;
+}
+
+/**
+ * A patch statement waited for a lock longer than the statement lock timeout
+ * (`--statement-lock-timeout`, PostgreSQL's `lock_timeout`), and the server cancelled it.
+ * Carried as the cause of the PatchFailedError; `blockers` are the sessions last seen holding
+ * the lock (empty when the wait ended before the watch looked).
+ */
+export class StatementLockTimeoutError extends PgpatchError {
+  readonly code = 'statement_lock_timeout';
+  readonly exitCode = EXIT.lock;
+  constructor(readonly timeoutMs: number | undefined, readonly blockers: BlockingSession[], readonly lock: string | undefined, cause: unknown) {
+    super(`the statement waited longer than ${timeoutMs === undefined ? 'the lock_timeout its patch set' : `the statement lock timeout (${timeoutMs} ms)`} for ${lock ?? 'a lock'}${
+      blockers.length ? ` held by ${blockers.map((b) => `pid ${b.pid}${b.applicationName ? ` (${b.applicationName})` : ''}`).join(', ')}` : ''}`, { cause });
+  }
+}
+
+/**
+ * migrate is connected through a pooler that hands each transaction to any server connection
+ * (PgBouncer's transaction or statement mode): the run's session advisory lock, and the session
+ * each patch expects, would belong to whichever server connection ran that statement.
+ */
+export class TransactionPoolerError extends PgpatchError {
+  readonly code = 'transaction_pooler';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly target: string, readonly evidence: string) {
+    super(`${target} goes through a connection pooler in transaction (or statement) mode: ${evidence}`, {
+      hint: 'point migrate at the PostgreSQL server itself (its host and port, not the pooler\'s), or at a pooler in session mode; migrate needs one server session for the whole run',
+    });
+  }
 }

@@ -97,3 +97,30 @@ export function parseVariableFlags(values: string[] = []): Record<string, string
   }
   return vars;
 }
+
+/**
+ * A duration with its unit, as PostgreSQL writes them: `500ms`, `5s`, `2min`, `1h`; `0` is off.
+ * A bare number is refused: PostgreSQL reads it as milliseconds and `--wait-for-run-lock` as
+ * seconds, so either reading would surprise someone. Returns milliseconds (0: off).
+ */
+export function parseDuration(value: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|min|h)?\s*$/i.exec(value);
+  const unit = m?.[2]?.toLowerCase();
+  if (m && (unit || Number(m[1]) === 0)) {
+    const ms = Number(m[1]) * ({ ms: 1, s: 1000, min: 60000, h: 3600000 } as Record<string, number>)[unit ?? 'ms'];
+    if (Number.isFinite(ms) && ms <= 2147483647) return Math.round(ms);
+  }
+  throw new UsageError(`${what} expects a duration with its unit (500ms, 5s, 2min, 1h; 0 for none), got "${value}"`);
+}
+
+/**
+ * PostgreSQL's lock_timeout for migrate's patch statements: `--statement-lock-timeout`, else
+ * PGPATCH_STATEMENT_LOCK_TIMEOUT. Undefined when neither is set (or 0): statements wait as long
+ * as it takes, as psql's would.
+ */
+export function resolveStatementLockTimeout(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (flag !== undefined) return parseDuration(flag, '--statement-lock-timeout') || undefined;
+  const fromEnv = env.PGPATCH_STATEMENT_LOCK_TIMEOUT;
+  if (fromEnv === undefined || fromEnv === '') return undefined;
+  return parseDuration(fromEnv, 'PGPATCH_STATEMENT_LOCK_TIMEOUT') || undefined;
+}

@@ -1,6 +1,7 @@
-/** Prints what a running script says: notices and warnings to stderr, \echo to stdout. */
+/** Prints what a running script says: notices and warnings to stderr, \echo to stdout; and migrate's lock waits. */
 import type { ScriptEvent } from '../engine/script/execute';
-import { formatLocation, formatNotice } from '../output/text';
+import type { StatementLockWaitEvent } from '../engine/migrate/lock-waits';
+import { formatBlocker, formatLocation, formatNotice } from '../output/text';
 
 export function scriptEventPrinter(): (event: ScriptEvent) => void {
   return (event) => {
@@ -12,4 +13,13 @@ export function scriptEventPrinter(): (event: ScriptEvent) => void {
       process.stderr.write(formatNotice(event.notice, event.location) + '\n');
     }
   };
+}
+
+/** A patch statement waiting for a lock: who holds it (stderr, while migrate waits). */
+export function statementLockWaitLines(e: StatementLockWaitEvent, timeoutMs: number | undefined): string[] {
+  const until = timeoutMs ? `; it fails at the statement lock timeout (${timeoutMs} ms)` : '; it waits as long as it takes (--statement-lock-timeout sets a limit)';
+  return [
+    `pgpatch: ${e.patch} has waited ${(e.waitedMs / 1000).toFixed(1)} s for ${e.lock}${until}. Held by:`,
+    ...e.blockers.map((b) => `  ${formatBlocker(b)}`),
+  ];
 }

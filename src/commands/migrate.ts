@@ -1,9 +1,9 @@
 /** `pgpatch migrate [target]`: apply the pending patches. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import { parseVariableFlags } from '../settings';
+import { parseVariableFlags, resolveStatementLockTimeout } from '../settings';
 import { action, announceTarget, closeLine, collect, endLine, globals, paths, say, startLine, target } from './common';
-import { scriptEventPrinter } from './events';
+import { scriptEventPrinter, statementLockWaitLines } from './events';
 
 interface MigrateFlags {
   input: boolean;
@@ -15,7 +15,9 @@ interface MigrateFlags {
   retry: string[];
   strict?: boolean;
   assumeApplied?: boolean;
-  lockTimeout: string;
+  lockTimeout?: string;
+  waitForRunLock?: string;
+  statementLockTimeout?: string;
   set: string[];
 }
 
@@ -33,12 +35,17 @@ export function register(program: Command): void {
     .option('--retry <name>', 'run again a patch that failed half-way outside a transaction (repeatable)', collect, [])
     .option('--strict', 'a patch edited after it was applied, or a new one that sorts before applied ones, is an error')
     .option('--assume-applied', 'on a database with objects but no record: record every patch as applied (baseline)')
-    .option('--lock-timeout <seconds>', 'wait this long for another run to finish', '0')
+    .option('--wait-for-run-lock <seconds>', 'wait this long for another migrate run to finish (default 0: give up at once)')
+    .option('--lock-timeout <seconds>', 'same as --wait-for-run-lock (the run lock; not PostgreSQL\'s lock_timeout)')
+    .option('--statement-lock-timeout <duration>', 'PostgreSQL\'s lock_timeout for patch statements (500ms, 5s, 2min): a statement that waits longer for a table lock fails its patch (env PGPATCH_STATEMENT_LOCK_TIMEOUT)')
     .option('-v, --set <name=value>', 'set a psql variable for the patches (repeatable)', collect, [])
     .action(action(async (upTo: string | undefined, _o: unknown, cmd: Command) => {
       const flags = globals(cmd) as ReturnType<typeof globals> & MigrateFlags;
-      const lockTimeout = Number(flags.lockTimeout);
-      if (!Number.isFinite(lockTimeout) || lockTimeout < 0) throw new UsageError(`--lock-timeout expects seconds, got "${flags.lockTimeout}"`);
+      const runLockFlag = flags.waitForRunLock !== undefined ? '--wait-for-run-lock' : '--lock-timeout';
+      const runLockWait = flags.waitForRunLock ?? flags.lockTimeout ?? '0';
+      const lockTimeout = Number(runLockWait);
+      if (runLockWait.trim() === '' || !Number.isFinite(lockTimeout) || lockTimeout < 0) throw new UsageError(`${runLockFlag} expects seconds, got "${runLockWait}"`);
+      const statementLockTimeoutMs = resolveStatementLockTimeout(flags.statementLockTimeout);
       const readOnly = Boolean(flags.plan || flags.dryRun || flags.check);
       const { isInteractive, decide, confirmBaseline, closePrompt } = await import('./prompt.js');
       const interactive = flags.input && !readOnly && !flags.json && isInteractive();
@@ -62,6 +69,7 @@ export function register(program: Command): void {
         strict: flags.strict,
         assumeApplied: flags.assumeApplied,
         lockTimeoutMs: lockTimeout * 1000,
+        statementLockTimeoutMs,
         variables: parseVariableFlags(flags.set),
         decide: interactive ? decide : undefined,
         confirmBaseline: interactive ? confirmBaseline : undefined,
@@ -69,6 +77,8 @@ export function register(program: Command): void {
           if (e.type === 'lock-wait') {
             const h = e.holders[0];
             say(`pgpatch: blocked by another run${h ? ` (pid ${h.pid}, ${h.applicationName}, since ${h.backendStart})` : ''}; waiting up to ${lockTimeout} s`);
+          } else if (e.type === 'statement-lock-wait') {
+            statementLockWaitLines(e, statementLockTimeoutMs).forEach(say);
           } else if (e.type === 'first-run') {
             say(e.empty ? 'pgpatch: empty database without a record: building it from the schema files' : 'pgpatch: database without a record');
           } else if (e.type === 'patch-start') {

@@ -98,6 +98,12 @@ export class Session {
     return (sink as unknown as { rowCount: number }).rowCount;
   }
 
+  /** The local TCP port of this connection (undefined over a Unix socket). */
+  get localPort(): number | undefined {
+    const conn = (this.client as unknown as { connection?: { stream?: { localPort?: number } } }).connection;
+    return conn?.stream?.localPort;
+  }
+
   get processId(): number {
     return (this.client as unknown as { processID: number }).processID;
   }

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
   CheckBuildError, ConnectionError, InterruptedError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
-  PgpatchError, SqlError, type ServerMessage, type SourceLocation,
+  PgpatchError, SqlError, StatementLockTimeoutError, type BlockingSession, type ServerMessage, type SourceLocation,
 } from '../errors';
 
 export function displayPath(path: string, cwd = process.cwd()): string {
@@ -56,6 +56,11 @@ export function formatError(error: unknown, verbose = false): string[] {
   // A stop the user asked for: what failed because of it (dropped scratch databases, a lost
   // connection) is no error to report, unless asked.
   if (error instanceof InterruptedError) return [`pgpatch: ${error.message}`, ...(verbose && error.cause ? formatError(error.cause, true).map((l) => `  ${l}`) : [])];
+  if (error instanceof PatchFailedError && error.cause instanceof StatementLockTimeoutError) {
+    return patchFailedLines(error, verbose, error.recorded === 'failed'
+      ? `recorded as failed (stage ${error.stage}): it ran outside a transaction, so the statements before this one stay applied. Check them, then migrate --retry ${error.patch} once the lock is free.`
+      : 'nothing of it was applied: it was rolled back and is not recorded (patches before it are applied and recorded). Run migrate again later, when those sessions have finished.');
+  }
   if (error instanceof PatchFailedError) {
     return patchFailedLines(error, verbose, error.recorded === 'failed'
       ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
@@ -92,6 +97,11 @@ export function formatError(error: unknown, verbose = false): string[] {
     for (const h of error.holders) {
       lines.push(`  held by pid ${h.pid} (${h.applicationName || 'no application_name'}, user ${h.user}${h.clientAddr ? ` from ${h.clientAddr}` : ''}) since ${h.backendStart}`);
     }
+  } else if (error instanceof StatementLockTimeoutError) {
+    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(...error.blockers.map((b) => `  held by ${formatBlocker(b)}`));
+    if (!error.blockers.length) lines.push('  (the sessions holding it were not seen: the wait ended before pgpatch looked)');
+    if (error.cause instanceof PgpatchError) lines.push(...formatError(error.cause, verbose).map((l) => `  ${l}`));
   } else if (error instanceof ConnectionError) {
     lines.push(`pgpatch: error: ${error.message}`);
   } else if (error instanceof CheckBuildError && error.cause instanceof PatchFailedError) {
@@ -109,6 +119,19 @@ export function formatError(error: unknown, verbose = false): string[] {
   if (error.hint) lines.push(`  hint: ${error.hint}`);
   if (verbose && error.cause instanceof Error && error.cause.stack) lines.push(`  cause: ${error.cause.stack}`);
   return lines;
+}
+
+/** A session holding a lock a patch waits for, on one line. Timestamps lose their fraction of a second. */
+export function formatBlocker(b: BlockingSession): string {
+  const time = (t: string | null) => t && t.replace(/\.\d+/, '');
+  const who = [b.applicationName ? `application "${b.applicationName}"` : 'no application_name', b.user && `user ${b.user}`, b.clientAddr && `from ${b.clientAddr}`].filter(Boolean).join(', ');
+  const what = [
+    b.state && `${b.state}${b.stateSince ? ` since ${time(b.stateSince)}` : ''}`,
+    b.transactionStart && `transaction started ${time(b.transactionStart)}`,
+    b.queryStart && `last query started ${time(b.queryStart)}`,
+  ].filter(Boolean).join(', ');
+  const query = b.query.replace(/\s+/g, ' ').trim();
+  return `pid ${b.pid} (${who})${what ? `: ${what}` : ''}${query ? `: ${query.length > 120 ? `${query.slice(0, 117)}...` : query}` : ''}`;
 }
 
 /** A failed patch: which, why (file:line and the server's error), then what it means now. */

@@ -15,6 +15,7 @@ import { endOf, executeInTransaction } from '../script/commit';
 import { canBatch, executeBatch, executeSteps, type ExtraStatement } from '../script/execute';
 import type { PatchStatusRow } from '../patches/status';
 import type { TransactionPlan } from '../script/transactions';
+import { sessionLockTimeout, statementLockTimeout } from './lock-waits';
 
 /** A pending patch, read and analysed before the first one runs. */
 export interface Prepared {
@@ -140,10 +141,15 @@ async function runPatchSql(session: Session, schema: string, item: Prepared, has
     return { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
   };
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
+  // The statement lock timeout: in the patch's own message when it goes as one, else for the
+  // session around it (see lock-waits.ts).
+  const lockTimeout = statementLockTimeout(options.statementLockTimeoutMs);
+  const aroundUnbatched = plan.mode === 'none' || (plan.mode === 'own' && !canBatch(steps)) ? sessionLockTimeout(options.statementLockTimeoutMs) : undefined;
+  if (aroundUnbatched) await session.query(aroundUnbatched.set);
   if (plan.mode === 'wrapped') {
-    await executeInTransaction(session, steps, patch.path, { onEvent: options.onEvent, beforeCommit: { statement: recordRow(), run: record } });
+    await executeInTransaction(session, steps, patch.path, { onEvent: options.onEvent, afterBegin: lockTimeout, beforeCommit: { statement: recordRow(), run: record } });
   } else if (plan.mode === 'own' && canBatch(steps)) {
-    await executeBatch(session, [...steps.slice(0, plan.commitIndex), recordRow(), ...steps.slice(plan.commitIndex)], { onEvent: options.onEvent });
+    await executeBatch(session, [...(lockTimeout ? [lockTimeout] : []), ...steps.slice(0, plan.commitIndex), recordRow(), ...steps.slice(plan.commitIndex)], { onEvent: options.onEvent });
   } else if (plan.mode === 'own') {
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
@@ -158,4 +164,5 @@ async function runPatchSql(session: Session, schema: string, item: Prepared, has
     }
     await record();
   }
+  if (aroundUnbatched) await session.query(aroundUnbatched.reset);
 }

@@ -18,6 +18,8 @@ import type { LockHolder } from '../../errors';
 import { isEmptyDatabase } from '../patches/emptiness';
 import { applyPatch, isConnectionLost, type Prepared } from './apply';
 import { commitScript } from '../script/commit';
+import { LockWatcher, type StatementLockWaitEvent } from './lock-waits';
+import { refuseTransactionPooler } from '../patches/pooler';
 
 export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
 
@@ -31,6 +33,7 @@ export interface Question {
 export type MigrateEvent =
   | ScriptEvent
   | { type: 'lock-wait'; holders: LockHolder[] }
+  | StatementLockWaitEvent
   | { type: 'first-run'; empty: boolean; patches: number }
   | { type: 'patch-start'; index: number; total: number; name: string; mode: string }
   | { type: 'patch-done'; index: number; total: number; name: string; status: OutcomeStatus; durationMs: number }
@@ -56,7 +59,10 @@ export interface MigrateOptions {
   strict?: boolean;
   /** On a non-empty database without a record, record all patches as assumed. */
   assumeApplied?: boolean;
+  /** How long to wait for the run lock (another migrate run), in ms; 0: not at all. */
   lockTimeoutMs?: number;
+  /** PostgreSQL's lock_timeout for patch statements, in ms (see lock-waits.ts); unset: wait as long as it takes. */
+  statementLockTimeoutMs?: number;
   variables?: Record<string, string>;
   /** Asked before each patch and script when given (interactive runs); otherwise all apply. */
   decide?: (q: Question) => Promise<Decision>;
@@ -103,12 +109,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const emit = options.onEvent ?? (() => undefined);
   const patches = findPatches(options.patchesDir);
   checkNames(patches, [...(options.fake ?? []), ...(options.skip ?? []), ...(options.retry ?? [])]);
-  const session = await connect(options.target, { applicationName: options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate') });
+  const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
+  const session = await connect(options.target, { applicationName });
   const result: MigrateResult = {
     database: describeTarget(options.target), recordSchema: schema, dryRun: Boolean(options.dryRun),
     outcomes: [], edited: [], outOfOrder: [], pending: [], quit: false,
   };
   try {
+    // First: through a transaction pooler even our session settings would reach other clients.
+    const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
     if (options.dryRun) {
@@ -117,9 +126,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       return result;
     }
     await acquireLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) });
+    const watcher = new LockWatcher({
+      target: options.target, pid: backendPid, applicationName: `${applicationName} (lock watch)`,
+      statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
+    });
     try {
-      await run(session, patches, schema, options, result, emit);
+      await run(session, patches, schema, options, result, emit, watcher);
     } finally {
+      await watcher.close();
       await releaseLock(session).catch(() => undefined);
     }
     return result;
@@ -187,7 +201,7 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOp
   return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
 }
 
-async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
+async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, watcher: LockWatcher): Promise<void> {
   if (!(await recordExists(session, schema))) {
     const proceed = await firstRun(session, patches, schema, options, result, emit);
     if (!proceed) return;
@@ -248,7 +262,14 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     }
     emit({ type: 'patch-start', index: index + 1, total: todo.length, name: item.patch.name, mode: item.plan.mode });
     const started = performance.now();
-    await applyPatch(session, schema, item, options, result, askAll, emit);
+    const watch = watcher.watch(item.patch.name);
+    try {
+      await applyPatch(session, schema, item, options, result, askAll, emit);
+    } catch (e) {
+      throw watch.explain(e);
+    } finally {
+      watch.stop();
+    }
     const durationMs = Math.round(performance.now() - started);
     result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
     emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });

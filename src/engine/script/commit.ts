@@ -12,21 +12,24 @@ import { canBatch, executeBatch, executeSteps, type ExecuteOptions, type Execute
 
 /**
  * Runs `steps` inside BEGIN ... COMMIT that pgpatch adds, as one message when they allow it
- * (canBatch), else statement by statement. `beforeCommit` is a statement of pgpatch's to run last
+ * (canBatch), else statement by statement. `afterBegin` is a statement of pgpatch's to run first
+ * in that transaction (migrate's statement lock timeout). `beforeCommit` is a statement of pgpatch's to run last
  * in that transaction (migrate's record row): `statement` when batched, `run` otherwise.
  */
 export async function executeInTransaction(
   session: Session,
   steps: Step[],
   file: string,
-  options: ExecuteOptions & { beforeCommit?: { statement: ExtraStatement; run: () => Promise<unknown> } } = {},
+  options: ExecuteOptions & { afterBegin?: ExtraStatement; beforeCommit?: { statement: ExtraStatement; run: () => Promise<unknown> } } = {},
 ): Promise<ExecuteResult> {
-  const { beforeCommit, ...execute } = options;
+  const { afterBegin, beforeCommit, ...execute } = options;
   if (canBatch(steps)) {
+    const first = afterBegin ? [afterBegin] : [];
     const last = beforeCommit ? [beforeCommit.statement] : [];
-    return executeBatch(session, [{ sql: 'begin;' }, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
+    return executeBatch(session, [{ sql: 'begin;' }, ...first, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
   }
-  await session.query('begin');
+  // `afterBegin` goes with the BEGIN, in its message: no round trip of its own.
+  await session.query(afterBegin ? `begin; ${afterBegin.sql}` : 'begin');
   const run = await executeSteps(session, steps, execute);
   await beforeCommit?.run();
   await commitScript(session, file);

@@ -1,0 +1,214 @@
+/**
+ * Patch statements that wait for a table lock: who blocks them, and the statement lock
+ * timeout (PostgreSQL's `lock_timeout` for patch statements; not the run lock of patches/lock.ts).
+ *
+ * An `ALTER TABLE` behind a long reader waits with no output, and every new reader of that
+ * table queues behind it. While a patch runs, a second connection looks, after a couple of
+ * seconds and then every second, whether migrate's backend waits for a lock
+ * (`pg_blocking_pids`), and reports the sessions that hold it as an event. It is opened only
+ * when a patch has run that long (or, with a statement lock timeout, when the first patch
+ * starts), so quick runs without one cost nothing, and it takes no lock that a patch
+ * could wait for: its queries read pg_locks and pg_stat_activity in autocommit, under a short
+ * lock_timeout and statement_timeout of its own. Its timers are unref'd and stopped after each
+ * patch whatever happened; a reply that arrives after that is dropped. When it cannot connect,
+ * or a query of it fails, the run goes on without it: it only informs.
+ */
+import { PatchFailedError, SqlError, StatementLockTimeoutError, type BlockingSession } from '../../errors';
+import { connect, type Session, type Target } from '../db';
+import type { ExtraStatement } from '../script/execute';
+
+export interface StatementLockWaitEvent {
+  type: 'statement-lock-wait';
+  patch: string;
+  /** How long the statement has waited so far. */
+  waitedMs: number;
+  /** What it waits for, in words: `AccessExclusiveLock on public.t`. */
+  lock: string;
+  blockers: BlockingSession[];
+}
+
+export interface LockWatchOptions {
+  target: Target;
+  /** Backend pid of migrate's session. */
+  pid: number;
+  applicationName: string;
+  /** The statement lock timeout, when set: the watch then looks early enough to name the holders when it fires. */
+  statementLockTimeoutMs?: number;
+  onEvent: (e: StatementLockWaitEvent) => void;
+  /** Report a wait longer than this. */
+  reportAfterMs?: number;
+  pollMs?: number;
+}
+
+/** The watch of one patch. */
+export interface PatchWatch {
+  stop(): void;
+  /** A failure of the patch, reworded when the statement lock timeout cancelled it. */
+  explain(e: unknown): unknown;
+}
+
+interface Seen {
+  waitedMs: number;
+  lock: string;
+  blockers: BlockingSession[];
+}
+
+const WAIT_QUERY = `
+select l.mode, l.locktype, l.relation::regclass::text as relation,
+       (extract(epoch from clock_timestamp() - (to_jsonb(l) ->> 'waitstart')::timestamptz) * 1000)::bigint as waited_ms,
+       b.pid, coalesce(a.application_name, '') as application_name, coalesce(a.usename::text, '') as usename,
+       host(a.client_addr) as client_addr, a.state, a.state_change::text as state_change, a.xact_start::text as xact_start,
+       a.query_start::text as query_start, coalesce(left(a.query, 200), '') as query
+  from (select * from pg_locks where pid = $1 and not granted limit 1) l
+  cross join lateral unnest(pg_blocking_pids($1)) as b(pid)
+  left join pg_stat_activity a on a.pid = b.pid
+ order by b.pid`;
+
+/** pg_locks.locktype in words, for locks that are not on a relation. */
+const LOCK_TYPES: Record<string, string> = {
+  transactionid: 'a transaction (a row it changed or locked)',
+  virtualxid: 'a transaction (CONCURRENTLY waits for older transactions to end)',
+  tuple: 'a row',
+  object: 'a database object',
+  advisory: 'an advisory lock',
+};
+
+export class LockWatcher {
+  private session: Promise<Session | undefined> | undefined;
+  private closed = false;
+  private readonly reportAfterMs: number;
+  private readonly pollMs: number;
+  private readonly firstPollMs: number;
+
+  constructor(private readonly options: LockWatchOptions) {
+    this.reportAfterMs = options.reportAfterMs ?? 2000;
+    const timeout = options.statementLockTimeoutMs;
+    // With a timeout, look before it fires (at half of it) so that its error can name the holders.
+    this.firstPollMs = timeout ? clamp(timeout / 2, 100, this.reportAfterMs) : this.reportAfterMs;
+    this.pollMs = timeout ? clamp(timeout / 4, 100, options.pollMs ?? 1000) : options.pollMs ?? 1000;
+  }
+
+  /** Starts watching migrate's backend while `patch` runs; stop() it when the patch ends. */
+  watch(patch: string): PatchWatch {
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    /** The wait seen at the latest look, if any. */
+    let current: Seen | undefined;
+    /**
+     * The latest wait seen during this patch, kept after it ends: the look after a lock timeout
+     * fired finds no wait any more, but the error is explained later. It could name the holders
+     * of an earlier wait only if the one that timed out was never seen (missed by every look).
+     */
+    let last: Seen | undefined;
+    let reported = '';
+    let firstSeenAt = 0;
+    const schedule = (ms: number) => {
+      timer = setTimeout(() => void poll(), ms);
+      timer.unref();
+    };
+    const poll = async () => {
+      const rows = await this.look().catch(() => undefined);
+      if (stopped) return;
+      if (rows?.length) {
+        // The server's waitstart, or (when it is not set yet) since this watch first saw the wait.
+        if (current?.lock !== rows[0].lock) firstSeenAt = Date.now();
+        current = last = { lock: rows[0].lock, waitedMs: Math.max(rows[0].waitedMs, Date.now() - firstSeenAt), blockers: rows.map((r) => r.blocker) };
+        const key = current.blockers.map((b) => b.pid).join(',');
+        if (current.waitedMs >= this.reportAfterMs && key !== reported) {
+          reported = key;
+          this.options.onEvent({ type: 'statement-lock-wait', patch, ...current });
+        }
+      } else if (rows) {
+        current = undefined;
+        reported = '';
+      }
+      // A look that failed (its own short timeouts on a loaded server) is tried again next time.
+      schedule(this.pollMs);
+    };
+    // With a timeout the first look comes early: connecting then (on a loaded machine, seconds)
+    // could make it miss the holders, so the connection is opened now, in the background.
+    if (this.options.statementLockTimeoutMs && !this.closed) this.session ??= this.open();
+    schedule(this.firstPollMs);
+    return {
+      stop: () => {
+        stopped = true;
+        clearTimeout(timer);
+      },
+      explain: (e) => this.explain(e, last),
+    };
+  }
+
+  /** Ends the watch's connection, if it was opened. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const session = await this.session?.catch(() => undefined);
+    await session?.end();
+  }
+
+  private async look(): Promise<Array<{ lock: string; waitedMs: number; blocker: BlockingSession }>> {
+    if (this.closed) return [];
+    this.session ??= this.open();
+    const session = await this.session;
+    if (!session) return [];
+    const r = await session.query(WAIT_QUERY, [this.options.pid]);
+    return r.rows.map((row) => ({
+      lock: `${row.mode} on ${row.relation ?? LOCK_TYPES[row.locktype] ?? `a lock of type ${row.locktype}`}`,
+      waitedMs: Number(row.waited_ms ?? 0),
+      blocker: {
+        pid: row.pid,
+        applicationName: row.application_name,
+        user: row.usename,
+        clientAddr: row.client_addr,
+        state: row.state,
+        stateSince: row.state_change,
+        transactionStart: row.xact_start,
+        queryStart: row.query_start,
+        query: row.query,
+      },
+    }));
+  }
+
+  /** Undefined when it cannot connect: the run goes on unwatched. */
+  private async open(): Promise<Session | undefined> {
+    try {
+      const session = await connect(this.options.target, { applicationName: this.options.applicationName });
+      // Never queue behind a patch's lock (a catalog view's AccessShareLock), nor run long.
+      await session.query(`set lock_timeout = '500ms'; set statement_timeout = '5s'; set default_transaction_read_only = on`);
+      return session;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private explain(e: unknown, seen: Seen | undefined): unknown {
+    if (!(e instanceof PatchFailedError) || !(e.cause instanceof SqlError) || e.cause.server.sqlstate !== '55P03') return e;
+    // 55P03 is also NOWAIT's "could not obtain lock": only the lock timeout's cancel is reworded.
+    if (!this.options.statementLockTimeoutMs && !/lock timeout/i.test(e.cause.server.message)) return e;
+    const cause = new StatementLockTimeoutError(this.options.statementLockTimeoutMs, seen?.blockers ?? [], seen?.lock, e.cause);
+    return new PatchFailedError(e.patch, e.stage, e.recorded, e.result, cause);
+  }
+}
+
+function clamp(n: number, min: number, max: number): number {
+  return Math.max(min, Math.min(max, Math.round(n)));
+}
+
+/**
+ * The statement lock timeout as a statement for the message the patch already sends, inside its
+ * transaction: SET LOCAL ends with it, so it never reaches the next patch. Placed before a
+ * patch's own BEGIN in one message, it still belongs to that transaction (the implicit
+ * transaction of a multi-statement message becomes the one BEGIN opens). A patch that sets
+ * lock_timeout itself overrides it from there on.
+ */
+export function statementLockTimeout(ms: number | undefined): ExtraStatement | undefined {
+  return ms ? { sql: `set local lock_timeout = '${Math.round(ms)}ms';` } : undefined;
+}
+
+/**
+ * For a patch that runs statement by statement outside one message (no transaction of
+ * pgpatch's, or too big to batch): the timeout is set for the session before it and reset after
+ * it. A failed patch ends the run (and its session), so the reset is needed only after success.
+ */
+export function sessionLockTimeout(ms: number | undefined): { set: string; reset: string } | undefined {
+  return ms ? { set: `set lock_timeout = '${Math.round(ms)}ms'`, reset: 'reset lock_timeout' } : undefined;
+}
