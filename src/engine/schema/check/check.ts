@@ -11,14 +11,15 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CheckBuildError, SqlError } from '../../../errors';
-import { connect, describeTarget, ident, isServerError, withSession, type Target } from '../../db';
-import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from '../inspect/index';
+import { connect, describeTarget, isServerError, withSession, type Target } from '../../db';
+import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
 import { loadScript } from '../../script/load';
 import { migrate } from '../../migrate/migrate';
 import { checksumOf } from '../../patches/checksums';
 import { findPatches } from '../../patches/files';
 import { ensureRecord, writeRecords } from '../../patches/recorder';
 import type { ScriptEvent } from '../../script/execute';
+import { quoteIdent, quoteQualified } from '../../../quote';
 
 /** The schema folder as it was at a commit, written to a temporary folder. */
 export interface BaseTree {
@@ -91,7 +92,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     await withSession({ connectionString: options.scratchUrl, source: 'scratch' }, async (s) => {
       for (const db of names) {
         try {
-          await s.query(`drop database if exists ${ident(db)} with (force)`);
+          await s.query(`drop database if exists ${quoteIdent(db)} with (force)`);
         } catch (e) {
           left.push(db);
           error ||= (e as Error).message;
@@ -110,7 +111,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       const name = `${prefix}_${suffix}`;
       created.push(name);
       emit({ type: 'building', what, database: name });
-      const creation = withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
+      const creation = withSession({ connectionString: options.scratchUrl, source: 'scratch' }, (s) => s.query(`create database ${quoteIdent(name)}`));
       creating.add(creation);
       try {
         await creation;
@@ -240,8 +241,8 @@ async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {
  * so an empty `public` with the record in it read as "missing after the patches".)
  */
 function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
-  delete model.tables[qualifiedName(schema, 'schema_patch')];
-  const key = quoteName(schema);
+  delete model.tables[quoteQualified(schema, 'schema_patch')];
+  const key = quoteIdent(schema);
   if (!files || files.schemas[key] || !model.schemas[key]) return model;
   const used = [model.tables, model.views, model.sequences, model.functions, model.types, model.collations]
     .some((map) => Object.values(map).some((o) => o.schema === schema))

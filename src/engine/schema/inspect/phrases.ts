@@ -3,6 +3,7 @@
  * (`NOT NULL`, `SECURITY DEFINER`, `PARTITION BY RANGE (day)`), so that people recognise it.
  */
 import type { CompareLabels } from './compare';
+import { quoteLiteral } from '../../../quote';
 
 export type Phrase = (v: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -49,7 +50,7 @@ export const PHRASES: Record<string, Phrase> = {
   lcCtype: opt((v) => `LC_CTYPE ${quoteText(v)}`, 'no LC_CTYPE'),
   deterministic: flag('deterministic', 'nondeterministic'),
   rules: opt((v) => `rules ${quoteText(v)}`, 'no rules'),
-  labels: (v) => `labels ${(v as string[]).map((l) => `'${l}'`).join(', ')}`,
+  labels: (v) => `labels ${(v as string[]).map(quoteLiteral).join(', ')}`,
   baseType: (v) => `base type ${v}`,
   attributes: (v) => `(${(v as Array<{ name: string; type: string; collation?: string }>)
     .map((a) => `${a.name} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`).join(', ')})`,
@@ -84,7 +85,7 @@ export const PHRASES: Record<string, Phrase> = {
   rowFilter: opt((v) => `WHERE ${parenthesised(v)}`, 'no row filter (WHERE)'),
   event: (v) => `ON ${v}`,
   function: (v) => `EXECUTE FUNCTION ${v}`,
-  tags: opt((v) => `WHEN TAG IN (${(v as string[]).map((t) => `'${t}'`).join(', ')})`, 'for every command (no WHEN TAG)'),
+  tags: opt((v) => `WHEN TAG IN (${(v as string[]).map(quoteLiteral).join(', ')})`, 'for every command (no WHEN TAG)'),
   aggregate: opt((v) => Object.entries(v as Record<string, string>).map(([k, x]) => `${k} = ${x}`).join(', '), 'not an aggregate'),
 };
 
