@@ -60,7 +60,7 @@ test('a script that loads: everything is there, with \\echo (statement by statem
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /loaded 2 statements/);
   const echo = scriptDir(t, { 'main.sql': 'create table b (id int);\n\\echo made b\ninsert into b values (1);\n' });
-  const r2 = await runCli(['load', '--dsn', t.context.db.url, '-1', 'main.sql'], { cwd: echo });
+  const r2 = await runCli(['load', '--dsn', t.context.db.url, '-1', '--force', 'main.sql'], { cwd: echo });
   t.is(r2.code, 0, r2.stderr);
   t.regex(r2.stdout, /^made b$/m);
   t.deepEqual(await tables(t), ['a', 'b']);
