@@ -67,8 +67,9 @@ export async function confirmBaseline(count: number): Promise<boolean> {
 
 export async function confirmLoadNotEmpty(found: NotEmpty): Promise<boolean> {
   const { contents: c } = found;
-  const what = [c.relations && `${c.relations} tables, views or sequences`, c.functions && `${c.functions} functions`,
-    c.types && `${c.types} types`, c.schemas && `${c.schemas} schemas`, found.record && 'a schema_patch record'].filter(Boolean).join(', ');
+  const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : n ? `${n} ${many}` : '');
+  const what = [count(c.relations, 'table, view or sequence', 'tables, views or sequences'), count(c.functions, 'function', 'functions'),
+    count(c.types, 'type', 'types'), count(c.schemas, 'schema', 'schemas'), found.record && 'a schema_patch record'].filter(Boolean).join(', ');
   const answer = await ask(`${found.database} is not empty (${what}). Load the file into it anyway? (y/N): `);
   return answer === 'y' || answer === 'yes';
 }

@@ -6,9 +6,12 @@
 // - load of the schema entry into an empty database records every patch present as `assumed`:
 //   migrate afterwards has nothing to do, and a patch written later is the one that runs.
 //   --no-record writes no record; a file that is not the schema entry (a data file) neither.
+// - On a terminal (util-linux `script` gives the CLI one), load asks: n refuses, y loads.
 import test from 'ava';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CLI } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { makeProject, pgpatch } from '../helpers/project.mjs';
 import { eachServer } from '../helpers/servers.mjs';
@@ -112,3 +115,29 @@ eachServer(test, 'load --no-record, and a file that is not the schema entry, wri
   t.is(data.code, 0, data.stderr);
   t.is((await query(db.url, 'select count(*)::int as n from public.item')).rows[0].n, 1);
 });
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+/** `pgpatch load --dsn url` on a pseudo-terminal, typing `answer`. */
+function loadOnTerminal(cwd, url, answer) {
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'NODE_EXTRA_CA_CERTS']) delete env[k];
+  return spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' load --dsn '${url}'`, '/dev/null'],
+    { cwd, env, input: `${answer}\n`, encoding: 'utf8', timeout: 60000 });
+}
+
+if (!hasScript) {
+  test.skip('on a terminal, load asks before loading into a database that is not empty: skipped, no `script` (util-linux) to give it a terminal', () => {});
+} else {
+  eachServer(test, 'on a terminal, load asks before loading into a database that is not empty: n refuses, y loads', async (t, server) => {
+    const { project, db } = await setUp(t, server, { database: DESTRUCTIVE });
+    await query(db.url, 'create table public.precious (id int)');
+    const no = loadOnTerminal(project.dir, db.url, 'n');
+    t.is(no.status, 2, no.stdout);
+    t.regex(no.stdout, /is not empty \(1 table, view or sequence\)\. Load the file into it anyway\? \(y\/N\)/);
+    t.is((await query(db.url, `select to_regnamespace('shop') is null as absent`)).rows[0].absent, true);
+    const yes = loadOnTerminal(project.dir, db.url, 'y');
+    t.is(yes.status, 0, yes.stdout);
+    t.is((await query(db.url, `select to_regclass('shop.item') is not null as ok`)).rows[0].ok, true);
+  }, { only: ['pg18'] });
+}
