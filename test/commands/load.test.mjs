@@ -43,7 +43,7 @@ eachServer(test, 'load refuses a database with a record and data before anything
 
   const refused = await pgpatch(project, db.url, 'load');
   t.is(refused.code, 2, refused.stderr);
-  t.regex(refused.stderr, /is not empty \(\d+ objects of its own, such as [^;]*shop\.item[^;]*; a schema_patch record\)/);
+  t.regex(refused.stderr, /is not empty \(\d+ objects of its own, such as shop\.item; a schema_patch record\)/);
   t.regex(refused.stderr, /--force/);
   t.deepEqual((await query(db.url, 'select name from shop.item')).rows, [{ name: 'keep me' }]);
   t.is(await recordCount(db.url), 1);

@@ -5,6 +5,7 @@
  * Objects that belong to extensions, and the empty `public` schema, do not count.
  */
 import type { Session } from '../db';
+import { RECORD_TABLE } from './recorder';
 
 const SYSTEM = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp_|toast_temp_)'`;
 const NOT_EXTENSION = (catalog: string, oid: string) =>
@@ -16,7 +17,7 @@ export interface DatabaseContents {
   relations: number;
   functions: number;
   types: number;
-  /** `schema.name` of a few of them (relations first), to name in a message. */
+  /** `schema.name` of a few of its tables and views (tables first; not the record), to name in a message. */
   examples: string[];
 }
 
@@ -31,7 +32,8 @@ export async function databaseContents(session: Session): Promise<DatabaseConten
            (select count(*) from pg_type t join pg_namespace n on n.oid = t.typnamespace
              where ${SYSTEM} and t.typtype in ('d', 'e', 'r', 'm') and ${NOT_EXTENSION('pg_type', 't.oid')})::int as types,
            array(select format('%I.%I', n.nspname, c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
-                  where ${SYSTEM} and c.relkind in ('r', 'p', 'v', 'm', 'f') and ${NOT_EXTENSION('pg_class', 'c.oid')}
+                  where ${SYSTEM} and c.relkind in ('r', 'p', 'v', 'm', 'f') and c.relname <> '${RECORD_TABLE}'
+                    and ${NOT_EXTENSION('pg_class', 'c.oid')}
                   order by c.relkind in ('r', 'p') desc, 1 limit 5) as examples`);
   const { schemas, relations, functions, types, examples } = r.rows[0];
   return { schemas, relations, functions, types, examples };
