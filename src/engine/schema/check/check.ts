@@ -15,9 +15,8 @@ import { connect, describeTarget, isServerError, withSession, type Target } from
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
 import { loadScript } from '../../script/load';
 import { migrate } from '../../migrate/migrate';
-import { checksumOf } from '../../patches/checksums';
 import { findPatches } from '../../patches/files';
-import { ensureRecord, writeRecords } from '../../patches/recorder';
+import { recordBaseline } from '../../patches/baseline';
 import type { ScriptEvent } from '../../script/execute';
 import { quoteIdent, quoteQualified } from '../../../quote';
 
@@ -138,8 +137,7 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
       }
       const basePatches = findPatches(rel(options.patchesDir));
       await withSession(b, async (s) => {
-        await ensureRecord(s, recordSchema);
-        await writeRecords(s, recordSchema, basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+        await recordBaseline(s, recordSchema, basePatches);
       });
       const run = await build('the patches added since the base', () => migrate({
         target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
