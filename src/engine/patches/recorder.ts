@@ -4,7 +4,7 @@
  * with or without stage) is upgraded in place by adding the columns it lacks.
  */
 import type { Session } from '../db';
-import { quoteIdent, quoteLiteral } from '../../quote';
+import { quoteIdent, quoteIdentAlways, quoteLiteral } from '../../quote';
 
 export type PatchStatus = 'applying' | 'applied' | 'skipped' | 'failed' | 'assumed';
 export type PatchStage = 'pre' | 'patch' | 'post';
@@ -37,7 +37,8 @@ export interface RecordDetails {
 export const RECORD_TABLE = 'schema_patch';
 
 export function recordTable(schema: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(RECORD_TABLE)}`;
+  // Always in quotes, as it has always been written: messages name it so.
+  return `${quoteIdentAlways(schema)}.${quoteIdentAlways(RECORD_TABLE)}`;
 }
 
 const COLUMNS: Array<[string, string]> = [
