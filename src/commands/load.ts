@@ -50,7 +50,11 @@ export function register(program: Command): void {
         printJson(result);
       } else {
         say(`pgpatch: loaded ${result.statements} statements from ${result.files.length} files in ${result.durationMs} ms into ${result.target}`);
-        if (result.recorded) say(`pgpatch: recorded ${result.recorded.assumed} patches as assumed in ${result.recorded.schema}.schema_patch: migrate runs only patches written from now on`);
+        const r = result.recorded;
+        if (r) {
+          const what = r.assumed ? `recorded ${r.assumed} patch${r.assumed === 1 ? '' : 'es'} as assumed in` : 'created the record';
+          say(`pgpatch: ${what} ${r.schema}.schema_patch: migrate runs only patches written from now on`);
+        }
       }
       return 0;
     }));
