@@ -43,6 +43,23 @@ export class UsageError extends PgpatchError {
   readonly exitCode = EXIT.usage;
 }
 
+/**
+ * `load` into a database that already has objects of its own or a record of patches, without
+ * --force: nothing ran. `examples` names a few of its tables and views.
+ */
+export class DatabaseNotEmptyError extends PgpatchError {
+  readonly code = 'database_not_empty';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly database: string, readonly objects: number, readonly examples: string[], readonly record: boolean) {
+    super(`${database} is not empty (${[
+      objects ? `${objects} object${objects === 1 ? '' : 's'} of its own${examples.length ? `, such as ${examples.join(', ')}` : ''}` : '',
+      record ? 'a schema_patch record' : '',
+    ].filter(Boolean).join('; ')}): load runs the whole file over what is there`, {
+      hint: 'load into an empty database (or --embedded --fresh); change this one with a patch and migrate; or pass --force if you mean it',
+    });
+  }
+}
+
 /** No database to work on. `ways` lists how one can be given. */
 export class NoTargetError extends PgpatchError {
   readonly code = 'no_target';

@@ -20,3 +20,5 @@ export { findPatches, type PatchFile } from './engine/patches/files';
 export { patchStates, type PatchState, type PatchStatusRow } from './engine/patches/status';
 export { ensureRecord, readRecord, writeRecord, writeRecords, recordExists, RECORD_TABLE, type RecordRow, type RecordWrite, type PatchStatus, type PatchStage } from './engine/patches/recorder';
 export { resolveConnection, parseConnectionString, parseServiceFile, serviceFiles, sslPlan, describeConnection, passwordFromFile, SSL_MODES, type ConnInfo, type ResolvedConnection, type SslPlan, type SslMode } from './connection-settings';
+export { quoteIdent, quoteIdentAlways, quoteLiteral, quoteQualified } from './quote';
+export { type NotEmpty } from './engine/script/load';

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Decision, Question } from '../engine/migrate/migrate';
+import type { NotEmpty } from '../engine/script/load';
 import { displayPath } from '../output/text';
 
 export function isInteractive(): boolean {
@@ -61,5 +62,14 @@ export async function decide(q: Question): Promise<Decision> {
 export async function confirmBaseline(count: number): Promise<boolean> {
   const answer = await ask(`this database has objects but no record of patches. Record all ${count} patches as already applied? (y/N): `);
   // 'q' is what ask() says when input ended: that is a no.
+  return answer === 'y' || answer === 'yes';
+}
+
+export async function confirmLoadNotEmpty(found: NotEmpty): Promise<boolean> {
+  const { contents: c } = found;
+  const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : n ? `${n} ${many}` : '');
+  const what = [count(c.relations, 'table, view or sequence', 'tables, views or sequences'), count(c.functions, 'function', 'functions'),
+    count(c.types, 'type', 'types'), count(c.schemas, 'schema', 'schemas'), found.record && 'a schema_patch record'].filter(Boolean).join(', ');
+  const answer = await ask(`${found.database} is not empty (${what}). Load the file into it anyway? (y/N): `);
   return answer === 'y' || answer === 'yes';
 }

@@ -293,13 +293,3 @@ export function toServerMessage(e: ServerFields): ServerMessage {
     constraint: e.constraint,
   };
 }
-
-/** Quotes an identifier for SQL text. */
-export function ident(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-/** Quotes a literal for SQL text (standard_conforming_strings on). */
-export function literal(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

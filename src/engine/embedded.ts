@@ -15,7 +15,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { PgpatchError, EXIT } from '../errors';
-import { ident, withSession } from './db';
+import { withSession } from './db';
+import { quoteIdent } from '../quote';
 
 const run = promisify(execFile);
 
@@ -169,7 +170,7 @@ export async function startEmbedded(projectDir: string, dbName: string): Promise
   await withSession({ connectionString: cluster.url, source: '--embedded' }, async (s) => {
     const exists = await s.query('select 1 from pg_database where datname = $1', [dbName]);
     if (exists.rowCount === 0) {
-      await s.query(`create database ${ident(dbName)}`).catch((e) => {
+      await s.query(`create database ${quoteIdent(dbName)}`).catch((e) => {
         // Another run may have created it at the same moment.
         if (e.code !== '42P04') throw e;
       });
@@ -181,7 +182,7 @@ export async function startEmbedded(projectDir: string, dbName: string): Promise
 
 export async function recreateDatabase(serverUrl: string, dbName: string): Promise<void> {
   await withSession({ connectionString: serverUrl, source: '--embedded' }, async (s) => {
-    await s.query(`drop database if exists ${ident(dbName)} with (force)`);
-    await s.query(`create database ${ident(dbName)}`);
+    await s.query(`drop database if exists ${quoteIdent(dbName)} with (force)`);
+    await s.query(`create database ${quoteIdent(dbName)}`);
   });
 }

@@ -10,7 +10,6 @@
 // Skipped, saying why, when /usr/bin/python3 cannot import django and psycopg2 (as in
 // test/django/django.test.mjs; PGPATCH_TEST_PYTHON overrides the interpreter).
 import test from 'ava';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,42 +17,16 @@ import { fileURLToPath } from 'node:url';
 import { compareModels, inspectDatabase, withSession } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
+import { djangoMigrate, djangoProblem } from '../helpers/django.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 
-const PYTHON = process.env.PGPATCH_TEST_PYTHON || '/usr/bin/python3';
 const PROJECT = fileURLToPath(new URL('./django/', import.meta.url));
-
-function djangoProblem() {
-  const r = spawnSync(PYTHON, ['-c', 'import django, psycopg2; print(django.get_version())'], { encoding: 'utf8', timeout: 30000 });
-  if (r.error) return `${PYTHON} cannot run (${r.error.code ?? r.error.message})`;
-  if (r.status !== 0) return `${PYTHON} cannot import django and psycopg2 (${r.stderr.trim().split('\n').pop()})`;
-  return null;
-}
 
 const why = djangoProblem();
 if (why) {
   test.skip(`adopt a Django-migrated database: skipped, ${why}; install Debian's python3-django and python3-psycopg2`, () => {});
 } else {
   eachServer(test, 'adopt a database built by Django migrations: the files rebuild it but for django_migrations; the next patch is the first', adoptDjango);
-}
-
-/** `manage.py migrate` into `dbName` on `serverUrl` as the server's superuser. */
-function djangoMigrate(serverUrl, dbName) {
-  const server = new URL(serverUrl);
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^PG/.test(k) || k === 'DATABASE_URL' || k === 'DJANGO_SETTINGS_MODULE') delete env[k];
-  Object.assign(env, {
-    DB_NAME: dbName, DB_HOST: server.hostname, DB_PORT: server.port, DB_USER: decodeURIComponent(server.username) || 'postgres',
-    DB_PASSWORD: decodeURIComponent(server.password), PYTHONDONTWRITEBYTECODE: '1',
-  });
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['manage.py', 'migrate', '--no-input', '-v', '0'], { cwd: PROJECT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, out }));
-  });
 }
 
 async function modelOf(url) {
@@ -66,7 +39,7 @@ async function adoptDjango(t, server) {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-adopt-django-'));
   t.teardown(() => Promise.all([original.drop(), copy.drop(), rmSync(dir, { recursive: true, force: true })]));
 
-  const built = await djangoMigrate(server.url, original.name);
+  const built = await djangoMigrate(PROJECT, server.url, original.name);
   t.is(built.code, 0, built.out);
   const applied = (await query(original.url, `select app || '.' || name as m from django_migrations`)).rows.map((r) => r.m);
   t.true(applied.includes('shop.0002_book_published'));

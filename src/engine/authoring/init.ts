@@ -6,6 +6,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
+import { quoteIdent } from '../../quote';
 
 export const INIT_TEMPLATES = resolve(__dirname, '..', '..', '..', 'templates', 'init');
 export const MAKEFILE_SNIPPET = 'pgpatch.mk';
@@ -41,6 +42,9 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   // Used unquoted as a role and schema name, and as a file name.
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(app)) {
     throw new UsageError(`"${app}" cannot be an app name`, { hint: 'use lower-case letters, digits and _, starting with a letter (myapp)' });
+  }
+  if (quoteIdent(app) !== app) {
+    throw new UsageError(`"${app}" cannot be an app name: it is a PostgreSQL keyword, which the templates would need in quotes`, { hint: 'pick another name (myapp)' });
   }
   if (['public', 'pg_catalog', 'information_schema', 'users', 'database', 'backup', 'view'].includes(app) || app.startsWith('pg_')) {
     throw new UsageError(`"${app}" is reserved in this layout`, { hint: 'pick the name of your app or project' });

@@ -9,7 +9,8 @@ import { connect, defaultApplicationName, describeTarget, type Session, type Tar
 import { acquireLock, releaseLock } from '../patches/lock';
 import { checksumOf, checksumOfBytes } from '../patches/checksums';
 import { findPatches, isExecutable, type PatchFile } from '../patches/files';
-import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords, type RecordRow } from '../patches/recorder';
+import { ensureRecord, readRecord, recordExists, writeRecord, type RecordRow } from '../patches/recorder';
+import { recordBaseline } from '../patches/baseline';
 import { compileScript, type Step } from '../script/compile';
 import { canBatch, executeBatch, executeSteps, type ScriptEvent } from '../script/execute';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
@@ -314,8 +315,7 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     // Inside one transaction the schema can go as one message, like a patch (up to 1 MB).
     if (empty && wrapped && canBatch(steps)) await executeBatch(session, steps, { onEvent: options.onEvent });
     else if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
-    await ensureRecord(session, schema);
-    await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+    await recordBaseline(session, schema, patches);
     if (wrapped) await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.

@@ -3,7 +3,8 @@
  * Compatible with the reference's patch script: its table (name, status, stage, status_date,
  * with or without stage) is upgraded in place by adding the columns it lacks.
  */
-import { ident, type Session } from '../db';
+import type { Session } from '../db';
+import { quoteIdent, quoteIdentAlways, quoteLiteral } from '../../quote';
 
 export type PatchStatus = 'applying' | 'applied' | 'skipped' | 'failed' | 'assumed';
 export type PatchStage = 'pre' | 'patch' | 'post';
@@ -36,7 +37,8 @@ export interface RecordDetails {
 export const RECORD_TABLE = 'schema_patch';
 
 export function recordTable(schema: string): string {
-  return `${ident(schema)}.${ident(RECORD_TABLE)}`;
+  // Always in quotes, as it has always been written: messages name it so.
+  return `${quoteIdentAlways(schema)}.${quoteIdentAlways(RECORD_TABLE)}`;
 }
 
 const COLUMNS: Array<[string, string]> = [
@@ -67,7 +69,7 @@ export async function ensureRecord(session: Session, schema: string): Promise<'c
     const exists = await recordExists(session, schema);
     let outcome: 'created' | 'upgraded' | 'present' = 'present';
     if (!exists) {
-      await session.query(`create schema if not exists ${ident(schema)}`);
+      await session.query(`create schema if not exists ${quoteIdent(schema)}`);
       await session.query(`create table ${table} (
         name text primary key,
         status text not null check (status in ('applying', 'applied', 'skipped', 'failed', 'assumed')),
@@ -83,7 +85,7 @@ export async function ensureRecord(session: Session, schema: string): Promise<'c
     const present = new Set(have.rows.map((r) => r.column_name));
     for (const [column, type] of COLUMNS) {
       if (present.has(column)) continue;
-      await session.query(`alter table ${table} add column ${ident(column)} ${type}`);
+      await session.query(`alter table ${table} add column ${quoteIdent(column)} ${type}`);
       if (outcome === 'present') outcome = 'upgraded';
     }
     if (!inTx) await session.query('commit');
@@ -102,7 +104,7 @@ export async function readRecord(session: Session, schema: string, { details = f
   const cols = await session.query<{ attname: string }>(
     `select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped`, [table]);
   const has = new Set(cols.rows.map((r) => r.attname));
-  const col = (c: string, as: string) => (has.has(c) ? `${ident(c)} as ${as}` : `null as ${as}`);
+  const col = (c: string, as: string) => (has.has(c) ? `${quoteIdent(c)} as ${as}` : `null as ${as}`);
   const r = await session.query(
     // status_date as milliseconds: parsing 10,000 timestamps into Dates was ~10 % of a
     // showmigrations on 10,000 patches.
@@ -153,11 +155,11 @@ export function recordUpsertSql(schema: string, values = '$1, $2, $3, $4, $5, $6
 
 /**
  * The same upsert with its values in the text, for a batch (which has no parameters).
- * `durationSql` is an SQL expression for duration_ms. E'' strings read the same whatever
- * standard_conforming_strings is.
+ * `durationSql` is an SQL expression for duration_ms. quoteLiteral's text reads the same
+ * whatever standard_conforming_strings is.
  */
 export function recordUpsertLiteralSql(schema: string, row: Omit<RecordWrite, 'durationMs'>, durationSql: string): string {
-  const lit = (v: string | null | undefined) => (v == null ? 'null' : `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
+  const lit = (v: string | null | undefined) => (v == null ? 'null' : quoteLiteral(v));
   return recordUpsertSql(schema, [lit(row.name), lit(row.status), lit(row.stage), lit(row.checksum), durationSql, lit(row.error)].join(', '));
 }
 

@@ -10,6 +10,7 @@
  * - `standard_conforming_strings` is taken as given by the caller for the whole file.
  */
 import type { Variables } from './variables';
+import { quoteIdentAlways, quoteLiteral } from '../../quote';
 
 export interface Segment {
   /** Offset in the statement text where this segment starts. */
@@ -377,7 +378,7 @@ function readVariableReference(s: string, start: number, vars: Variables): Varia
     if (i === start + 2 || s.charCodeAt(i) !== c1) return null;
     const value = vars.get(s.slice(start + 2, i));
     if (value === undefined) return null;
-    return { value: c1 === C.SQUOTE ? quoteLiteral(value) : quoteIdent(value), end: i + 1 };
+    return { value: c1 === C.SQUOTE ? quoteLiteral(value) : quoteIdentAlways(value), end: i + 1 };
   }
   if (c1 === C.LBRACE && s.charCodeAt(start + 2) === C.QUESTION) {
     let i = start + 3;
@@ -392,16 +393,6 @@ function readVariableReference(s: string, start: number, vars: Variables): Varia
   // psql leaves a reference to an unset variable in the text as written.
   if (value === undefined) return null;
   return { value, end: i };
-}
-
-/** psql's `:'name'`: a literal, with E'' when the value holds a backslash. */
-export function quoteLiteral(value: string): string {
-  const body = value.replace(/'/g, "''");
-  return value.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
-}
-
-export function quoteIdent(value: string): string {
-  return `"${value.replace(/"/g, '""')}"`;
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', b: '\b', r: '\r', f: '\f' };

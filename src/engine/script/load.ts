@@ -1,8 +1,18 @@
-/** `load`: run a psql script (by default the schema entry file) against a database. */
+/**
+ * `load`: run a psql script (by default the schema entry file) against a database.
+ * A database that already has objects of its own or a record of patches is refused before
+ * anything runs, unless `force` (or `confirmNotEmpty` says yes): a `drop schema ... cascade` at
+ * the top of a schema file must not empty a database by accident. With `record`, a load into a
+ * database without a record writes the baseline migrate's first run writes.
+ */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { PatchInvalidError, UsageError } from '../../errors';
+import { DatabaseNotEmptyError, PatchInvalidError, UsageError } from '../../errors';
+import { recordBaseline } from '../patches/baseline';
+import { databaseContents, isEmpty, type DatabaseContents } from '../patches/emptiness';
+import { findPatches, type PatchFile } from '../patches/files';
+import { recordExists } from '../patches/recorder';
 import { connect, describeTarget, type Session, type SessionOptions, type Target } from '../db';
 import { executeInTransaction } from './commit';
 import { compileScript, type Step } from './compile';
@@ -17,6 +27,24 @@ export interface LoadOptions extends SessionOptions {
   /** Like psql -1: all of it or nothing, in one transaction pgpatch opens and commits. */
   singleTransaction?: boolean;
   onEvent?: (event: ScriptEvent) => void;
+  /** Load into a database that has objects of its own or a record (default: refuse it, before anything runs). */
+  force?: boolean;
+  /** Asked, when given, about a database that is not empty: true loads anyway (a terminal's question). */
+  confirmNotEmpty?: (found: NotEmpty) => Promise<boolean>;
+  /** Where the record is (default `public`): looked for before the load, written after it with `record`. */
+  recordSchema?: string;
+  /**
+   * After the load, when the database still has no record: record every patch of this folder
+   * `assumed`, as migrate's first run does (pass it when the file is the schema entry).
+   */
+  record?: { patchesDir: string };
+}
+
+/** What makes a database not empty: objects of its own, a record of patches, or both. */
+export interface NotEmpty {
+  database: string;
+  contents: DatabaseContents;
+  record: boolean;
 }
 
 export interface LoadResult {
@@ -27,6 +55,8 @@ export interface LoadResult {
   statements: number;
   rowsCopied: number;
   durationMs: number;
+  /** Set when the load wrote the baseline: every patch present recorded `assumed`. */
+  recorded?: { schema: string; assumed: number };
 }
 
 export async function loadScript(options: LoadOptions): Promise<LoadResult> {
@@ -48,9 +78,21 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
       variables,
       standardConformingStrings: scs === 'on',
     });
+    const recordSchema = options.recordSchema ?? 'public';
+    // Read now: a broken patches folder stops the load before it runs.
+    const patches: PatchFile[] | undefined = options.record ? findPatches(options.record.patchesDir) : undefined;
+    if (!options.force) await refuseIfNotEmpty(session, recordSchema, options);
     const run = options.singleTransaction
       ? await runInOneTransaction(session, script.entry, script.steps, options)
       : await executeSteps(session, script.steps, { onEvent: options.onEvent });
+    // Not when the file made a record of its own (a pg_dump of a database that had one), nor
+    // when it left a transaction open (ending the session rolls it back, as psql's exit does).
+    const baseline = patches && session.transactionStatus() === 'I' && !(await recordExists(session, recordSchema));
+    if (baseline) {
+      await session.query('begin');
+      await recordBaseline(session, recordSchema, patches);
+      await session.query('commit');
+    }
     return {
       entry: script.entry,
       target: describeTarget(options.target),
@@ -58,11 +100,22 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
       statements: run.statements,
       rowsCopied: run.rowsCopied,
       durationMs: Math.round(performance.now() - started),
+      ...(baseline && { recorded: { schema: recordSchema, assumed: patches.length } }),
     };
   } finally {
     // Ending the session rolls back a transaction the script left open, as psql's exit does.
     await session.end();
   }
+}
+
+async function refuseIfNotEmpty(session: Session, recordSchema: string, options: LoadOptions): Promise<void> {
+  const contents = await databaseContents(session);
+  const record = await recordExists(session, recordSchema);
+  if (isEmpty(contents) && !record) return;
+  const database = describeTarget(options.target);
+  if (options.confirmNotEmpty && (await options.confirmNotEmpty({ database, contents, record }))) return;
+  const objects = contents.schemas + contents.relations + contents.functions + contents.types;
+  throw new DatabaseNotEmptyError(database, objects, contents.examples, record);
 }
 
 /**

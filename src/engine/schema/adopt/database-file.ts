@@ -3,9 +3,9 @@
  * (schemas, extensions, collations), the other files in load order, and default privileges last.
  */
 import type { Collation, DefaultPrivileges } from '../inspect/model';
-import { quoteName } from '../inspect/model';
 import type { RenderContext } from './types';
-import { alterOwner, comment, grantLines, grantsOn, lit, role } from './sql-pieces';
+import { alterOwner, comment, grantLines, grantsOn, role } from './sql-pieces';
+import { quoteIdent, quoteLiteral } from '../../../quote';
 
 /**
  * The text of database.sql, including `includes` (the other files, in load order) and, after the
@@ -37,11 +37,11 @@ export function databaseFile(ctx: RenderContext, includes: string[], last: strin
     if (s.name !== 'public') out.push(`create schema ${key};`);
     out.push(...alterOwner(ctx, 'schema', key, s.owner, s.name === 'public'));
     out.push(...grantsOn('schema', key, s.grants, s.owner));
-    if (s.comment !== undefined) out.push(`comment on schema ${key} is ${lit(s.comment)};`);
+    if (s.comment !== undefined) out.push(`comment on schema ${key} is ${quoteLiteral(s.comment)};`);
   }
   for (const x of Object.values(m.extensions)) {
     if (x.name === 'plpgsql') continue;
-    out.push(`create extension if not exists ${quoteName(x.name)} with schema ${quoteName(x.schema)} version ${lit(x.version)};`);
+    out.push(`create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`);
   }
   for (const [key, c] of Object.entries(m.collations)) out.push(...collationStatements(ctx, key, c));
   out.push('');
@@ -55,16 +55,16 @@ export function databaseFile(ctx: RenderContext, includes: string[], last: strin
 
 function collationStatements(ctx: RenderContext, key: string, c: Collation): string[] {
   const opts = [`provider = ${c.provider}`];
-  if (c.locale !== undefined) opts.push(`locale = ${lit(c.locale)}`);
-  if (c.lcCollate !== undefined) opts.push(`lc_collate = ${lit(c.lcCollate)}`);
-  if (c.lcCtype !== undefined) opts.push(`lc_ctype = ${lit(c.lcCtype)}`);
+  if (c.locale !== undefined) opts.push(`locale = ${quoteLiteral(c.locale)}`);
+  if (c.lcCollate !== undefined) opts.push(`lc_collate = ${quoteLiteral(c.lcCollate)}`);
+  if (c.lcCtype !== undefined) opts.push(`lc_ctype = ${quoteLiteral(c.lcCtype)}`);
   if (!c.deterministic) opts.push('deterministic = false');
-  if (c.rules !== undefined) opts.push(`rules = ${lit(c.rules)}`);
+  if (c.rules !== undefined) opts.push(`rules = ${quoteLiteral(c.rules)}`);
   return [`create collation ${key} (${opts.join(', ')});`, ...alterOwner(ctx, 'collation', key, c.owner), ...comment('collation', key, c.comment)];
 }
 
 function defaultPrivilegesStatements(d: DefaultPrivileges): string[] {
-  const head = `alter default privileges for role ${quoteName(d.role)}${d.schema ? ` in schema ${quoteName(d.schema)}` : ''}`;
+  const head = `alter default privileges for role ${quoteIdent(d.role)}${d.schema ? ` in schema ${quoteIdent(d.schema)}` : ''}`;
   const on = d.objectType;
   const out: string[] = [];
   if (!d.schema) out.push(`${head} revoke all on ${on} from public;`);

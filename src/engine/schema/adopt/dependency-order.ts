@@ -13,8 +13,8 @@
  * `relation myapp.book` (tables, views and sequences), as in `Dependency`.
  */
 import type { Dependency, Sequence, Table } from '../inspect/model';
-import { qualifiedName } from '../inspect/model';
 import type { RenderContext } from './types';
+import { quoteQualified } from '../../../quote';
 
 /** The files types, functions and views can go into, in load order (apps: never them; see `placeObjects`). */
 export enum Phase { sequences, types, functions, apps, late, views }
@@ -33,8 +33,8 @@ export function placeObjects(
   const m = ctx.model;
   const deps = dependencies(ctx);
   const fixed = new Map<string, Phase>();
-  for (const s of free) fixed.set(`relation ${qualifiedName(s.schema, s.name)}`, Phase.sequences);
-  for (const seqs of owned.values()) for (const s of seqs) fixed.set(`relation ${qualifiedName(s.schema, s.name)}`, Phase.apps);
+  for (const s of free) fixed.set(`relation ${quoteQualified(s.schema, s.name)}`, Phase.sequences);
+  for (const seqs of owned.values()) for (const s of seqs) fixed.set(`relation ${quoteQualified(s.schema, s.name)}`, Phase.apps);
   for (const k of Object.keys(m.tables)) fixed.set(`relation ${k}`, Phase.apps);
 
   const rank = { enum: 0, composite: 1, range: 2, domain: 3 };
@@ -69,10 +69,10 @@ export function placeObjects(
   // Where each object ends up, in load order: whatever needs something created after it is reported.
   const position = new Map<string, number>();
   const at = (id: string) => position.set(id, position.size);
-  for (const s of free) at(`relation ${qualifiedName(s.schema, s.name)}`);
+  for (const s of free) at(`relation ${quoteQualified(s.schema, s.name)}`);
   for (const id of [...out[Phase.types], ...out[Phase.functions]]) at(id);
   for (const [, tables] of groups) {
-    for (const [k] of tables) for (const s of owned.get(k) ?? []) at(`relation ${qualifiedName(s.schema, s.name)}`);
+    for (const [k] of tables) for (const s of owned.get(k) ?? []) at(`relation ${quoteQualified(s.schema, s.name)}`);
     for (const [k] of tables) at(`relation ${k}`);
   }
   for (const id of [...out[Phase.late], ...out[Phase.views]]) at(id);

@@ -12,13 +12,13 @@
  * Which of those files a type, function or view goes into: dependency-order.ts.
  */
 import type { Sequence, Table } from '../inspect/model';
-import { qualifiedName } from '../inspect/model';
 import { databaseFile } from './database-file';
 import { Phase, placeObjects } from './dependency-order';
 import type { RenderContext, RenderedFile } from './types';
 import { constraintStatements, sequenceStatements, tableStatements, viewStatements } from './sql-relations';
 import { eventTriggerStatements, publicationStatements } from './sql-database-wide';
 import { routineStatements, typeStatements } from './sql-types-routines';
+import { quoteQualified } from '../../../quote';
 
 /** File names an app's file must not take: `app_` goes before an app of that name. */
 const SHARED = new Set(['database', 'types', 'functions', 'sequences', 'functions_late', 'views', 'constraints', 'publications',
@@ -53,7 +53,7 @@ export function layOutFiles(ctx: RenderContext): RenderedFile[] {
     const seqs = tables.flatMap(([k]) => owned.get(k) ?? []);
     for (const s of seqs) lines.push(...sequenceStatements(ctx, s));
     for (const [k, t] of tables) lines.push(...tableStatements(ctx, k, t));
-    for (const s of seqs) lines.push(`alter sequence ${qualifiedName(s.schema, s.name)} owned by ${s.ownedBy};`, '');
+    for (const s of seqs) lines.push(`alter sequence ${quoteQualified(s.schema, s.name)} owned by ${s.ownedBy};`, '');
     add(name, lines, `${tables.length} tables`, app === 'other' ? 'tables without an app prefix' : `the tables of app ${app}`);
   }
 

@@ -3,13 +3,13 @@
  * names, COMMENT ON, OWNER TO and GRANT.
  */
 import type { Grants } from '../inspect/model';
-import { quoteName } from '../inspect/model';
 import type { RenderContext } from './types';
+import { quoteIdent, quoteLiteral } from '../../../quote';
 
 /** OWNER TO only for another owner than the main one: the files are loaded as that role. */
 export function alterOwner(ctx: RenderContext, kind: string, key: string, owner: string, isPublicSchema = false): string[] {
   if (owner === ctx.mainOwner || (isPublicSchema && owner === 'pg_database_owner')) return [];
-  return [`alter ${kind} ${key} owner to ${quoteName(owner)};`];
+  return [`alter ${kind} ${key} owner to ${quoteIdent(owner)};`];
 }
 
 /** GRANTs to everyone but the owner; PUBLIC's built-in privileges (functions, types, schemas) revoked first. */
@@ -38,13 +38,10 @@ export function grantLines(privs: string[], line: (privileges: string, option: s
 }
 
 export function comment(kind: string, key: string, text: string | undefined): string[] {
-  return text === undefined ? [] : [`comment on ${kind} ${key} is ${lit(text)};`];
+  return text === undefined ? [] : [`comment on ${kind} ${key} is ${quoteLiteral(text)};`];
 }
 
 export function role(name: string): string {
-  return name === 'PUBLIC' ? 'public' : quoteName(name);
+  return name === 'PUBLIC' ? 'public' : quoteIdent(name);
 }
 
-export function lit(value: string): string {
-  return `'${value.replace(/'/g, "''")}'`;
-}

@@ -3,9 +3,9 @@
  * policies), views and sequences. Foreign keys are written by the caller, apart (constraints.sql).
  */
 import type { Column, Constraint, Sequence, Table, View } from '../inspect/model';
-import { qualifiedName, quoteName } from '../inspect/model';
 import type { RenderContext } from './types';
-import { alterOwner, comment, grantLines, grantsOn, lit, role } from './sql-pieces';
+import { alterOwner, comment, grantLines, grantsOn, role } from './sql-pieces';
+import { quoteIdent, quoteLiteral, quoteQualified } from '../../../quote';
 
 export function tableStatements(ctx: RenderContext, key: string, t: Table): string[] {
   if (t.kind === 'foreign table') {
@@ -19,12 +19,12 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
     lines.push(`create table ${key} partition of ${t.partitionOf}${t.partitionKey ? `\n  partition by ${t.partitionKey}` : ''}\n  ${t.partitionBound};`);
     for (const [name, c] of cols) {
       const p = parent.columns[name];
-      const alter = `alter table ${key} alter column ${quoteName(name)}`;
+      const alter = `alter table ${key} alter column ${quoteIdent(name)}`;
       if (c.default !== p?.default) lines.push(c.default === undefined ? `${alter} drop default;` : `${alter} set default ${c.default};`);
       if (c.notNull && !p?.notNull) lines.push(`${alter} set not null;`);
     }
   } else {
-    const defs = cols.map(([name, c]) => `  ${quoteName(name)} ${column(c)}`);
+    const defs = cols.map(([name, c]) => `  ${quoteIdent(name)} ${column(c)}`);
     let tail = '';
     if (t.inherits?.length) tail += `\ninherits (${t.inherits.join(', ')})`;
     if (t.partitionKey) tail += `\npartition by ${t.partitionKey}`;
@@ -41,20 +41,20 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
   if (t.rowSecurity) lines.push(`alter table ${key} enable row level security;`);
   if (t.forceRowSecurity) lines.push(`alter table ${key} force row level security;`);
   for (const [n, p] of Object.entries(t.policies)) {
-    lines.push(`create policy ${quoteName(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}`
+    lines.push(`create policy ${quoteIdent(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}`
       + ` to ${p.roles.map(role).join(', ')}${p.using ? ` using (${p.using})` : ''}${p.withCheck ? ` with check (${p.withCheck})` : ''};`);
-    lines.push(...comment(`policy ${quoteName(n)} on`, key, p.comment));
+    lines.push(...comment(`policy ${quoteIdent(n)} on`, key, p.comment));
   }
   if (t.replicaIdentity === 'full' || t.replicaIdentity === 'nothing') lines.push(`alter table ${key} replica identity ${t.replicaIdentity};`);
   const ri = Object.entries(t.indexes).find(([, i]) => i.replicaIdentity);
-  if (ri) lines.push(`alter table ${key} replica identity using index ${quoteName(ri[0])};`);
+  if (ri) lines.push(`alter table ${key} replica identity using index ${quoteIdent(ri[0])};`);
   lines.push(...relationTail(ctx, 'table', key, t));
   return lines;
 }
 
 export function constraintStatements(table: string, name: string, c: Constraint): string[] {
-  return [`alter table ${table} add constraint ${quoteName(name)} ${c.definition};`,
-    ...(c.comment !== undefined ? [`comment on constraint ${quoteName(name)} on ${table} is ${lit(c.comment)};`] : [])];
+  return [`alter table ${table} add constraint ${quoteIdent(name)} ${c.definition};`,
+    ...(c.comment !== undefined ? [`comment on constraint ${quoteIdent(name)} on ${table} is ${quoteLiteral(c.comment)};`] : [])];
 }
 
 export function viewStatements(ctx: RenderContext, key: string, v: View): string[] {
@@ -62,14 +62,14 @@ export function viewStatements(ctx: RenderContext, key: string, v: View): string
   const lines = [`create ${kind} ${key}${v.options?.length ? ` with (${v.options.join(', ')})` : ''} as\n${v.definition.trim().replace(/;$/, '')};`];
   for (const c of v.columnOrder) {
     const d = v.columns[c].default;
-    if (d !== undefined) lines.push(`alter view ${key} alter column ${quoteName(c)} set default ${d};`);
+    if (d !== undefined) lines.push(`alter view ${key} alter column ${quoteIdent(c)} set default ${d};`);
   }
   lines.push(...relationParts(ctx, key, v));
   return [...lines, ...relationTail(ctx, kind, key, v)];
 }
 
 export function sequenceStatements(ctx: RenderContext, s: Sequence): string[] {
-  const key = qualifiedName(s.schema, s.name);
+  const key = quoteQualified(s.schema, s.name);
   return [`create sequence ${key} as ${s.type} increment by ${s.increment} minvalue ${s.min} maxvalue ${s.max}`
     + ` start with ${s.start} cache ${s.cache}${s.cycle ? ' cycle' : ' no cycle'};`,
   ...alterOwner(ctx, 'sequence', key, s.owner), ...grantsOn('sequence', key, s.grants, s.owner), ...comment('sequence', key, s.comment), ''];
@@ -78,18 +78,18 @@ export function sequenceStatements(ctx: RenderContext, s: Sequence): string[] {
 /** Indexes, triggers and rules: what tables and views share. */
 function relationParts(ctx: RenderContext, key: string, r: Table | View): string[] {
   const lines: string[] = [];
-  const schema = quoteName(r.schema);
+  const schema = quoteIdent(r.schema);
   for (const [n, i] of Object.entries(r.indexes)) {
-    lines.push(`create ${i.unique ? 'unique ' : ''}index ${quoteName(n)} on ${key} using ${i.definition};`);
-    if (!i.valid) ctx.notCarried.push({ object: `index ${schema}.${quoteName(n)}`, reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index' });
-    lines.push(...comment('index', `${schema}.${quoteName(n)}`, i.comment));
+    lines.push(`create ${i.unique ? 'unique ' : ''}index ${quoteIdent(n)} on ${key} using ${i.definition};`);
+    if (!i.valid) ctx.notCarried.push({ object: `index ${schema}.${quoteIdent(n)}`, reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index' });
+    lines.push(...comment('index', `${schema}.${quoteIdent(n)}`, i.comment));
   }
   for (const [n, tr] of Object.entries(r.triggers)) {
-    lines.push(`${tr.definition};`, ...enabled('trigger', n, key, tr.enabled), ...comment(`trigger ${quoteName(n)} on`, key, tr.comment));
+    lines.push(`${tr.definition};`, ...enabled('trigger', n, key, tr.enabled), ...comment(`trigger ${quoteIdent(n)} on`, key, tr.comment));
   }
   for (const [n, ru] of Object.entries(r.rules)) {
     lines.push(/;\s*$/.test(ru.definition) ? ru.definition : `${ru.definition};`, ...enabled('rule', n, key, ru.enabled),
-      ...comment(`rule ${quoteName(n)} on`, key, ru.comment));
+      ...comment(`rule ${quoteIdent(n)} on`, key, ru.comment));
   }
   return lines;
 }
@@ -100,12 +100,12 @@ function relationTail(ctx: RenderContext, kind: string, key: string, r: Table | 
   lines.push(...comment(kind, key, r.comment));
   for (const c of r.columnOrder) {
     const col = r.columns[c];
-    if (col.comment !== undefined) lines.push(`comment on column ${key}.${quoteName(c)} is ${lit(col.comment)};`);
+    if (col.comment !== undefined) lines.push(`comment on column ${key}.${quoteIdent(c)} is ${quoteLiteral(col.comment)};`);
     for (const [grantee, privs] of Object.entries(col.grants ?? {})) {
-      lines.push(...grantLines(privs, (p, opt) => `grant ${p} (${quoteName(c)}) on ${key} to ${role(grantee)}${opt};`));
+      lines.push(...grantLines(privs, (p, opt) => `grant ${p} (${quoteIdent(c)}) on ${key} to ${role(grantee)}${opt};`));
     }
     if (col.identity?.grants && Object.keys(col.identity.grants).some((g) => g !== r.owner)) {
-      ctx.notCarried.push({ object: `identity sequence of ${key}.${quoteName(c)}`, reason: 'its privileges (the sequence name is generated)' });
+      ctx.notCarried.push({ object: `identity sequence of ${key}.${quoteIdent(c)}`, reason: 'its privileges (the sequence name is generated)' });
     }
   }
   lines.push('');
@@ -139,5 +139,5 @@ function rankConstraint(c: Constraint): number {
 function enabled(kind: 'trigger' | 'rule', name: string, table: string, state: string): string[] {
   if (state === 'origin') return [];
   const how = { disabled: 'disable', replica: 'enable replica', always: 'enable always' }[state];
-  return [`alter table ${table} ${how} ${kind} ${quoteName(name)};`];
+  return [`alter table ${table} ${how} ${kind} ${quoteIdent(name)};`];
 }

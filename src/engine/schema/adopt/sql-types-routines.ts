@@ -3,16 +3,16 @@
  * aggregates.
  */
 import type { Routine, TypeDef } from '../inspect/model';
-import { qualifiedName, quoteName } from '../inspect/model';
 import type { RenderContext } from './types';
-import { alterOwner, comment, grantsOn, lit } from './sql-pieces';
+import { alterOwner, comment, grantsOn } from './sql-pieces';
+import { quoteIdent, quoteLiteral, quoteQualified } from '../../../quote';
 
 export function typeStatements(ctx: RenderContext, t: TypeDef): string[] {
-  const key = qualifiedName(t.schema, t.name);
+  const key = quoteQualified(t.schema, t.name);
   const lines: string[] = [];
-  if (t.kind === 'enum') lines.push(`create type ${key} as enum (${t.labels.map(lit).join(', ')});`);
+  if (t.kind === 'enum') lines.push(`create type ${key} as enum (${t.labels.map(quoteLiteral).join(', ')});`);
   else if (t.kind === 'composite') {
-    lines.push(`create type ${key} as (${t.attributes.map((a) => `${quoteName(a.name)} ${a.type}${a.collation ? ` collate ${a.collation}` : ''}`).join(', ')});`);
+    lines.push(`create type ${key} as (${t.attributes.map((a) => `${quoteIdent(a.name)} ${a.type}${a.collation ? ` collate ${a.collation}` : ''}`).join(', ')});`);
   } else if (t.kind === 'range') {
     if (t.canonical) ctx.notCarried.push({ object: `range type ${key}`, reason: 'its canonical function needs a shell type: write it by hand' });
     const o = [`subtype = ${t.subtype}`];
@@ -25,8 +25,8 @@ export function typeStatements(ctx: RenderContext, t: TypeDef): string[] {
     lines.push(`create domain ${key} as ${t.baseType}${t.collation ? ` collate ${t.collation}` : ''}`
       + `${t.default !== undefined ? ` default ${t.default}` : ''}${t.notNull ? ' not null' : ''};`);
     for (const [n, c] of Object.entries(t.constraints)) {
-      lines.push(`alter domain ${key} add constraint ${quoteName(n)} ${c.definition};`);
-      if (c.comment !== undefined) lines.push(`comment on constraint ${quoteName(n)} on domain ${key} is ${lit(c.comment)};`);
+      lines.push(`alter domain ${key} add constraint ${quoteIdent(n)} ${c.definition};`);
+      if (c.comment !== undefined) lines.push(`comment on constraint ${quoteIdent(n)} on domain ${key} is ${quoteLiteral(c.comment)};`);
     }
   }
   const kind = t.kind === 'domain' ? 'domain' : 'type';
@@ -35,13 +35,13 @@ export function typeStatements(ctx: RenderContext, t: TypeDef): string[] {
 }
 
 export function routineStatements(ctx: RenderContext, key: string, f: Routine): string[] {
-  const name = qualifiedName(f.schema, f.name);
+  const name = quoteQualified(f.schema, f.name);
   const kind = f.kind === 'procedure' ? 'procedure' : f.kind === 'aggregate' ? 'aggregate' : 'function';
   const lines: string[] = [];
   if (f.kind === 'aggregate') {
     const a = f.aggregate ?? {};
     const o = [`sfunc = ${a.sfunc}`, `stype = ${a.stype}`];
-    if (a.initcond !== undefined) o.push(`initcond = ${lit(a.initcond)}`);
+    if (a.initcond !== undefined) o.push(`initcond = ${quoteLiteral(a.initcond)}`);
     if (a.finalfunc) o.push(`finalfunc = ${a.finalfunc}`);
     if (a.combinefunc) o.push(`combinefunc = ${a.combinefunc}`);
     if (a.sortop) o.push(`sortop = ${a.sortop.replace(/\(.*$/, '')}`);
@@ -50,7 +50,7 @@ export function routineStatements(ctx: RenderContext, key: string, f: Routine): 
   } else {
     const head = [`create ${kind} ${name}(${f.arguments})`];
     if (f.returns !== undefined) head.push(`returns ${f.returns}`);
-    head.push(`language ${quoteName(f.language)}`);
+    head.push(`language ${quoteIdent(f.language)}`);
     if (f.kind !== 'procedure') {
       if (f.kind === 'window function') head.push('window');
       head.push(f.volatility);
@@ -63,7 +63,7 @@ export function routineStatements(ctx: RenderContext, key: string, f: Routine): 
     for (const c of f.config ?? []) {
       const eq = c.indexOf('=');
       const [n, v] = [c.slice(0, eq), c.slice(eq + 1)];
-      head.push(`set ${n} = ${/^(search_path|temp_tablespaces)$/.test(n) ? v : lit(v)}`);
+      head.push(`set ${n} = ${/^(search_path|temp_tablespaces)$/.test(n) ? v : quoteLiteral(v)}`);
     }
     const atomic = f.language === 'sql' && /^\s*(BEGIN\s+ATOMIC|RETURN)\b/.test(f.body);
     lines.push(`${head.join('\n  ')}\n${atomic ? f.body : `as ${dollar(f.body)}`};`);

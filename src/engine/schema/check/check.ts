@@ -13,13 +13,13 @@ import { CheckBuildError, InterruptedError, SqlError } from '../../../errors';
 import { connect, describeTarget, isServerError, withSession, type Target } from '../../db';
 import { exportBaseTree, type BaseTree } from './base-tree';
 import { ScratchDatabases } from './scratch';
-import { compareModels, inspectDatabase, qualifiedName, quoteName, type Difference, type SchemaModel } from '../inspect/index';
+import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
 import { loadScript } from '../../script/load';
 import { migrate } from '../../migrate/migrate';
-import { checksumOf } from '../../patches/checksums';
 import { findPatches } from '../../patches/files';
-import { ensureRecord, writeRecords } from '../../patches/recorder';
+import { recordBaseline } from '../../patches/baseline';
 import type { ScriptEvent } from '../../script/execute';
+import { quoteIdent, quoteQualified } from '../../../quote';
 
 export interface CheckOptions {
   /** The project's root: paths of the schema files are taken relative to it in the base tree. */
@@ -118,10 +118,7 @@ async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tr
     await build(`the database from the schema files at ${tree.ref}`, () => loadScript({ target: b, entry: rel(options.entry), variables: options.variables, onEvent: emit }));
   }
   const basePatches = findPatches(rel(options.patchesDir));
-  await withSession(b, async (s) => {
-    await ensureRecord(s, recordSchema);
-    await writeRecords(s, recordSchema, basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
-  });
+  await withSession(b, (s) => recordBaseline(s, recordSchema, basePatches));
   const run = await build('the patches added since the base', () => migrate({
     target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
     variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
@@ -217,8 +214,8 @@ async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {
  * so an empty `public` with the record in it read as "missing after the patches".)
  */
 function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
-  delete model.tables[qualifiedName(schema, 'schema_patch')];
-  const key = quoteName(schema);
+  delete model.tables[quoteQualified(schema, 'schema_patch')];
+  const key = quoteIdent(schema);
   if (!files || files.schemas[key] || !model.schemas[key]) return model;
   const used = [model.tables, model.views, model.sequences, model.functions, model.types, model.collations]
     .some((map) => Object.values(map).some((o) => o.schema === schema))

@@ -5,7 +5,8 @@
  * behind.
  */
 import { randomBytes } from 'node:crypto';
-import { describeTarget, ident, withSession, type Target } from '../../db';
+import { quoteIdent } from '../../../quote';
+import { describeTarget, withSession, type Target } from '../../db';
 
 export class ScratchDatabases {
   readonly prefix: string;
@@ -31,7 +32,7 @@ export class ScratchDatabases {
     const name = `${this.prefix}_${suffix}`;
     this.created.push(name);
     announce(name, describeTarget(this.targetOf(name)));
-    const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) => s.query(`create database ${ident(name)}`));
+    const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) => s.query(`create database ${quoteIdent(name)}`));
     this.creating.add(creation);
     try {
       await creation;
@@ -52,7 +53,7 @@ export class ScratchDatabases {
     await withSession({ connectionString: this.serverUrl, source: 'scratch' }, async (s) => {
       for (const db of names) {
         try {
-          await s.query(`drop database if exists ${ident(db)} with (force)`);
+          await s.query(`drop database if exists ${quoteIdent(db)} with (force)`);
         } catch (e) {
           left.push(db);
           error ||= (e as Error).message;

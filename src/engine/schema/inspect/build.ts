@@ -6,7 +6,7 @@ import type {
   Collation, Column, Constraint, DefaultPrivileges, EventTrigger, ExcludeTable, Grants, Identity, Index, Policy, Publication,
   PublicationTable, Routine, Schema, SchemaModel, Sequence, Table, TypeDef, View,
 } from './model';
-import { qualifiedName, quoteName } from './model';
+import { quoteIdent, quoteQualified } from '../../../quote';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Row = Record<string, any>;
@@ -41,7 +41,7 @@ export function buildModel(rows: CatalogRows, version: number, exclude: readonly
   const relations = new Map<number, Relation>();
   for (const r of rows.relations) {
     if (['r', 'p', 'f'].includes(r.kind) && exclude.some((x) => x.table === r.name && (x.schema ?? r.schema) === r.schema)) {
-      excluded.add(qualifiedName(r.schema, r.name));
+      excluded.add(quoteQualified(r.schema, r.name));
       excludedSchemas.add(r.schema);
       continue;
     }
@@ -55,17 +55,17 @@ export function buildModel(rows: CatalogRows, version: number, exclude: readonly
   const model: SchemaModel = {
     format: 1,
     serverVersion: version,
-    schemas: byName(rows.schemas, (r) => quoteName(r.name), schema),
-    extensions: byName(rows.extensions, (r) => quoteName(r.name), (r) => ({ name: r.name, version: r.version, schema: r.schema })),
-    collations: byName(rows.collations, (r) => qualifiedName(r.schema, r.name), collation),
+    schemas: byName(rows.schemas, (r) => quoteIdent(r.name), schema),
+    extensions: byName(rows.extensions, (r) => quoteIdent(r.name), (r) => ({ name: r.name, version: r.version, schema: r.schema })),
+    collations: byName(rows.collations, (r) => quoteQualified(r.schema, r.name), collation),
     types: sortKeys(types),
-    tables: sortKeys(Object.fromEntries([...relations.values()].filter(isTable).map((t) => [qualifiedName(t.schema, t.name), t]))),
-    views: sortKeys(Object.fromEntries([...relations.values()].filter((r): r is View => !isTable(r)).map((v) => [qualifiedName(v.schema, v.name), v]))),
-    sequences: byName(rows.sequences.filter((r) => keepSequence(r, excluded)), (r) => qualifiedName(r.schema, r.name), sequence),
-    functions: byName(rows.functions, (r) => `${qualifiedName(r.schema, r.name)}(${r.identity})`, routine),
+    tables: sortKeys(Object.fromEntries([...relations.values()].filter(isTable).map((t) => [quoteQualified(t.schema, t.name), t]))),
+    views: sortKeys(Object.fromEntries([...relations.values()].filter((r): r is View => !isTable(r)).map((v) => [quoteQualified(v.schema, v.name), v]))),
+    sequences: byName(rows.sequences.filter((r) => keepSequence(r, excluded)), (r) => quoteQualified(r.schema, r.name), sequence),
+    functions: byName(rows.functions, (r) => `${quoteQualified(r.schema, r.name)}(${r.identity})`, routine),
     defaultPrivileges: byName(rows.defaultPrivileges, defaultPrivilegesKey, defaultPrivileges),
-    publications: byName(rows.publications, (r) => quoteName(r.name), (r) => publication(r, excluded)),
-    eventTriggers: byName(rows.eventTriggers, (r) => quoteName(r.name), eventTrigger),
+    publications: byName(rows.publications, (r) => quoteIdent(r.name), (r) => publication(r, excluded)),
+    eventTriggers: byName(rows.eventTriggers, (r) => quoteIdent(r.name), eventTrigger),
   };
   dropEmptiedSchemas(model, excludedSchemas);
   return model;
@@ -81,7 +81,7 @@ function relation(r: Row): Relation {
   const parts = { columns: {} as Record<string, Column>, columnOrder: [] as string[], indexes: {}, triggers: {}, rules: {} };
   const tail = { options: r.options ? [...r.options].sort() : undefined, grants: grants(r.grants), comment: r.comment ?? undefined };
   if (kind === 'view' || kind === 'materialized view') return clean({ ...head, kind, definition: r.definition, ...parts, ...tail });
-  const parents: string[] = (r.parents ?? []).map(([s, n]: [string, string]) => qualifiedName(s, n));
+  const parents: string[] = (r.parents ?? []).map(([s, n]: [string, string]) => quoteQualified(s, n));
   return clean({
     ...head,
     kind,
@@ -131,7 +131,7 @@ function identity(generation: string, sequence: Row | null): Identity {
 function attachConstraints(relations: Map<number, Relation>, types: Record<string, TypeDef>, rows: Row[]): void {
   for (const r of rows) {
     if (r.type_schema) {
-      const domain = types[qualifiedName(r.type_schema, r.type_name)];
+      const domain = types[quoteQualified(r.type_schema, r.type_name)];
       if (domain?.kind === 'domain') {
         domain.constraints[r.name] = clean({ definition: r.definition, valid: r.valid, comment: r.comment ?? undefined });
       }
@@ -191,7 +191,7 @@ function attachParts(relations: Map<number, Relation>, rows: CatalogRows): void 
   }
   for (const r of rows.statistics) {
     const rel = relations.get(r.rel);
-    if (rel && isTable(rel)) rel.statistics[qualifiedName(r.schema, r.name)] = clean({ definition: r.definition, comment: r.comment ?? undefined });
+    if (rel && isTable(rel)) rel.statistics[quoteQualified(r.schema, r.name)] = clean({ definition: r.definition, comment: r.comment ?? undefined });
   }
   for (const rel of relations.values()) {
     rel.indexes = sortKeys(rel.indexes);
@@ -225,12 +225,12 @@ function buildTypes(rows: Row[]): Record<string, TypeDef> {
     } else {
       const g = r.range ?? {};
       type = {
-        ...base, kind: 'range', subtype: g.subtype, subtypeOpclass: g.opclass ? qualifiedName(g.opclass[0], g.opclass[1]) : undefined,
+        ...base, kind: 'range', subtype: g.subtype, subtypeOpclass: g.opclass ? quoteQualified(g.opclass[0], g.opclass[1]) : undefined,
         collation: collationName(g.collation), canonical: g.canonical ?? undefined, subtypeDiff: g.subtypeDiff ?? undefined,
-        multirange: g.multirange ? qualifiedName(g.multirange[0], g.multirange[1]) : undefined,
+        multirange: g.multirange ? quoteQualified(g.multirange[0], g.multirange[1]) : undefined,
       };
     }
-    types[qualifiedName(r.schema, r.name)] = clean(type);
+    types[quoteQualified(r.schema, r.name)] = clean(type);
   }
   return types;
 }
@@ -261,7 +261,7 @@ function keepSequence(r: Row, excluded: Set<string>): boolean {
   if (!r.owned_by) return true;
   const [schemaName, table, , deptype] = r.owned_by as string[];
   // An identity column's sequence is part of the column (Column.identity).
-  return deptype !== 'i' && !excluded.has(qualifiedName(schemaName, table));
+  return deptype !== 'i' && !excluded.has(quoteQualified(schemaName, table));
 }
 
 function sequence(r: Row): Sequence {
@@ -269,7 +269,7 @@ function sequence(r: Row): Sequence {
   return clean({
     schema: r.schema, name: r.name, owner: r.owner, type: r.type, start: r.start, increment: r.increment,
     min: r.min, max: r.max, cache: r.cache, cycle: r.cycle,
-    ownedBy: r.owned_by ? `${qualifiedName(s, t)}.${quoteName(c)}` : undefined,
+    ownedBy: r.owned_by ? `${quoteQualified(s, t)}.${quoteIdent(c)}` : undefined,
     grants: grants(r.grants), comment: r.comment ?? undefined,
   });
 }
@@ -300,7 +300,7 @@ function routine(r: Row): Routine {
 
 function defaultPrivilegesKey(r: Row): string {
   const type = DEFAULT_ACL_TYPE[r.object_type as keyof typeof DEFAULT_ACL_TYPE] ?? r.object_type;
-  return `for role ${quoteName(r.role)}${r.schema ? ` in schema ${quoteName(r.schema)}` : ''} on ${type}`;
+  return `for role ${quoteIdent(r.role)}${r.schema ? ` in schema ${quoteIdent(r.schema)}` : ''} on ${type}`;
 }
 
 function defaultPrivileges(r: Row): DefaultPrivileges {
@@ -318,7 +318,7 @@ const PUBLISHED = ['insert', 'update', 'delete', 'truncate'] as const;
 function publication(r: Row, excluded: Set<string>): Publication {
   const tables: Record<string, PublicationTable> = {};
   for (const [s, t, columns, rowFilter] of (r.tables ?? []) as Array<[string, string, string[] | null, string | null]>) {
-    const key = qualifiedName(s, t);
+    const key = quoteQualified(s, t);
     if (!excluded.has(key)) tables[key] = clean({ columns: columns ?? undefined, rowFilter: rowFilter ?? undefined });
   }
   return clean({
@@ -328,7 +328,7 @@ function publication(r: Row, excluded: Set<string>): Publication {
     publish: PUBLISHED.filter((p) => r[p]),
     viaRoot: r.via_root,
     tables: sortKeys(tables),
-    schemas: ((r.schemas ?? []) as string[]).map(quoteName).sort(),
+    schemas: ((r.schemas ?? []) as string[]).map(quoteIdent).sort(),
     comment: r.comment ?? undefined,
   });
 }
@@ -337,7 +337,7 @@ function eventTrigger(r: Row): EventTrigger {
   return clean({
     name: r.name,
     event: r.event,
-    function: `${qualifiedName(r.function_schema, r.function_name)}()`,
+    function: `${quoteQualified(r.function_schema, r.function_name)}()`,
     enabled: ENABLED[r.enabled as keyof typeof ENABLED],
     tags: r.tags ? [...r.tags].sort() : undefined,
     owner: r.owner,
@@ -356,7 +356,7 @@ function dropEmptiedSchemas(model: SchemaModel, candidates: Set<string>): void {
   for (const d of Object.values(model.defaultPrivileges)) if (d.schema) used.add(d.schema);
   // A publication's schemas are written as SQL needs them (quoted), the others as they are.
   const published = new Set(Object.values(model.publications).flatMap((p) => p.schemas));
-  for (const name of candidates) if (!used.has(name) && !published.has(quoteName(name))) delete model.schemas[quoteName(name)];
+  for (const name of candidates) if (!used.has(name) && !published.has(quoteIdent(name))) delete model.schemas[quoteIdent(name)];
 }
 
 /** [grantee, privilege, grantable] triples from aclexplode into privileges by grantee. */
@@ -379,7 +379,7 @@ function comparePrivileges(a: string, b: string): number {
 
 function collationName(pair: [string, string] | null | undefined): string | undefined {
   if (!pair) return undefined;
-  return pair[0] === 'pg_catalog' ? quoteName(pair[1]) : qualifiedName(pair[0], pair[1]);
+  return pair[0] === 'pg_catalog' ? quoteIdent(pair[1]) : quoteQualified(pair[0], pair[1]);
 }
 
 function byName<T>(rows: Row[], key: (r: Row) => string, build: (r: Row) => T): Record<string, T> {

@@ -372,12 +372,3 @@ export interface InspectOptions {
 }
 
 export const DEFAULT_EXCLUDE: readonly ExcludeTable[] = [{ table: 'schema_patch' }];
-
-/** An identifier as SQL needs it: quoted unless lower case letters, digits and underscores. */
-export function quoteName(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualifiedName(schema: string, name: string): string {
-  return `${quoteName(schema)}.${quoteName(name)}`;
-}

@@ -2,6 +2,7 @@
  * How a property's value reads in a difference's message: mostly the SQL that would produce it
  * (`NOT NULL`, `SECURITY DEFINER`, `PARTITION BY RANGE (day)`), so that people recognise it.
  */
+import { quoteLiteral } from '../../../quote';
 
 export interface CompareLabels {
   /** Where the expected model comes from, as it reads after a value: "in the schema files". */
@@ -55,7 +56,7 @@ export const PHRASES: Record<string, Phrase> = {
   lcCtype: opt((v) => `LC_CTYPE ${quoteText(v)}`, 'no LC_CTYPE'),
   deterministic: flag('deterministic', 'nondeterministic'),
   rules: opt((v) => `rules ${quoteText(v)}`, 'no rules'),
-  labels: (v) => `labels ${(v as string[]).map((l) => `'${l}'`).join(', ')}`,
+  labels: (v) => `labels ${(v as string[]).map(quoteLiteral).join(', ')}`,
   baseType: (v) => `base type ${v}`,
   attributes: (v) => `(${(v as Array<{ name: string; type: string; collation?: string }>)
     .map((a) => `${a.name} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`).join(', ')})`,
@@ -90,7 +91,7 @@ export const PHRASES: Record<string, Phrase> = {
   rowFilter: opt((v) => `WHERE ${parenthesised(v)}`, 'no row filter (WHERE)'),
   event: (v) => `ON ${v}`,
   function: (v) => `EXECUTE FUNCTION ${v}`,
-  tags: opt((v) => `WHEN TAG IN (${(v as string[]).map((t) => `'${t}'`).join(', ')})`, 'for every command (no WHEN TAG)'),
+  tags: opt((v) => `WHEN TAG IN (${(v as string[]).map(quoteLiteral).join(', ')})`, 'for every command (no WHEN TAG)'),
   aggregate: opt((v) => Object.entries(v as Record<string, string>).map(([k, x]) => `${k} = ${x}`).join(', '), 'not an aggregate'),
 };
 

@@ -1,0 +1,14 @@
+/**
+ * The baseline: every patch present recorded `assumed`, because the schema files a database was
+ * just built from already contain what they did. Written by migrate's first run and by `load`
+ * of the schema entry file, so that patches written later are the first to run.
+ */
+import type { Session } from '../db';
+import { checksumOf } from './checksums';
+import type { PatchFile } from './files';
+import { ensureRecord, writeRecords } from './recorder';
+
+export async function recordBaseline(session: Session, schema: string, patches: PatchFile[]): Promise<void> {
+  await ensureRecord(session, schema);
+  await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+}
