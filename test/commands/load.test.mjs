@@ -141,3 +141,12 @@ if (!hasScript) {
     t.is((await query(db.url, `select to_regclass('shop.item') is not null as ok`)).rows[0].ok, true);
   }, { only: ['pg18'] });
 }
+
+eachServer(test, 'bad input is reported before the question about the database: -1 with a script that cannot run in one transaction', async (t, server) => {
+  const { project, db } = await setUp(t, server, { database: 'create table public.t (id int);\ncreate index concurrently t_id on public.t (id);\n' });
+  await query(db.url, 'create table public.precious (id int)');
+  const r = await pgpatch(project, db.url, 'load', ['-1']);
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /cannot load .*database\.sql in one transaction/);
+  t.notRegex(r.stderr, /is not empty/);
+}, { only: ['pg18'] });

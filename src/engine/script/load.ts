@@ -16,7 +16,7 @@ import { recordExists } from '../patches/recorder';
 import { connect, describeTarget, type Session, type SessionOptions, type Target } from '../db';
 import { executeInTransaction } from './commit';
 import { compileScript, type Step } from './compile';
-import { executeSteps, type ExecuteResult, type ScriptEvent } from './execute';
+import { executeSteps, type ScriptEvent } from './execute';
 import { planTransaction } from './transactions';
 
 export interface LoadOptions extends SessionOptions {
@@ -81,9 +81,11 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
     const recordSchema = options.recordSchema ?? 'public';
     // Read now: a broken patches folder stops the load before it runs.
     const patches: PatchFile[] | undefined = options.record ? findPatches(options.record.patchesDir) : undefined;
+    // Bad input first, then the question about the database: nothing has run yet.
+    if (options.singleTransaction) await refuseIfCannotWrap(script.entry, script.steps);
     if (!options.force) await refuseIfNotEmpty(session, recordSchema, options);
     const run = options.singleTransaction
-      ? await runInOneTransaction(session, script.entry, script.steps, options)
+      ? await executeInTransaction(session, script.steps, script.entry, { onEvent: options.onEvent })
       : await executeSteps(session, script.steps, { onEvent: options.onEvent });
     // Not when the file made a record of its own (a pg_dump of a database that had one), nor
     // when it left a transaction open (ending the session rolls it back, as psql's exit does).
@@ -119,11 +121,12 @@ async function refuseIfNotEmpty(session: Session, recordSchema: string, options:
 }
 
 /**
- * The whole script in one transaction (one message when it can be): an error anywhere leaves
- * the database as it was. A script with its own transaction control, or a statement that cannot
- * run in a transaction, is refused before anything runs (psql -1 would run it and fail half-way).
+ * For -1, the whole script runs in one transaction (one message when it can be): an error
+ * anywhere leaves the database as it was. A script with its own transaction control, or a
+ * statement that cannot run in a transaction, is refused here, before anything runs (psql -1
+ * would run it and fail half-way).
  */
-async function runInOneTransaction(session: Session, entry: string, steps: Step[], options: LoadOptions): Promise<ExecuteResult> {
+async function refuseIfCannotWrap(entry: string, steps: Step[]): Promise<void> {
   let reason: string | undefined;
   try {
     const plan = await planTransaction(basename(entry), readFileSync(entry, 'utf8'), steps);
@@ -135,5 +138,4 @@ async function runInOneTransaction(session: Session, entry: string, steps: Step[
   if (reason) {
     throw new UsageError(`cannot load ${entry} in one transaction (${reason})`, { hint: 'load it without --single-transaction' });
   }
-  return executeInTransaction(session, steps, entry, { onEvent: options.onEvent });
 }
