@@ -5,6 +5,7 @@
  * ask squawk-cli's own resolver for its path and run it directly, without its node wrapper.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { EXIT, PgpatchError } from '../errors';
 
 /** squawk cannot run: its platform package is missing, or it crashed. */
@@ -74,7 +75,9 @@ export async function runSquawk(paths: string[], options: SquawkOptions): Promis
   if (paths.length === 0) return [];
   const args = ['--reporter', 'json', options.assumeInTransaction ? '--assume-in-transaction' : '--no-assume-in-transaction'];
   if (options.configFile) args.push('--config', options.configFile);
-  if (options.exclude?.length) args.push(`--exclude=${options.exclude.join(',')}`);
+  // squawk's --exclude replaces the config's excluded_rules; ours adds to them.
+  const exclude = [...new Set([...(options.configFile ? configExcludedRules(options.configFile) : []), ...(options.exclude ?? [])])];
+  if (options.exclude?.length) args.push(`--exclude=${exclude.join(',')}`);
   if (options.include?.length) args.push(`--include=${options.include.join(',')}`);
   if (options.pgVersion) args.push(`--pg-version=${options.pgVersion}`);
   const { code, stdout, stderr } = await run([...args, ...paths]);
@@ -95,4 +98,13 @@ export async function runSquawk(paths: string[], options: SquawkOptions): Promis
     message: String(f.message),
     help: typeof f.help === 'string' ? f.help : null,
   }));
+}
+
+/**
+ * `excluded_rules = [...]` of a `.squawk.toml`. Only that key is read here (a one-line or
+ * multi-line array of strings); squawk reads the rest of the file itself.
+ */
+export function configExcludedRules(configFile: string): string[] {
+  const m = /^\s*excluded_rules\s*=\s*\[([^\]]*)\]/m.exec(readFileSync(configFile, 'utf8'));
+  return m ? [...m[1].matchAll(/["']([^"']+)["']/g)].map((x) => x[1]) : [];
 }

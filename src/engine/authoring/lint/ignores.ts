@@ -18,9 +18,10 @@ const IGNORE_FILE = /^\s*--\s*squawk-ignore-file\b(.*)$/gm;
  */
 export function ignoreCommentsAbove(text: string, start: number): string[] {
   const found: string[] = [];
-  let end = text.lastIndexOf('\n', start - 1);
+  // lastIndexOf with a negative start still looks at offset 0: guard both ends by hand.
+  let end = start > 0 ? text.lastIndexOf('\n', start - 1) : -1;
   while (end >= 0) {
-    const begin = text.lastIndexOf('\n', end - 1) + 1;
+    const begin = end > 0 ? text.lastIndexOf('\n', end - 1) + 1 : 0;
     const l = text.slice(begin, end).trim();
     end = begin - 1;
     if (l === '') continue;
