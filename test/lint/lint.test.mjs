@@ -176,3 +176,21 @@ test('by default, only the pending patches of the target; without a target, ever
   const named = await lint(root, ['2026-01-01', 'schema/patches/2026-01-02_pending.sql']);
   t.deepEqual(named.json.patches.map((p) => p.name), ['2026-01-01_applied', '2026-01-02_pending']);
 });
+
+test('migrate --plan shows the lint findings of the patches it would run, and changes nothing', async (t) => {
+  const root = project(t, { 'schema/patches/2026-01-01_applied.sql': 'select 1;\n' });
+  const m = await pgpatch({ dir: root }, t.context.db.url, 'migrate', ['--no-input']);
+  t.is(m.code, 0, m.stderr);
+  writeFiles(root, {
+    'schema/database.sql': 'create table book (id bigint primary key, pages int);\n',
+    'schema/patches/2026-01-02_wide.sql': '\\i ../lib/wide.sql\n',
+    'schema/lib/wide.sql': '\nalter table book alter column pages type bigint;\n',
+  });
+  const plan = await pgpatch({ dir: root }, t.context.db.url, 'migrate', ['--plan']);
+  t.is(plan.code, 0, plan.stderr);
+  t.regex(plan.stdout, /schema\/lib\/wide\.sql:2:\d+: error: changing-column-type/);
+  const json = await pgpatch({ dir: root }, t.context.db.url, 'migrate', ['--plan', '--json']);
+  t.deepEqual(JSON.parse(json.stdout).lint.patches[0].findings.map((f) => f.rule), ['changing-column-type']);
+  const after = await runCli(['lint', '--json', '--dsn', t.context.db.url], { cwd: root });
+  t.deepEqual(JSON.parse(after.stdout).patches.map((p) => p.name), ['2026-01-02_wide']);
+});
