@@ -233,3 +233,18 @@ export class ConnectionLostError extends PgpatchError {
   readonly code = 'connection_lost';
   readonly exitCode = EXIT.connection;
 }
+
+/**
+ * try runs a patch only inside a transaction it rolls back: a patch that controls transactions
+ * (COMMIT) or cannot run in one (CONCURRENTLY, VACUUM) would commit on the target. Refused
+ * before anything runs.
+ */
+export class TryRefusedError extends PgpatchError {
+  readonly code = 'try_refused';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly patch: string, readonly reason: string) {
+    super(`try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`, {
+      hint: 'run it on a throwaway database: pgpatch try --dsn <scratch database URL>',
+    });
+  }
+}

@@ -239,7 +239,7 @@ async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {
  * pgpatch`). (inspectDatabase's own `exclude` drops every schema left empty, `public` included,
  * so an empty `public` with the record in it read as "missing after the patches".)
  */
-function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
+export function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
   delete model.tables[qualifiedName(schema, 'schema_patch')];
   const key = quoteName(schema);
   if (!files || files.schemas[key] || !model.schemas[key]) return model;
