@@ -244,7 +244,7 @@ export class TryRefusedError extends PgpatchError {
   readonly exitCode = EXIT.usage;
   constructor(readonly patch: string, readonly reason: string) {
     super(`try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`, {
-      hint: 'run it on a throwaway database: pgpatch try --dsn <scratch database URL>',
+      hint: 'try it on a scratch database built for it and dropped after: pgpatch try --scratch NAME',
     });
   }
 }

@@ -6,14 +6,22 @@
  */
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
-import { EXIT } from '../errors';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { EXIT, UsageError } from '../errors';
+import type { TryResult } from '../engine/authoring/try/run';
+import type { BaseTree } from '../engine/schema/check/check';
+import type { ScriptEvent } from '../engine/script/execute';
+import type { PathSettings } from '../settings';
 import type { PatchFile } from '../engine/patches/files';
 import { parseVariableFlags } from '../settings';
 import { action, collect, embeddedScratchServer, globals, paths, say, target, type GlobalFlags } from './common';
 import { scriptEventPrinter } from './events';
 
 interface TryFlags {
+  scratch?: boolean;
+  base?: string;
   scratchUrl?: string;
   schemaFiles: boolean;
   set: string[];
@@ -24,6 +32,8 @@ export function register(program: Command): void {
     .command('try')
     .description('run a patch on the target in a transaction that is always rolled back, and show its locks, rewrites, changes and whether the schema files now match')
     .argument('<name>', 'patch name, unique prefix, or file')
+    .option('--scratch', 'run it on a scratch database built from the schema files at --base and the patches since (dropped after), not on the target: for patches that commit')
+    .option('--base <ref>', 'with --scratch: the commit the patches start from (default: as check, the merge base with origin/HEAD, main or master)')
     .option('--scratch-url <url>', 'a server where the schema files may be built for the comparison (default: PGPATCH_SCRATCH_URL, else the embedded server)')
     .option('--no-schema-files', 'do not compare the result with the schema files')
     .option('-v, --set <name=value>', 'set a psql variable for the patch (repeatable)', collect, [])
@@ -31,15 +41,27 @@ export function register(program: Command): void {
       const flags = globals(cmd) as GlobalFlags & TryFlags;
       const p = paths(flags);
       const patch = await findPatch(name, p.patchesDir);
-      const { target: t } = await target(flags, say);
-      const scratchUrl = flags.schemaFiles ? flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir)) : undefined;
-      const { tryPatch } = await import('../engine/authoring/try/run.js');
       const printScript = scriptEventPrinter();
-      const result = await tryPatch({
-        target: t, patch, entry: p.entry, scratchUrl, recordSchema: flags.recordSchema,
+      const common = {
+        patch, entry: p.entry, recordSchema: flags.recordSchema,
         compile: { variables: parseVariableFlags(flags.set) },
-        onEvent: (e) => printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e),
-      });
+        onEvent: (e: ScriptEvent) => printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e),
+      };
+      const scratchServer = async () => flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
+      let result: TryResult;
+      if (flags.scratch) {
+        if (flags.dsn || flags.embedded) throw new UsageError('--scratch runs the patch on a database of its own: give no --dsn or --embedded');
+        const scratchUrl = await scratchServer();
+        result = await withBaseTree(p, flags.base, async (base, projectRoot) => {
+          const { tryOnScratch } = await import('../engine/authoring/try/scratch.js');
+          return tryOnScratch({ ...common, base, projectRoot, patchesDir: p.patchesDir, scratchUrl, schemaFilesUrl: flags.schemaFiles ? scratchUrl : undefined });
+        });
+      } else {
+        const { target: t } = await target(flags, say);
+        const scratchUrl = flags.schemaFiles ? await scratchServer() : undefined;
+        const { tryPatch } = await import('../engine/authoring/try/run.js');
+        result = await tryPatch({ ...common, target: t, scratchUrl });
+      }
       if (flags.json) {
         const { printJson, errorToJson } = await import('../output/json.js');
         printJson({ ...result, error: result.error ? errorToJson(result.error) : undefined });
@@ -64,4 +86,21 @@ async function findPatch(name: string, patchesDir: string): Promise<PatchFile> {
   }
   const { lookupPatch } = await import('../engine/authoring/sqlmigrate.js');
   return lookupPatch(patchesDir, name).patch;
+}
+
+/** The schema folder at `ref` (default: check's base) in a temporary folder, removed after. */
+async function withBaseTree<T>(p: PathSettings, ref: string | undefined, fn: (base: BaseTree, projectRoot: string) => Promise<T>): Promise<T> {
+  const { openRepo, isRepo } = await import('../engine/git.js');
+  const repo = await openRepo(p.schemaDir);
+  if (!isRepo(repo)) throw new UsageError(`try --scratch builds the database before the patch from the git history of ${p.schemaDir}: ${repo.detail}`, { hint: repo.hint });
+  await repo.refresh();
+  const at = ref ?? (await repo.defaultBase());
+  const dir = await mkdtemp(join(tmpdir(), 'pgpatch-base-'));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    const tree = await repo.exportTree(at, p.schemaDir, dir);
+    return await fn({ ref: at, commit: tree.commit, root: dir, cleanup }, repo.root);
+  } finally {
+    await cleanup();
+  }
 }

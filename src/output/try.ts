@@ -3,7 +3,9 @@ import type { TryResult } from '../engine/authoring/try/run';
 import { displayPath, formatLocation } from './text';
 
 export function formatTry(result: TryResult): string[] {
-  const lines: string[] = [`tried ${result.patch} on ${result.database}, in a transaction that was rolled back`];
+  const lines: string[] = [result.scratch
+    ? `tried ${result.patch} on a scratch database built from ${result.scratch}, dropped after`
+    : `tried ${result.patch} on ${result.database}, in a transaction that was rolled back`];
   for (const s of result.statements) {
     const rows = s.rows === null ? '' : `, ${s.rows} row${s.rows === 1 ? '' : 's'}`;
     lines.push(`${formatLocation(s.location, false)}: ${s.summary.trim().slice(0, 80)}  (${s.durationMs} ms${rows})`);
@@ -23,7 +25,7 @@ export function formatTry(result: TryResult): string[] {
     for (const d of result.schemaFiles.differences) lines.push(`- ${d.message}`);
   }
   if (result.hazards.length) lines.push('hazards seen:', ...result.hazards.map((h) => `- ${shortPath(h)}`));
-  lines.push(`${result.durationMs} ms; rolled back: nothing was committed`);
+  lines.push(result.scratch ? `${result.durationMs} ms; the scratch database was dropped` : `${result.durationMs} ms; rolled back: nothing was committed`);
   return lines;
 }
 

@@ -133,3 +133,22 @@ for (const signal of ['SIGKILL', 'SIGINT']) {
     t.deepEqual(await state(db.url), before);
   });
 }
+
+eachServer(test, '--scratch: a CONCURRENTLY patch runs on a database built from the schema files at the base and the patches since, dropped after', async (t, server) => {
+  const { gitProject, writeFiles } = await import('../helpers/gitdir.mjs');
+  const root = gitProject(t, { 'schema/database.sql': SCHEMA, 'schema/patches/2025-12-01_old.sql': 'select 1;\n' });
+  writeFiles(root, {
+    'schema/database.sql': `${SCHEMA.replace('pages int', 'pages int, isbn text')}create index book_isbn on book (isbn);\n`,
+    'schema/patches/2026-01-01_isbn.sql': 'alter table book add column isbn text;\n',
+    'schema/patches/2026-01-02_index.sql': 'create index concurrently book_isbn on book (isbn);\n',
+  });
+  const r = await runCli(['try', '--scratch', '--base', 'HEAD', '--scratch-url', server.url, '--json', '2026-01-02'],
+    { cwd: root, env: { NODE_EXTRA_CA_CERTS: undefined }, timeoutMs: 180000 });
+  t.is(r.code, 0, r.stderr);
+  const result = JSON.parse(r.stdout);
+  t.regex(result.scratch, /schema files at HEAD .* and 1 patch since/);
+  t.deepEqual(result.statements[0].indexBuilds.map((b) => b.index), ['public.book_isbn']);
+  t.true(result.schemaFiles.matches, JSON.stringify(result.schemaFiles.differences));
+  // Only this test makes pgpatch_try_scratch_* databases on this server.
+  t.is((await query(server.url, "select count(*)::int as n from pg_database where datname like 'pgpatch\\_try\\_scratch\\_%'")).rows[0].n, 0, 'the scratch database was dropped');
+});

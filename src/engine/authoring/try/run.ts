@@ -29,6 +29,11 @@ export interface TryOptions {
   scratchUrl?: string;
   recordSchema?: string;
   onEvent?: (e: ScriptEvent) => void;
+  /**
+   * The target is a scratch database that is dropped afterwards (see scratch.ts): a patch that
+   * commits may run there, outside the transaction try would otherwise add.
+   */
+  scratch?: boolean;
 }
 
 export interface TracedLock {
@@ -63,6 +68,8 @@ export interface TracedStatement {
 export interface TryResult {
   patch: string;
   database: string;
+  /** Set when it ran on a scratch database built for it (then dropped), and how that was built. */
+  scratch?: string;
   statements: TracedStatement[];
   /** The error that stopped the patch; everything was rolled back. */
   error?: PgpatchError;
@@ -79,7 +86,8 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { patch } = options;
   const compiled = compileScript(patch.path, options.compile);
   const plan = await planTransaction(patch.name, readFileSync(patch.path, 'utf8'), compiled.steps);
-  if (plan.mode !== 'wrapped') throw new TryRefusedError(patch.name, plan.mode === 'own' ? 'has its own BEGIN ... COMMIT' : plan.reason);
+  const inTransaction = plan.mode === 'wrapped';
+  if (!inTransaction && !options.scratch) throw new TryRefusedError(patch.name, plan.mode === 'own' ? 'has its own BEGIN ... COMMIT' : plan.reason);
   const recordSchema = options.recordSchema ?? 'public';
   // Built while the patch runs: a scratch database of its own, on another connection.
   const files = options.scratchUrl
@@ -91,7 +99,8 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const started = performance.now();
   try {
     await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
-    await session.query('begin');
+    // Without it (on a scratch database), locks end with each statement and are not seen.
+    if (inTransaction) await session.query('begin');
     const before = await relations(session);
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
     const { statements, error } = await trace(session, compiled.steps, before, options.onEvent);
