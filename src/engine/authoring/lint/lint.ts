@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgpatchError, type SourceLocation } from '../../../errors';
-import { loadParser, statementTables, type RelationName } from '../../parser';
+import { loadParser, statementTables, type RelationName, type StatementTables } from '../../parser';
 import type { PatchFile } from '../../patches/files';
 import { compileScript, type CompileOptions, type Step } from '../../script/compile';
 import { planTransaction, type TransactionMode } from '../../script/transactions';
@@ -80,6 +80,8 @@ interface Placed {
   step: Extract<Step, { kind: 'sql' | 'copy' }>;
   text: string;
   at: SourceLocation;
+  /** Parsed on first need, once: a statement often has several findings. */
+  tables?: StatementTables;
 }
 
 export async function lintPatches(options: LintOptions): Promise<LintResult> {
@@ -189,12 +191,13 @@ const CREATES_TABLE = /\bcreate\b[\s\S]*\btable\b/i;
 /** Whether every table the statement acts on was created earlier in the same patch. */
 function onCreatedTable(statements: Placed[], index: number): boolean {
   if (index < 0) return false;
-  const acts = statementTables(statements[index].text).acts;
+  const tablesOf = (s: Placed) => (s.tables ??= statementTables(s.text));
+  const acts = tablesOf(statements[index]).acts;
   if (acts.length === 0) return false;
   const created: RelationName[] = [];
   for (const s of statements.slice(0, index)) {
     if (!CREATES_TABLE.test(s.text)) continue;
-    const c = statementTables(s.text).creates;
+    const c = tablesOf(s).creates;
     if (c) created.push(c);
   }
   const same = (a: RelationName, b: RelationName) => a.name === b.name && (!a.schema || !b.schema || a.schema === b.schema);
