@@ -112,9 +112,17 @@ async function lintPlanned(result: MigrateResult, p: PathSettings, variables: Re
   const { findPatches } = await import('../engine/patches/files.js');
   const { lintPatches } = await import('../engine/authoring/lint/lint.js');
   const config = join(p.projectDir, '.squawk.toml');
-  return lintPatches({
-    patches: findPatches(p.patchesDir).filter((x) => names.has(x.name)),
-    compile: { variables },
-    configFile: existsSync(config) ? config : undefined,
-  });
+  const { SquawkError } = await import('../engine/squawk.js');
+  try {
+    return await lintPatches({
+      patches: findPatches(p.patchesDir).filter((x) => names.has(x.name)),
+      compile: { variables },
+      configFile: existsSync(config) ? config : undefined,
+    });
+  } catch (e) {
+    // The plan is still worth showing without squawk (a platform it has no binary for).
+    if (!(e instanceof SquawkError)) throw e;
+    say(`pgpatch: warning: the plan is not linted: ${e.message}`);
+    return undefined;
+  }
 }
