@@ -15,3 +15,4 @@ export { inspectDatabase, compareModels, DEFAULT_EXCLUDE, UnsupportedServerError
 export { adopt, renderSchemaFiles, AdoptFilesExistError, DJANGO_MIGRATIONS, type AdoptOptions, type AdoptResult, type RenderOptions, type RenderResult, type RenderedFile } from './engine/schema/adopt';
 export { lintPatches, type LintOptions, type LintResult, type LintFinding, type PatchLint } from './engine/authoring/lint/lint';
 export { tryPatch, type TryOptions, type TryResult, type TracedStatement, type TracedLock } from './engine/authoring/try/run';
+export { tryOnScratch, type ScratchTryOptions } from './engine/authoring/try/scratch';

@@ -152,3 +152,28 @@ eachServer(test, '--scratch: a CONCURRENTLY patch runs on a database built from 
   // Only this test makes pgpatch_try_scratch_* databases on this server.
   t.is((await query(server.url, "select count(*)::int as n from pg_database where datname like 'pgpatch\\_try\\_scratch\\_%'")).rows[0].n, 0, 'the scratch database was dropped');
 });
+
+eachServer(test, '--watch runs the patch again on every save, each time rolled back', async (t, server) => {
+  const { writeFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { db, root } = await setup(t, server, { '2026-01-01_watch': 'alter table book add column a int;\n' });
+  const before = await state(db.url);
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  const child = spawn(process.execPath, [CLI, 'try', '--watch', '--no-schema-files', '--dsn', db.url, '2026-01-01_watch'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.teardown(() => child.kill('SIGKILL'));
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const waitFor = async (re) => {
+    for (let i = 0; i < 1200 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    return re.test(out);
+  };
+  t.true(await waitFor(/column a/), out);
+  writeFileSync(join(root, 'schema/patches/2026-01-01_watch.sql'), 'alter table book add column b text;\n');
+  t.true(await waitFor(/column b/), out);
+  child.kill('SIGINT');
+  await new Promise((r) => child.on('close', r));
+  // At least once per save (an editor's save can arrive as two events after the debounce).
+  t.true(out.match(/rolled back: nothing was committed/g).length >= 2);
+  t.deepEqual(await state(db.url), before);
+});

@@ -134,6 +134,13 @@ async function trace(session: Session, steps: ReturnType<typeof compileScript>['
   const seenIndexes = new Set<number>();
   const name = (r: { schema: string; name: string }) => `${r.schema}.${r.name}`;
   let error: PgpatchError | undefined;
+  // Locks try itself holds already (reading the catalogs before the patch may lock a view or a
+  // table weakly): not the patch's doing.
+  for (const [oid, mode] of await heldLocks(session)) {
+    const rel = before.get(oid);
+    if (rel) strongest.set(oid, { mode, at: 0, lock: { relation: name(rel), mode, lock: lockName(mode), blocks: blocks(mode), heldMs: 0, bytes: rel.bytes, heapBytes: rel.heapBytes, rows: rel.rows } });
+  }
+  const preHeld = new Set(strongest.keys());
   for (const step of steps) {
     if (step.kind === 'echo') { onEvent?.({ type: 'echo', text: step.text, stream: step.stream }); continue; }
     if (step.kind === 'warning') { onEvent?.({ type: 'warning', message: step.message, location: step.location }); continue; }
@@ -172,7 +179,7 @@ async function trace(session: Session, steps: ReturnType<typeof compileScript>['
     statements.push(traced);
   }
   const end = performance.now();
-  for (const s of strongest.values()) s.lock.heldMs = Math.round(end - s.at);
+  for (const [oid, s] of strongest) if (!preHeld.has(oid) || s.at) s.lock.heldMs = Math.round(end - s.at);
   return { statements, error };
 }
 
