@@ -51,6 +51,8 @@ export function register(program: Command): void {
       };
       const scratchServer = async () => flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
       if (flags.scratch && (flags.dsn || flags.embedded)) throw new UsageError('--scratch runs the patch on a database of its own: give no --dsn or --embedded');
+      // Refused before any server is started or reached.
+      if (!flags.scratch) await (await import('../engine/authoring/try/run.js')).planTry(patch, common.compile);
       const t = flags.scratch ? undefined : (await target(flags, say)).target;
       const scratchUrl = flags.scratch || flags.schemaFiles ? await scratchServer() : undefined;
       const once = async (): Promise<number> => {

@@ -110,6 +110,10 @@ eachServer(test, 'a patch with COMMIT, or with CREATE INDEX CONCURRENTLY, is ref
     t.regex(r.stderr, /try will not run .* on the target/);
   }
   t.deepEqual(await state(db.url), before);
+  // Refused before any connection: a target that does not answer is never reached.
+  const nowhere = await runCli(['try', '--dsn', 'postgresql://nobody@127.0.0.1:1/none', '2026-01-03_conc'], { cwd: root, env: { NODE_EXTRA_CA_CERTS: undefined } });
+  t.is(nowhere.code, 2, nowhere.stderr);
+  t.regex(nowhere.stderr, /try will not run 2026-01-03_conc on the target/);
 });
 
 for (const signal of ['SIGKILL', 'SIGINT']) {

@@ -82,12 +82,22 @@ export interface TryResult {
   durationMs: number;
 }
 
-export async function tryPatch(options: TryOptions): Promise<TryResult> {
-  const { patch } = options;
-  const compiled = compileScript(patch.path, options.compile);
+/**
+ * The patch compiled, and whether try adds the transaction (then rolls it back). Throws
+ * TryRefusedError for a patch that would commit, unless it goes to a scratch database: callers
+ * can ask this before they start anything.
+ */
+export async function planTry(patch: PatchFile, compile?: CompileOptions, scratch = false) {
+  const compiled = compileScript(patch.path, compile);
   const plan = await planTransaction(patch.name, readFileSync(patch.path, 'utf8'), compiled.steps);
   const inTransaction = plan.mode === 'wrapped';
-  if (!inTransaction && !options.scratch) throw new TryRefusedError(patch.name, plan.mode === 'own' ? 'has its own BEGIN ... COMMIT' : plan.reason);
+  if (!inTransaction && !scratch) throw new TryRefusedError(patch.name, plan.mode === 'own' ? 'has its own BEGIN ... COMMIT' : plan.reason);
+  return { compiled, inTransaction };
+}
+
+export async function tryPatch(options: TryOptions): Promise<TryResult> {
+  const { patch } = options;
+  const { compiled, inTransaction } = await planTry(patch, options.compile, options.scratch);
   const recordSchema = options.recordSchema ?? 'public';
   // Built while the patch runs: a scratch database of its own, on another connection.
   const files = options.scratchUrl
