@@ -99,12 +99,13 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { patch } = options;
   const { compiled, inTransaction } = await planTry(patch, options.compile, options.scratch);
   const recordSchema = options.recordSchema ?? 'public';
-  // Built while the patch runs: a scratch database of its own, on another connection.
+  const session = await connect(options.target, { applicationName: 'pgpatch try' });
+  // Built while the patch runs, in a scratch database of its own, on another connection; started
+  // once the target answers, so that a failed connection leaves no scratch database behind.
   const files = options.scratchUrl
     ? schemaFilesModel({ scratchUrl: options.scratchUrl, entry: options.entry, variables: options.compile?.variables, recordSchema }).then(
       (m) => ({ m }), (e: unknown) => ({ e }))
     : undefined;
-  const session = await connect(options.target, { applicationName: 'pgpatch try' });
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const started = performance.now();
   try {
