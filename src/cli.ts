@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * The command line: flags in, exit status out. The only `catch` in pgpatch is here.
+ * The command line: flags in, exit status out. The only `catch` that ends a command is here
+ * (`try --watch` reports a failed run and keeps watching; the engine catches only to add data).
  * Commands are loaded lazily: `pgpatch --help` must not pay for pg, the parser or git.
  */
 import { Command } from 'commander';
 import { closeLine, outcome } from './commands/common';
 import { EXIT, PgpatchError } from './errors';
 
-const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded', 'makemigrations', 'sqlmigrate', 'squashmigrations', 'init', 'inspect', 'check', 'adopt'] as const;
+const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded', 'makemigrations', 'sqlmigrate', 'squashmigrations', 'init', 'inspect', 'check', 'adopt', 'lint', 'try'] as const;
 
 export function buildProgram(): Command {
   const program = new Command('pgpatch')

@@ -309,3 +309,18 @@ export class TransactionPoolerError extends PgpatchError {
     });
   }
 }
+
+/**
+ * try runs a patch only inside a transaction it rolls back: a patch that controls transactions
+ * (COMMIT) or cannot run in one (CONCURRENTLY, VACUUM) would commit on the target. Refused
+ * before anything runs.
+ */
+export class TryRefusedError extends PgpatchError {
+  readonly code = 'try_refused';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly patch: string, readonly reason: string) {
+    super(`try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`, {
+      hint: 'try it on a scratch database built for it and dropped after: pgpatch try --scratch NAME',
+    });
+  }
+}

@@ -22,3 +22,6 @@ export { ensureRecord, readRecord, writeRecord, writeRecords, recordExists, RECO
 export { resolveConnection, parseConnectionString, parseServiceFile, serviceFiles, sslPlan, describeConnection, passwordFromFile, SSL_MODES, type ConnInfo, type ResolvedConnection, type SslPlan, type SslMode } from './connection-settings';
 export { quoteIdent, quoteIdentAlways, quoteLiteral, quoteQualified } from './quote';
 export { type NotEmpty } from './engine/script/load';
+export { lintPatches, type LintOptions, type LintResult, type LintFinding, type PatchLint } from './engine/authoring/lint/lint';
+export { tryPatch, type TryOptions, type TryResult, type TracedStatement, type TracedLock } from './engine/authoring/try/try';
+export { tryOnScratch, type ScratchTryOptions } from './engine/authoring/try/scratch';

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { UsageError } from '../errors';
 import { parseVariableFlags, resolveTarget } from '../settings';
-import { abortOnSignals, action, collect, globals, paths, say } from './common';
+import { abortOnSignals, action, collect, embeddedScratchServer, globals, paths, say } from './common';
 import { scriptEventPrinter } from './events';
 import type { CheckEvent } from '../engine/schema/check/check';
 
@@ -35,7 +35,7 @@ export function register(program: Command): void {
       const live = flags.dsn || flags.live ? resolveTarget({ dsn: flags.dsn }) : undefined;
       if (live && flags.base) throw new UsageError('--base compares patches; a live comparison (--dsn, --live) takes no base');
       const p = paths(flags);
-      const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedServer(p.projectDir));
+      const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
       const { check } = await import('../engine/schema/check/check.js');
       const interrupt = abortOnSignals(() => say('pgpatch: interrupted: dropping the scratch databases'));
       try {
@@ -86,11 +86,4 @@ function real(path: string): string {
   } catch {
     return path;
   }
-}
-
-async function embeddedServer(projectDir: string): Promise<string> {
-  const { projectDataDir, startCluster } = await import('../engine/embedded.js');
-  const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
-  if (cluster.started) say('pgpatch: started the embedded PostgreSQL for scratch databases');
-  return cluster.url;
 }

@@ -57,6 +57,14 @@ export function announceTarget(doing: string, t: Target): void {
   say(`pgpatch: ${doing} ${describeTarget(t)}`);
 }
 
+/** The embedded server's URL, for scratch databases (check's builds, try's schema files). */
+export async function embeddedScratchServer(projectDir: string): Promise<string> {
+  const { projectDataDir, startCluster } = await import('../engine/embedded.js');
+  const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
+  if (cluster.started) say('pgpatch: started the embedded PostgreSQL for scratch databases');
+  return cluster.url;
+}
+
 let lineOpen = false;
 
 /** Messages go to stderr so that stdout stays clean for data (and `--json | jq`). */

@@ -1,5 +1,10 @@
 /** `pgpatch migrate [target]`: apply the pending patches. */
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LintResult } from '../engine/authoring/lint/lint';
+import type { MigrateResult } from '../engine/migrate/migrate';
+import type { PathSettings } from '../settings';
 import { UsageError } from '../errors';
 import { parseVariableFlags, resolveStatementLockTimeout } from '../settings';
 import { action, announceTarget, closeLine, collect, endLine, globals, paths, say, startLine, target } from './common';
@@ -94,14 +99,41 @@ export function register(program: Command): void {
           }
         },
       }).finally(closePrompt);
+      const planned = flags.plan || flags.dryRun ? await lintPlanned(result, p, parseVariableFlags(flags.set)) : undefined;
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
-        printJson(result);
+        printJson(planned ? { ...result, lint: planned } : result);
       } else {
         const lines = formatMigrateSummary(result);
+        if (planned) lines.push(...(await import('../output/lint.js')).formatLint(planned));
         (readOnly ? process.stdout : process.stderr).write(lines.join('\n') + '\n');
       }
       if (flags.check) return result.pending.length > 0 || result.firstRun ? 1 : 0;
       return 0;
     }));
+}
+
+/**
+ * `--plan` also lints what would run (squawk's findings, as `pgpatch lint` reports them), so
+ * the hazards are seen before the patches run. It never changes the exit status: that is lint's.
+ */
+async function lintPlanned(result: MigrateResult, p: PathSettings, variables: Record<string, string>): Promise<LintResult | undefined> {
+  const names = new Set(result.outcomes.filter((o) => o.status === 'would_apply' && !o.postOnly).map((o) => o.name));
+  if (names.size === 0) return undefined;
+  const { findPatches } = await import('../engine/patches/files.js');
+  const { lintPatches } = await import('../engine/authoring/lint/lint.js');
+  const config = join(p.projectDir, '.squawk.toml');
+  const { SquawkError } = await import('../engine/squawk.js');
+  try {
+    return await lintPatches({
+      patches: findPatches(p.patchesDir).filter((x) => names.has(x.name)),
+      compile: { variables },
+      configFile: existsSync(config) ? config : undefined,
+    });
+  } catch (e) {
+    // The plan is still worth showing without squawk (a platform it has no binary for).
+    if (!(e instanceof SquawkError)) throw e;
+    say(`pgpatch: warning: the plan is not linted: ${e.message}`);
+    return undefined;
+  }
 }

@@ -87,3 +87,46 @@ function classifyNode(node: Node): StatementClass {
 function hasDefElem(list: unknown, name: string): boolean {
   return Array.isArray(list) && list.some((d) => (d as { DefElem?: { defname?: string } }).DefElem?.defname === name);
 }
+
+/** A table named in a statement; `schema` only when the statement qualifies it. */
+export interface RelationName {
+  schema?: string;
+  name: string;
+}
+
+export interface StatementTables {
+  /** CREATE TABLE (or CREATE TABLE AS): the table it creates. */
+  creates?: RelationName;
+  /** The tables the statement acts on (ALTER TABLE, CREATE INDEX, ...). Empty when unknown. */
+  acts: RelationName[];
+}
+
+/**
+ * Which tables one statement creates or acts on, for lint's "a table this patch created is
+ * nobody else's yet". Call `loadParser()` first. A statement the parser cannot read acts on
+ * nothing we know of.
+ */
+export function statementTables(sql: string): StatementTables {
+  if (!parser) throw new Error('statementTables() called before loadParser()');
+  let stmts: Array<{ stmt?: Node }>;
+  try {
+    stmts = (parser.parseSync(sql) as unknown as { stmts?: Array<{ stmt?: Node }> }).stmts ?? [];
+  } catch {
+    return { acts: [] };
+  }
+  const out: StatementTables = { acts: [] };
+  for (const s of stmts) {
+    const [type, body] = Object.entries(s.stmt ?? {})[0] ?? ['', {}];
+    if (type === 'CreateStmt') out.creates = relationOf(body.relation);
+    else if (type === 'CreateTableAsStmt') out.creates = relationOf((body.into as { rel?: unknown } | undefined)?.rel);
+    else if (body.relation) out.acts.push(...[relationOf(body.relation)].filter((r): r is RelationName => Boolean(r)));
+    else if (Array.isArray(body.relations)) out.acts.push(...body.relations.map(relationOf).filter((r): r is RelationName => Boolean(r)));
+  }
+  return out;
+}
+
+function relationOf(node: unknown): RelationName | undefined {
+  const r = ((node as { RangeVar?: unknown })?.RangeVar ?? node) as { schemaname?: string; relname?: string } | undefined;
+  if (!r?.relname) return undefined;
+  return r.schemaname ? { schema: r.schemaname, name: r.relname } : { name: r.relname };
+}

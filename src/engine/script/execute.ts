@@ -57,7 +57,8 @@ export async function runStatement(session: Session, step: SqlStep): Promise<voi
   if (error) throw sqlErrorFor(error, step);
 }
 
-async function runCopy(session: Session, step: CopyStep): Promise<number> {
+/** Runs a COPY step: `\\copy` from its file, or `COPY ... FROM stdin` with the rows in the script. */
+export async function runCopy(session: Session, step: CopyStep): Promise<number> {
   const here = step.file.locate(step.start);
   if (step.inline) return runInlineCopy(session, step, step.inline);
   const stream = createReadStream(step.dataFile!);

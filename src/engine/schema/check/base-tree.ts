@@ -16,10 +16,13 @@ export interface BaseTree {
   cleanup(): Promise<void>;
 }
 
-/** Exports `schemaDir` at the merge base of `ref` (default: the repository's main branch) and HEAD. */
-export async function exportBaseTree(schemaDir: string, ref?: string): Promise<BaseTree> {
+/**
+ * Exports `schemaDir` at the merge base of `ref` (default: the repository's main branch) and
+ * HEAD. `command` names who needs it, for the error outside a git work tree.
+ */
+export async function exportBaseTree(schemaDir: string, ref?: string, command = 'check'): Promise<BaseTree> {
   const repo = await openRepo(schemaDir);
-  if (!isRepo(repo)) throw new UsageError(`check needs the git history of ${schemaDir}: ${repo.detail}`, { hint: repo.hint });
+  if (!isRepo(repo)) throw new UsageError(`${command} needs the git history of ${schemaDir}: ${repo.detail}`, { hint: repo.hint });
   await repo.refresh();
   const base = ref ?? (await repo.defaultBase());
   const dir = await mkdtemp(join(tmpdir(), 'pgpatch-base-'));

@@ -12,7 +12,7 @@ import { join, relative } from 'node:path';
 import { CheckBuildError, InterruptedError, SqlError } from '../../../errors';
 import { connect, describeTarget, isServerError, withSession, type Target } from '../../db';
 import { exportBaseTree, type BaseTree } from './base-tree';
-import { ScratchDatabases } from './scratch';
+import { ScratchDatabases, withScratchDatabase } from './scratch';
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
 import { loadScript } from '../../script/load';
 import { migrate } from '../../migrate/migrate';
@@ -105,6 +105,16 @@ async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suff
   const a = await scratch.create(suffix, (database, target) => options.onEvent?.({ type: 'building', what: 'the schema files', database, target }));
   await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: options.onEvent }));
   return { model: withoutRecord(await inspect(a), options.recordSchema ?? 'public') };
+}
+
+/** The model of the database the schema files build, as check's A side (record left out), in a scratch database dropped after: try's "what the files make". */
+export async function schemaFilesModel(options: {
+  scratchUrl: string; entry: string; variables?: Record<string, string>; recordSchema?: string; onEvent?: (e: ScriptEvent) => void;
+}): Promise<SchemaModel> {
+  return withScratchDatabase(options.scratchUrl, 'pgpatch_try', async (db) => {
+    await build('the database from the schema files', () => loadScript({ target: db, entry: options.entry, variables: options.variables, onEvent: options.onEvent }));
+    return withoutRecord(await inspect(db), options.recordSchema ?? 'public');
+  });
 }
 
 /** B: the schema files at the base commit, plus the patches added since, applied by migrate. */
@@ -213,7 +223,7 @@ async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {
  * pgpatch`). (inspectDatabase's own `exclude` drops every schema left empty, `public` included,
  * so an empty `public` with the record in it read as "missing after the patches".)
  */
-function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
+export function withoutRecord(model: SchemaModel, schema: string, files?: SchemaModel): SchemaModel {
   delete model.tables[quoteQualified(schema, 'schema_patch')];
   const key = quoteIdent(schema);
   if (!files || files.schemas[key] || !model.schemas[key]) return model;

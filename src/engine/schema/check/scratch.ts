@@ -74,3 +74,13 @@ export class ScratchDatabases {
     return { connectionString: url.toString(), source: 'scratch' };
   }
 }
+
+/** Runs `fn` on one scratch database made for it (`<prefix>_<hex>_db`), dropped afterwards whatever happens. */
+export async function withScratchDatabase<T>(scratchUrl: string, prefix: string, fn: (db: Target) => Promise<T>): Promise<T> {
+  const scratch = new ScratchDatabases(scratchUrl, prefix, () => undefined);
+  try {
+    return await fn(await scratch.create('db'));
+  } finally {
+    await scratch.dropAll();
+  }
+}

@@ -1,0 +1,37 @@
+/** Text for `lint` results: one line per finding, compiler style (file:line:column: level: ...). */
+import type { LintResult, PatchLint } from '../engine/authoring/lint/lint';
+import { displayPath, formatLocation } from './text';
+
+const MODE: Record<PatchLint['mode'], string> = {
+  wrapped: 'linted as run inside the transaction pgpatch adds',
+  own: 'linted with its own BEGIN ... COMMIT',
+  none: 'linted as run outside a transaction',
+  refused: 'not linted: migrate would refuse it',
+};
+
+export function formatLint(result: LintResult, verbose = false): string[] {
+  const lines: string[] = [];
+  for (const p of result.patches) {
+    if (p.findings.length === 0 && p.mode !== 'refused' && !verbose) continue;
+    lines.push(`${displayPath(p.path)}: ${MODE[p.mode]}${p.mode === 'refused' || p.mode === 'none' ? ` (${p.reason})` : ''}`);
+    for (const f of p.findings) {
+      lines.push(`  ${formatLocation(f.location)}: ${f.level}: ${f.rule}: ${f.message}`);
+      for (const t of [...f.trace].reverse()) lines.push(`    included from ${formatLocation(t, false)}`);
+      if (f.help) lines.push(`    help: ${f.help}`);
+    }
+    if (verbose) for (const i of p.ignored) lines.push(`  ${formatLocation(i.location)}: ignored: ${i.rule} (${i.why})`);
+  }
+  lines.push(summary(result));
+  return lines;
+}
+
+export function summary(result: LintResult): string {
+  const n = result.patches.length;
+  const refused = result.patches.filter((p) => p.mode === 'refused').length;
+  const ignored = result.patches.reduce((a, p) => a + p.ignored.length, 0);
+  const parts = [`${result.errors - refused} error${result.errors - refused === 1 ? '' : 's'}`];
+  if (result.warnings) parts.push(`${result.warnings} warning${result.warnings === 1 ? '' : 's'}`);
+  if (refused) parts.push(`${refused} patch${refused === 1 ? '' : 'es'} refused`);
+  if (ignored) parts.push(`${ignored} ignored`);
+  return `lint: ${n} patch${n === 1 ? '' : 'es'}, ${parts.join(', ')} (squawk ${result.squawkVersion})`;
+}
