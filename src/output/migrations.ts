@@ -1,5 +1,5 @@
 /** Text for migrate and showmigrations results. */
-import type { MigrateResult } from '../engine/migrate/migrate';
+import type { MigrateResult } from '../engine/migrate/types';
 import type { ShowResult } from '../engine/migrate/showmigrations';
 import type { PatchState } from '../engine/patches/status';
 

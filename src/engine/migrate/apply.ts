@@ -7,24 +7,24 @@ import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError } from '../../errors';
 import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
-import type { MigrateEvent, MigrateOptions, MigrateResult } from './migrate';
-import type { PatchFile } from '../patches/files';
 import { recordTable, recordUpsertLiteralSql, writeRecord } from '../patches/recorder';
 import type { Step } from '../script/compile';
 import { endOf, executeInTransaction } from '../script/commit';
 import { canBatch, executeBatch, executeSteps, type ExtraStatement } from '../script/execute';
-import type { PatchStatusRow } from '../patches/status';
-import type { TransactionPlan } from '../script/transactions';
+import type { Target } from '../db';
+import type { Decision, MigrateEvent, Prepared, Question } from './types';
 
-/** A pending patch, read and analysed before the first one runs. */
-export interface Prepared {
-  patch: PatchFile;
-  row: PatchStatusRow;
-  /** Of the bytes that were compiled: the record keeps what ran. */
-  checksum: string;
-  steps: Step[];
-  plan: TransactionPlan;
-  postOnly: boolean;
+/** What applying one patch needs of the run. */
+export interface ApplyContext {
+  session: Session;
+  /** Schema of the record table. */
+  schema: string;
+  target: Target;
+  /** The target as shown in messages (password masked). */
+  database: string;
+  /** Asked before each pre and post script when given. */
+  decide?: (q: Question) => Promise<Decision>;
+  emit: (e: MigrateEvent) => void;
 }
 
 /**
@@ -42,9 +42,10 @@ export function isConnectionLost(e: unknown): boolean {
  * Runs one patch with its pre and post scripts and writes its record, each step recorded so
  * that a failure leaves the record saying where it stopped.
  */
-export async function applyPatch(session: Session, schema: string, item: Prepared, options: MigrateOptions, result: MigrateResult, ask: boolean, emit: (e: MigrateEvent) => void): Promise<void> {
+export async function applyPatch(context: ApplyContext, item: Prepared): Promise<void> {
+  const { session, schema, emit, decide } = context;
   const { patch, plan, checksum } = item;
-  const dsn = patchDsn(options.target);
+  const dsn = patchDsn(context.target);
   const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
   const hasPost = patch.post.length > 0;
   const started = performance.now();
@@ -69,7 +70,7 @@ export async function applyPatch(session: Session, schema: string, item: Prepare
     } catch {
       // The connection may be gone: the record then says what it said before.
     }
-    throw new PatchFailedError(patch.name, stage, recorded, result, e);
+    throw new PatchFailedError(patch.name, stage, recorded, undefined, e);
   };
   // The session is gone, so the record cannot be updated: say what it says, and what the server did.
   const connectionLostDuring = (e: unknown): ConnectionLostError => {
@@ -81,13 +82,13 @@ export async function applyPatch(session: Session, schema: string, item: Prepare
         : plan.mode === 'none'
           ? `it ran outside a transaction and may be half-applied; its record says "applying": check what it did, then migrate --retry ${patch.name} or --fake ${patch.name}`
           : 'the server rolled it back: it is neither applied nor recorded. Patches before it are applied and recorded; run migrate again';
-    return new ConnectionLostError(`lost the connection to ${result.database} while applying patch ${patch.name} (${stageInWords(stage)}): ${why}`, { cause: e, hint });
+    return new ConnectionLostError(`lost the connection to ${context.database} while applying patch ${patch.name} (${stageInWords(stage)}): ${why}`, { cause: e, hint });
   };
   const runScripts = async (scripts: string[], kind: 'pre' | 'post') => {
     for (const script of scripts) {
-      if (ask && options.decide) {
-        const d = await options.decide({ kind, patch, script });
-        if (d === 'quit') throw new PatchFailedError(patch.name, kind, 'nothing', result, new UsageError('stopped at the prompt'));
+      if (decide) {
+        const d = await decide({ kind, patch, script });
+        if (d === 'quit') throw new PatchFailedError(patch.name, kind, 'nothing', undefined, new UsageError('stopped at the prompt'));
         if (d === 'no' || d === 'skip') continue;
       }
       await runHook(script, patch.name, dsn, hookOutput);
@@ -101,7 +102,7 @@ export async function applyPatch(session: Session, schema: string, item: Prepare
       await runScripts(patch.pre, 'pre');
     }
     stage = 'patch';
-    if (!item.postOnly) await runPatchSql(session, schema, item, hasPost, started, options);
+    if (!item.postOnly) await runPatchSql(context, item, hasPost, started);
     if (hasPost) {
       stage = 'post';
       await runScripts(patch.post, 'post');
@@ -119,7 +120,8 @@ function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
   return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
 }
 
-async function runPatchSql(session: Session, schema: string, item: Prepared, hasPost: boolean, started: number, options: MigrateOptions): Promise<void> {
+async function runPatchSql(context: ApplyContext, item: Prepared, hasPost: boolean, started: number): Promise<void> {
+  const { session, schema, emit: onEvent } = context;
   const { patch, plan, steps, checksum } = item;
   const row = { name: patch.name, status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch', checksum } as const;
   // Written in the patch's transaction: a server error here (a trigger or a permission the
@@ -139,11 +141,11 @@ async function runPatchSql(session: Session, schema: string, item: Prepared, has
     const duration = `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`;
     return { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
   };
-  const exec = (s: Step[]) => executeSteps(session, s, { onEvent: options.onEvent });
+  const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
   if (plan.mode === 'wrapped') {
-    await executeInTransaction(session, steps, patch.path, { onEvent: options.onEvent, beforeCommit: { statement: recordRow(), run: record } });
+    await executeInTransaction(session, steps, patch.path, { onEvent, beforeCommit: { statement: recordRow(), run: record } });
   } else if (plan.mode === 'own' && canBatch(steps)) {
-    await executeBatch(session, [...steps.slice(0, plan.commitIndex), recordRow(), ...steps.slice(plan.commitIndex)], { onEvent: options.onEvent });
+    await executeBatch(session, [...steps.slice(0, plan.commitIndex), recordRow(), ...steps.slice(plan.commitIndex)], { onEvent });
   } else if (plan.mode === 'own') {
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);

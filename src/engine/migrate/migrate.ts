@@ -4,99 +4,20 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, FileError, PatchInvalidError, PatchSetError, PgpatchError, UsageError } from '../../errors';
-import { connect, defaultApplicationName, describeTarget, type Session, type Target } from '../db';
+import { ConnectionLostError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, PgpatchError, UsageError } from '../../errors';
+import { connect, defaultApplicationName, describeTarget, type Session } from '../db';
 import { acquireLock, releaseLock } from '../patches/lock';
 import { checksumOf, checksumOfBytes } from '../patches/checksums';
 import { findPatches, isExecutable, type PatchFile } from '../patches/files';
-import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords, type RecordRow } from '../patches/recorder';
+import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords } from '../patches/recorder';
 import { compileScript, type Step } from '../script/compile';
-import { canBatch, executeBatch, executeSteps, type ScriptEvent } from '../script/execute';
+import { canBatch, executeBatch, executeSteps } from '../script/execute';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
-import { planTransaction, type TransactionPlan } from '../script/transactions';
-import type { LockHolder } from '../../errors';
+import { planTransaction } from '../script/transactions';
 import { isEmptyDatabase } from '../patches/emptiness';
-import { applyPatch, isConnectionLost, type Prepared } from './apply';
+import { applyPatch, isConnectionLost } from './apply';
 import { commitScript } from '../script/commit';
-
-export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
-
-export interface Question {
-  kind: 'patch' | 'pre' | 'post';
-  patch: PatchFile;
-  /** For pre/post: the script's path. */
-  script?: string;
-}
-
-export type MigrateEvent =
-  | ScriptEvent
-  | { type: 'lock-wait'; holders: LockHolder[] }
-  | { type: 'first-run'; empty: boolean; patches: number }
-  | { type: 'patch-start'; index: number; total: number; name: string; mode: string }
-  | { type: 'patch-done'; index: number; total: number; name: string; status: OutcomeStatus; durationMs: number }
-  | { type: 'hook-output'; script: string; stream: 'stdout' | 'stderr'; chunk: string };
-
-export interface MigrateOptions {
-  target: Target;
-  patchesDir: string;
-  /** Schema entry file: builds an empty database on the first run. */
-  entry: string;
-  recordSchema?: string;
-  /** Apply up to and including this patch (name or unique prefix). */
-  upTo?: string;
-  /** Only report what would run; the session is read-only. */
-  dryRun?: boolean;
-  /** Record these patches as applied without running them. */
-  fake?: string[];
-  /** Record these patches as skipped forever. */
-  skip?: string[];
-  /** Run these again although a previous run failed half-way outside a transaction. */
-  retry?: string[];
-  /** A patch edited after it was applied, or one that sorts before applied ones, is an error instead of a warning. */
-  strict?: boolean;
-  /** On a non-empty database without a record, record all patches as assumed. */
-  assumeApplied?: boolean;
-  lockTimeoutMs?: number;
-  variables?: Record<string, string>;
-  /** Asked before each patch and script when given (interactive runs); otherwise all apply. */
-  decide?: (q: Question) => Promise<Decision>;
-  /** Asked on a non-empty database without a record, when assumeApplied is not set. */
-  confirmBaseline?: (patches: number) => Promise<boolean>;
-  onEvent?: (e: MigrateEvent) => void;
-  applicationName?: string;
-  /** Where checksums of unchanged files are cached; without it every file is hashed. */
-  checksumCache?: string;
-}
-
-export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'declined' | 'failed' | 'would_apply';
-
-export interface PatchOutcome {
-  name: string;
-  file: string;
-  status: OutcomeStatus;
-  mode?: TransactionPlan['mode'];
-  reason?: string;
-  /** Only the post scripts ran (the patch had committed in an earlier run). */
-  postOnly?: boolean;
-  durationMs?: number;
-}
-
-export interface MigrateResult {
-  database: string;
-  recordSchema: string;
-  dryRun: boolean;
-  /** Set when this run created the record. */
-  firstRun?: { built: boolean; entry?: string; assumed: number };
-  outcomes: PatchOutcome[];
-  /** Applied patches whose file changed since. */
-  edited: string[];
-  /** Patches of this run that sort before an applied one: they run out of order. */
-  outOfOrder: Array<{ name: string; sortsBefore: string }>;
-  /** Still pending after the run (declined, beyond the target, quit). */
-  pending: string[];
-  quit: boolean;
-}
-
+import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.recordSchema ?? 'public';
@@ -248,7 +169,10 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     }
     emit({ type: 'patch-start', index: index + 1, total: todo.length, name: item.patch.name, mode: item.plan.mode });
     const started = performance.now();
-    await applyPatch(session, schema, item, options, result, askAll, emit);
+    await applyPatch({ session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit }, item).catch((e: unknown) => {
+      // The failure carries what this run did before it, for callers that report it.
+      throw e instanceof PatchFailedError ? new PatchFailedError(e.patch, e.stage, e.recorded, result, e.cause) : e;
+    });
     const durationMs = Math.round(performance.now() - started);
     result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
     emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });
@@ -305,4 +229,3 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
   return true;
 }
 
-export type { RecordRow };

@@ -1,0 +1,100 @@
+/**
+ * The types migrate's files share: what a run is asked to do, what it reports, and a pending
+ * patch once read and analysed. Here so that migrate.ts and apply.ts need not import each other.
+ */
+import type { LockHolder } from '../../errors';
+import type { Target } from '../db';
+import type { PatchFile } from '../patches/files';
+import type { PatchStatusRow } from '../patches/status';
+import type { Step } from '../script/compile';
+import type { ScriptEvent } from '../script/execute';
+import type { TransactionPlan } from '../script/transactions';
+
+export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
+
+export interface Question {
+  kind: 'patch' | 'pre' | 'post';
+  patch: PatchFile;
+  /** For pre/post: the script's path. */
+  script?: string;
+}
+
+export type MigrateEvent =
+  | ScriptEvent
+  | { type: 'lock-wait'; holders: LockHolder[] }
+  | { type: 'first-run'; empty: boolean; patches: number }
+  | { type: 'patch-start'; index: number; total: number; name: string; mode: string }
+  | { type: 'patch-done'; index: number; total: number; name: string; status: OutcomeStatus; durationMs: number }
+  | { type: 'hook-output'; script: string; stream: 'stdout' | 'stderr'; chunk: string };
+
+export interface MigrateOptions {
+  target: Target;
+  patchesDir: string;
+  /** Schema entry file: builds an empty database on the first run. */
+  entry: string;
+  recordSchema?: string;
+  /** Apply up to and including this patch (name or unique prefix). */
+  upTo?: string;
+  /** Only report what would run; the session is read-only. */
+  dryRun?: boolean;
+  /** Record these patches as applied without running them. */
+  fake?: string[];
+  /** Record these patches as skipped forever. */
+  skip?: string[];
+  /** Run these again although a previous run failed half-way outside a transaction. */
+  retry?: string[];
+  /** A patch edited after it was applied, or one that sorts before applied ones, is an error instead of a warning. */
+  strict?: boolean;
+  /** On a non-empty database without a record, record all patches as assumed. */
+  assumeApplied?: boolean;
+  lockTimeoutMs?: number;
+  variables?: Record<string, string>;
+  /** Asked before each patch and script when given (interactive runs); otherwise all apply. */
+  decide?: (q: Question) => Promise<Decision>;
+  /** Asked on a non-empty database without a record, when assumeApplied is not set. */
+  confirmBaseline?: (patches: number) => Promise<boolean>;
+  onEvent?: (e: MigrateEvent) => void;
+  applicationName?: string;
+  /** Where checksums of unchanged files are cached; without it every file is hashed. */
+  checksumCache?: string;
+}
+
+export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'declined' | 'failed' | 'would_apply';
+
+export interface PatchOutcome {
+  name: string;
+  file: string;
+  status: OutcomeStatus;
+  mode?: TransactionPlan['mode'];
+  reason?: string;
+  /** Only the post scripts ran (the patch had committed in an earlier run). */
+  postOnly?: boolean;
+  durationMs?: number;
+}
+
+export interface MigrateResult {
+  database: string;
+  recordSchema: string;
+  dryRun: boolean;
+  /** Set when this run created the record. */
+  firstRun?: { built: boolean; entry?: string; assumed: number };
+  outcomes: PatchOutcome[];
+  /** Applied patches whose file changed since. */
+  edited: string[];
+  /** Patches of this run that sort before an applied one: they run out of order. */
+  outOfOrder: Array<{ name: string; sortsBefore: string }>;
+  /** Still pending after the run (declined, beyond the target, quit). */
+  pending: string[];
+  quit: boolean;
+}
+
+/** A pending patch, read and analysed before the first one runs. */
+export interface Prepared {
+  patch: PatchFile;
+  row: PatchStatusRow;
+  /** Of the bytes that were compiled: the record keeps what ran. */
+  checksum: string;
+  steps: Step[];
+  plan: TransactionPlan;
+  postOnly: boolean;
+}
