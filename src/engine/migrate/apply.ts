@@ -4,10 +4,11 @@
  * the record. `migrate.ts` decides what runs; this file runs it.
  */
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, PatchFailedError, PgpatchError, SqlError, UsageError } from '../../errors';
+import { ConnectionLostError, PatchClaimedError, PatchFailedError, PgpatchError, RunLockLostError, SqlError, UsageError } from '../../errors';
 import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
-import { recordTable, recordUpsertLiteralSql, writeRecord } from '../patches/recorder';
+import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
+import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import type { Step } from '../script/compile';
 import { endOf, executeInTransaction } from '../script/commit';
 import { canBatch, executeBatch, executeSteps, type ExtraStatement } from '../script/execute';
@@ -44,28 +45,31 @@ export function isConnectionLost(e: unknown): boolean {
  */
 export async function applyPatch(context: ApplyContext, item: Prepared): Promise<void> {
   const { session, schema, emit, decide } = context;
-  const { patch, plan, checksum } = item;
+  const { patch, plan } = item;
   const dsn = patchDsn(context.target);
   const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
   const hasPost = patch.post.length > 0;
   const started = performance.now();
   let stage: 'pre' | 'patch' | 'post' = 'pre';
   let recordedBefore = false;
+  const row = new PatchRow(context, item);
   const fail = async (e: unknown): Promise<never> => {
     if (isConnectionLost(e)) throw connectionLostDuring(e);
     // Always: right after an error, the ReadyForQuery that says the transaction status may not
     // have been read yet. A ROLLBACK with no transaction open is only a warning.
     await session.query('rollback').catch(() => undefined);
+    // Another run has the patch, or may have: its row is not ours to write.
+    if (e instanceof RunLockLostError || e instanceof PatchClaimedError) throw e;
     const message = (e as Error)?.message ?? String(e);
     // A transactional patch that failed was rolled back: it leaves no record (unless pre scripts ran).
     const leaveFailed = stage !== 'patch' || plan.mode === 'none';
     let recorded: 'nothing' | 'failed' = 'nothing';
     try {
       if (leaveFailed) {
-        await writeRecord(session, schema, { name: patch.name, status: 'failed', stage, checksum, error: message });
+        await row.write({ status: 'failed', stage, error: message });
         recorded = 'failed';
       } else if (recordedBefore) {
-        await session.query(`delete from ${recordTable(schema)} where name = $1`, [patch.name]);
+        await session.query(`delete from ${recordTable(schema)} where name = $1 and status = 'applying' and stage = 'pre'`, [patch.name]);
       }
     } catch {
       // The connection may be gone: the record then says what it said before.
@@ -97,16 +101,16 @@ export async function applyPatch(context: ApplyContext, item: Prepared): Promise
 
   try {
     if (!item.postOnly && patch.pre.length) {
-      await writeRecord(session, schema, { name: patch.name, status: 'applying', stage: 'pre', checksum });
+      await row.write({ status: 'applying', stage: 'pre' });
       recordedBefore = true;
       await runScripts(patch.pre, 'pre');
     }
     stage = 'patch';
-    if (!item.postOnly) await runPatchSql(context, item, hasPost, started);
+    if (!item.postOnly) await runPatchSql(context, item, row, hasPost, started);
     if (hasPost) {
       stage = 'post';
       await runScripts(patch.post, 'post');
-      await writeRecord(session, schema, { name: patch.name, status: 'applied', stage: 'post', checksum, durationMs: Math.round(performance.now() - started) });
+      await row.write({ status: 'applied', stage: 'post' }, String(Math.round(performance.now() - started)));
     }
   } catch (e) {
     await fail(e);
@@ -120,44 +124,92 @@ function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
   return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
 }
 
-async function runPatchSql(context: ApplyContext, item: Prepared, hasPost: boolean, started: number): Promise<void> {
+/**
+ * The patch's row in the record, as this run knows it: what it read before the run, then what
+ * it wrote. Each write expects the row to be still that (see recordWriteSql): a row another run
+ * wrote meanwhile makes it fail with PatchClaimedError instead of being overwritten.
+ */
+class PatchRow {
+  private expected: ExpectedRow;
+
+  constructor(private readonly context: ApplyContext, private readonly item: Prepared) {
+    this.expected = item.recorded;
+  }
+
+  /** The write as SQL; `done` must be called once it has succeeded (in a batch, after it). */
+  sql(row: Pick<RecordWrite, 'status' | 'stage' | 'error'>, durationSql?: string): { sql: string; done: () => void } {
+    const full = { ...row, name: this.item.patch.name, checksum: this.item.checksum };
+    return { sql: recordWriteSql(this.context.schema, full, this.expected, durationSql), done: () => (this.expected = { status: row.status, stage: row.stage ?? null }) };
+  }
+
+  async write(row: Pick<RecordWrite, 'status' | 'stage' | 'error'>, durationSql?: string): Promise<void> {
+    const { sql, done } = this.sql(row, durationSql);
+    try {
+      await this.context.session.query(sql);
+    } catch (e) {
+      throw isRecordConflict(e) ? new PatchClaimedError(this.item.patch.name, e) : e;
+    }
+    done();
+  }
+}
+
+async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, started: number): Promise<void> {
   const { session, schema, emit: onEvent } = context;
-  const { patch, plan, steps, checksum } = item;
-  const row = { name: patch.name, status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch', checksum } as const;
+  const { patch, plan, steps } = item;
+  const final = { status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch' } as const;
   // Written in the patch's transaction: a server error here (a trigger or a permission the
-  // patch changed) is the patch's failure, shown at its end, not an internal error.
-  const recordError = (e: DatabaseError) => {
+  // patch changed) is the patch's failure, shown at its end, not an internal error; a lost run
+  // lock or a row another run wrote stops the run.
+  const recordError = (e: DatabaseError): Error => {
+    if (e.code === LOCK_LOST_SQLSTATE) return new RunLockLostError(patch.name, true);
+    if (isRecordConflict(e)) return new PatchClaimedError(patch.name, e);
     const server = toServerMessage(e);
     server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where].filter(Boolean).join('\n');
     return new SqlError(server, 'INSERT INTO schema_patch ...', endOf(patch.path), undefined, [], undefined);
   };
-  const record = () => writeRecord(session, schema, { ...row, durationMs: Math.round(performance.now() - started) }).catch((e: unknown) => {
-    throw isServerError(e) ? recordError(e) : e;
-  });
+  // The run lock is checked in the patch's transaction, before its record: a patch that dropped
+  // it is rolled back rather than committed while another run may be applying patches.
+  const ending = (durationSql: string) => {
+    const write = record.sql(final, durationSql);
+    return { statements: [{ sql: `${LOCK_CHECK_SQL};`, onError: recordError }, { sql: `${write.sql};`, onError: recordError }] as ExtraStatement[], done: write.done };
+  };
+  const run = async () => {
+    const { statements, done } = ending(String(Math.round(performance.now() - started)));
+    await session.query(statements.map((s) => s.sql).join('\n')).catch((e: unknown) => {
+      throw isServerError(e) ? recordError(e) : e;
+    });
+    done();
+  };
   // Batched (one round trip for the whole patch), the record row goes in as literals; the server
   // stops at the first error, which leaves the transaction aborted (the COMMIT is not reached).
   // The duration adds the server's time to ours so far.
-  const recordRow = (): ExtraStatement => {
-    const duration = `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`;
-    return { sql: `${recordUpsertLiteralSql(schema, row, duration)};`, onError: recordError };
-  };
+  const batched = () => ending(`(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`);
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
   if (plan.mode === 'wrapped') {
-    await executeInTransaction(session, steps, patch.path, { onEvent, beforeCommit: { statement: recordRow(), run: record } });
+    const end = batched();
+    await executeInTransaction(session, steps, patch.path, { onEvent, beforeCommit: { statements: end.statements, run } });
+    if (canBatch(steps)) end.done();
   } else if (plan.mode === 'own' && canBatch(steps)) {
-    await executeBatch(session, [...steps.slice(0, plan.commitIndex), recordRow(), ...steps.slice(plan.commitIndex)], { onEvent });
+    const end = batched();
+    await executeBatch(session, [...steps.slice(0, plan.commitIndex), ...end.statements, ...steps.slice(plan.commitIndex)], { onEvent });
+    end.done();
   } else if (plan.mode === 'own') {
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
-    await record();
+    await run();
     await exec(steps.slice(plan.commitIndex!));
   } else {
-    await writeRecord(session, schema, { name: patch.name, status: 'applying', stage: 'patch', checksum });
+    await record.write({ status: 'applying', stage: 'patch' });
     await exec(steps);
     if (session.transactionStatus() !== 'I') {
       await session.query('rollback');
       throw new Error(`patch ${patch.name} left a transaction open; it was rolled back`);
     }
-    await record();
+    // Recorded applied (it ran to its end) in the same message that asks whether the run lock
+    // is still held; if not, the run stops after it.
+    const write = record.sql(final, String(Math.round(performance.now() - started)));
+    const results = await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
+    write.done();
+    if (!results[results.length - 1].rows[0].held) throw new RunLockLostError(patch.name, false);
   }
 }

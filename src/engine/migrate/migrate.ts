@@ -9,7 +9,7 @@ import { connect, defaultApplicationName, describeTarget, type Session } from '.
 import { acquireLock, releaseLock } from '../patches/lock';
 import { checksumOf, checksumOfBytes } from '../patches/checksums';
 import { findPatches, isExecutable, type PatchFile } from '../patches/files';
-import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords } from '../patches/recorder';
+import { ensureRecord, readRecord, recordExists, writeRecord, writeRecords, type RecordRow } from '../patches/recorder';
 import { compileScript, type Step } from '../script/compile';
 import { canBatch, executeBatch, executeSteps } from '../script/execute';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
@@ -89,14 +89,14 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
     if (isDone(row.state)) continue;
     if (i > last) { result.pending.push(p.name); continue; }
     if (row.sortsBefore) result.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
-    const prepared = await prepare(p, row, options);
+    const prepared = await prepare(p, row, record.get(p.name), options);
     result.outcomes.push({ name: p.name, file: p.relativePath, status: 'would_apply', mode: prepared.plan.mode, reason: prepared.plan.reason, postOnly: prepared.postOnly });
     result.pending.push(p.name);
   }
 }
 
 
-async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Prepared> {
+async function prepare(patch: PatchFile, row: PatchStatusRow, recorded: RecordRow | undefined, options: MigrateOptions): Promise<Prepared> {
   const postOnly = row.state === 'pending_post';
   // A script that cannot run is found now, not after the patch it follows has committed.
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
@@ -105,7 +105,10 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOp
   const bytes = readFileSync(patch.path);
   const script = compileScript(patch.path, { variables: options.variables });
   const plan = await planTransaction(patch.name, bytes.toString('utf8'), script.steps);
-  return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
+  return {
+    patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly,
+    recorded: recorded ? { status: recorded.status, stage: recorded.stage, statusDate: recorded.statusDate } : null,
+  };
 }
 
 async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
@@ -145,7 +148,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
       );
     }
     if (row.sortsBefore) result.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
-    todo.push(await prepare(p, row, options));
+    todo.push(await prepare(p, row, record.get(p.name), options));
   }
   if (options.strict && result.outOfOrder.length) {
     throw new PatchSetError(

@@ -5,6 +5,7 @@
 import type { LockHolder } from '../../errors';
 import type { Target } from '../db';
 import type { PatchFile } from '../patches/files';
+import type { ExpectedRow } from '../patches/recorder';
 import type { PatchStatusRow } from '../patches/status';
 import type { Step } from '../script/compile';
 import type { ScriptEvent } from '../script/execute';
@@ -97,4 +98,6 @@ export interface Prepared {
   steps: Step[];
   plan: TransactionPlan;
   postOnly: boolean;
+  /** The patch's row in the record as read before the run (null: none); writes expect it unchanged. */
+  recorded: ExpectedRow;
 }

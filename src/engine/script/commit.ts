@@ -13,17 +13,17 @@ import { canBatch, executeBatch, executeSteps, type ExecuteOptions, type Execute
 /**
  * Runs `steps` inside BEGIN ... COMMIT that pgpatch adds, as one message when they allow it
  * (canBatch), else statement by statement. `beforeCommit` is a statement of pgpatch's to run last
- * in that transaction (migrate's record row): `statement` when batched, `run` otherwise.
+ * in that transaction (migrate's lock check and record row): `statements` when batched, `run` otherwise.
  */
 export async function executeInTransaction(
   session: Session,
   steps: Step[],
   file: string,
-  options: ExecuteOptions & { beforeCommit?: { statement: ExtraStatement; run: () => Promise<unknown> } } = {},
+  options: ExecuteOptions & { beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> } } = {},
 ): Promise<ExecuteResult> {
   const { beforeCommit, ...execute } = options;
   if (canBatch(steps)) {
-    const last = beforeCommit ? [beforeCommit.statement] : [];
+    const last = beforeCommit?.statements ?? [];
     return executeBatch(session, [{ sql: 'begin;' }, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
   }
   await session.query('begin');
