@@ -1,4 +1,5 @@
 /** `pgpatch migrate [target]`: apply the pending patches. */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import { parseVariableFlags } from '../settings';
@@ -13,6 +14,7 @@ interface MigrateFlags {
   fake: string[];
   skip: string[];
   retry: string[];
+  acceptChecksum: string[];
   strict?: boolean;
   assumeApplied?: boolean;
   lockTimeout: string;
@@ -28,9 +30,10 @@ export function register(program: Command): void {
     .option('--plan', 'show what would run and change nothing (read-only session)')
     .option('--dry-run', 'same as --plan')
     .option('--check', 'exit 1 when anything is pending, 0 otherwise; changes nothing')
-    .option('--fake <name>', 'record a patch as applied without running it (repeatable)', collect, [])
-    .option('--skip <name>', 'record a patch as skipped forever (repeatable)', collect, [])
-    .option('--retry <name>', 'run again a patch that failed half-way outside a transaction (repeatable)', collect, [])
+    .option('--fake <name>', 'record a pending patch as applied without running it, and run nothing else (repeatable; name or unique prefix)', collect, [])
+    .option('--skip <name>', 'record a pending patch as skipped forever, and run nothing else (repeatable; name or unique prefix)', collect, [])
+    .option('--retry <name>', 'run again a patch that failed half-way outside a transaction (repeatable; name or unique prefix)', collect, [])
+    .option('--accept-checksum <name>', 'an applied patch was edited on purpose: record its new checksum, run nothing (repeatable)', collect, [])
     .option('--strict', 'a patch edited after it was applied, or a new one that sorts before applied ones, is an error')
     .option('--assume-applied', 'on a database with objects but no record: record every patch as applied (baseline)')
     .option('--lock-timeout <seconds>', 'wait this long for another run to finish', '0')
@@ -43,6 +46,8 @@ export function register(program: Command): void {
       const { isInteractive, decide, confirmBaseline, closePrompt } = await import('./prompt.js');
       const interactive = flags.input && !readOnly && !flags.json && isInteractive();
       const p = paths(flags);
+      // A mistyped folder, or the wrong working directory, would otherwise read as "nothing to apply".
+      if (!existsSync(p.patchesDir)) throw new UsageError(`no patches folder: ${p.patchesDir}`, { hint: 'give it with --patches-dir (or PGPATCH_PATCHES_DIR), or run from the project folder' });
       const { target: t } = await target(flags, say);
       const { migrate } = await import('../engine/migrate/migrate.js');
       const { formatMigrateSummary } = await import('../output/migrations.js');
@@ -58,6 +63,7 @@ export function register(program: Command): void {
         fake: flags.fake,
         skip: flags.skip,
         retry: flags.retry,
+        acceptChecksum: flags.acceptChecksum,
         strict: flags.strict,
         assumeApplied: flags.assumeApplied,
         lockTimeoutMs: lockTimeout * 1000,
@@ -90,7 +96,7 @@ export function register(program: Command): void {
         const lines = formatMigrateSummary(result);
         (readOnly ? process.stdout : process.stderr).write(lines.join('\n') + '\n');
       }
-      if (flags.check) return result.pending.length > 0 || result.firstRun ? 1 : 0;
+      if (flags.check) return result.pending.length > 0 || result.outcomes.length > 0 || result.firstRun ? 1 : 0;
       return 0;
     }));
 }

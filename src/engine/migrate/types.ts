@@ -42,6 +42,8 @@ export interface MigrateOptions {
   fake?: string[];
   /** Record these patches as skipped forever. */
   skip?: string[];
+  /** Accept the edited file of these applied patches: the record takes their new checksum (nothing runs). */
+  acceptChecksum?: string[];
   /** Run these again although a previous run failed half-way outside a transaction. */
   retry?: string[];
   /** A patch edited after it was applied, or one that sorts before applied ones, is an error instead of a warning. */
@@ -60,7 +62,8 @@ export interface MigrateOptions {
   checksumCache?: string;
 }
 
-export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'declined' | 'failed' | 'would_apply';
+export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'accepted' | 'declined' | 'failed'
+  | 'would_apply' | 'would_fake' | 'would_skip' | 'would_accept';
 
 export interface PatchOutcome {
   name: string;
@@ -71,6 +74,11 @@ export interface PatchOutcome {
   /** Only the post scripts ran (the patch had committed in an earlier run). */
   postOnly?: boolean;
   durationMs?: number;
+  /** Run again with --retry after it failed or was interrupted outside a transaction. */
+  retry?: boolean;
+  /** --accept-checksum: the checksum the record had, and the file's. */
+  oldChecksum?: string | null;
+  newChecksum?: string;
 }
 
 export interface MigrateResult {
@@ -100,4 +108,6 @@ export interface Prepared {
   postOnly: boolean;
   /** The patch's row in the record as read before the run (null: none); writes expect it unchanged. */
   recorded: ExpectedRow;
+  /** Named by --retry. */
+  retry?: boolean;
 }
