@@ -26,6 +26,29 @@ export interface ApplyContext {
   /** Asked before each pre and post script when given. */
   decide?: (q: Question) => Promise<Decision>;
   emit: (e: MigrateEvent) => void;
+  /** Settings of the run's own to set again after the reset (see sessionReset). */
+  runSettings: string[];
+}
+
+/**
+ * Statements that bring the session back to the state a fresh connection has, sent at the start
+ * of each patch's message (no round trip of their own): what a patch before it set (search_path,
+ * role, statement_timeout, session characteristics), prepared, declared, listened to or created
+ * as temporary does not reach the next one, as with one psql per patch. DISCARD ALL would do it
+ * but also releases the run lock (pg_advisory_unlock_all), so this is the rest of what it does.
+ * RESET ALL leaves role and session authorization alone, hence their own statements. Then the
+ * run's own settings (`runSettings`) are set again. In a transaction of their own, committed
+ * before the patch's: a transaction that began in the same message would keep the read-only or
+ * isolation level the session characteristics gave it when it began.
+ */
+export function sessionReset(runSettings: string[], patch: string): ExtraStatement[] {
+  const onError = (e: DatabaseError) => new UsageError(`could not reset the session before patch ${patch}: ${e.message}`, {
+    hint: 'the patch did not run; the statements pgpatch sends are SET SESSION AUTHORIZATION DEFAULT, RESET ROLE, RESET ALL, DEALLOCATE ALL, CLOSE ALL, UNLISTEN *, DISCARD PLANS/TEMP/SEQUENCES',
+  });
+  return [
+    'begin', 'set session authorization default', 'reset role', 'reset all', 'deallocate all', 'close all', 'unlisten *',
+    'discard plans', 'discard temp', 'discard sequences', ...runSettings, 'commit',
+  ].map((sql) => ({ sql: `${sql};`, onError }));
 }
 
 /**
@@ -142,10 +165,11 @@ class PatchRow {
     return { sql: recordWriteSql(this.context.schema, full, this.expected, durationSql), done: () => (this.expected = { status: row.status, stage: row.stage ?? null }) };
   }
 
-  async write(row: Pick<RecordWrite, 'status' | 'stage' | 'error'>, durationSql?: string): Promise<void> {
+  /** `before`: statements sent in the same message, first (the session reset). */
+  async write(row: Pick<RecordWrite, 'status' | 'stage' | 'error'>, durationSql?: string, before?: string): Promise<void> {
     const { sql, done } = this.sql(row, durationSql);
     try {
-      await this.context.session.query(sql);
+      await this.context.session.query(before ? `${before}\n${sql}` : sql);
     } catch (e) {
       throw isRecordConflict(e) ? new PatchClaimedError(this.item.patch.name, e) : e;
     }
@@ -185,21 +209,25 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
   // The duration adds the server's time to ours so far.
   const batched = () => ending(`(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`);
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
+  const reset = sessionReset(context.runSettings, patch.name);
+  const resetText = reset.map((s) => s.sql).join('\n');
   if (plan.mode === 'wrapped') {
     const end = batched();
-    await executeInTransaction(session, steps, patch.path, { onEvent, beforeCommit: { statements: end.statements, run } });
+    await executeInTransaction(session, steps, patch.path, { onEvent, beforeBegin: reset, beforeCommit: { statements: end.statements, run } });
     if (canBatch(steps)) end.done();
   } else if (plan.mode === 'own' && canBatch(steps)) {
     const end = batched();
-    await executeBatch(session, [...steps.slice(0, plan.commitIndex), ...end.statements, ...steps.slice(plan.commitIndex)], { onEvent });
+    await executeBatch(session, [...reset, ...steps.slice(0, plan.commitIndex), ...end.statements, ...steps.slice(plan.commitIndex)], { onEvent });
     end.done();
   } else if (plan.mode === 'own') {
+    // Statement by statement (a \copy, an \echo, a big patch): the reset goes on its own.
+    await session.query(resetText);
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
     await run();
     await exec(steps.slice(plan.commitIndex!));
   } else {
-    await record.write({ status: 'applying', stage: 'patch' });
+    await record.write({ status: 'applying', stage: 'patch' }, undefined, resetText);
     await exec(steps);
     if (session.transactionStatus() !== 'I') {
       await session.query('rollback');

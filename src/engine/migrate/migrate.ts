@@ -31,7 +31,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   };
   try {
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
-    await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
+    const checkInterval = `set client_connection_check_interval = '2s'`;
+    const runSettings = await session.query(checkInterval).then(() => [checkInterval], () => []);
     if (options.dryRun) {
       await session.query('set default_transaction_read_only = on');
       await plan(session, patches, schema, options, result);
@@ -39,7 +40,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     }
     await acquireLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) });
     try {
-      await run(session, patches, schema, options, result, emit);
+      await run(session, patches, schema, options, result, emit, runSettings);
     } finally {
       await releaseLock(session).catch(() => undefined);
     }
@@ -84,7 +85,7 @@ function report(selection: Selection, result: MigrateResult): void {
   result.pending.push(...selection.beyond);
 }
 
-async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
+async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, runSettings: string[]): Promise<void> {
   if (!(await recordExists(session, schema))) {
     // Every patch on disk is then recorded as assumed: nothing else to do.
     await firstRun(session, patches, schema, options, result, emit);
@@ -113,7 +114,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     }
     emit({ type: 'patch-start', index: index + 1, total: todo.length, name: item.patch.name, mode: item.plan.mode });
     const started = performance.now();
-    await applyPatch({ session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit }, item).catch((e: unknown) => {
+    await applyPatch({ session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit, runSettings }, item).catch((e: unknown) => {
       // The failure carries what this run did before it, for callers that report it.
       throw e instanceof PatchFailedError ? new PatchFailedError(e.patch, e.stage, e.recorded, result, e.cause) : e;
     });

@@ -12,21 +12,22 @@ import { canBatch, executeBatch, executeSteps, type ExecuteOptions, type Execute
 
 /**
  * Runs `steps` inside BEGIN ... COMMIT that pgpatch adds, as one message when they allow it
- * (canBatch), else statement by statement. `beforeCommit` is a statement of pgpatch's to run last
+ * (canBatch), else statement by statement. `beforeBegin`: statements of pgpatch's sent in the same
+ * message just before the BEGIN (migrate's session reset). `beforeCommit` is a statement of pgpatch's to run last
  * in that transaction (migrate's lock check and record row): `statements` when batched, `run` otherwise.
  */
 export async function executeInTransaction(
   session: Session,
   steps: Step[],
   file: string,
-  options: ExecuteOptions & { beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> } } = {},
+  options: ExecuteOptions & { beforeBegin?: ExtraStatement[]; beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> } } = {},
 ): Promise<ExecuteResult> {
-  const { beforeCommit, ...execute } = options;
+  const { beforeBegin = [], beforeCommit, ...execute } = options;
   if (canBatch(steps)) {
     const last = beforeCommit?.statements ?? [];
-    return executeBatch(session, [{ sql: 'begin;' }, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
+    return executeBatch(session, [...beforeBegin, { sql: 'begin;' }, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
   }
-  await session.query('begin');
+  await session.query([...beforeBegin.map((s) => s.sql), 'begin'].join('\n'));
   const run = await executeSteps(session, steps, execute);
   await beforeCommit?.run();
   await commitScript(session, file);
