@@ -202,8 +202,11 @@ export class PatchFailedError extends PgpatchError {
   constructor(
     readonly patch: string,
     readonly stage: 'pre' | 'patch' | 'post',
-    /** What the record says now: nothing (rolled back) or `failed`. */
-    readonly recorded: 'nothing' | 'failed',
+    /**
+     * What the record says now: nothing (rolled back), `failed`, or `applying` (a patch run
+     * outside a transaction whose record could not be updated after it: not rolled back).
+     */
+    readonly recorded: 'nothing' | 'failed' | 'applying',
     readonly result: unknown,
     cause: unknown,
   ) {

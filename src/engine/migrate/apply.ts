@@ -86,7 +86,8 @@ export async function applyPatch(context: ApplyContext, item: Prepared): Promise
     const message = (e as Error)?.message ?? String(e);
     // A transactional patch that failed was rolled back: it leaves no record (unless pre scripts ran).
     const leaveFailed = stage !== 'patch' || plan.mode === 'none';
-    let recorded: 'nothing' | 'failed' = 'nothing';
+    // Outside a transaction nothing is undone: the claim written before it ("applying") stays.
+    let recorded: 'nothing' | 'failed' | 'applying' = stage === 'patch' && plan.mode === 'none' && row.claimed ? 'applying' : 'nothing';
     try {
       if (leaveFailed) {
         await row.write({ status: 'failed', stage, error: message });
@@ -154,6 +155,8 @@ function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
  */
 class PatchRow {
   private expected: ExpectedRow;
+  /** This run has written the row (so it says what this run last wrote). */
+  claimed = false;
 
   constructor(private readonly context: ApplyContext, private readonly item: Prepared) {
     this.expected = item.recorded;
@@ -162,7 +165,11 @@ class PatchRow {
   /** The write as SQL; `done` must be called once it has succeeded (in a batch, after it). */
   sql(row: Pick<RecordWrite, 'status' | 'stage' | 'error'>, durationSql?: string): { sql: string; done: () => void } {
     const full = { ...row, name: this.item.patch.name, checksum: this.item.checksum };
-    return { sql: recordWriteSql(this.context.schema, full, this.expected, durationSql), done: () => (this.expected = { status: row.status, stage: row.stage ?? null }) };
+    const done = () => {
+      this.expected = { status: row.status, stage: row.stage ?? null };
+      this.claimed = true;
+    };
+    return { sql: recordWriteSql(this.context.schema, full, this.expected, durationSql), done };
   }
 
   /** `before`: statements sent in the same message, first (the session reset). */
@@ -171,7 +178,12 @@ class PatchRow {
     try {
       await this.context.session.query(before ? `${before}\n${sql}` : sql);
     } catch (e) {
-      throw isRecordConflict(e) ? new PatchClaimedError(this.item.patch.name, e) : e;
+      if (isRecordConflict(e)) throw new PatchClaimedError(this.item.patch.name, e);
+      if (!isServerError(e)) throw e;
+      // A trigger or a permission on the record: the server's error, placed at the patch.
+      const server = toServerMessage(e);
+      server.where = [`while pgpatch wrote the patch's row (${row.status}, stage ${row.stage}) in ${recordTable(this.context.schema)}`, server.where].filter(Boolean).join('\n');
+      throw new SqlError(server, 'schema_patch write', endOf(this.item.patch.path), undefined, [], undefined);
     }
     done();
   }
@@ -236,7 +248,9 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
     // Recorded applied (it ran to its end) in the same message that asks whether the run lock
     // is still held; if not, the run stops after it.
     const write = record.sql(final, String(Math.round(performance.now() - started)));
-    const results = await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
+    const results = await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`).catch((e: unknown) => {
+      throw isServerError(e) ? recordError(e) : e;
+    }) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
     write.done();
     if (!results[results.length - 1].rows[0].held) throw new RunLockLostError(patch.name, false);
   }
