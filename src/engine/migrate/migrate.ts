@@ -17,7 +17,8 @@ import { planTransaction } from '../script/transactions';
 import { isEmptyDatabase } from '../patches/emptiness';
 import { applyPatch, isConnectionLost } from './apply';
 import { commitScript } from '../script/commit';
-import { selectPatches, type Acceptance, type Mark, type Selection } from './select';
+import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
+import { scriptContext } from '../script/load';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
@@ -33,14 +34,15 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
     const runSettings = await session.query(checkInterval).then(() => [checkInterval], () => []);
+    const compile = await scriptContext(session, options.variables);
     if (options.dryRun) {
       await session.query('set default_transaction_read_only = on');
-      await plan(session, patches, schema, options, result);
+      await plan(session, patches, schema, options, result, compile);
       return result;
     }
     await acquireLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) });
     try {
-      await run(session, patches, schema, options, result, emit, runSettings);
+      await run(session, patches, schema, options, result, emit, runSettings, compile);
     } finally {
       await releaseLock(session).catch(() => undefined);
     }
@@ -61,14 +63,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
  * What --plan, --dry-run and --check report: what `run` would do, decided by the same
  * selectPatches, and refused with the same errors.
  */
-async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult): Promise<void> {
+async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, compile: CompileContext): Promise<void> {
   if (!(await recordExists(session, schema))) {
     const empty = await isEmptyDatabase(session);
     if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.length);
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
-  const selection = await selectPatches(patches, await readRecord(session, schema), options);
+  const selection = await selectPatches(patches, await readRecord(session, schema), options, compile);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -85,14 +87,14 @@ function report(selection: Selection, result: MigrateResult): void {
   result.pending.push(...selection.beyond);
 }
 
-async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, runSettings: string[]): Promise<void> {
+async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, runSettings: string[], compile: CompileContext): Promise<void> {
   if (!(await recordExists(session, schema))) {
     // Every patch on disk is then recorded as assumed: nothing else to do.
-    await firstRun(session, patches, schema, options, result, emit);
+    await firstRun(session, patches, schema, options, result, emit, compile);
     return;
   }
   await ensureRecord(session, schema);
-  const selection = await selectPatches(patches, await readRecord(session, schema), options);
+  const selection = await selectPatches(patches, await readRecord(session, schema), options, compile);
   report(selection, result);
   if (selection.marks.length || selection.accepted.length) {
     await writeMarks(session, schema, selection, result);
@@ -175,7 +177,7 @@ function baselineNeeded(database: string, schema: string, patches: number): Usag
 }
 
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
-async function firstRun(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<void> {
+async function firstRun(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, compile: CompileContext): Promise<void> {
   const empty = await isEmptyDatabase(session);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
@@ -188,7 +190,7 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     if (!existsSync(options.entry)) {
       throw new FileError(options.entry, 'the database is empty and has no record, and the schema entry file to build it from is missing');
     }
-    const script = compileScript(options.entry, { variables: options.variables });
+    const script = compileScript(options.entry, compile);
     steps = script.steps;
     // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
     wrapped = (await planTransaction('schema', readFileSync(options.entry, 'utf8'), steps)).mode === 'wrapped';

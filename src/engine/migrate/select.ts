@@ -55,7 +55,13 @@ export function resolvePatch(patches: PatchFile[], given: string, flag?: string)
     : `${label}no patch named "${given}"`, { hint: 'showmigrations lists the patches' });
 }
 
-export async function selectPatches(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions): Promise<Selection> {
+/** How patches are compiled: psql's variables and the server's standard_conforming_strings (see scriptContext). */
+export interface CompileContext {
+  variables: Record<string, string>;
+  standardConformingStrings: boolean;
+}
+
+export async function selectPatches(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions, compile: CompileContext): Promise<Selection> {
   const rows = patchStates(patches, record, options.checksumCache);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
   const byName = new Map(rows.map((r) => [r.name, r]));
@@ -118,7 +124,7 @@ export async function selectPatches(patches: PatchFile[], record: Map<string, Re
       );
     }
     if (row.sortsBefore) selection.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
-    selection.todo.push({ ...(await prepare(p, row, options)), recorded: expectedOf(p), retry: retry.has(p.name) || undefined });
+    selection.todo.push({ ...(await prepare(p, row, compile)), recorded: expectedOf(p), retry: retry.has(p.name) || undefined });
   }
   if (options.strict && selection.outOfOrder.length) {
     throw new PatchSetError(
@@ -167,14 +173,14 @@ function checkRenames(patches: PatchFile[], rows: PatchStatusRow[], record: Map<
   }
 }
 
-async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Omit<Prepared, 'recorded'>> {
+async function prepare(patch: PatchFile, row: PatchStatusRow, compile: CompileContext): Promise<Omit<Prepared, 'recorded'>> {
   const postOnly = row.state === 'pending_post';
   // A script that cannot run is found now, not after the patch it follows has committed.
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
     if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
   const bytes = readFileSync(patch.path);
-  const script = compileScript(patch.path, { variables: options.variables });
+  const script = compileScript(patch.path, compile);
   const plan = await planTransaction(patch.name, bytes.toString('utf8'), script.steps);
   return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
 }
