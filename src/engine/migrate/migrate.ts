@@ -10,7 +10,7 @@ import { connect, defaultApplicationName, describeTarget, type Session } from '.
 import { acquireLock, releaseLock } from '../patches/lock';
 import { checksumOf } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
-import { ensureRecord, isRecordConflict, readRecord, recordExists, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
+import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordExists, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import { compileScript, type Step } from '../script/compile';
 import { canBatch, executeBatch, executeSteps } from '../script/execute';
 import { planTransaction } from '../script/transactions';
@@ -195,17 +195,30 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
     wrapped = (await planTransaction('schema', readFileSync(options.entry, 'utf8'), steps)).mode === 'wrapped';
   }
+  if (!wrapped) {
+    await ensureRecord(session, schema);
+    await session.query(recordWriteSql(schema, { name: BUILD_ROW, status: 'applying', stage: 'patch', error: `building the database from ${options.entry}` }, null));
+  }
   if (wrapped) await session.query('begin');
   try {
     // Inside one transaction the schema can go as one message, like a patch (up to 1 MB).
     if (empty && wrapped && canBatch(steps)) await executeBatch(session, steps, { onEvent: options.onEvent });
     else if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
+    if (!wrapped) {
+      // The build is done: its row goes in the transaction that records the patches as assumed.
+      await session.query('begin');
+      await session.query(`delete from ${recordTable(schema)} where name = $1`, [BUILD_ROW]);
+    }
     await ensureRecord(session, schema);
     await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
-    if (wrapped) await commitScript(session, options.entry);
+    await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.
     await session.query('rollback').catch(() => undefined);
+    if (!wrapped) {
+      await session.query(`update ${recordTable(schema)} set status = 'failed', error = $2, status_date = now() where name = $1`, [BUILD_ROW, (e as Error)?.message ?? String(e)])
+        .catch(() => undefined);
+    }
     throw e;
   }
   result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };

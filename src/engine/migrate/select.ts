@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PatchInvalidError, PatchSetError, UsageError } from '../../errors';
 import { checksumOf, checksumOfBytes } from '../patches/checksums';
 import { isExecutable, type PatchFile } from '../patches/files';
-import type { ExpectedRow, RecordRow } from '../patches/recorder';
+import { BUILD_ROW, type ExpectedRow, type RecordRow } from '../patches/recorder';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
 import { compileScript } from '../script/compile';
 import { planTransaction } from '../script/transactions';
@@ -62,6 +62,12 @@ export interface CompileContext {
 }
 
 export async function selectPatches(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions, compile: CompileContext): Promise<Selection> {
+  const build = record.get(BUILD_ROW);
+  if (build) {
+    throw new UsageError(`the first-run build of this database from the schema files ${build.status === 'failed' ? 'failed' : 'was interrupted'} (${new Date(build.statusDate).toISOString()}): the database is half-built`, {
+      hint: 'drop and create the database again, then run migrate (it builds it afresh); neither migrate nor --assume-applied can tell what the build did',
+    });
+  }
   const rows = patchStates(patches, record, options.checksumCache);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
   const byName = new Map(rows.map((r) => [r.name, r]));

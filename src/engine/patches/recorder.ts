@@ -35,6 +35,14 @@ export interface RecordDetails {
 
 export const RECORD_TABLE = 'schema_patch';
 
+/**
+ * The row of a first-run build that cannot run in one transaction, written before it starts and
+ * removed when the patches are recorded as assumed: a build killed half-way leaves it, so the
+ * half-built database is visible (and refused) instead of looking like one without a record.
+ * A patch name cannot contain '/', so it cannot collide with one.
+ */
+export const BUILD_ROW = 'pgpatch/first-run build';
+
 export function recordTable(schema: string): string {
   return `${ident(schema)}.${ident(RECORD_TABLE)}`;
 }
