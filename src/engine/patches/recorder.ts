@@ -145,7 +145,11 @@ export interface RecordWrite {
   error?: string | null;
 }
 
-/** Inserts or updates one patch's row, in whatever transaction the session is in. */
+/**
+ * Inserts or updates one patch's row, in whatever transaction the session is in, whatever it
+ * said before. migrate does not use it for the patches it applies (see recordWriteSql, the
+ * guarded write); it is for rows written outside a run.
+ */
 export async function writeRecord(session: Session, schema: string, row: RecordWrite): Promise<void> {
   await session.query(recordUpsertSql(schema), [
     row.name, row.status, row.stage ?? null, row.checksum ?? null, row.durationMs ?? null, row.error ?? null,
@@ -159,16 +163,6 @@ export function recordUpsertSql(schema: string, values = '$1, $2, $3, $4, $5, $6
             checksum = coalesce(excluded.checksum, r.checksum), duration_ms = excluded.duration_ms,
             error = excluded.error, status_date = excluded.status_date, applied_by = excluded.applied_by,
             application_name = excluded.application_name`;
-}
-
-/**
- * The same upsert with its values in the text, for a batch (which has no parameters).
- * `durationSql` is an SQL expression for duration_ms. E'' strings read the same whatever
- * standard_conforming_strings is.
- */
-export function recordUpsertLiteralSql(schema: string, row: Omit<RecordWrite, 'durationMs'>, durationSql: string): string {
-  const lit = (v: string | null | undefined) => (v == null ? 'null' : `E'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`);
-  return recordUpsertSql(schema, [lit(row.name), lit(row.status), lit(row.stage), lit(row.checksum), durationSql, lit(row.error)].join(', '));
 }
 
 /** Writes many rows in one statement (the first run records every patch as assumed). */
