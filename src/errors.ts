@@ -230,8 +230,11 @@ export class PatchFailedError extends PgpatchError {
   constructor(
     readonly patch: string,
     readonly stage: 'pre' | 'patch' | 'post',
-    /** What the record says now: nothing (rolled back) or `failed`. */
-    readonly recorded: 'nothing' | 'failed',
+    /**
+     * What the record says now: nothing (rolled back), `failed`, or `applying` (a patch run
+     * outside a transaction whose record could not be updated after it: not rolled back).
+     */
+    readonly recorded: 'nothing' | 'failed' | 'applying',
     readonly result: unknown,
     cause: unknown,
   ) {
@@ -311,6 +314,21 @@ export class TransactionPoolerError extends PgpatchError {
 }
 
 /**
+ * The run lock was released while a patch ran (the patch called pg_advisory_unlock_all() or
+ * DISCARD ALL, or unlocked pgpatch's key): another run may have started. `rolledBack`: the patch
+ * ran in a transaction, which was rolled back; else it ran to its end and is recorded applied.
+ */
+export class RunLockLostError extends PgpatchError {
+  readonly code = 'run_lock_lost';
+  readonly exitCode = EXIT.lock;
+  constructor(readonly patch: string, readonly rolledBack: boolean) {
+    super(`patch ${patch} released pgpatch's run lock, so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`, {
+      hint: 'a patch must not call pg_advisory_unlock_all() or DISCARD ALL: unlock its own advisory locks by key (pg_advisory_unlock(key)), and use DISCARD PLANS/TEMP/SEQUENCES for the rest',
+    });
+  }
+}
+
+/**
  * try runs a patch only inside a transaction it rolls back: a patch that controls transactions
  * (COMMIT) or cannot run in one (CONCURRENTLY, VACUUM) would commit on the target. Refused
  * before anything runs.
@@ -321,6 +339,18 @@ export class TryRefusedError extends PgpatchError {
   constructor(readonly patch: string, readonly reason: string) {
     super(`try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`, {
       hint: 'try it on a scratch database built for it and dropped after: pgpatch try --scratch NAME',
+    });
+  }
+}
+
+/** Another run recorded the patch while this one was applying it; this run's attempt was undone or never started. */
+export class PatchClaimedError extends PgpatchError {
+  readonly code = 'patch_claimed';
+  readonly exitCode = EXIT.lock;
+  constructor(readonly patch: string, cause?: unknown) {
+    super(`patch ${patch} was recorded by another run while this one was about to record it: this run did not apply it`, {
+      cause,
+      hint: 'two runs were applying patches at once (the run lock was lost, or another tool wrote the record): see showmigrations, then run migrate again',
     });
   }
 }

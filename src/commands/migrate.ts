@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LintResult } from '../engine/authoring/lint/lint';
-import type { MigrateResult } from '../engine/migrate/migrate';
+import type { MigrateResult } from '../engine/migrate/types';
 import type { PathSettings } from '../settings';
 import { UsageError } from '../errors';
 import { parseVariableFlags, resolveStatementLockTimeout } from '../settings';
@@ -18,6 +18,7 @@ interface MigrateFlags {
   fake: string[];
   skip: string[];
   retry: string[];
+  acceptChecksum: string[];
   strict?: boolean;
   assumeApplied?: boolean;
   lockTimeout?: string;
@@ -35,9 +36,10 @@ export function register(program: Command): void {
     .option('--plan', 'show what would run and change nothing (read-only session)')
     .option('--dry-run', 'same as --plan')
     .option('--check', 'exit 1 when anything is pending, 0 otherwise; changes nothing')
-    .option('--fake <name>', 'record a patch as applied without running it (repeatable)', collect, [])
-    .option('--skip <name>', 'record a patch as skipped forever (repeatable)', collect, [])
-    .option('--retry <name>', 'run again a patch that failed half-way outside a transaction (repeatable)', collect, [])
+    .option('--fake <name>', 'record a pending patch as applied without running it, and run nothing else (repeatable; name or unique prefix)', collect, [])
+    .option('--skip <name>', 'record a pending patch as skipped forever, and run nothing else (repeatable; name or unique prefix)', collect, [])
+    .option('--retry <name>', 'run again a patch that failed half-way outside a transaction (repeatable; name or unique prefix)', collect, [])
+    .option('--accept-checksum <name>', 'an applied patch was edited on purpose: record its new checksum, run nothing (repeatable)', collect, [])
     .option('--strict', 'a patch edited after it was applied, or a new one that sorts before applied ones, is an error')
     .option('--assume-applied', 'on a database with objects but no record: record every patch as applied (baseline)')
     .option('--wait-for-run-lock <seconds>', 'wait this long for another migrate run to finish (default 0: give up at once)')
@@ -55,6 +57,8 @@ export function register(program: Command): void {
       const { isInteractive, decide, confirmBaseline, closePrompt } = await import('./prompt.js');
       const interactive = flags.input && !readOnly && !flags.json && isInteractive();
       const p = paths(flags);
+      // A mistyped folder, or the wrong working directory, would otherwise read as "nothing to apply".
+      if (!existsSync(p.patchesDir)) throw new UsageError(`no patches folder: ${p.patchesDir}`, { hint: 'give it with --patches-dir (or PGPATCH_PATCHES_DIR), or run from the project folder' });
       const { target: t } = await target(flags, say);
       if (!readOnly) announceTarget('migrating', t);
       const { migrate } = await import('../engine/migrate/migrate.js');
@@ -71,6 +75,7 @@ export function register(program: Command): void {
         fake: flags.fake,
         skip: flags.skip,
         retry: flags.retry,
+        acceptChecksum: flags.acceptChecksum,
         strict: flags.strict,
         assumeApplied: flags.assumeApplied,
         lockTimeoutMs: lockTimeout * 1000,
@@ -108,7 +113,7 @@ export function register(program: Command): void {
         if (planned) lines.push(...(await import('../output/lint.js')).formatLint(planned));
         (readOnly ? process.stdout : process.stderr).write(lines.join('\n') + '\n');
       }
-      if (flags.check) return result.pending.length > 0 || result.firstRun ? 1 : 0;
+      if (flags.check) return result.pending.length > 0 || result.outcomes.length > 0 || result.firstRun ? 1 : 0;
       return 0;
     }));
 }

@@ -1,7 +1,7 @@
 /** Questions at the terminal: the reference script's (Y)es, (n)o, (v)iew, (s)kip forever, (a)ll, (q)uit. */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Decision, Question } from '../engine/migrate/migrate';
+import type { Decision, Question } from '../engine/migrate/types';
 import type { NotEmpty } from '../engine/script/load';
 import { displayPath } from '../output/text';
 

@@ -130,3 +130,17 @@ function relationOf(node: unknown): RelationName | undefined {
   if (!r?.relname) return undefined;
   return r.schemaname ? { schema: r.schemaname, name: r.relname } : { name: r.relname };
 }
+
+/**
+ * Whether `sql` is only session settings (SET or RESET, not SET LOCAL): what a patch may say
+ * before its BEGIN (`set lock_timeout = '5s'; BEGIN; ...`). Call `loadParser()` first.
+ */
+export function isSessionSetting(sql: string): boolean {
+  if (!parser) throw new Error('isSessionSetting() called before loadParser()');
+  try {
+    const stmts = (parser.parseSync(sql) as unknown as { stmts?: Array<{ stmt?: Node }> }).stmts ?? [];
+    return stmts.length > 0 && stmts.every((s) => s.stmt?.VariableSetStmt && !s.stmt.VariableSetStmt.is_local);
+  } catch {
+    return false;
+  }
+}

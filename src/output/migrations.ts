@@ -1,5 +1,5 @@
 /** Text for migrate and showmigrations results. */
-import type { MigrateResult } from '../engine/migrate/migrate';
+import type { MigrateResult } from '../engine/migrate/types';
 import type { ShowResult } from '../engine/migrate/showmigrations';
 import type { PatchState } from '../engine/patches/status';
 
@@ -48,8 +48,17 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
     if (!result.dryRun && !applied.has(o.name)) continue;
     lines.push(`warning: patch ${o.name} sorts before ${o.sortsBefore}, which was already applied: ${result.dryRun ? 'it would run' : 'it ran'} out of order (--strict makes this an error)`);
   }
+  for (const o of result.outcomes) {
+    if (o.status === 'accepted' || o.status === 'would_accept') {
+      lines.push(`${o.status === 'accepted' ? 'accepted' : 'would accept'} the edited file of ${o.name}: checksum ${o.oldChecksum ?? '(none)'} -> ${o.newChecksum}`);
+    }
+  }
   if (result.dryRun) {
-    for (const o of result.outcomes) lines.push(`would apply ${o.name}${o.postOnly ? ' (post scripts only)' : ''}  [${o.reason}]`);
+    for (const o of result.outcomes) {
+      if (o.status === 'would_apply') lines.push(`would ${o.retry ? 'run again (--retry)' : 'apply'} ${o.name}${o.postOnly ? ' (post scripts only)' : ''}  [${o.reason}]`);
+      else if (o.status === 'would_fake') lines.push(`would record ${o.name} as applied without running it (--fake); nothing else would run`);
+      else if (o.status === 'would_skip') lines.push(`would record ${o.name} as skipped forever (--skip); nothing else would run`);
+    }
     if (!result.firstRun && result.outcomes.length === 0) lines.push('nothing to apply');
     return lines;
   }
@@ -58,6 +67,7 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
     `${count('applied')} applied`,
     count('faked') && `${count('faked')} recorded as applied without running (--fake)`,
     count('skipped') && `${count('skipped')} skipped forever`,
+    count('accepted') && `${count('accepted')} edited file${count('accepted') > 1 ? 's' : ''} accepted (--accept-checksum)`,
     count('declined') && `${count('declined')} declined`,
     result.pending.length && `${result.pending.length} still pending`,
   ].filter(Boolean);

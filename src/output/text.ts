@@ -64,7 +64,9 @@ export function formatError(error: unknown, verbose = false): string[] {
   if (error instanceof PatchFailedError) {
     return patchFailedLines(error, verbose, error.recorded === 'failed'
       ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
-      : 'it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.');
+      : error.recorded === 'applying'
+        ? `it ran outside a transaction, so nothing of it was undone, and its record could not be updated: it still says "applying". Check what it did, then migrate --fake ${error.patch} or --retry ${error.patch}.`
+        : 'it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.');
   }
   if (error instanceof PatchSetError) {
     lines.push(`pgpatch: error: ${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));

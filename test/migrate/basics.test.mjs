@@ -131,16 +131,16 @@ test('a target name applies up to and including it; a unique prefix works too', 
   t.deepEqual(await logged(url), ['2024-01-01_a', '2024-02-01_b', '2024-03-01_c']);
 });
 
-test('--fake records a patch as applied without running it; --skip records it skipped forever', async (t) => {
+test('--fake records a patch as applied without running it; --skip records it skipped forever; both run nothing else', async (t) => {
   const p = (t.context.project = makeProject({ database: LOG }));
   const { url } = t.context.db;
   await initRecord(p, url);
   for (const n of ['2024-01-01_a', '2024-02-01_b', '2024-03-01_c']) p.patch(`${n}.sql`, logs(n));
   const r = await pgpatch(p, url, 'migrate', ['--fake', '2024-01-01_a', '--skip', '2024-02-01_b.sql']);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual(await logged(url), ['2024-03-01_c']);
-  t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied', '2024-02-01_b': 'skipped', '2024-03-01_c': 'applied' });
-  t.regex(r.stderr, /1 applied, 1 recorded as applied without running \(--fake\), 1 skipped forever/);
+  t.deepEqual(await logged(url), []);
+  t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied', '2024-02-01_b': 'skipped' });
+  t.regex(r.stderr, /0 applied, 1 recorded as applied without running \(--fake\), 1 skipped forever, 1 still pending/);
   const show = await pgpatch(p, url, 'showmigrations');
   t.regex(show.stdout, /\[X\] 2024-01-01_a/);
   t.regex(show.stdout, /\[S\] 2024-02-01_b .*skipped forever/);
@@ -150,7 +150,7 @@ test('--fake records a patch as applied without running it; --skip records it sk
   t.deepEqual(await logged(url), ['2024-03-01_c']);
   const unknown = await pgpatch(p, url, 'migrate', ['--fake', '2099-01-01_nope']);
   t.is(unknown.code, 2);
-  t.regex(unknown.stderr, /no such patch: 2099-01-01_nope/);
+  t.regex(unknown.stderr, /--fake: no patch named "2099-01-01_nope"/);
 });
 
 test('--plan and --dry-run change nothing: no record table, no objects', async (t) => {
@@ -206,12 +206,15 @@ test('--json output of migrate and showmigrations parses and matches the record'
   p.patch('2024-01-01_a.sql', logs('a'));
   p.patch('2024/2024-02-01_b.sql', 'begin;\ninsert into log (name) values (\'b\');\ncommit;\n');
   p.patch('2024-03-01_c.sql', logs('c'));
-  const r = await pgpatch(p, url, 'migrate', ['--json', '--skip', '2024-03-01_c']);
+  // --skip records only (nothing else runs); the run after it applies the rest.
+  const skip = await pgpatch(p, url, 'migrate', ['--json', '--skip', '2024-03-01_c']);
+  t.is(skip.code, 0, skip.stderr);
+  t.deepEqual(JSON.parse(skip.stdout).outcomes.map((o) => [o.name, o.status]), [['2024-03-01_c', 'skipped']]);
+  const r = await pgpatch(p, url, 'migrate', ['--json']);
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   t.is(out.dryRun, false);
   t.deepEqual(out.outcomes.map((o) => [o.name, o.status, o.mode ?? null]), [
-    ['2024-03-01_c', 'skipped', null],
     ['2024-01-01_a', 'applied', 'wrapped'],
     ['2024-02-01_b', 'applied', 'own'],
   ]);
@@ -219,7 +222,8 @@ test('--json output of migrate and showmigrations parses and matches the record'
   t.true(out.outcomes.filter((o) => o.status === 'applied').every((o) => Number.isInteger(o.durationMs)));
   t.deepEqual(out.pending, []);
   const rec = await statuses(url);
-  for (const o of out.outcomes) t.is(rec[o.name], o.status === 'skipped' ? 'skipped' : 'applied');
+  for (const o of out.outcomes) t.is(rec[o.name], 'applied');
+  t.is(rec['2024-03-01_c'], 'skipped');
 
   p.patch('2024-04-01_d.sql', logs('d'));
   const show = await pgpatch(p, url, 'showmigrations', ['--json']);

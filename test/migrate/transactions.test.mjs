@@ -141,6 +141,9 @@ test('a failed non-transactional patch can be marked applied with --fake', async
   t.deepEqual(await statuses(url), { '2024-02-01_half': 'failed/patch' });
   const faked = await pgpatch(p, url, 'migrate', ['--fake', '2024-02-01_half']);
   t.is(faked.code, 0, faked.stderr);
+  // --fake records only: the next run applies the rest.
+  t.deepEqual(await statuses(url), { '2024-02-01_half': 'applied' });
+  t.is((await pgpatch(p, url, 'migrate')).code, 0);
   t.deepEqual(await statuses(url), { '2024-02-01_half': 'applied', '2024-03-01_after': 'applied' });
 });
 

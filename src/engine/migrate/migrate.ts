@@ -1,115 +1,32 @@
 /**
  * `migrate`: apply pending patches in name order, each with its record, under the lock.
  * Returns what it did; never prints. Questions go to `decide`, progress to `onEvent`.
+ * What runs is decided by selectPatches (select.ts), which the plan uses too.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, FileError, PatchInvalidError, PatchSetError, PgpatchError, UsageError } from '../../errors';
-import { connect, defaultApplicationName, describeTarget, type Session, type Target } from '../db';
+import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
+import { connect, defaultApplicationName, describeTarget, type Session } from '../db';
 import { acquireLock, releaseLock } from '../patches/lock';
-import { checksumOf, checksumOfBytes } from '../patches/checksums';
-import { findPatches, isExecutable, type PatchFile } from '../patches/files';
-import { ensureRecord, readRecord, recordExists, writeRecord, type RecordRow } from '../patches/recorder';
-import { recordBaseline } from '../patches/baseline';
+import { checksumOf } from '../patches/checksums';
+import { findPatches, type PatchFile } from '../patches/files';
+import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordExists, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import { compileScript, type Step } from '../script/compile';
-import { canBatch, executeBatch, executeSteps, type ScriptEvent } from '../script/execute';
-import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
-import { planTransaction, type TransactionPlan } from '../script/transactions';
-import type { LockHolder } from '../../errors';
+import { canBatch, executeBatch, executeSteps } from '../script/execute';
+import { planTransaction } from '../script/transactions';
 import { isEmptyDatabase } from '../patches/emptiness';
-import { applyPatch, isConnectionLost, type Prepared } from './apply';
+import { applyPatch, isConnectionLost } from './apply';
 import { commitScript } from '../script/commit';
-import { LockWatcher, type StatementLockWaitEvent } from './lock-waits';
+import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
+import { scriptContext } from '../script/load';
+import { LockWatcher } from './lock-waits';
 import { refuseTransactionPooler } from '../patches/pooler';
-
-export type Decision = 'yes' | 'no' | 'skip' | 'all' | 'quit';
-
-export interface Question {
-  kind: 'patch' | 'pre' | 'post';
-  patch: PatchFile;
-  /** For pre/post: the script's path. */
-  script?: string;
-}
-
-export type MigrateEvent =
-  | ScriptEvent
-  | { type: 'lock-wait'; holders: LockHolder[] }
-  | StatementLockWaitEvent
-  | { type: 'first-run'; empty: boolean; patches: number }
-  | { type: 'patch-start'; index: number; total: number; name: string; mode: string }
-  | { type: 'patch-done'; index: number; total: number; name: string; status: OutcomeStatus; durationMs: number }
-  | { type: 'hook-output'; script: string; stream: 'stdout' | 'stderr'; chunk: string };
-
-export interface MigrateOptions {
-  target: Target;
-  patchesDir: string;
-  /** Schema entry file: builds an empty database on the first run. */
-  entry: string;
-  recordSchema?: string;
-  /** Apply up to and including this patch (name or unique prefix). */
-  upTo?: string;
-  /** Only report what would run; the session is read-only. */
-  dryRun?: boolean;
-  /** Record these patches as applied without running them. */
-  fake?: string[];
-  /** Record these patches as skipped forever. */
-  skip?: string[];
-  /** Run these again although a previous run failed half-way outside a transaction. */
-  retry?: string[];
-  /** A patch edited after it was applied, or one that sorts before applied ones, is an error instead of a warning. */
-  strict?: boolean;
-  /** On a non-empty database without a record, record all patches as assumed. */
-  assumeApplied?: boolean;
-  /** How long to wait for the run lock (another migrate run), in ms; 0: not at all. */
-  lockTimeoutMs?: number;
-  /** PostgreSQL's lock_timeout for patch statements, in ms (see lock-waits.ts); unset: wait as long as it takes. */
-  statementLockTimeoutMs?: number;
-  variables?: Record<string, string>;
-  /** Asked before each patch and script when given (interactive runs); otherwise all apply. */
-  decide?: (q: Question) => Promise<Decision>;
-  /** Asked on a non-empty database without a record, when assumeApplied is not set. */
-  confirmBaseline?: (patches: number) => Promise<boolean>;
-  onEvent?: (e: MigrateEvent) => void;
-  applicationName?: string;
-  /** Where checksums of unchanged files are cached; without it every file is hashed. */
-  checksumCache?: string;
-}
-
-export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'declined' | 'failed' | 'would_apply';
-
-export interface PatchOutcome {
-  name: string;
-  file: string;
-  status: OutcomeStatus;
-  mode?: TransactionPlan['mode'];
-  reason?: string;
-  /** Only the post scripts ran (the patch had committed in an earlier run). */
-  postOnly?: boolean;
-  durationMs?: number;
-}
-
-export interface MigrateResult {
-  database: string;
-  recordSchema: string;
-  dryRun: boolean;
-  /** Set when this run created the record. */
-  firstRun?: { built: boolean; entry?: string; assumed: number };
-  outcomes: PatchOutcome[];
-  /** Applied patches whose file changed since. */
-  edited: string[];
-  /** Patches of this run that sort before an applied one: they run out of order. */
-  outOfOrder: Array<{ name: string; sortsBefore: string }>;
-  /** Still pending after the run (declined, beyond the target, quit). */
-  pending: string[];
-  quit: boolean;
-}
-
+import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
   const patches = findPatches(options.patchesDir);
-  checkNames(patches, [...(options.fake ?? []), ...(options.skip ?? []), ...(options.retry ?? [])]);
   const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
   const session = await connect(options.target, { applicationName });
   const result: MigrateResult = {
@@ -120,10 +37,12 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     // First: through a transaction pooler even our session settings would reach other clients.
     const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
-    await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
+    const checkInterval = `set client_connection_check_interval = '2s'`;
+    const runSettings = await session.query(checkInterval).then(() => [checkInterval], () => []);
+    const compile = await scriptContext(session, options.variables);
     if (options.dryRun) {
       await session.query('set default_transaction_read_only = on');
-      await plan(session, patches, schema, options, result);
+      await plan(session, patches, schema, options, result, compile);
       return result;
     }
     await acquireLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) });
@@ -132,7 +51,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
     });
     try {
-      await run(session, patches, schema, options, result, emit, watcher);
+      await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher });
     } finally {
       await watcher.close();
       await releaseLock(session).catch(() => undefined);
@@ -150,104 +69,55 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 }
 
 
-function checkNames(patches: PatchFile[], names: string[]): void {
-  const known = new Set(patches.map((p) => p.name));
-  const unknown = names.filter((n) => !known.has(n.replace(/\.sql$/, '')));
-  if (unknown.length) throw new UsageError(`no such patch: ${unknown.join(', ')}`, { hint: 'showmigrations lists the patches' });
-}
-
-/** Index of the last patch to run, from a name or a unique prefix. */
-function targetIndex(patches: PatchFile[], upTo: string | undefined): number {
-  if (!upTo) return patches.length - 1;
-  const name = upTo.replace(/\.sql$/, '');
-  const exact = patches.findIndex((p) => p.name === name);
-  if (exact >= 0) return exact;
-  const matches = patches.filter((p) => p.name.startsWith(name));
-  if (matches.length === 1) return patches.indexOf(matches[0]);
-  throw new UsageError(matches.length ? `"${upTo}" matches several patches: ${matches.map((m) => m.name).join(', ')}` : `no patch named "${upTo}"`);
-}
-
-async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult): Promise<void> {
-  const record = await readRecord(session, schema);
-  if (record.size === 0 && !(await recordExists(session, schema))) {
+/**
+ * What --plan, --dry-run and --check report: what `run` would do, decided by the same
+ * selectPatches, and refused with the same errors.
+ */
+async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, compile: CompileContext): Promise<void> {
+  if (!(await recordExists(session, schema))) {
     const empty = await isEmptyDatabase(session);
+    if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.length);
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
-  const rows = patchStates(patches, record, options.checksumCache);
-  const byName = new Map(rows.map((r) => [r.name, r]));
-  result.edited = rows.filter((r) => r.edited).map((r) => r.name);
-  const last = targetIndex(patches, options.upTo);
-  for (const [i, p] of patches.entries()) {
-    const row = byName.get(p.name)!;
-    if (isDone(row.state)) continue;
-    if (i > last) { result.pending.push(p.name); continue; }
-    if (row.sortsBefore) result.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
-    const prepared = await prepare(p, row, options);
-    result.outcomes.push({ name: p.name, file: p.relativePath, status: 'would_apply', mode: prepared.plan.mode, reason: prepared.plan.reason, postOnly: prepared.postOnly });
-    result.pending.push(p.name);
+  const selection = await selectPatches(patches, await readRecord(session, schema), options, compile);
+  report(selection, result);
+  for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
+  for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
+  for (const item of selection.todo) {
+    result.outcomes.push(outcome(item, 'would_apply'));
+    result.pending.push(item.patch.name);
   }
 }
 
-
-async function prepare(patch: PatchFile, row: PatchStatusRow, options: MigrateOptions): Promise<Prepared> {
-  const postOnly = row.state === 'pending_post';
-  // A script that cannot run is found now, not after the patch it follows has committed.
-  for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
-    if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
-  }
-  const bytes = readFileSync(patch.path);
-  const script = compileScript(patch.path, { variables: options.variables });
-  const plan = await planTransaction(patch.name, bytes.toString('utf8'), script.steps);
-  return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
+/** What the selection says whether or not anything runs: edited patches, out of order ones, and those beyond the target. */
+function report(selection: Selection, result: MigrateResult): void {
+  result.edited = selection.edited;
+  result.outOfOrder = selection.outOfOrder;
+  result.pending.push(...selection.beyond);
 }
 
-async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, watcher: LockWatcher): Promise<void> {
+/** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch. */
+interface RunSetup {
+  runSettings: string[];
+  compile: CompileContext;
+  watcher: LockWatcher;
+}
+
+async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, { runSettings, compile, watcher }: RunSetup): Promise<void> {
   if (!(await recordExists(session, schema))) {
-    const proceed = await firstRun(session, patches, schema, options, result, emit);
-    if (!proceed) return;
-  } else {
-    await ensureRecord(session, schema);
+    // Every patch on disk is then recorded as assumed: nothing else to do.
+    await firstRun(session, patches, schema, options, result, emit, compile);
+    return;
   }
-  let record = await readRecord(session, schema);
-  for (const name of options.fake ?? []) await markDone(session, schema, patches, name, 'applied', result);
-  for (const name of options.skip ?? []) await markDone(session, schema, patches, name, 'skipped', result);
-  if (options.fake?.length || options.skip?.length) record = await readRecord(session, schema);
-
-  const rows = patchStates(patches, record, options.checksumCache);
-  // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
-  const byName = new Map(rows.map((r) => [r.name, r]));
-  result.edited = rows.filter((r) => r.edited).map((r) => r.name);
-  if (options.strict && result.edited.length) {
-    throw new PatchSetError(`patches edited after they were applied: ${result.edited.join(', ')}`, result.edited,
-      'restore the applied version, or write a new patch for the change');
+  await ensureRecord(session, schema);
+  const selection = await selectPatches(patches, await readRecord(session, schema), options, compile);
+  report(selection, result);
+  if (selection.marks.length || selection.accepted.length) {
+    await writeMarks(session, schema, selection, result);
+    return;
   }
-  const retry = new Set((options.retry ?? []).map((n) => n.replace(/\.sql$/, '')));
-  const last = targetIndex(patches, options.upTo);
-  // Every patch that will run is read and analysed first: a broken include or a BEGIN without
-  // COMMIT in the fifth patch stops the run before the first one is applied.
-  const todo: Prepared[] = [];
-  for (const [i, p] of patches.entries()) {
-    const row = byName.get(p.name)!;
-    if (isDone(row.state)) continue;
-    if (i > last) { result.pending.push(p.name); continue; }
-    if ((row.state === 'failed' || row.state === 'applying') && !retry.has(p.name)) {
-      throw new PatchSetError(
-        `patch ${p.name} ${row.state === 'failed' ? 'failed' : 'was interrupted'} while running outside a transaction: part of it may have been applied`,
-        [p.path],
-        `check what it did, then run migrate --fake ${p.name} to mark it applied, or --retry ${p.name} to run it again`,
-      );
-    }
-    if (row.sortsBefore) result.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
-    todo.push(await prepare(p, row, options));
-  }
-  if (options.strict && result.outOfOrder.length) {
-    throw new PatchSetError(
-      `${result.outOfOrder.length === 1 ? 'a patch sorts' : 'patches sort'} before patches already applied: ${result.outOfOrder.map((o) => `${o.name} (before ${o.sortsBefore})`).join(', ')}`,
-      result.outOfOrder.map((o) => patches.find((p) => p.name === o.name)!.path),
-      'rename it so that it sorts after the last applied patch (makemigrations names new patches by date), or run without --strict to apply it out of order',
-    );
-  }
+  const { todo } = selection;
   let askAll = Boolean(options.decide);
   for (const [index, item] of todo.entries()) {
     if (askAll) {
@@ -255,7 +125,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
       if (d === 'quit') { result.quit = true; result.pending.push(...todo.slice(index).map((t) => t.patch.name)); return; }
       if (d === 'no') { result.outcomes.push(outcome(item, 'declined')); result.pending.push(item.patch.name); continue; }
       if (d === 'skip') {
-        await writeRecord(session, schema, { name: item.patch.name, status: 'skipped', checksum: item.checksum });
+        await writeMark(session, schema, { name: item.patch.name, status: 'skipped', checksum: item.checksum }, item.recorded);
         result.outcomes.push(outcome(item, 'skipped'));
         continue;
       }
@@ -264,13 +134,16 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     emit({ type: 'patch-start', index: index + 1, total: todo.length, name: item.patch.name, mode: item.plan.mode });
     const started = performance.now();
     const watch = watcher.watch(item.patch.name);
-    try {
-      await applyPatch(session, schema, item, options, result, askAll, emit);
-    } catch (e) {
-      throw watch.explain(e);
-    } finally {
-      watch.stop();
-    }
+    const context = {
+      session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit, runSettings,
+      statementLockTimeoutMs: options.statementLockTimeoutMs,
+    };
+    await applyPatch(context, item).catch((e: unknown) => {
+      // The failure carries what this run did before it, for callers that report it, and the
+      // sessions a statement waited for when the statement lock timeout fired.
+      const failure = e instanceof PatchFailedError ? new PatchFailedError(e.patch, e.stage, e.recorded, result, e.cause) : e;
+      throw watch.explain(failure);
+    }).finally(() => watch.stop());
     const durationMs = Math.round(performance.now() - started);
     result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
     emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });
@@ -278,26 +151,62 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
 }
 
 function outcome(item: Prepared, status: OutcomeStatus): PatchOutcome {
-  return { name: item.patch.name, file: item.patch.relativePath, status, mode: item.plan.mode, reason: item.plan.reason, postOnly: item.postOnly || undefined };
+  return {
+    name: item.patch.name, file: item.patch.relativePath, status, mode: item.plan.mode, reason: item.plan.reason,
+    postOnly: item.postOnly || undefined, retry: item.retry,
+  };
 }
 
-async function markDone(session: Session, schema: string, patches: PatchFile[], name: string, status: 'applied' | 'skipped', result: MigrateResult): Promise<void> {
-  const patch = patches.find((p) => p.name === name.replace(/\.sql$/, ''))!;
-  await writeRecord(session, schema, { name: patch.name, status, checksum: checksumOf(patch.path) });
-  result.outcomes.push({ name: patch.name, file: patch.relativePath, status: status === 'applied' ? 'faked' : 'skipped' });
+function markOutcome(m: Mark, planned: boolean): PatchOutcome {
+  const status = m.status === 'applied' ? (planned ? 'would_fake' : 'faked') : (planned ? 'would_skip' : 'skipped');
+  return { name: m.patch.name, file: m.patch.relativePath, status };
+}
+
+function acceptOutcome(a: Acceptance, planned: boolean): PatchOutcome {
+  return { name: a.patch.name, file: a.patch.relativePath, status: planned ? 'would_accept' : 'accepted', oldChecksum: a.oldChecksum, newChecksum: a.newChecksum };
+}
+
+/** --fake, --skip and --accept-checksum: record what they name, in one transaction, and run nothing. */
+async function writeMarks(session: Session, schema: string, selection: Selection, result: MigrateResult): Promise<void> {
+  await session.query('begin');
+  try {
+    for (const m of selection.marks) {
+      await writeMark(session, schema, { name: m.patch.name, status: m.status, checksum: m.checksum }, m.recorded);
+      result.outcomes.push(markOutcome(m, false));
+    }
+    for (const a of selection.accepted) {
+      await writeMark(session, schema, { name: a.patch.name, status: a.recorded!.status, stage: a.recorded!.stage, checksum: a.newChecksum }, a.recorded);
+      result.outcomes.push(acceptOutcome(a, false));
+    }
+    await session.query('commit');
+  } catch (e) {
+    await session.query('rollback').catch(() => undefined);
+    throw e;
+  }
+}
+
+/** A record-only write, guarded like a patch's (recordWriteSql): a row another run changed is not overwritten. */
+async function writeMark(session: Session, schema: string, row: RecordWrite, expected: ExpectedRow): Promise<void> {
+  try {
+    await session.query(recordWriteSql(schema, row, expected));
+  } catch (e) {
+    throw isRecordConflict(e) ? new PatchClaimedError(row.name, e) : e;
+  }
+}
+
+function baselineNeeded(database: string, schema: string, patches: number): UsageError {
+  return new UsageError(`${database} has objects of its own but no ${schema}.schema_patch record`, {
+    hint: `if its schema matches the schema files, record all ${patches} patches as already applied with --assume-applied (or answer yes at the prompt)`,
+  });
 }
 
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
-async function firstRun(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void): Promise<boolean> {
+async function firstRun(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, compile: CompileContext): Promise<void> {
   const empty = await isEmptyDatabase(session);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
     const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
-    if (!ok) {
-      throw new UsageError(`${result.database} has objects of its own but no ${schema}.schema_patch record`, {
-        hint: `if its schema matches the schema files, record all ${patches.length} patches as already applied with --assume-applied (or answer yes at the prompt)`,
-      });
-    }
+    if (!ok) throw baselineNeeded(result.database, schema, patches.length);
   }
   let steps: Step[] = [];
   let wrapped = true;
@@ -305,25 +214,37 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     if (!existsSync(options.entry)) {
       throw new FileError(options.entry, 'the database is empty and has no record, and the schema entry file to build it from is missing');
     }
-    const script = compileScript(options.entry, { variables: options.variables });
+    const script = compileScript(options.entry, compile);
     steps = script.steps;
     // Built in one transaction when the schema files allow it: a failed build leaves the database empty.
     wrapped = (await planTransaction('schema', readFileSync(options.entry, 'utf8'), steps)).mode === 'wrapped';
+  }
+  if (!wrapped) {
+    await ensureRecord(session, schema);
+    await session.query(recordWriteSql(schema, { name: BUILD_ROW, status: 'applying', stage: 'patch', error: `building the database from ${options.entry}` }, null));
   }
   if (wrapped) await session.query('begin');
   try {
     // Inside one transaction the schema can go as one message, like a patch (up to 1 MB).
     if (empty && wrapped && canBatch(steps)) await executeBatch(session, steps, { onEvent: options.onEvent });
     else if (empty) await executeSteps(session, steps, { onEvent: options.onEvent });
-    await recordBaseline(session, schema, patches);
-    if (wrapped) await commitScript(session, options.entry);
+    if (!wrapped) {
+      // The build is done: its row goes in the transaction that records the patches as assumed.
+      await session.query('begin');
+      await session.query(`delete from ${recordTable(schema)} where name = $1`, [BUILD_ROW]);
+    }
+    await ensureRecord(session, schema);
+    await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+    await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.
     await session.query('rollback').catch(() => undefined);
+    if (!wrapped) {
+      await session.query(`update ${recordTable(schema)} set status = 'failed', error = $2, status_date = now() where name = $1`, [BUILD_ROW, (e as Error)?.message ?? String(e)])
+        .catch(() => undefined);
+    }
     throw e;
   }
   result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
-  return true;
 }
 
-export type { RecordRow };

@@ -57,6 +57,24 @@ export async function acquireLock(session: Session, options: LockOptions): Promi
   throw new LockTimeoutError(holders, Date.now() - started);
 }
 
+/** SQLSTATE of the error lockCheckSql raises when the run no longer holds its lock. */
+export const LOCK_LOST_SQLSTATE = 'PP001';
+
+/** An SQL expression: whether this session still holds the run lock (pg_locks of its own backend). */
+export const LOCK_HELD_SQL = `exists (select from pg_catalog.pg_locks where locktype = 'advisory' and pid = pg_catalog.pg_backend_pid()
+    and classid = ${LOCK_KEYS[0]}::oid and objid = ${LOCK_KEYS[1]}::oid and objsubid = 2 and granted)`;
+
+/**
+ * A statement that fails with LOCK_LOST_SQLSTATE unless this session still holds the run lock.
+ * A patch can drop it (pg_advisory_unlock_all(), DISCARD ALL), and another run may then start;
+ * sent at the end of a patch's transaction, it rolls that patch back instead of committing it.
+ */
+export const LOCK_CHECK_SQL = `do $pgpatch$ begin
+  if not ${LOCK_HELD_SQL} then
+    raise exception using errcode = '${LOCK_LOST_SQLSTATE}', message = 'pgpatch no longer holds its run lock';
+  end if;
+end $pgpatch$`;
+
 export async function releaseLock(session: Session): Promise<void> {
   await session.query('select pg_advisory_unlock($1, $2)', [LOCK_KEYS[0], LOCK_KEYS[1]]);
 }

@@ -36,6 +36,14 @@ export interface RecordDetails {
 
 export const RECORD_TABLE = 'schema_patch';
 
+/**
+ * The row of a first-run build that cannot run in one transaction, written before it starts and
+ * removed when the patches are recorded as assumed: a build killed half-way leaves it, so the
+ * half-built database is visible (and refused) instead of looking like one without a record.
+ * A patch name cannot contain '/', so it cannot collide with one.
+ */
+export const BUILD_ROW = 'pgpatch/first-run build';
+
 export function recordTable(schema: string): string {
   // Always in quotes, as it has always been written: messages name it so.
   return `${quoteIdentAlways(schema)}.${quoteIdentAlways(RECORD_TABLE)}`;
@@ -48,6 +56,8 @@ const COLUMNS: Array<[string, string]> = [
   ['applied_by', 'text default session_user'],
   ['application_name', `text default current_setting('application_name')`],
   ['error', 'text'],
+  // Who the patch ran as (current_user when its row was written): a patch may SET ROLE.
+  ['ran_as', 'text'],
 ];
 
 export async function recordExists(session: Session, schema: string): Promise<boolean> {
@@ -137,7 +147,11 @@ export interface RecordWrite {
   error?: string | null;
 }
 
-/** Inserts or updates one patch's row, in whatever transaction the session is in. */
+/**
+ * Inserts or updates one patch's row, in whatever transaction the session is in, whatever it
+ * said before. migrate does not use it for the patches it applies (see recordWriteSql, the
+ * guarded write); it is for rows written outside a run.
+ */
 export async function writeRecord(session: Session, schema: string, row: RecordWrite): Promise<void> {
   await session.query(recordUpsertSql(schema), [
     row.name, row.status, row.stage ?? null, row.checksum ?? null, row.durationMs ?? null, row.error ?? null,
@@ -153,16 +167,6 @@ export function recordUpsertSql(schema: string, values = '$1, $2, $3, $4, $5, $6
             application_name = excluded.application_name`;
 }
 
-/**
- * The same upsert with its values in the text, for a batch (which has no parameters).
- * `durationSql` is an SQL expression for duration_ms. quoteLiteral's text reads the same
- * whatever standard_conforming_strings is.
- */
-export function recordUpsertLiteralSql(schema: string, row: Omit<RecordWrite, 'durationMs'>, durationSql: string): string {
-  const lit = (v: string | null | undefined) => (v == null ? 'null' : quoteLiteral(v));
-  return recordUpsertSql(schema, [lit(row.name), lit(row.status), lit(row.stage), lit(row.checksum), durationSql, lit(row.error)].join(', '));
-}
-
 /** Writes many rows in one statement (the first run records every patch as assumed). */
 export async function writeRecords(session: Session, schema: string, rows: RecordWrite[]): Promise<void> {
   if (rows.length === 0) return;
@@ -174,4 +178,57 @@ export async function writeRecords(session: Session, schema: string, rows: Recor
        status_date = excluded.status_date, applied_by = excluded.applied_by, application_name = excluded.application_name`,
     [rows.map((r) => r.name), rows.map((r) => r.status), rows.map((r) => r.checksum ?? null)],
   );
+}
+
+/**
+ * The row a run expects a patch to have before it writes: `null` when it has none (the write is
+ * then a plain INSERT), else its status and stage, and for a row this run did not write itself,
+ * its status_date as read (so a row another run rewrote since does not match).
+ */
+export type ExpectedRow = { status: PatchStatus; stage: PatchStage | null; statusDate?: number } | null;
+
+/** SQLSTATE of the error the guarded update raises when the row is not the one expected. */
+export const ROW_CHANGED_SQLSTATE = 'PP002';
+const UNIQUE_VIOLATION = '23505';
+
+/** Whether a failed record write means another run recorded the patch first. */
+export function isRecordConflict(e: unknown): boolean {
+  const code = (e as { code?: string })?.code;
+  return code === UNIQUE_VIOLATION || code === ROW_CHANGED_SQLSTATE;
+}
+
+/** A value as an SQL literal that reads the same whatever standard_conforming_strings is. */
+function lit(v: string | null | undefined): string {
+  return v == null ? 'null' : quoteLiteral(v);
+}
+
+/**
+ * The record write of a patch this run applies, as SQL text (it goes into batches, which have no
+ * parameters). The record is the guard against applying a patch twice, whatever happened to the
+ * run lock: a patch without a row gets a plain INSERT, so a second run that applies it meanwhile
+ * waits on the first one's uncommitted row and then fails on the primary key, its transaction
+ * with it; a row that exists is updated only when it is still the row expected, else the
+ * statement raises ROW_CHANGED_SQLSTATE. `durationSql` is an SQL expression for duration_ms.
+ * ran_as is current_user: who the patch ran as (a patch may SET ROLE), next to applied_by.
+ */
+export function recordWriteSql(schema: string, row: Omit<RecordWrite, 'durationMs'>, expected: ExpectedRow, durationSql = 'null'): string {
+  const table = recordTable(schema);
+  if (expected === null) {
+    return `insert into ${table} (name, status, stage, checksum, duration_ms, error, status_date, applied_by, application_name, ran_as)
+      values (${lit(row.name)}, ${lit(row.status)}, ${lit(row.stage)}, ${lit(row.checksum)}, ${durationSql}, ${lit(row.error)}, now(), session_user, current_setting('application_name'), current_user)`;
+  }
+  // The reference's script may have kept the name with its .sql extension.
+  const guard = [`name in (${lit(row.name)}, ${lit(`${row.name}.sql`)})`, `status = ${lit(expected.status)}`, `stage is not distinct from ${lit(expected.stage)}`];
+  if (expected.statusDate !== undefined) guard.push(`(extract(epoch from status_date) * 1000)::float8 = ${String(expected.statusDate)}::float8`);
+  // A DO block, because an UPDATE that matches no row is no error, and in a batch nobody can look
+  // at its row count before the COMMIT that follows it.
+  return `do $pgpatch$ begin
+  update ${table} set status = ${lit(row.status)}, stage = ${lit(row.stage)}, checksum = coalesce(${lit(row.checksum)}, checksum),
+    duration_ms = ${durationSql}, error = ${lit(row.error)}, status_date = now(), applied_by = session_user,
+    application_name = current_setting('application_name'), ran_as = current_user
+   where ${guard.join(' and ')};
+  if not found then
+    raise exception using errcode = '${ROW_CHANGED_SQLSTATE}', message = ${lit(`the record of patch ${row.name} is no longer the one this run read: another run changed it`)};
+  end if;
+end $pgpatch$`;
 }

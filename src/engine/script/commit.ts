@@ -12,24 +12,26 @@ import { canBatch, executeBatch, executeSteps, type ExecuteOptions, type Execute
 
 /**
  * Runs `steps` inside BEGIN ... COMMIT that pgpatch adds, as one message when they allow it
- * (canBatch), else statement by statement. `afterBegin` is a statement of pgpatch's to run first
- * in that transaction (migrate's statement lock timeout). `beforeCommit` is a statement of pgpatch's to run last
- * in that transaction (migrate's record row): `statement` when batched, `run` otherwise.
+ * (canBatch), else statement by statement. `beforeBegin`: statements of pgpatch's sent in the same
+ * message just before the BEGIN (migrate's session reset). `afterBegin` is a statement of
+ * pgpatch's to run first in that transaction (migrate's statement lock timeout). `beforeCommit`
+ * holds statements of pgpatch's to run last in that transaction (migrate's lock check and record
+ * row): `statements` when batched, `run` otherwise.
  */
 export async function executeInTransaction(
   session: Session,
   steps: Step[],
   file: string,
-  options: ExecuteOptions & { afterBegin?: ExtraStatement; beforeCommit?: { statement: ExtraStatement; run: () => Promise<unknown> } } = {},
+  options: ExecuteOptions & { beforeBegin?: ExtraStatement[]; afterBegin?: ExtraStatement; beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> } } = {},
 ): Promise<ExecuteResult> {
-  const { afterBegin, beforeCommit, ...execute } = options;
+  const { beforeBegin = [], afterBegin, beforeCommit, ...execute } = options;
   if (canBatch(steps)) {
     const first = afterBegin ? [afterBegin] : [];
-    const last = beforeCommit ? [beforeCommit.statement] : [];
-    return executeBatch(session, [{ sql: 'begin;' }, ...first, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
+    const last = beforeCommit?.statements ?? [];
+    return executeBatch(session, [...beforeBegin, { sql: 'begin;' }, ...first, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
   }
-  // `afterBegin` goes with the BEGIN, in its message: no round trip of its own.
-  await session.query(afterBegin ? `begin; ${afterBegin.sql}` : 'begin');
+  // `beforeBegin` and `afterBegin` go with the BEGIN, in its message: no round trip of their own.
+  await session.query([...beforeBegin.map((s) => s.sql), afterBegin ? `begin; ${afterBegin.sql}` : 'begin'].join('\n'));
   const run = await executeSteps(session, steps, execute);
   await beforeCommit?.run();
   await commitScript(session, file);

@@ -59,6 +59,21 @@ export interface LoadResult {
   recorded?: { schema: string; assumed: number };
 }
 
+/**
+ * What psql gives every script it runs, read from the session: the variables DBNAME, USER, HOST
+ * and PORT (schema files use them: grant connect on database :"DBNAME"), with the user's own on
+ * top, and how the server reads backslashes in strings (standard_conforming_strings), which
+ * decides where statements end. load and migrate (its first-run build and its patches) use it.
+ */
+export async function scriptContext(session: Session, own: Record<string, string> = {}): Promise<{ variables: Record<string, string>; standardConformingStrings: boolean }> {
+  const facts = await session.query<Record<'scs' | 'DBNAME' | 'USER' | 'PORT' | 'HOST', string>>(
+    `select current_setting('standard_conforming_strings') as scs, current_database() as "DBNAME",
+            current_user as "USER", current_setting('port') as "PORT",
+            coalesce(host(inet_server_addr()), 'localhost') as "HOST"`);
+  const { scs, ...psqlVariables } = facts.rows[0];
+  return { variables: { ...psqlVariables, ...own }, standardConformingStrings: scs === 'on' };
+}
+
 export async function loadScript(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
   const session = await connect(options.target, options);
@@ -66,18 +81,7 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
     // As migrate does: a killed client is noticed within seconds even mid-statement (14+), so
     // a transaction it had open (-1, or the script's own BEGIN) is rolled back at once.
     await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
-    const facts = await session.query<Record<'scs' | 'DBNAME' | 'USER' | 'PORT' | 'HOST', string>>(
-      `select current_setting('standard_conforming_strings') as scs, current_database() as "DBNAME",
-              current_user as "USER", current_setting('port') as "PORT",
-              coalesce(host(inet_server_addr()), 'localhost') as "HOST"`);
-    const { scs, ...psqlVariables } = facts.rows[0];
-    // psql sets these for every script; schema files use them (grant connect on database :"DBNAME").
-    const variables = { ...psqlVariables, ...options.variables };
-    const script = compileScript(options.entry, {
-      includeRoot: options.includeRoot,
-      variables,
-      standardConformingStrings: scs === 'on',
-    });
+    const script = compileScript(options.entry, { includeRoot: options.includeRoot, ...(await scriptContext(session, options.variables)) });
     const recordSchema = options.recordSchema ?? 'public';
     // Read now: a broken patches folder stops the load before it runs.
     const patches: PatchFile[] | undefined = options.record ? findPatches(options.record.patchesDir) : undefined;

@@ -1,13 +1,15 @@
 /**
  * Decides from the parse tree how a patch runs, so that it and its record commit together:
  * - `wrapped`: no transaction control of its own; we run it inside BEGIN ... COMMIT.
- * - `own`: one BEGIN first and one COMMIT last; its record is written just before that COMMIT.
+ * - `own`: one BEGIN and one COMMIT last, with at most session settings (SET, RESET) before the
+ *   BEGIN (`set lock_timeout = '5s'; BEGIN; ... COMMIT;`, as lock linters advise); its record is
+ *   written just before that COMMIT.
  * - `none`: cannot run in one transaction (CREATE INDEX CONCURRENTLY, several transactions,
  *   or `-- pgpatch: no-transaction`); runs as written, recorded `applying` before and
  *   `applied` after, `failed` with the stage when it breaks.
  */
 import { PatchInvalidError } from '../../errors';
-import { classify, loadParser, type StatementClass } from '../parser';
+import { classify, isSessionSetting, loadParser, type StatementClass } from '../parser';
 import type { Step } from './compile';
 
 export type TransactionMode = 'wrapped' | 'own' | 'none';
@@ -59,10 +61,12 @@ export async function planTransaction(patchName: string, text: string, steps: St
   const commits = count('commit');
   const rollbacks = count('rollback');
   if (begins === 0 && commits === 0 && rollbacks === 0) return { mode: 'wrapped', reason: 'run in a transaction by pgpatch' };
-  const first = statements[0];
   const last = statements[statements.length - 1];
-  if (begins === 1 && commits === 1 && rollbacks === 0 && first.cls === 'begin' && last.cls === 'commit') {
-    return { mode: 'own', reason: 'its own BEGIN ... COMMIT', commitIndex: last.index };
+  const begin = statements.findIndex((s) => s.cls === 'begin');
+  const before = statements.slice(0, Math.max(0, begin));
+  const settingsFirst = before.every((s) => { const step = steps[s.index]; return step.kind === 'sql' && isSessionSetting(step.text); });
+  if (begins === 1 && commits === 1 && rollbacks === 0 && settingsFirst && last.cls === 'commit') {
+    return { mode: 'own', reason: before.length ? 'session settings, then its own BEGIN ... COMMIT' : 'its own BEGIN ... COMMIT', commitIndex: last.index };
   }
   if (begins === 1 && commits === 0 && last.cls === 'rollback') {
     throw new PatchInvalidError(patchName, `patch ${patchName} ends with ROLLBACK: applying it would change nothing`,
@@ -72,5 +76,8 @@ export async function planTransaction(patchName: string, text: string, steps: St
     throw new PatchInvalidError(patchName, `patch ${patchName} opens a transaction with BEGIN and never commits it`,
       where('begin'), 'add COMMIT; at the end of the patch');
   }
-  return { mode: 'none', reason: 'several transactions' };
+  // The reason says what the patch does, as it is shown in --plan.
+  if (begins > 1) return { mode: 'none', reason: 'several transactions' };
+  if (begins === 0) return { mode: 'none', reason: `${commits ? 'COMMIT' : 'ROLLBACK'} without BEGIN: runs as written, statement by statement` };
+  return { mode: 'none', reason: 'statements outside its BEGIN ... COMMIT: runs as written, statement by statement' };
 }
