@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../errors';
 import { parseVariableFlags, resolveTarget } from '../settings';
-import { action, collect, globals, paths, say } from './common';
+import { action, collect, globals, paths, say, scratchServer } from './common';
 import { scriptEventPrinter } from './events';
 
 interface CheckFlags {
@@ -37,7 +37,7 @@ export function register(program: Command): void {
       const live = flags.dsn || flags.live ? resolveTarget({ dsn: flags.dsn }) : undefined;
       if (live && flags.base) throw new UsageError('--base compares patches; a live comparison (--dsn, --live) takes no base');
       const p = paths(flags);
-      const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedServer(p.projectDir));
+      const scratchUrl = await scratchServer(flags.scratchUrl, p.projectDir);
       const { check } = await import('../engine/schema/check/check.js');
       let base: import('../engine/schema/check/check').BaseTree | undefined;
       if (!live) {
@@ -112,11 +112,4 @@ function real(path: string): string {
   } catch {
     return path;
   }
-}
-
-async function embeddedServer(projectDir: string): Promise<string> {
-  const { projectDataDir, startCluster } = await import('../engine/embedded.js');
-  const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
-  if (cluster.started) say('pgpatch: started the embedded PostgreSQL for scratch databases');
-  return cluster.url;
 }

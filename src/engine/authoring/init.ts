@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
 
-export const INIT_TEMPLATES = resolve(__dirname, '..', '..', 'templates', 'init');
+export const INIT_TEMPLATES = resolve(__dirname, '..', '..', '..', 'templates', 'init');
 export const MAKEFILE_SNIPPET = 'pgpatch.mk';
 
 export class ScaffoldError extends PgpatchError {

@@ -26,7 +26,7 @@ export const MAX_SLUG = 60;
 /** Diffs longer than this are cut in the patch (the rest is one `git diff` away). */
 export const MAX_DIFF_LINES = 2000;
 
-export const BUILTIN_TEMPLATE = resolve(__dirname, '..', '..', 'templates', 'patch.sql');
+export const BUILTIN_TEMPLATE = resolve(__dirname, '..', '..', '..', 'templates', 'patch.sql');
 /** A team's own template, looked for in the schema folder. */
 export const TEMPLATE_FILE = 'patch-template.sql';
 

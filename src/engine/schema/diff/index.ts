@@ -2,3 +2,5 @@
 export { planDiff, type PlanInput } from './plan';
 export { changesAsSql, type ScriptOptions } from './script';
 export { Phase, type Change } from './change';
+export { diff, type DiffOptions, type DiffResult } from './diff';
+export { buildFiles, readSource, restrictModel, isDatabaseUrl, type SourceRead } from './sources';

@@ -23,5 +23,12 @@ export function changesAsSql(changes: Change[], options: ScriptOptions = {}): st
     for (const s of c.sql) lines.push(...(off ? s.split('\n').map((l) => `-- ${l}`) : [s]));
     return lines.join('\n');
   });
-  return blocks.length ? `${blocks.join('\n\n')}\n` : '';
+  if (!blocks.length) return '';
+  // As adopt's database.sql and pg_dump: a function body may name what is created after it (its
+  // body is not in pg_depend, so no order follows from it); it is checked when it runs instead.
+  if (changes.some((c) => c.sql.some((s) => /^create (or replace )?(function|procedure)\b/.test(s)))) {
+    blocks.unshift('-- function bodies are checked when they run: a body may name what is created after it\nset check_function_bodies = off;');
+    blocks.push('reset check_function_bodies;');
+  }
+  return `${blocks.join('\n\n')}\n`;
 }
