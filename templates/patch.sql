@@ -19,6 +19,6 @@
 
 BEGIN;
 
-
+{{draft}}
 
 COMMIT;
