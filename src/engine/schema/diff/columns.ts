@@ -82,8 +82,10 @@ function identityChange(ctx: DiffContext, key: string, table: Table, name: strin
   const fi = f.identity;
   const ti = t.identity;
   const sql: string[] = [];
-  if (fi && !ti) sql.push(`${ac} drop identity;`);
-  else if (!fi && ti) {
+  // Its sequence goes with it, and a sequence of the same name may be created next (serial): a drop, first.
+  if (fi && !ti) {
+    add(ctx, { action: 'drop', phase: Phase.column, object: `relation ${key}`, answers: `${table.kind} ${key}, column ${name}: no longer an identity`, sql: [`${ac} drop identity;`] });
+  } else if (!fi && ti) {
     const o = identityOptions(ti, undefined);
     sql.push(`${ac} add generated ${ti.generation} as identity${o.length ? ` (${o.join(' ')})` : ''};`);
   }

@@ -69,15 +69,20 @@ const KINDS: Array<PartKind<any>> = [ // eslint-disable-line @typescript-eslint/
   },
 ];
 
-export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table): void {
+/**
+ * `retyped`: the table has columns whose type changes; PostgreSQL refuses that while a policy
+ * reads them, so its policies are dropped before and created again after.
+ */
+export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, retyped = false): void {
   for (const kind of KINDS) {
     const fp = kind.parts(f);
     const tp = kind.parts(t);
     for (const n of keysOf(fp, tp)) {
       const answers = (what: string) => `${t.kind} ${key}, ${kind.what} ${n}: ${what}`;
       const base = { object: `relation ${key}`, phase: kind.phase(tp[n] ?? fp[n]) };
-      if (fp[n] && tp[n] && same(fp[n], tp[n])) continue;
-      const inPlace = fp[n] && tp[n] ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
+      const rebuild = retyped && kind.what === 'policy';
+      if (fp[n] && tp[n] && same(fp[n], tp[n]) && !rebuild) continue;
+      const inPlace = fp[n] && tp[n] && !rebuild ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
       if (inPlace) {
         add(ctx, { ...base, action: 'alter', answers: answers('changed'), sql: inPlace });
         continue;

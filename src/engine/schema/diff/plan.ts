@@ -13,7 +13,7 @@ import { collationChanges, extensionChanges, routineChanges, schemaChanges, sequ
 import { orderChanges } from './order';
 import { same } from './pieces';
 import { tableChanges } from './tables';
-import { typeChanges } from './types';
+import { columnsOfType, replacedTypes, typeChanges } from './types';
 
 export interface PlanInput {
   from: SchemaModel;
@@ -66,6 +66,7 @@ function dependentsToRecreate(from: SchemaModel, deps: Dependency[], to: SchemaM
     const t = to.types[k];
     if (!t || (f.kind !== 'enum' && f.kind !== 'domain' && f.kind !== 'composite' && !same(f, t))) seeds.add(`type ${k}`);
   }
+  for (const k of replacedTypes(from, to)) for (const u of columnsOfType(from, to, k)) seeds.add(`relation ${u.table}`);
   const dependents = new Map<string, string[]>();
   for (const d of deps) {
     const [x, y] = [`${d.object.kind} ${d.object.name}`, `${d.on.kind} ${d.on.name}`];

@@ -70,7 +70,7 @@ function alterTable(ctx: DiffContext, key: string, f: Table, t: Table): void {
     alter('storage options', [...(gone.length ? [`${at} reset (${gone.join(', ')});`] : []), ...(t.options?.length ? [`${at} set (${t.options.join(', ')});`] : [])]);
   }
   columnChanges(ctx, key, f, t);
-  partChanges(ctx, key, f, t);
+  partChanges(ctx, key, f, t, Object.entries(t.columns).some(([n, c]) => f.columns[n] && (f.columns[n].type !== c.type || f.columns[n].collation !== c.collation)));
   const rls: string[] = [];
   if (f.rowSecurity !== t.rowSecurity) rls.push(`${at} ${t.rowSecurity ? 'enable' : 'disable'} row level security;`);
   if (f.forceRowSecurity !== t.forceRowSecurity) rls.push(`${at} ${t.forceRowSecurity ? '' : 'no '}force row level security;`);

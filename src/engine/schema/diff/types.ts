@@ -22,8 +22,13 @@ export function typeChanges(ctx: DiffContext, fromModel: SchemaModel, toModel: S
     if (!t) drop();
     else if (!f) create();
     else {
-      if (f.kind === 'enum' && t.kind === 'enum') enumChange(ctx, key, f, t, toModel);
+      if (f.kind === 'enum' && t.kind === 'enum') enumChange(ctx, key, f, t, fromModel, toModel);
       else if (f.kind === 'domain' && t.kind === 'domain' && f.baseType === t.baseType && f.collation === t.collation) domainChange(ctx, key, f, t);
+      else if (f.kind === 'domain' && t.kind === 'domain') {
+        replaceType(ctx, key, t, fromModel, toModel, t.baseType, `domain ${key}: base type ${f.baseType} -> ${t.baseType}`,
+          `converts the columns of domain ${key} from ${f.baseType} to ${t.baseType}: the cast can fail or cut values`);
+        continue;
+      }
       else if (f.kind === 'composite' && t.kind === 'composite') compositeChange(ctx, key, f, t);
       else if (!same({ ...f, owner: 0, grants: 0, comment: 0 }, { ...t, owner: 0, grants: 0, comment: 0 })) {
         drop();
@@ -37,32 +42,59 @@ export function typeChanges(ctx: DiffContext, fromModel: SchemaModel, toModel: S
   }
 }
 
-function enumChange(ctx: DiffContext, key: string, f: EnumType, t: EnumType, toModel: SchemaModel): void {
-  const base = { phase: Phase.type, object: `type ${key}`, action: 'alter' as const };
-  const kept = f.labels.filter((l) => t.labels.includes(l));
-  const inOrder = same(kept, t.labels.filter((l) => f.labels.includes(l)));
-  if (kept.length === f.labels.length && inOrder) {
+/**
+ * Types that are replaced under their name (see `replaceType`): enums that lose or reorder
+ * labels, domains whose base type or collation changes. The tables that use them are rewritten.
+ */
+export function replacedTypes(from: SchemaModel, to: SchemaModel): Set<string> {
+  const out = new Set<string>();
+  for (const [k, f] of Object.entries(from.types)) {
+    const t = to.types[k];
+    if (f.kind === 'enum' && t?.kind === 'enum') {
+      const kept = f.labels.filter((l) => t.labels.includes(l));
+      if (kept.length !== f.labels.length || !same(kept, t.labels.filter((l) => f.labels.includes(l)))) out.add(k);
+    } else if (f.kind === 'domain' && t?.kind === 'domain' && (f.baseType !== t.baseType || f.collation !== t.collation)) out.add(k);
+  }
+  return out;
+}
+
+/** The columns of tables in both models that have the type `key` (or an array of it) in both. */
+export function columnsOfType(from: SchemaModel, to: SchemaModel, key: string): Array<{ table: string; column: string; type: string; default?: string }> {
+  return Object.entries(from.tables).flatMap(([tk, tb]) => Object.entries(tb.columns)
+    .filter(([c, col]) => (col.type === key || col.type === `${key}[]`) && to.tables[tk]?.columns[c]?.type === col.type)
+    .map(([c, col]) => ({ table: tk, column: c, type: col.type, default: to.tables[tk].columns[c].default })));
+}
+
+function enumChange(ctx: DiffContext, key: string, f: EnumType, t: EnumType, fromModel: SchemaModel, toModel: SchemaModel): void {
+  if (!replacedTypes(fromModel, toModel).has(key)) {
     const sql = t.labels.flatMap((l, i) => (f.labels.includes(l) ? []
       : [`alter type ${key} add value ${lit(l)}${i > 0 ? ` after ${lit(t.labels[i - 1])}` : t.labels.length > 1 ? ` before ${lit(t.labels[1])}` : ''};`]));
-    add(ctx, { ...base, answers: `enum type ${key}: labels added`, sql });
+    add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'alter', answers: `enum type ${key}: labels added`, sql });
     return;
   }
-  // PostgreSQL drops no enum label: a new type takes the name, the columns move to it through text.
+  const dropped = f.labels.filter((l) => !t.labels.includes(l));
+  replaceType(ctx, key, t, fromModel, toModel, 'text', `enum type ${key}: labels ${dropped.length ? `dropped (${dropped.join(', ')})` : 'reordered'}`,
+    dropped.length ? `the rows that hold ${dropped.map(lit).join(', ')} fail the conversion: update them first` : undefined);
+}
+
+/**
+ * PostgreSQL cannot drop an enum label nor change a domain's base type: a new type takes the
+ * name, the columns move to it through `via` (text for enums, the new base type for domains),
+ * and the old one is dropped. Views that read those columns are rebuilt around it (plan.ts).
+ */
+function replaceType(ctx: DiffContext, key: string, t: TypeDef, fromModel: SchemaModel, toModel: SchemaModel, via: string, answers: string, dataLoss?: string): void {
   const old = qualifiedName(t.schema, `${t.name}__old`);
-  const users = Object.entries(toModel.tables).flatMap(([tk, tb]) => Object.entries(tb.columns)
-    .filter(([, c]) => c.type === key || c.type === `${key}[]`).map(([c, col]) => ({ table: tk, column: c, col })));
-  const sql = [`alter type ${key} rename to ${quoteName(`${t.name}__old`)};`, typeStatements({ ...ctx.render, mainOwner: t.owner }, t)[0]];
+  const users = columnsOfType(fromModel, toModel, key);
+  const create = typeStatements({ ...ctx.render, mainOwner: t.owner }, t).filter((l) => l !== '');
+  const sql = [`alter type ${key} rename to ${quoteName(`${t.name}__old`)};`, ...create];
   for (const u of users) {
     const ac = `alter table ${u.table} alter column ${quoteName(u.column)}`;
-    const arr = u.col.type.endsWith('[]');
-    if (u.col.default !== undefined) sql.push(`${ac} drop default;`);
-    sql.push(`${ac} type ${u.col.type} using ${quoteName(u.column)}::text${arr ? '[]' : ''}::${u.col.type};`);
-    if (u.col.default !== undefined) sql.push(`${ac} set default ${u.col.default};`);
+    const arr = u.type.endsWith('[]') ? '[]' : '';
+    sql.push(`${ac} drop default;`, `${ac} type ${u.type} using ${quoteName(u.column)}::${via}${arr}::${u.type};`);
+    if (u.default !== undefined) sql.push(`${ac} set default ${u.default};`);
   }
-  sql.push(`drop type ${old};`);
-  const dropped = f.labels.filter((l) => !t.labels.includes(l));
-  add(ctx, { ...base, answers: `enum type ${key}: labels ${dropped.length ? `dropped (${dropped.join(', ')})` : 'reordered'}`, sql,
-    dataLoss: dropped.length ? `the rows that hold ${dropped.map(lit).join(', ')} fail the conversion: update them first` : undefined,
+  sql.push(`drop ${t.kind === 'domain' ? 'domain' : 'type'} ${old};`);
+  add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'alter', answers, sql, dataLoss,
     hazard: users.length ? `rewrites ${[...new Set(users.map((u) => u.table))].join(', ')} under an ACCESS EXCLUSIVE lock` : undefined });
 }
 
