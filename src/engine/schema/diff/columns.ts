@@ -8,11 +8,23 @@ import { column as columnDefinition } from '../adopt/sql-relations';
 import { add, Phase, type DiffContext } from './change';
 import { commentChange, grantChanges, same } from './pieces';
 
-export function columnChanges(ctx: DiffContext, key: string, f: Table, t: Table): void {
+/** A parent (partitioned or inherited) of the table, as it is in each model. */
+export interface ParentPair {
+  f?: Table;
+  t?: Table;
+}
+
+/**
+ * `parents`: what the table inherits its columns from. A change made to a parent's column
+ * reaches the children by itself (PostgreSQL recurses, and refuses it on the child alone): it
+ * is left out of the child's changes.
+ */
+export function columnChanges(ctx: DiffContext, key: string, f: Table, t: Table, parents: ParentPair[] = []): void {
   const object = `relation ${key}`;
   const at = `alter table ${key}`;
-  const gone = f.columnOrder.filter((c) => !t.columns[c]);
-  const added = t.columnOrder.filter((c) => !f.columns[c]);
+  const viaParent = (c: string, pf: (p: ParentPair) => boolean) => parents.some((p) => p.f && p.t && pf(p));
+  const gone = f.columnOrder.filter((c) => !t.columns[c] && !viaParent(c, (p) => Boolean(p.f!.columns[c]) && !p.t!.columns[c]));
+  const added = t.columnOrder.filter((c) => !f.columns[c] && !viaParent(c, (p) => !p.f!.columns[c] && Boolean(p.t!.columns[c])));
   for (const c of gone) {
     const twin = added.find((a) => t.columns[a].type === f.columns[c].type);
     add(ctx, {
@@ -35,7 +47,19 @@ export function columnChanges(ctx: DiffContext, key: string, f: Table, t: Table)
     });
   }
   for (const c of t.columnOrder) {
-    if (f.columns[c]) alterColumn(ctx, key, t, c, f.columns[c], t.columns[c]);
+    if (!f.columns[c]) continue;
+    let from = f.columns[c];
+    // What the parent changes the same way needs no statement of the child's: as if done already.
+    for (const p of parents) {
+      const [pf, pt] = [p.f?.columns[c], p.t?.columns[c]];
+      if (!pf || !pt) continue;
+      const done = { ...from };
+      for (const prop of ['type', 'collation', 'notNull', 'default', 'identity'] as const) {
+        if (same(pf[prop], from[prop]) && same(pt[prop], t.columns[c][prop])) (done as Record<string, unknown>)[prop] = t.columns[c][prop];
+      }
+      from = done;
+    }
+    alterColumn(ctx, key, t, c, from, t.columns[c]);
   }
 }
 

@@ -7,7 +7,7 @@ import type { Table } from '../inspect/model';
 import { quoteName } from '../inspect/model';
 import { constraintStatements, tableStatements } from '../adopt/sql-relations';
 import { add, Phase, type DiffContext } from './change';
-import { columnChanges } from './columns';
+import { columnChanges, type ParentPair } from './columns';
 import { partChanges } from './parts';
 import { commentChange, grantsOf, keysOf, ownerChange, same } from './pieces';
 
@@ -22,7 +22,10 @@ export function tableChanges(ctx: DiffContext, from: Record<string, Table>, to: 
     else if (f.kind !== t.kind || f.partitionKey !== t.partitionKey) {
       dropTable(ctx, key, f);
       createTable(ctx, key, t);
-    } else alterTable(ctx, key, f, t);
+    } else {
+      const parentKeys = [...new Set([f.partitionOf, t.partitionOf, ...(f.inherits ?? []), ...(t.inherits ?? [])].filter((p): p is string => Boolean(p)))];
+      alterTable(ctx, key, f, t, parentKeys.map((p) => ({ f: from[p], t: to[p] })));
+    }
   }
 }
 
@@ -49,7 +52,7 @@ function createTable(ctx: DiffContext, key: string, t: Table, note?: string): vo
   }
 }
 
-function alterTable(ctx: DiffContext, key: string, f: Table, t: Table): void {
+function alterTable(ctx: DiffContext, key: string, f: Table, t: Table, parents: ParentPair[]): void {
   const object = `relation ${key}`;
   const alter = (what: string, sql: string[], phase = Phase.table) =>
     add(ctx, { action: 'alter', phase, object, answers: `${t.kind} ${key}: ${what}`, sql });
@@ -69,7 +72,7 @@ function alterTable(ctx: DiffContext, key: string, f: Table, t: Table): void {
     const gone = (f.options ?? []).map(name).filter((n) => !(t.options ?? []).some((o) => name(o) === n));
     alter('storage options', [...(gone.length ? [`${at} reset (${gone.join(', ')});`] : []), ...(t.options?.length ? [`${at} set (${t.options.join(', ')});`] : [])]);
   }
-  columnChanges(ctx, key, f, t);
+  columnChanges(ctx, key, f, t, parents);
   partChanges(ctx, key, f, t, Object.entries(t.columns).some(([n, c]) => f.columns[n] && (f.columns[n].type !== c.type || f.columns[n].collation !== c.collation)));
   const rls: string[] = [];
   if (f.rowSecurity !== t.rowSecurity) rls.push(`${at} ${t.rowSecurity ? 'enable' : 'disable'} row level security;`);
