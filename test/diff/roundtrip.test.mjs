@@ -8,7 +8,6 @@ import { corpusCases, roundTrip } from './_roundtrip.mjs';
 /** Cases that do not round-trip yet, by `file: name`, with why (also in README and bench/RESULTS.md). */
 export const KNOWN = {
   '10-limits.sql: range type changed while a column uses it': 'a changed range type is dropped and created: PostgreSQL refuses while a column uses it',
-  '10-limits.sql: check constraint calling a function whose return type changes': 'the function is dropped and created, but a constraint (or default, index) calling it is not dropped around it',
 };
 
 for (const c of corpusCases()) {

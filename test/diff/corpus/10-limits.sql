@@ -29,3 +29,21 @@ create table t (n int check (n < lim()));
 -- to
 create function lim() returns bigint language sql immutable as 'select 10::bigint';
 create table t (n int check (n < lim()));
+
+-- case: default and index calling a function whose arguments change
+-- from
+create function norm(s text) returns text language sql immutable as 'select lower(s)';
+create table t (s text default norm('X'));
+create index t_norm on t (norm(s));
+-- to
+create function norm(s text, keep boolean default false) returns text language sql immutable as 'select case when keep then s else lower(s) end';
+create table t (s text default norm('X'));
+create index t_norm on t (norm(s));
+
+-- case: default calling a function whose return type changes
+-- from
+create function start_n() returns int language sql immutable as 'select 1';
+create table t (n bigint default start_n());
+-- to
+create function start_n() returns bigint language sql immutable as 'select 1::bigint';
+create table t (n bigint default start_n());

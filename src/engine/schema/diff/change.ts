@@ -36,6 +36,16 @@ export interface DiffContext {
   /** For the adopt writers (owner, notCarried); `model` is the target model. */
   render: RenderContext;
   out: Change[];
+  /**
+   * Functions dropped and created again (`schema.name(`, as deparsed texts call them): a
+   * constraint, index or default that calls one is dropped before and created again after.
+   */
+  rebuiltFunctions: string[];
+}
+
+/** Whether a deparsed text (a CHECK, an index, a default) calls one of the functions rebuilt. */
+export function callsRebuilt(ctx: DiffContext, text: string | undefined): boolean {
+  return text !== undefined && ctx.rebuiltFunctions.some((f) => text.includes(f));
 }
 
 export function add(ctx: DiffContext, change: Omit<Change, 'sql'> & { sql: string[] }): void {

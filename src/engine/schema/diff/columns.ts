@@ -5,7 +5,7 @@
 import type { Column, Table } from '../inspect/model';
 import { quoteName } from '../inspect/model';
 import { column as columnDefinition } from '../adopt/sql-relations';
-import { add, Phase, type DiffContext } from './change';
+import { add, callsRebuilt, Phase, type DiffContext } from './change';
 import { commentChange, grantChanges, same } from './pieces';
 
 /** A parent (partitioned or inherited) of the table, as it is in each model. */
@@ -82,7 +82,7 @@ function alterColumn(ctx: DiffContext, key: string, table: Table, name: string, 
   }
   const retype = f.type !== t.type || f.collation !== t.collation;
   // The old default may not cast to the new type: it goes first and comes back after.
-  const dropDefault = f.default !== undefined && (f.default !== t.default || retype);
+  const dropDefault = f.default !== undefined && (f.default !== t.default || retype || callsRebuilt(ctx, f.default));
   if (dropDefault) add(ctx, { action: 'drop', phase: Phase.column, object, answers: answers('default'), sql: [`${ac} drop default;`] });
   if (retype) {
     const widening = safeWidening(f.type, t.type) && f.collation === t.collation;

@@ -7,7 +7,7 @@ import type { Constraint, Table } from '../inspect/model';
 import { quoteName } from '../inspect/model';
 import { constraintStatements, enabled, indexStatements, policyStatements, ruleStatements, triggerStatements } from '../adopt/sql-relations';
 import { comment } from '../adopt/sql-pieces';
-import { add, Phase, type DiffContext } from './change';
+import { add, callsRebuilt, Phase, type DiffContext } from './change';
 import { commentChange, keysOf, same } from './pieces';
 
 interface PartKind<T> {
@@ -71,7 +71,8 @@ const KINDS: Array<PartKind<any>> = [ // eslint-disable-line @typescript-eslint/
 
 /**
  * `retyped`: the table has columns whose type changes; PostgreSQL refuses that while a policy
- * reads them, so its policies are dropped before and created again after.
+ * reads them, so its policies are dropped before and created again after. A part that calls a
+ * function dropped and created again is, too.
  */
 export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, retyped = false): void {
   for (const kind of KINDS) {
@@ -80,7 +81,8 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
     for (const n of keysOf(fp, tp)) {
       const answers = (what: string) => `${t.kind} ${key}, ${kind.what} ${n}: ${what}`;
       const base = { object: `relation ${key}`, phase: kind.phase(tp[n] ?? fp[n]) };
-      const rebuild = retyped && kind.what === 'policy';
+      const text = fp[n] ? JSON.stringify(fp[n]) : undefined;
+      const rebuild = (retyped && kind.what === 'policy') || (kind.what !== 'trigger' && callsRebuilt(ctx, text));
       if (fp[n] && tp[n] && same(fp[n], tp[n]) && !rebuild) continue;
       const inPlace = fp[n] && tp[n] && !rebuild ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
       if (inPlace) {

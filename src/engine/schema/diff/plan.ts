@@ -7,6 +7,7 @@
  */
 import { mainOwnerOf, type RenderContext } from '../adopt/render';
 import type { Dependency, SchemaModel } from '../inspect/model';
+import { qualifiedName } from '../inspect/model';
 import type { Change, DiffContext } from './change';
 import { defaultPrivilegeChanges, eventTriggerChanges, publicationChanges } from './database-wide';
 import { collationChanges, extensionChanges, routineChanges, schemaChanges, sequenceChanges, viewChanges } from './objects';
@@ -28,8 +29,13 @@ export function planDiff(input: PlanInput): Change[] {
   const fromDeps = input.fromDependencies ?? [];
   const toDeps = input.toDependencies ?? [];
   const render: RenderContext = { model: to, options: {}, mainOwner: mainOwnerOf(to) ?? mainOwnerOf(from), notCarried: [] };
-  const ctx: DiffContext = { render, out: [] };
   const recreate = dependentsToRecreate(from, fromDeps, to);
+  const rebuiltFunctions = Object.entries(from.functions).filter(([k, f]) => {
+    const t = to.functions[k];
+    // Dropped ones too: an overload with other arguments is another function, and what calls it by name must let go.
+    return !t || recreate.has(`function ${k}`) || f.kind !== t.kind || f.returns !== t.returns || f.arguments !== t.arguments;
+  }).map(([, f]) => `${qualifiedName(f.schema, f.name)}(`);
+  const ctx: DiffContext = { render, out: [], rebuiltFunctions };
   schemaChanges(ctx, from.schemas, to.schemas);
   extensionChanges(ctx, from.extensions, to.extensions);
   collationChanges(ctx, from.collations, to.collations);
