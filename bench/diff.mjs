@@ -8,6 +8,7 @@
 //          and diffed; target < 2 s.
 //   psql:  `psql -X -q -v ON_ERROR_STOP=1 -f database.sql` of the demo into an empty database,
 //          for scale (one build; the draft does two, at the same time, and reads both).
+//   help:  `node dist/cli.js --help`: Node's start-up and the CLI's, which every command pays.
 // Medians of --rounds (5) on a throwaway PostgreSQL 18 cluster; children without
 // NODE_EXTRA_CA_CERTS nor PG*. Written between the diff markers of bench/RESULTS.md.
 //
@@ -56,7 +57,7 @@ try {
   execFileSync('git', ['stash', 'pop', '-q'], { cwd: dir, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } });
   await psqlLoad(b, join(dir, 'v2'));
 
-  const times = { diff: [], draft: [], psql: [] };
+  const times = { diff: [], draft: [], psql: [], help: [] };
   for (let r = 0; r < ROUNDS; r++) {
     const d = await timed(process.execPath, [CLI, 'diff', '--from', a, '--to', b]);
     if (!/add column subtitle/.test(d.stdout)) throw new Error(`diff printed no change:\n${d.stdout}\n${d.stderr}`);
@@ -65,10 +66,12 @@ try {
     if (!/add column subtitle/.test(m.stdout)) throw new Error(`the draft has no change:\n${m.stdout}\n${m.stderr}`);
     times.draft.push(m.ms);
     times.psql.push((await psqlLoad(await fresh(), join(dir, 'v2'))).ms);
+    times.help.push((await timed(process.execPath, [CLI, '--help'])).ms);
   }
   const lines = [
     `diff between two small databases (the demo, and the demo with a feature): median ${fmt(median(times.diff))} (${list(times.diff)}); target < 500 ms`,
     `makemigrations with a draft on the demo: median ${fmt(median(times.draft))} (${list(times.draft)}); target < 2000 ms`,
+    `\`pgpatch --help\`, the start-up floor of any command: median ${fmt(median(times.help))} (${list(times.help)})`,
     `psql loading the demo once, for scale: median ${fmt(median(times.psql))} (${list(times.psql)}); draft / psql = ${(median(times.draft) / median(times.psql)).toFixed(1)}x, diff / psql = ${(median(times.diff) / median(times.psql)).toFixed(1)}x`,
   ];
   process.stdout.write(lines.join('\n') + '\n');
