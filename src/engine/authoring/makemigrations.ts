@@ -263,7 +263,8 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
     diff = { base: d.base, files: d.files, lines: lines.length, truncated };
   }
   const author = await authorOf(isRepo(repo) ? repo : undefined);
-  const drafted = options.draft ? await draftFor(options, diff && isRepo(repo) ? repo : undefined) : undefined;
+  // No schema file changed: nothing to draft, and no databases to build for it.
+  const drafted = options.draft && diff?.files.length !== 0 ? await draftFor(options, diff && isRepo(repo) ? repo : undefined) : undefined;
 
   const values = (name: string, path: string): Record<Placeholder, string> => ({
     name,
