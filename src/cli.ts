@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { closeLine, outcome } from './commands/common';
 import { EXIT, PgpatchError } from './errors';
 
-const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded', 'makemigrations', 'sqlmigrate', 'squashmigrations', 'init', 'inspect', 'check', 'adopt', 'lint', 'try'] as const;
+const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded', 'makemigrations', 'sqlmigrate', 'squashmigrations', 'init', 'inspect', 'check', 'adopt', 'lint', 'try', 'diff'] as const;
 
 export function buildProgram(): Command {
   const program = new Command('pgpatch')

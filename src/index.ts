@@ -26,3 +26,4 @@ export { type NotEmpty } from './engine/script/load';
 export { lintPatches, type LintOptions, type LintResult, type LintFinding, type PatchLint } from './engine/authoring/lint/lint';
 export { tryPatch, type TryOptions, type TryResult, type TracedStatement, type TracedLock } from './engine/authoring/try/try';
 export { tryOnScratch, type ScratchTryOptions } from './engine/authoring/try/scratch';
+export { diff, planDiff, changesAsSql, type DiffOptions, type DiffResult, type PlanInput, type Change as DiffChange, type ScriptOptions as DiffScriptOptions } from './engine/schema/diff';

@@ -21,6 +21,6 @@
 
 BEGIN;
 
-
+{{draft}}
 
 COMMIT;

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { realpathSync } from 'node:fs';
 import { UsageError } from '../errors';
 import { parseVariableFlags, resolveTarget } from '../settings';
-import { abortOnSignals, action, collect, embeddedScratchServer, globals, paths, say } from './common';
+import { abortOnSignals, action, collect, globals, paths, say, scratchServer } from './common';
 import { scriptEventPrinter } from './events';
 import type { CheckEvent } from '../engine/schema/check/check';
 
@@ -35,7 +35,7 @@ export function register(program: Command): void {
       const live = flags.dsn || flags.live ? resolveTarget({ dsn: flags.dsn }) : undefined;
       if (live && flags.base) throw new UsageError('--base compares patches; a live comparison (--dsn, --live) takes no base');
       const p = paths(flags);
-      const scratchUrl = flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
+      const scratchUrl = await scratchServer(flags.scratchUrl, p.projectDir);
       const { check } = await import('../engine/schema/check/check.js');
       const interrupt = abortOnSignals(() => say('pgpatch: interrupted: dropping the scratch databases'));
       try {

@@ -124,3 +124,12 @@ export function abortOnSignals(onSignal: () => void = () => undefined): { signal
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** A server where pgpatch may create and drop databases: the flag, PGPATCH_SCRATCH_URL, else the project's embedded server. */
+export async function scratchServer(flag: string | undefined, projectDir: string): Promise<string> {
+  if (flag ?? process.env.PGPATCH_SCRATCH_URL) return (flag ?? process.env.PGPATCH_SCRATCH_URL)!;
+  const { projectDataDir, startCluster } = await import('../engine/embedded.js');
+  const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
+  if (cluster.started) say('pgpatch: started the embedded PostgreSQL for scratch databases');
+  return cluster.url;
+}

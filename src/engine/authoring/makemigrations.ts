@@ -30,7 +30,7 @@ export const BUILTIN_TEMPLATE = resolve(__dirname, '..', '..', '..', 'templates'
 /** A team's own template, looked for in the schema folder. */
 export const TEMPLATE_FILE = 'patch-template.sql';
 
-export const PLACEHOLDERS = ['name', 'description', 'slug', 'date', 'author', 'path', 'diff', 'diff_against'] as const;
+export const PLACEHOLDERS = ['name', 'description', 'slug', 'date', 'author', 'path', 'diff', 'diff_against', 'draft'] as const;
 export type Placeholder = (typeof PLACEHOLDERS)[number];
 
 /** The template could not be used: unknown placeholders, or it cannot be read. */
@@ -175,12 +175,17 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
 /**
  * Fills `{{placeholder}}`s in one pass (a value holding `{{x}}` stays as it is). Every value but
- * `diff` is made single-line: they land in `--` comments, where a line break would turn the rest
- * of the text into SQL. `diff` must already be commented (see `commentLines`).
+ * `diff` and `draft` is made single-line: they land in `--` comments, where a line break would
+ * turn the rest of the text into SQL. `diff` must already be commented (see `commentLines`);
+ * `draft` is SQL. A template without `{{draft}}` gets the draft after its `BEGIN;` line, or at its end.
  */
 export function renderTemplate(template: string, values: Record<Placeholder, string>): string {
-  return template.replace(PLACEHOLDER, (_all, key: Placeholder) =>
-    key === 'diff' ? values.diff : values[key].replace(/[\r\n\u2028\u2029]+/g, ' '));
+  let text = template;
+  if (values.draft && !/\{\{\s*draft\s*\}\}/.test(text)) {
+    text = /^BEGIN;[ \t]*$/im.test(text) ? text.replace(/^BEGIN;[ \t]*$/im, (b) => `${b}\n\n{{draft}}`) : `${text.replace(/\n*$/, '\n')}\n{{draft}}\n`;
+  }
+  return text.replace(PLACEHOLDER, (_all, key: Placeholder) =>
+    key === 'diff' || key === 'draft' ? values[key] : values[key].replace(/[\r\n\u2028\u2029]+/g, ' '));
 }
 
 /**
@@ -209,7 +214,15 @@ export interface MakeMigrationOptions {
   template?: string;
   /** The clock, for tests. */
   now?: Date;
+  /**
+   * Write the draft statements (see draft.ts) between BEGIN and COMMIT: the schema files at the
+   * base and in the working tree built on `scratchUrl` and compared. Without it, the stub of old.
+   */
+  draft?: { entry: string; scratchUrl?: string; variables?: Record<string, string> };
 }
+
+/** Why the patch has no draft, when asked for one. */
+export type NoDraftReason = 'no-scratch-server' | 'no-diff' | 'build-failed';
 
 /** Why there is no diff in the patch, when there is none. */
 export type NoDiffReason = 'empty-flag' | 'git-unavailable' | 'schema-outside-work-tree';
@@ -226,6 +239,11 @@ export interface MakeMigrationResult {
   noDiff?: NoDiffReason;
   /** Set when git could not be used (the stub is written anyway). */
   git?: GitUnavailable;
+  /** The draft written into the patch: how many changes, how many commented out because they destroy data. */
+  draft?: { changes: number; commentedOut: number; hazards: number };
+  noDraft?: NoDraftReason;
+  /** Why the draft could not be built (`build-failed`): the first line of the error. */
+  draftError?: string;
 }
 
 export async function makeMigration(options: MakeMigrationOptions): Promise<MakeMigrationResult> {
@@ -261,6 +279,8 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
     diff = { base: d.base, files: d.files, lines: lines.length, truncated };
   }
   const author = await authorOf(isRepo(repo) ? repo : undefined);
+  // No schema file changed: nothing to draft, and no databases to build for it.
+  const drafted = options.draft && diff?.files.length !== 0 ? await draftFor(options, diff && isRepo(repo) ? repo : undefined) : undefined;
 
   const values = (name: string, path: string): Record<Placeholder, string> => ({
     name,
@@ -271,12 +291,14 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
     path: relative(projectDir, path) || path,
     diff: commentLines(diffText || noDiffLine(noDiff)),
     diff_against: describeBase(noDiff, diff?.base),
+    draft: drafted?.sql.replace(/\n+$/, '') ?? '',
   });
 
   const result = (name: string, path: string, content: string, written: boolean): MakeMigrationResult => ({
     name, path, written, content, template, author, diff,
     ...(noDiff ? { noDiff } : {}),
     ...(!isRepo(repo) ? { git: repo } : {}),
+    ...(drafted ? drafted.result : {}),
   });
 
   if (options.dryRun) {
@@ -302,6 +324,24 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
     }
   }
   throw new PatchWriteError(options.patchesDir, 'other runs keep taking the names', 'try again');
+}
+
+/** The draft and what the result says of it; never throws for a schema that does not build: the stub is written without it. */
+async function draftFor(options: MakeMigrationOptions, repo: GitRepo | undefined): Promise<{ sql: string; result: Partial<MakeMigrationResult> }> {
+  const d = options.draft!;
+  if (!repo) return { sql: '', result: { noDraft: 'no-diff' } };
+  if (!d.scratchUrl) return { sql: '', result: { noDraft: 'no-scratch-server' } };
+  const { writeDraft } = await import('./draft.js');
+  try {
+    const draft = await writeDraft({ repo, schemaDir: options.schemaDir, entry: d.entry, base: options.base, scratchUrl: d.scratchUrl, variables: d.variables });
+    return { sql: draft.sql, result: { draft: { changes: draft.changes.length, commentedOut: draft.commentedOut, hazards: draft.changes.filter((c) => c.hazard).length } } };
+  } catch (e) {
+    let x = e as { message?: string; cause?: unknown };
+    const first = String(x?.message ?? e).split('\n')[0];
+    while (x?.cause) x = x.cause as typeof x;
+    const cause = String(x?.message ?? '').split('\n')[0];
+    return { sql: '', result: { noDraft: 'build-failed', draftError: cause && cause !== first ? `${first}: ${cause}` : first } };
+  }
 }
 
 function existsDir(dir: string): boolean {

@@ -53,7 +53,7 @@ export function databaseFile(ctx: RenderContext, includes: string[], last: strin
   return out.join('\n') + '\n';
 }
 
-function collationStatements(ctx: RenderContext, key: string, c: Collation): string[] {
+export function collationStatements(ctx: RenderContext, key: string, c: Collation): string[] {
   const opts = [`provider = ${c.provider}`];
   if (c.locale !== undefined) opts.push(`locale = ${quoteLiteral(c.locale)}`);
   if (c.lcCollate !== undefined) opts.push(`lc_collate = ${quoteLiteral(c.lcCollate)}`);

@@ -25,14 +25,19 @@ export function renderSchemaFiles(model: SchemaModel, options: RenderOptions = {
   const ctx: RenderContext = {
     model,
     options,
-    mainOwner: mostCommon([
-      ...Object.values(model.tables), ...Object.values(model.views), ...Object.values(model.sequences),
-      ...Object.values(model.functions), ...Object.values(model.types),
-    ].map((o) => o.owner)),
+    mainOwner: mainOwnerOf(model),
     notCarried: [],
   };
   const files = layOutFiles(ctx);
   return { files, mainOwner: ctx.mainOwner, notCarried: ctx.notCarried };
+}
+
+/** The role that owns most tables, views, sequences, functions and types: the one to load as. */
+export function mainOwnerOf(model: SchemaModel): string | undefined {
+  return mostCommon([
+    ...Object.values(model.tables), ...Object.values(model.views), ...Object.values(model.sequences),
+    ...Object.values(model.functions), ...Object.values(model.types),
+  ].map((o) => o.owner));
 }
 
 function mostCommon(values: string[]): string | undefined {

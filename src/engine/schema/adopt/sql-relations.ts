@@ -2,7 +2,7 @@
  * The statements of tables (with their constraints, indexes, triggers, rules, statistics and
  * policies), views and sequences. Foreign keys are written by the caller, apart (constraints.sql).
  */
-import type { Column, Constraint, Sequence, Table, View } from '../inspect/model';
+import type { Column, Constraint, Index, Policy, Rule, Sequence, Table, Trigger, View } from '../inspect/model';
 import type { RenderContext } from './types';
 import { alterOwner, comment, grantLines, grantsOn, role } from './sql-pieces';
 import { quoteIdent, quoteLiteral, quoteQualified } from '../../../quote';
@@ -40,11 +40,7 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
   }
   if (t.rowSecurity) lines.push(`alter table ${key} enable row level security;`);
   if (t.forceRowSecurity) lines.push(`alter table ${key} force row level security;`);
-  for (const [n, p] of Object.entries(t.policies)) {
-    lines.push(`create policy ${quoteIdent(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}`
-      + ` to ${p.roles.map(role).join(', ')}${p.using ? ` using (${p.using})` : ''}${p.withCheck ? ` with check (${p.withCheck})` : ''};`);
-    lines.push(...comment(`policy ${quoteIdent(n)} on`, key, p.comment));
-  }
+  for (const [n, p] of Object.entries(t.policies)) lines.push(...policyStatements(key, n, p));
   if (t.replicaIdentity === 'full' || t.replicaIdentity === 'nothing') lines.push(`alter table ${key} replica identity ${t.replicaIdentity};`);
   const ri = Object.entries(t.indexes).find(([, i]) => i.replicaIdentity);
   if (ri) lines.push(`alter table ${key} replica identity using index ${quoteIdent(ri[0])};`);
@@ -77,21 +73,32 @@ export function sequenceStatements(ctx: RenderContext, s: Sequence): string[] {
 
 /** Indexes, triggers and rules: what tables and views share. */
 function relationParts(ctx: RenderContext, key: string, r: Table | View): string[] {
-  const lines: string[] = [];
-  const schema = quoteIdent(r.schema);
-  for (const [n, i] of Object.entries(r.indexes)) {
-    lines.push(`create ${i.unique ? 'unique ' : ''}index ${quoteIdent(n)} on ${key} using ${i.definition};`);
-    if (!i.valid) ctx.notCarried.push({ object: `index ${schema}.${quoteIdent(n)}`, reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index' });
-    lines.push(...comment('index', `${schema}.${quoteIdent(n)}`, i.comment));
-  }
-  for (const [n, tr] of Object.entries(r.triggers)) {
-    lines.push(`${tr.definition};`, ...enabled('trigger', n, key, tr.enabled), ...comment(`trigger ${quoteIdent(n)} on`, key, tr.comment));
-  }
-  for (const [n, ru] of Object.entries(r.rules)) {
-    lines.push(/;\s*$/.test(ru.definition) ? ru.definition : `${ru.definition};`, ...enabled('rule', n, key, ru.enabled),
-      ...comment(`rule ${quoteIdent(n)} on`, key, ru.comment));
-  }
-  return lines;
+  return [
+    ...Object.entries(r.indexes).flatMap(([n, i]) => indexStatements(ctx, key, r.schema, n, i)),
+    ...Object.entries(r.triggers).flatMap(([n, tr]) => triggerStatements(key, n, tr)),
+    ...Object.entries(r.rules).flatMap(([n, ru]) => ruleStatements(key, n, ru)),
+  ];
+}
+
+export function indexStatements(ctx: RenderContext, key: string, schema: string, n: string, i: Index): string[] {
+  const name = `${quoteIdent(schema)}.${quoteIdent(n)}`;
+  if (!i.valid) ctx.notCarried.push({ object: `index ${name}`, reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index' });
+  return [`create ${i.unique ? 'unique ' : ''}index ${quoteIdent(n)} on ${key} using ${i.definition};`, ...comment('index', name, i.comment)];
+}
+
+export function triggerStatements(key: string, n: string, tr: Trigger): string[] {
+  return [`${tr.definition};`, ...enabled('trigger', n, key, tr.enabled), ...comment(`trigger ${quoteIdent(n)} on`, key, tr.comment)];
+}
+
+export function ruleStatements(key: string, n: string, ru: Rule): string[] {
+  return [/;\s*$/.test(ru.definition) ? ru.definition : `${ru.definition};`, ...enabled('rule', n, key, ru.enabled),
+    ...comment(`rule ${quoteIdent(n)} on`, key, ru.comment)];
+}
+
+export function policyStatements(key: string, n: string, p: Policy): string[] {
+  return [`create policy ${quoteIdent(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}`
+    + ` to ${p.roles.map(role).join(', ')}${p.using ? ` using (${p.using})` : ''}${p.withCheck ? ` with check (${p.withCheck})` : ''};`,
+  ...comment(`policy ${quoteIdent(n)} on`, key, p.comment)];
 }
 
 /** Owner, grants and comments of a relation and its columns. */
@@ -112,7 +119,8 @@ function relationTail(ctx: RenderContext, kind: string, key: string, r: Table | 
   return lines;
 }
 
-function column(c: Column): string {
+/** A column's definition after its name, as CREATE TABLE (and `pgpatch diff`'s ADD COLUMN) write it. */
+export function column(c: Column): string {
   let s = c.type;
   if (c.collation) s += ` collate ${c.collation}`;
   if (c.generated) s += ` generated always as (${c.generated.expression}) ${c.generated.kind}`;
@@ -136,7 +144,7 @@ function rankConstraint(c: Constraint): number {
   return { 'primary key': 0, unique: 1, exclusion: 2, check: 3, 'foreign key': 4 }[c.type];
 }
 
-function enabled(kind: 'trigger' | 'rule', name: string, table: string, state: string): string[] {
+export function enabled(kind: 'trigger' | 'rule', name: string, table: string, state: string): string[] {
   if (state === 'origin') return [];
   const how = { disabled: 'disable', replica: 'enable replica', always: 'enable always' }[state];
   return [`alter table ${table} ${how} ${kind} ${quoteIdent(name)};`];

@@ -128,7 +128,7 @@ function compareDefaultPrivileges(d: Differ, expected: SchemaModel, actual: Sche
 }
 
 /** What GRANT gives without any ALTER DEFAULT PRIVILEGES (the documentation's "Default privileges" table). */
-function builtInDefault(other: DefaultPrivileges, serverVersion: number): DefaultPrivileges {
+export function builtInDefault(other: DefaultPrivileges, serverVersion: number): DefaultPrivileges {
   if (other.schema !== undefined) return { ...other, grants: {} };
   const owner: Record<string, string[]> = {
     tables: ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', ...(serverVersion >= 170000 ? ['MAINTAIN'] : [])],

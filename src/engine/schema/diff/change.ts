@@ -1,0 +1,54 @@
+/**
+ * A `Change`: one or a few statements that answer one difference between two schema models,
+ * with what `order.ts` needs to place them and what a person needs before running them.
+ */
+import type { RenderContext } from '../adopt/render';
+
+/**
+ * When a change runs, as a tie-break after dependencies (see order.ts): drops run in the
+ * reverse of this order, creates and alters in it.
+ */
+export enum Phase {
+  schema, extension, collation, type, sequence, function, table, column, constraint, index,
+  ownedBy, foreignKey, view, trigger, policy, rule, publication, tail, defaultPrivileges, eventTrigger,
+}
+
+export interface Change {
+  /** drop runs before every create and alter, dependents first. */
+  action: 'drop' | 'create' | 'alter';
+  phase: Phase;
+  /** The object it touches, as `Dependency` names it: `relation myapp.book`, `type x`, `function f(int)`, or `schema x`... */
+  object: string;
+  /** The statements, each ending with `;`. */
+  sql: string[];
+  /** The difference it answers, for people: `table myapp.book, column subtitle: added`. */
+  answers: string;
+  /** Why running it loses data, when it does. */
+  dataLoss?: string;
+  /** A lock or a long rewrite to think about before running it on a live database. */
+  hazard?: string;
+  /** Other advice printed before it (a rename that may be meant). */
+  note?: string;
+}
+
+/** What the writers of one diff share. */
+export interface DiffContext {
+  /** For the adopt writers (owner, notCarried); `model` is the target model. */
+  render: RenderContext;
+  out: Change[];
+  /**
+   * Functions dropped and created again (`schema.name(`, as deparsed texts call them): a
+   * constraint, index or default that calls one is dropped before and created again after.
+   */
+  rebuiltFunctions: string[];
+}
+
+/** Whether a deparsed text (a CHECK, an index, a default) calls one of the functions rebuilt. */
+export function callsRebuilt(ctx: DiffContext, text: string | undefined): boolean {
+  return text !== undefined && ctx.rebuiltFunctions.some((f) => text.includes(f));
+}
+
+export function add(ctx: DiffContext, change: Omit<Change, 'sql'> & { sql: string[] }): void {
+  const sql = change.sql.filter((l) => l.trim() !== '');
+  if (sql.length) ctx.out.push({ ...change, sql });
+}
