@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
 import { connect, defaultApplicationName, describeTarget, type Session } from '../db';
-import { acquireLock, releaseLock } from '../patches/lock';
+import { withLock } from '../patches/lock';
 import { checksumOf } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
 import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordExists, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
@@ -45,17 +45,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       await plan(session, patches, schema, options, result, compile);
       return result;
     }
-    await acquireLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) });
-    const watcher = new LockWatcher({
-      target: options.target, pid: backendPid, applicationName: `${applicationName} (lock watch)`,
-      statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
+    await withLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) }, async () => {
+      const watcher = new LockWatcher({
+        target: options.target, pid: backendPid, applicationName: `${applicationName} (lock watch)`,
+        statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
+      });
+      try {
+        await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher });
+      } finally {
+        await watcher.close();
+      }
     });
-    try {
-      await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher });
-    } finally {
-      await watcher.close();
-      await releaseLock(session).catch(() => undefined);
-    }
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
