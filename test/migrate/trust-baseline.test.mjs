@@ -3,6 +3,8 @@
 // refuses when they differ, naming each difference and recording nothing; --force-baseline
 // records the patches anyway. --plan says what the run would do.
 import test from 'ava';
+import { spawn, spawnSync } from 'node:child_process';
+import { CLI } from '../helpers/cli.mjs';
 import { adminQuery, query } from '../helpers/database.mjs';
 import { exists, pgpatch, statuses } from '../helpers/project.mjs';
 import { eachServer } from '../helpers/servers.mjs';
@@ -68,5 +70,45 @@ eachServer(test, 'column order and owners do not block a baseline', async (t, se
   const r = await migrate(['--assume-applied']);
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /column order/);
+  t.deepEqual(await statuses(url), { '2024-01-01_a': 'assumed', '2024-01-02_b': 'assumed' });
+});
+
+/**
+ * `pgpatch migrate` at a terminal (a pty from util-linux `script`), answering `answer` to the
+ * baseline question once it is asked: { code, output } (stdout and stderr together, as on a terminal).
+ */
+function migrateAtTerminal(p, url, scratchUrl, answer) {
+  const command = [process.execPath, CLI, 'migrate', '--dsn', url, '--scratch-url', scratchUrl].map((a) => `'${a}'`).join(' ');
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGHOSTADDR', 'NODE_EXTRA_CA_CERTS']) delete env[k];
+  const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: p.dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let output = '';
+  let asked = false;
+  child.stdout.on('data', (d) => {
+    output += d;
+    if (!asked && output.includes('(y/N): ')) {
+      asked = true;
+      child.stdin.write(`${answer}\r`);
+    }
+  });
+  child.stderr.on('data', (d) => (output += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 180000);
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => { clearTimeout(timer); resolve({ code, output }); });
+  });
+}
+
+const scriptAvailable = spawnSync('script', ['--version']).status === 0;
+
+eachServer(scriptAvailable ? test : test.skip, 'at the prompt, the differences are shown before the baseline question; no records nothing, yes baselines', async (t, server) => {
+  const { p, url } = await loaded(t, server);
+  await query(url, 'alter table book drop column pages');
+  const no = await migrateAtTerminal(p, url, server.url, 'n');
+  t.is(no.code, 2, no.output);
+  t.regex(no.output, /pages[^]*DIFFERS from the schema files \(1 difference above\)[^]*\(y\/N\): /);
+  t.false(await exists(url, 'schema_patch'));
+  const yes = await migrateAtTerminal(p, url, server.url, 'y');
+  t.is(yes.code, 0, yes.output);
   t.deepEqual(await statuses(url), { '2024-01-01_a': 'assumed', '2024-01-02_b': 'assumed' });
 });
