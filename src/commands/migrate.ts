@@ -117,7 +117,7 @@ export function register(program: Command): void {
       const planned = flags.plan || flags.dryRun ? await lintPlanned(result, p, parseVariableFlags(flags.set)) : undefined;
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
-        printJson(planned ? { ...result, lint: planned } : result);
+        printJson({ ...result, ...(planned && { lint: planned }), ...(comparison && { baselineComparison: comparison }) });
       } else {
         const lines = formatMigrateSummary(result);
         if (planned) lines.push(...(await import('../output/lint.js')).formatLint(planned));
@@ -137,6 +137,11 @@ export function register(program: Command): void {
 async function compareBeforeBaseline(t: Target, p: PathSettings, flags: ReturnType<typeof globals> & MigrateFlags, force: boolean): Promise<CheckResult | undefined> {
   const baseline = await import('../engine/schema/check/baseline.js');
   if (!(await baseline.needsBaseline(t, flags.recordSchema))) return undefined;
+  if (!existsSync(p.entry)) {
+    // A project of patches alone: nothing to compare with (and nothing a baseline needed before).
+    say(`pgpatch: warning: no schema entry file (${p.entry}): the database is not compared with schema files before the baseline`);
+    return undefined;
+  }
   const { formatCheck } = await import('../output/check.js');
   say('pgpatch: database without a record: comparing it with the schema files before recording the patches as applied');
   const scratchUrl = await scratchServer(flags.scratchUrl, p.projectDir);
@@ -155,22 +160,20 @@ async function compareBeforeBaseline(t: Target, p: PathSettings, flags: ReturnTy
   } finally {
     interrupt.dispose();
   }
-  const lines = formatCheck(result).map((l) => `pgpatch: ${l}`);
+  const lines = formatCheck(result, { strictFlag: false }).map((l) => `pgpatch: ${l}`);
   if (result.ok) {
     lines.forEach(say);
     return result;
   }
+  // At the prompt (no --assume-applied), the question shows them before it asks.
+  if (!force && !flags.assumeApplied) return result;
+  lines.forEach(say);
   if (force) {
-    [...lines, 'pgpatch: warning: --force-baseline: recording the patches as applied anyway'].forEach(say);
-  } else if (!flags.assumeApplied) {
-    // The prompt shows them before it asks.
+    say('pgpatch: warning: --force-baseline: recording the patches as applied anyway');
     return result;
-  } else {
-    lines.forEach(say);
-    const { describeTarget } = await import('../engine/db.js');
-    throw new BaselineMismatchError(describeTarget(t), result.differences.filter((d) => d.kind !== 'column_order'), result.failing);
   }
-  return result;
+  const { describeTarget } = await import('../engine/db.js');
+  throw new BaselineMismatchError(describeTarget(t), result.differences.filter((d) => d.kind !== 'column_order'), result.failing);
 }
 
 /**

@@ -66,7 +66,7 @@ export async function decide(q: Question): Promise<Decision> {
  * its differences are shown before the question, which then says so.
  */
 export async function confirmBaseline(count: number, comparison?: CheckResult): Promise<boolean> {
-  if (comparison && !comparison.ok) process.stderr.write(formatCheck(comparison).map((l) => `pgpatch: ${l}`).join('\n') + '\n');
+  if (comparison && !comparison.ok) process.stderr.write(formatCheck(comparison, { strictFlag: false }).map((l) => `pgpatch: ${l}`).join('\n') + '\n');
   const differs = comparison && !comparison.ok ? `, and it DIFFERS from the schema files (${comparison.failing} difference${comparison.failing === 1 ? '' : 's'} above)` : '';
   const answer = await ask(`this database has objects but no record of patches${differs}. Record all ${count} patches as already applied? (y/N): `);
   // 'q' is what ask() says when input ended: that is a no.

@@ -4,6 +4,8 @@
 // records the patches anyway. --plan says what the run would do.
 import test from 'ava';
 import { spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { CLI } from '../helpers/cli.mjs';
 import { adminQuery, query } from '../helpers/database.mjs';
 import { exists, pgpatch, statuses } from '../helpers/project.mjs';
@@ -29,6 +31,10 @@ eachServer(test, 'a database built from the schema files is compared, found the 
   const planned = await migrate(['--plan', '--assume-applied']);
   t.is(planned.code, 0, planned.stderr);
   t.regex(planned.stderr, /ok: they describe the same database/);
+  const json = await migrate(['--plan', '--assume-applied', '--json']);
+  t.is(json.code, 0, json.stderr);
+  const out = JSON.parse(json.stdout);
+  t.like(out, { firstRun: { built: false, assumed: 2 }, baselineComparison: { mode: 'live', ok: true, differences: [] } });
   t.false(await exists(url, 'schema_patch'));
   const r = await migrate(['--assume-applied']);
   t.is(r.code, 0, r.stderr);
@@ -49,6 +55,11 @@ eachServer(test, 'a database that differs (a missing column, an extra table) is 
     t.regex(r.stderr, /differs from the schema files \(2 differences\)/, `${args}`);
     t.regex(r.stderr, /--force-baseline/, `${args}`);
   }
+  const json = await migrate(['--assume-applied', '--json']);
+  t.is(json.code, 2, json.stderr);
+  const { error } = JSON.parse(json.stdout);
+  t.like(error, { code: 'baseline_mismatch', exitCode: 2, failing: 2 });
+  t.is(error.differences.length, 2);
   t.false(await exists(url, 'schema_patch'));
   const forced = await migrate(['--force-baseline']);
   t.is(forced.code, 0, forced.stderr);
@@ -69,7 +80,17 @@ eachServer(test, 'column order and owners do not block a baseline', async (t, se
   await query(url, `drop table book; create table book (pages int, id int primary key, title text not null); alter table log owner to "${role}"`);
   const r = await migrate(['--assume-applied']);
   t.is(r.code, 0, r.stderr);
-  t.regex(r.stderr, /column order/);
+  t.regex(r.stderr, /column order: does not block/);
+  t.notRegex(r.stderr, /--strict/, "migrate's --strict is about edited patches, not column order");
+  t.deepEqual(await statuses(url), { '2024-01-01_a': 'assumed', '2024-01-02_b': 'assumed' });
+});
+
+eachServer(test, 'a project without a schema entry file has nothing to compare with: --assume-applied baselines, with a warning', async (t, server) => {
+  const { p, url, migrate } = await loaded(t, server);
+  rmSync(join(p.dir, 'schema', 'database.sql'));
+  const r = await migrate(['--assume-applied']);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stderr, /warning: no schema entry file .*database\.sql\): the database is not compared/);
   t.deepEqual(await statuses(url), { '2024-01-01_a': 'assumed', '2024-01-02_b': 'assumed' });
 });
 
