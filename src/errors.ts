@@ -354,3 +354,17 @@ export class PatchClaimedError extends PgpatchError {
     });
   }
 }
+
+/**
+ * `migrate --assume-applied` on a database without a record that differs from the schema
+ * files: nothing was recorded. `differences` are check's (live comparison, owners left out).
+ */
+export class BaselineMismatchError extends PgpatchError {
+  readonly code = 'baseline_mismatch';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly database: string, readonly differences: ReadonlyArray<{ kind: string; message: string }>, readonly failing: number) {
+    super(`${database} differs from the schema files (${failing} difference${failing === 1 ? '' : 's'}): its patches were not recorded as applied`, {
+      hint: 'make the database match the schema files (or the schema files match it) and run again; or record the patches anyway with --force-baseline',
+    });
+  }
+}

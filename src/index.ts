@@ -27,3 +27,4 @@ export { lintPatches, type LintOptions, type LintResult, type LintFinding, type 
 export { tryPatch, type TryOptions, type TryResult, type TracedStatement, type TracedLock } from './engine/authoring/try/try';
 export { tryOnScratch, type ScratchTryOptions } from './engine/authoring/try/scratch';
 export { diff, planDiff, changesAsSql, type DiffOptions, type DiffResult, type PlanInput, type Change as DiffChange, type ScriptOptions as DiffScriptOptions } from './engine/schema/diff';
+export { needsBaseline, compareBeforeBaseline, type BaselineCompareOptions } from './engine/schema/check/baseline';

@@ -68,7 +68,7 @@ export function register(program: Command): void {
     }));
 }
 
-function checkEventPrinter(): (e: CheckEvent) => void {
+export function checkEventPrinter(): (e: CheckEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
     if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database}) in ${e.target}`);

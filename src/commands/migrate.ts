@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import type { LintResult } from '../engine/authoring/lint/lint';
 import type { MigrateResult } from '../engine/migrate/types';
 import type { PathSettings } from '../settings';
-import { UsageError } from '../errors';
+import type { CheckResult } from '../engine/schema/check/check';
+import type { Target } from '../engine/db';
+import { BaselineMismatchError, CheckBuildError, UsageError } from '../errors';
 import { parseVariableFlags, resolveStatementLockTimeout } from '../settings';
-import { action, announceTarget, closeLine, collect, endLine, globals, paths, say, startLine, target } from './common';
+import { abortOnSignals, action, announceTarget, closeLine, collect, endLine, globals, paths, say, scratchServer, startLine, target } from './common';
+import { checkEventPrinter } from './check';
 import { scriptEventPrinter, statementLockWaitLines } from './events';
 
 interface MigrateFlags {
@@ -21,6 +24,8 @@ interface MigrateFlags {
   acceptChecksum: string[];
   strict?: boolean;
   assumeApplied?: boolean;
+  forceBaseline?: boolean;
+  scratchUrl?: string;
   lockTimeout?: string;
   waitForRunLock?: string;
   statementLockTimeout?: string;
@@ -42,6 +47,8 @@ export function register(program: Command): void {
     .option('--accept-checksum <name>', 'an applied patch was edited on purpose: record its new checksum, run nothing (repeatable)', collect, [])
     .option('--strict', 'a patch edited after it was applied, or a new one that sorts before applied ones, is an error')
     .option('--assume-applied', 'on a database with objects but no record: record every patch as applied (baseline)')
+    .option('--force-baseline', 'with --assume-applied (implied): record the patches as applied even when the database differs from the schema files')
+    .option('--scratch-url <url>', 'where --assume-applied builds the schema files to compare the database with (default: PGPATCH_SCRATCH_URL, else the embedded server)')
     .option('--wait-for-run-lock <seconds>', 'wait this long for another migrate run to finish (default 0: give up at once)')
     .option('--lock-timeout <seconds>', 'same as --wait-for-run-lock (the run lock; not PostgreSQL\'s lock_timeout)')
     .option('--statement-lock-timeout <duration>', 'PostgreSQL\'s lock_timeout for patch statements (500ms, 5s, 2min): a statement that waits longer for a table lock fails its patch (env PGPATCH_STATEMENT_LOCK_TIMEOUT)')
@@ -61,6 +68,9 @@ export function register(program: Command): void {
       if (!existsSync(p.patchesDir)) throw new UsageError(`no patches folder: ${p.patchesDir}`, { hint: 'give it with --patches-dir (or PGPATCH_PATCHES_DIR), or run from the project folder' });
       const { target: t } = await target(flags, say);
       if (!readOnly) announceTarget('migrating', t);
+      const assumeApplied = Boolean(flags.assumeApplied || flags.forceBaseline);
+      // Only when the database would be baselined, and the run would go on to do it.
+      const comparison = assumeApplied || interactive ? await compareBeforeBaseline(t, p, flags, Boolean(flags.forceBaseline)) : undefined;
       const { migrate } = await import('../engine/migrate/migrate.js');
       const { formatMigrateSummary } = await import('../output/migrations.js');
       const printScript = scriptEventPrinter();
@@ -77,12 +87,12 @@ export function register(program: Command): void {
         retry: flags.retry,
         acceptChecksum: flags.acceptChecksum,
         strict: flags.strict,
-        assumeApplied: flags.assumeApplied,
+        assumeApplied,
         lockTimeoutMs: lockTimeout * 1000,
         statementLockTimeoutMs,
         variables: parseVariableFlags(flags.set),
         decide: interactive ? decide : undefined,
-        confirmBaseline: interactive ? confirmBaseline : undefined,
+        confirmBaseline: interactive ? (count) => confirmBaseline(count, comparison) : undefined,
         onEvent: (e) => {
           if (e.type === 'lock-wait') {
             const h = e.holders[0];
@@ -107,7 +117,7 @@ export function register(program: Command): void {
       const planned = flags.plan || flags.dryRun ? await lintPlanned(result, p, parseVariableFlags(flags.set)) : undefined;
       if (flags.json) {
         const { printJson } = await import('../output/json.js');
-        printJson(planned ? { ...result, lint: planned } : result);
+        printJson({ ...result, ...(planned && { lint: planned }), ...(comparison && { baselineComparison: comparison }) });
       } else {
         const lines = formatMigrateSummary(result);
         if (planned) lines.push(...(await import('../output/lint.js')).formatLint(planned));
@@ -116,6 +126,54 @@ export function register(program: Command): void {
       if (flags.check) return result.pending.length > 0 || result.outcomes.length > 0 || result.firstRun ? 1 : 0;
       return 0;
     }));
+}
+
+/**
+ * The comparison of a database about to be baselined with the schema files (check --dsn's,
+ * owners left out), or undefined when the database has a record or nothing in it. Differences
+ * refuse the baseline (exit 2) unless --force-baseline; at the prompt they are shown before the
+ * question. --plan and --check compare too: they say what the run would do.
+ */
+async function compareBeforeBaseline(t: Target, p: PathSettings, flags: ReturnType<typeof globals> & MigrateFlags, force: boolean): Promise<CheckResult | undefined> {
+  const baseline = await import('../engine/schema/check/baseline.js');
+  if (!(await baseline.needsBaseline(t, flags.recordSchema))) return undefined;
+  if (!existsSync(p.entry)) {
+    // A project of patches alone: nothing to compare with (and nothing a baseline needed before).
+    say(`pgpatch: warning: no schema entry file (${p.entry}): the database is not compared with schema files before the baseline`);
+    return undefined;
+  }
+  const { formatCheck } = await import('../output/check.js');
+  say('pgpatch: database without a record: comparing it with the schema files before recording the patches as applied');
+  const scratchUrl = await scratchServer(flags.scratchUrl, p.projectDir);
+  const interrupt = abortOnSignals(() => say('pgpatch: interrupted: dropping the scratch database'));
+  let result: CheckResult;
+  try {
+    result = await baseline.compareBeforeBaseline({
+      target: t, projectRoot: p.projectDir, schemaDir: p.schemaDir, entry: p.entry, patchesDir: p.patchesDir, scratchUrl,
+      recordSchema: flags.recordSchema, variables: parseVariableFlags(flags.set), onEvent: checkEventPrinter(), signal: interrupt.signal,
+    });
+  } catch (e) {
+    // Insisting covers schema files that cannot be built here too (an extension the scratch server lacks).
+    if (!force || !(e instanceof CheckBuildError)) throw e;
+    say(`pgpatch: warning: could not compare the database with the schema files (${e.message}); --force-baseline records the patches anyway`);
+    return undefined;
+  } finally {
+    interrupt.dispose();
+  }
+  const lines = formatCheck(result, { strictFlag: false }).map((l) => `pgpatch: ${l}`);
+  if (result.ok) {
+    lines.forEach(say);
+    return result;
+  }
+  // At the prompt (no --assume-applied), the question shows them before it asks.
+  if (!force && !flags.assumeApplied) return result;
+  lines.forEach(say);
+  if (force) {
+    say('pgpatch: warning: --force-baseline: recording the patches as applied anyway');
+    return result;
+  }
+  const { describeTarget } = await import('../engine/db.js');
+  throw new BaselineMismatchError(describeTarget(t), result.differences.filter((d) => d.kind !== 'column_order'), result.failing);
 }
 
 /**

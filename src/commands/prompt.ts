@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Decision, Question } from '../engine/migrate/types';
 import type { NotEmpty } from '../engine/script/load';
+import type { CheckResult } from '../engine/schema/check/check';
+import { formatCheck } from '../output/check';
 import { displayPath } from '../output/text';
 
 export function isInteractive(): boolean {
@@ -59,8 +61,14 @@ export async function decide(q: Question): Promise<Decision> {
   }
 }
 
-export async function confirmBaseline(count: number): Promise<boolean> {
-  const answer = await ask(`this database has objects but no record of patches. Record all ${count} patches as already applied? (y/N): `);
+/**
+ * `comparison` is the database compared with the schema files (undefined when it could not be):
+ * its differences are shown before the question, which then says so.
+ */
+export async function confirmBaseline(count: number, comparison?: CheckResult): Promise<boolean> {
+  if (comparison && !comparison.ok) process.stderr.write(formatCheck(comparison, { strictFlag: false }).map((l) => `pgpatch: ${l}`).join('\n') + '\n');
+  const differs = comparison && !comparison.ok ? `, and it DIFFERS from the schema files (${comparison.failing} difference${comparison.failing === 1 ? '' : 's'} above)` : '';
+  const answer = await ask(`this database has objects but no record of patches${differs}. Record all ${count} patches as already applied? (y/N): `);
   // 'q' is what ask() says when input ended: that is a no.
   return answer === 'y' || answer === 'yes';
 }

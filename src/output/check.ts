@@ -1,7 +1,8 @@
 /** Text for `check` results. */
 import type { CheckResult } from '../engine/schema/check/check';
 
-export function formatCheck(result: CheckResult): string[] {
+/** `strictFlag: false` where no --strict makes column order fail (migrate's comparison before a baseline, where --strict means something else). */
+export function formatCheck(result: CheckResult, { strictFlag = true } = {}): string[] {
   const lines: string[] = [];
   if (result.base) {
     const added = result.base.patchesAdded;
@@ -14,11 +15,11 @@ export function formatCheck(result: CheckResult): string[] {
     return lines;
   }
   for (const d of result.differences) {
-    const note = d.kind === 'column_order' && result.failing < result.differences.length ? ' (column order: fails only with --strict)' : '';
+    const note = d.kind === 'column_order' && result.failing < result.differences.length ? (strictFlag ? ' (column order: fails only with --strict)' : ' (column order: does not block)') : '';
     lines.push(`- ${d.message}${note}`);
   }
   lines.push(result.ok
-    ? `ok: only column order differs (${result.differences.length}); --strict makes that fail`
+    ? `ok: only column order differs (${result.differences.length})${strictFlag ? '; --strict makes that fail' : ''}`
     : `${result.failing} difference${result.failing === 1 ? '' : 's'}`);
   return lines;
 }

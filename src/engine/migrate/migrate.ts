@@ -196,7 +196,7 @@ async function writeMark(session: Session, schema: string, row: RecordWrite, exp
 
 function baselineNeeded(database: string, schema: string, patches: number): UsageError {
   return new UsageError(`${database} has objects of its own but no ${schema}.schema_patch record`, {
-    hint: `if its schema matches the schema files, record all ${patches} patches as already applied with --assume-applied (or answer yes at the prompt)`,
+    hint: `if its schema matches the schema files, record all ${patches} patches as already applied with --assume-applied, which compares the two first (or answer yes at the prompt, which shows the differences)`,
   });
 }
 
