@@ -97,30 +97,32 @@ export async function ensureRecord(session: Session, schema: string): Promise<'c
 /** The record, by patch name; empty when the database has none yet. */
 export async function readRecord(session: Session, schema: string, { details = false } = {}): Promise<Map<string, RecordRow>> {
   const rows = new Map<string, RecordRow>();
-  if (!(await recordExists(session, schema))) return rows;
   const table = recordTable(schema);
-  const cols = await session.query<{ attname: string }>(
-    `select attname from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped`, [table]);
-  const has = new Set(cols.rows.map((r) => r.attname));
-  const col = (c: string, as: string) => (has.has(c) ? `${ident(c)} as ${as}` : `null as ${as}`);
-  const r = await session.query(
-    // status_date as milliseconds: parsing 10,000 timestamps into Dates was ~10 % of a
-    // showmigrations on 10,000 patches.
-    `select name, status, ${col('stage', 'stage')}, (extract(epoch from status_date) * 1000)::float8 as status_ms, ${col('checksum', 'checksum')},
-            ${col('error', 'error')}${details ? `, ${col('applied_by', 'applied_by')}, ${col('application_name', 'application_name')}, ${col('duration_ms', 'duration_ms')}` : ''}
+  // No columns: no table (to_regclass gives null), so one round trip says both.
+  const cols = await session.rows(
+    `select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [table]);
+  if (cols.length === 0) return rows;
+  const has = new Set(cols.map((r) => r[0] as string));
+  const col = (c: string) => (has.has(c) ? ident(c) : 'null');
+  // Arrays rather than an object per row, and status_date as milliseconds: parsing 10,000
+  // timestamps into Dates was ~10 % of a showmigrations on 10,000 patches.
+  const r = await session.rows(
+    `select name, status, ${col('stage')}, (extract(epoch from status_date) * 1000)::float8, ${col('checksum')}, ${col('error')}
+            ${details ? `, ${col('applied_by')}, ${col('application_name')}, ${col('duration_ms')}` : ''}
        from ${table}`,
   );
-  for (const row of r.rows) {
+  for (const row of r) {
     // The reference's script may have kept names with their .sql extension.
-    const name = String(row.name).replace(/\.sql$/, '');
+    const stored = row[0] as string;
+    const name = stored.endsWith('.sql') ? stored.slice(0, -4) : stored;
     rows.set(name, {
       name,
-      status: row.status,
-      stage: row.stage,
-      statusDate: row.status_ms,
-      checksum: row.checksum,
-      error: row.error,
-      ...(details && { details: { appliedBy: row.applied_by, applicationName: row.application_name, durationMs: row.duration_ms } }),
+      status: row[1] as PatchStatus,
+      stage: row[2] as PatchStage | null,
+      statusDate: row[3] as number,
+      checksum: row[4] as string | null,
+      error: row[5] as string | null,
+      ...(details && { details: { appliedBy: row[6] as string | null, applicationName: row[7] as string | null, durationMs: row[8] as number | null } }),
     });
   }
   return rows;
