@@ -34,6 +34,8 @@ export function byteOrder(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+const NO_SCRIPTS: { pre: string[]; post: string[] } = Object.freeze({ pre: Object.freeze([]) as unknown as string[], post: Object.freeze([]) as unknown as string[] });
+
 /** All patches under `dir`, in the order they apply. A missing folder has no patches. */
 export function findPatches(dir: string): PatchFile[] {
   let exists = true;
@@ -77,13 +79,9 @@ export function findPatches(dir: string): PatchFile[] {
       const name = patchNameOf(f);
       const path = folder + sep + f;
       checkPatchFile(name, path, links.has(f));
-      const patch: PatchFile = {
-        name,
-        path,
-        relativePath: relPrefix + f,
-        pre: hooks.get(name)?.pre ?? [],
-        post: hooks.get(name)?.post ?? [],
-      };
+      // Most patches have no scripts: they share one empty list (nothing adds to these lists).
+      const scripts = hooks.get(name) ?? NO_SCRIPTS;
+      const patch: PatchFile = { name, path, relativePath: relPrefix + f, pre: scripts.pre, post: scripts.post };
       const seen = byName.get(name);
       if (seen) duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
       else byName.set(name, patch);
