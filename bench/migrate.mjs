@@ -184,7 +184,7 @@ async function main() {
     } finally {
       await proxy.close();
     }
-    process.stderr.write(`bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`);
+    if (!ONLY_APPLIED) process.stderr.write(`bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`);
   } finally {
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
