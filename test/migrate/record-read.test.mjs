@@ -1,0 +1,30 @@
+// readRecord reads the whole record as one text value: every value comes back as written,
+// whatever it holds (tabs, newlines, backslashes, a lone \N), and nulls stay null.
+import test from 'ava';
+import { connect, ensureRecord, readRecord, writeRecord } from 'pgpatch';
+import { createDatabase } from '../helpers/database.mjs';
+import { eachServer } from '../helpers/servers.mjs';
+
+eachServer(test, 'readRecord gives back names and errors with tabs, newlines and backslashes as written', async (t, server) => {
+  const db = await createDatabase(server.url, 'record_read');
+  t.teardown(() => db.drop());
+  const s = await connect({ connectionString: db.url, source: 'test' });
+  try {
+    t.is((await readRecord(s, 'public')).size, 0, 'no table: nothing');
+    await ensureRecord(s, 'public');
+    t.is((await readRecord(s, 'public')).size, 0, 'an empty table: nothing');
+    const odd = 'a\tb\nc\\d\\N\\t';
+    await writeRecord(s, 'public', { name: `${odd}.sql`, status: 'failed', stage: 'patch', durationMs: 12, error: 'line 1\nline\t2 \\x \\N' });
+    await writeRecord(s, 'public', { name: '\\N', status: 'applied', stage: null, checksum: 'abc' });
+    const { rows } = await s.query("select name, (extract(epoch from status_date) * 1000)::float8 as ms from schema_patch");
+    const ms = Object.fromEntries(rows.map((r) => [r.name, r.ms]));
+    const record = await readRecord(s, 'public', { details: true });
+    t.deepEqual([...record.keys()].sort(), [odd, '\\N'].sort());
+    t.like(record.get(odd), { name: odd, status: 'failed', stage: 'patch', checksum: null, error: 'line 1\nline\t2 \\x \\N', statusDate: ms[`${odd}.sql`] });
+    t.like(record.get(odd).details, { durationMs: 12 });
+    t.like(record.get('\\N'), { name: '\\N', status: 'applied', stage: null, checksum: 'abc', error: null, statusDate: ms['\\N'] });
+    t.like(record.get('\\N').details, { durationMs: null });
+  } finally {
+    await s.end();
+  }
+});
