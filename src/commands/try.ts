@@ -56,9 +56,9 @@ export function register(program: Command): void {
       const once = async (): Promise<number> => {
         let result: TryResult;
         if (!t) {
-          result = await withBaseTree(p, flags.base, async (base, projectRoot) => {
+          result = await withBaseTree(p, flags.base, async (base) => {
             const { tryOnScratch } = await import('../engine/authoring/try/scratch.js');
-            return tryOnScratch({ ...common, base, projectRoot, patchesDir: p.patchesDir, scratchUrl: scratchUrl!, schemaFilesUrl: flags.schemaFiles ? scratchUrl : undefined });
+            return tryOnScratch({ ...common, base, patchesDir: p.patchesDir, scratchUrl: scratchUrl!, schemaFilesUrl: flags.schemaFiles ? scratchUrl : undefined });
           });
         } else {
           const { tryPatch } = await import('../engine/authoring/try/try.js');
@@ -137,11 +137,11 @@ async function findPatch(name: string, patchesDir: string): Promise<PatchFile> {
 }
 
 /** The schema folder at `ref` (default: check's base) in a temporary folder, removed after. */
-async function withBaseTree<T>(p: PathSettings, ref: string | undefined, fn: (base: BaseTree, projectRoot: string) => Promise<T>): Promise<T> {
+async function withBaseTree<T>(p: PathSettings, ref: string | undefined, fn: (base: BaseTree) => Promise<T>): Promise<T> {
   const { exportBaseTree } = await import('../engine/schema/check/base-tree.js');
   const tree = await exportBaseTree(p.schemaDir, ref, 'try --scratch');
   try {
-    return await fn(tree, tree.repoRoot);
+    return await fn(tree);
   } finally {
     await tree.cleanup();
   }

@@ -5,17 +5,12 @@
  * were at the base commit, the patches of that commit recorded as assumed, then the patches
  * added since that sort before this one, applied by migrate.
  */
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { CheckBuildError } from '../../../errors';
-import { withSession } from '../../db';
 import { migrate } from '../../migrate/migrate';
-import { checksumOf } from '../../patches/checksums';
 import { byteOrder, findPatches } from '../../patches/files';
-import { ensureRecord, writeRecords } from '../../patches/recorder';
 import type { BaseTree } from '../../schema/check/base-tree';
+import { buildAtBase } from '../../schema/check/check';
 import { withScratchDatabase } from '../../schema/check/scratch';
-import { loadScript } from '../../script/load';
 import { tryPatch, type TryOptions, type TryResult } from './try';
 
 export interface ScratchTryOptions extends Omit<TryOptions, 'target' | 'scratch' | 'scratchUrl'> {
@@ -23,24 +18,15 @@ export interface ScratchTryOptions extends Omit<TryOptions, 'target' | 'scratch'
   scratchUrl: string;
   /** Where the schema files are built for the comparison; without it, left out. */
   schemaFilesUrl?: string;
-  projectRoot: string;
   patchesDir: string;
   base: BaseTree;
 }
 
 export async function tryOnScratch(options: ScratchTryOptions): Promise<TryResult> {
   const { base, patch } = options;
-  const rel = (p: string) => join(base.root, relative(options.projectRoot, p));
   const recordSchema = options.recordSchema ?? 'public';
   return withScratchDatabase(options.scratchUrl, 'pgpatch_try_scratch', async (db) => {
-    if (existsSync(rel(options.entry))) {
-      await build(`the schema files at ${base.ref}`, () => loadScript({ target: db, entry: rel(options.entry), variables: options.compile?.variables }));
-    }
-    const basePatches = findPatches(rel(options.patchesDir));
-    await withSession(db, async (s) => {
-      await ensureRecord(s, recordSchema);
-      await writeRecords(s, recordSchema, basePatches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
-    });
+    const basePatches = await buildAtBase(db, base, { entry: options.entry, patchesDir: options.patchesDir, recordSchema, variables: options.compile?.variables });
     const inBase = new Set(basePatches.map((p) => p.name));
     const earlier = findPatches(options.patchesDir).filter((p) => byteOrder(p.name, patch.name) < 0 && !inBase.has(p.name));
     if (earlier.length) {

@@ -16,7 +16,7 @@ import { ScratchDatabases, withScratchDatabase } from './scratch';
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
 import { loadScript } from '../../script/load';
 import { migrate } from '../../migrate/migrate';
-import { findPatches } from '../../patches/files';
+import { findPatches, type PatchFile } from '../../patches/files';
 import { recordBaseline } from '../../patches/baseline';
 import type { ScriptEvent } from '../../script/execute';
 import { quoteIdent, quoteQualified } from '../../../quote';
@@ -122,19 +122,31 @@ async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tr
   const emit = options.onEvent ?? (() => undefined);
   const recordSchema = options.recordSchema ?? 'public';
   const b = await scratch.create(suffix, (database, target) => emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database, target }));
-  const rel = (p: string) => join(tree.root, relative(tree.repoRoot, p));
-  // A base that had no schema files yet: B is the patches alone.
-  if (existsSync(rel(options.entry))) {
-    await build(`the database from the schema files at ${tree.ref}`, () => loadScript({ target: b, entry: rel(options.entry), variables: options.variables, onEvent: emit }));
-  }
-  const basePatches = findPatches(rel(options.patchesDir));
-  await withSession(b, (s) => recordBaseline(s, recordSchema, basePatches));
+  await buildAtBase(b, tree, { ...options, recordSchema, onEvent: emit });
   const run = await build('the patches added since the base', () => migrate({
     target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
     variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
   }));
   const patchesAdded = run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name);
   return { model: await inspect(b), base: { ref: tree.ref, commit: tree.commit, patchesAdded } };
+}
+
+/**
+ * Builds `db` as the schema files were at the base commit, with the patches of that commit
+ * recorded as assumed (the schema files had them): where check's B side, and try --scratch,
+ * start before migrate applies the patches since. A base that had no schema files yet leaves
+ * the database empty: the patches alone make it. Returns the base's patches.
+ */
+export async function buildAtBase(db: Target, tree: BaseTree, options: {
+  entry: string; patchesDir: string; recordSchema?: string; variables?: Record<string, string>; onEvent?: (e: ScriptEvent) => void;
+}): Promise<PatchFile[]> {
+  const rel = (p: string) => join(tree.root, relative(tree.repoRoot, p));
+  if (existsSync(rel(options.entry))) {
+    await build(`the database from the schema files at ${tree.ref}`, () => loadScript({ target: db, entry: rel(options.entry), variables: options.variables, onEvent: options.onEvent }));
+  }
+  const basePatches = findPatches(rel(options.patchesDir));
+  await withSession(db, (s) => recordBaseline(s, options.recordSchema ?? 'public', basePatches));
+  return basePatches;
 }
 
 async function readLive(live: Target): Promise<Built> {
