@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareModels, inspectDatabase, withSession } from '../../dist/index.js';
+import { compareModels, inspectDatabase, withSession } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { djangoMigrate, djangoProblem, importable } from '../helpers/django.mjs';

@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareModels, inspectDatabase, withSession } from '../../dist/index.js';
+import { compareModels, inspectDatabase, withSession } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { eachServer, testServers } from '../helpers/servers.mjs';

@@ -4,8 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { changesAsSql, compareModels, connect, inspectDatabase, planDiff } from '../../dist/index.js';
-import { inspectDependencies } from '../../dist/engine/schema/inspect/index.js';
+import { changesAsSql, compareModels, connect, inspectDatabase, inspectDependencies, planDiff } from 'pgpatch';
 import { createDatabase, query } from '../helpers/database.mjs';
 
 export const CORPUS = fileURLToPath(new URL('./corpus', import.meta.url));

@@ -6,27 +6,16 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compileScript, SqlError } from '../../dist/index.js';
+import { compileScript, SqlError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
-import { createDatabase, query } from '../helpers/database.mjs';
+import { cleanEnv, freshDatabase, mainServer, query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 import { scriptDir } from './_scripts.mjs';
 
 const run = promisify(execFile);
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 
-function cleanEnv() {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^PG/.test(k)) delete env[k];
-  delete env.DATABASE_URL;
-  return env;
-}
 
-async function freshDatabase(t, serverUrl) {
-  const db = await createDatabase(serverUrl, 'pgpatch_copy');
-  t.teardown(() => db.drop());
-  return db;
-}
 
 // Text format with NULLs, escapes and a tab in a value; a statement after `;` on the COPY's own
 // line, which psql runs after the data; a COPY ended by `\g`; data up to the end of the file.
@@ -96,7 +85,7 @@ test('the data is one step; the statements around it are split as before', (t) =
 });
 
 test('a bad data row is an SQL error at that row\'s line, and nothing after the COPY runs', async (t) => {
-  const db = await freshDatabase(t, (await import('../helpers/database.mjs')).mainServer().url);
+  const db = await freshDatabase(t, mainServer().url);
   const dir = scriptDir(t, {
     'main.sql': 'create table t (id int, name text);\n\\i conf/rows.sql\ncreate table after_it (id int);\n',
     'conf/rows.sql': '-- rows\ncopy t from stdin;\n1\tone\n2\ttwo\nthree\tthree\n4\tfour\n\\.\n',
@@ -112,8 +101,8 @@ test('a bad data row is an SQL error at that row\'s line, and nothing after the 
 });
 
 test('a COPY error without a row (a missing table) is at the COPY statement', async (t) => {
-  const { loadScript } = await import('../../dist/index.js');
-  const db = await freshDatabase(t, (await import('../helpers/database.mjs')).mainServer().url);
+  const { loadScript } = await import('pgpatch');
+  const db = await freshDatabase(t, mainServer().url);
   const dir = scriptDir(t, { 'main.sql': '\n\ncopy nothere from stdin;\n1\n\\.\n' });
   const e = await t.throwsAsync(loadScript({ target: { connectionString: db.url, source: 't' }, entry: join(dir, 'main.sql') }), { instanceOf: SqlError });
   t.is(e.server.sqlstate, '42P01');
@@ -121,7 +110,7 @@ test('a COPY error without a row (a missing table) is at the COPY statement', as
 });
 
 test('-1 loads a script with COPY FROM stdin in one transaction: a bad row leaves nothing', async (t) => {
-  const db = await freshDatabase(t, (await import('../helpers/database.mjs')).mainServer().url);
+  const db = await freshDatabase(t, mainServer().url);
   const dir = scriptDir(t, { 'main.sql': 'create table t (id int);\ncopy t from stdin;\n1\n2\n\\.\ncopy t from stdin;\nx\n\\.\n' });
   const r = await runCli(['load', '--dsn', db.url, '-1', 'main.sql'], { cwd: dir });
   t.is(r.code, 3, r.stderr);

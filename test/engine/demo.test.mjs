@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { runCli } from '../helpers/cli.mjs';
-import { createDatabase, query } from '../helpers/database.mjs';
+import { cleanEnv, freshDatabase, query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 
 const run = promisify(execFile);
@@ -18,19 +18,7 @@ const PSQL = `${PG15_BIN}/psql`;
 /** pg_dump of each server's own major, where this machine has it. */
 const PG_DUMP = { pg15: `${PG15_BIN}/pg_dump` };
 
-/** The environment of psql and pg_dump: nothing from the developer's own PG* settings. */
-function cleanEnv() {
-  const env = { ...process.env, PGCONNECT_TIMEOUT: '10' };
-  for (const k of Object.keys(env)) if (/^PG/.test(k) && k !== 'PGCONNECT_TIMEOUT') delete env[k];
-  delete env.DATABASE_URL;
-  return env;
-}
 
-async function freshDatabase(t, serverUrl, prefix) {
-  const db = await createDatabase(serverUrl, prefix);
-  t.teardown(() => db.drop());
-  return db;
-}
 
 async function loadWithPgpatch(t, url) {
   const r = await runCli(['load', '--dsn', url, 'database.sql'], { cwd: DEMO });

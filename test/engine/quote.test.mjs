@@ -4,7 +4,7 @@
 // On PostgreSQL 15 a word that became a keyword later (json, system_user, ...) is quoted by
 // quoteIdent and not by the server: quoting it is what the newest major needs, and harmless on older ones.
 import test from 'ava';
-import { quoteIdent, quoteIdentAlways, quoteLiteral, quoteQualified } from '../../dist/index.js';
+import { quoteIdent, quoteIdentAlways, quoteLiteral, quoteQualified } from 'pgpatch';
 import { query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 

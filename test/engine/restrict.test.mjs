@@ -6,27 +6,16 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compileScript, MetaCommandError } from '../../dist/index.js';
+import { compileScript, MetaCommandError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
-import { createDatabase, query } from '../helpers/database.mjs';
+import { cleanEnv, freshDatabase, query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 import { scriptDir } from './_scripts.mjs';
 
 const run = promisify(execFile);
 const PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
 
-function cleanEnv() {
-  const env = { ...process.env };
-  for (const k of Object.keys(env)) if (/^PG/.test(k)) delete env[k];
-  delete env.DATABASE_URL;
-  return env;
-}
 
-async function freshDatabase(t, serverUrl) {
-  const db = await createDatabase(serverUrl, 'pgpatch_restrict');
-  t.teardown(() => db.drop());
-  return db;
-}
 
 const dump = async (url) => (await run(PG_DUMP, ['--no-sync', url], { env: cleanEnv(), maxBuffer: 64 << 20 })).stdout;
 /** A dump without what differs between two dumps of equal databases: the random key, versions. */

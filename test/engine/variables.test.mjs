@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compileScript } from '../../dist/index.js';
+import { compileScript } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, mainServer, query } from '../helpers/database.mjs';
 import { scriptDir } from './_scripts.mjs';

@@ -61,3 +61,18 @@ export function useDatabase(test, serverUrl = () => mainServer().url) {
 export async function query(url, sql, params) {
   return adminQuery(url, sql, params);
 }
+
+/** A database for one test on `serverUrl`, dropped when the test ends (also when it failed). */
+export async function freshDatabase(t, serverUrl, prefix = 'pgpatch_test') {
+  const db = await createDatabase(serverUrl, prefix);
+  t.teardown(() => db.drop());
+  return db;
+}
+
+/** The environment of psql and pg_dump: nothing from the developer's own PG* settings or DATABASE_URL. */
+export function cleanEnv() {
+  const env = { ...process.env, PGCONNECT_TIMEOUT: '10' };
+  for (const k of Object.keys(env)) if (/^PG/.test(k) && k !== 'PGCONNECT_TIMEOUT') delete env[k];
+  delete env.DATABASE_URL;
+  return env;
+}

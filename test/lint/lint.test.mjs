@@ -3,7 +3,7 @@
 import test from 'ava';
 import { join } from 'node:path';
 import { findPatchesForTest } from './_patches.mjs';
-import { lintPatches } from '../../dist/index.js';
+import { lintPatches } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { useDatabase } from '../helpers/database.mjs';
 import { pgpatch } from '../helpers/project.mjs';

@@ -4,7 +4,7 @@ import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionSettingsError, describeConnection, parseConnectionString, passwordFromFile, resolveConnection, resolveTarget, sslPlan } from '../../dist/index.js';
+import { ConnectionSettingsError, describeConnection, parseConnectionString, passwordFromFile, resolveConnection, resolveTarget, sslPlan } from 'pgpatch';
 
 function tempDir(t) {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-conn-'));

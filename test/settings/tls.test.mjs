@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, connect } from '../../dist/index.js';
+import { ConnectionError, connect } from 'pgpatch';
 import { startTestCluster } from '../helpers/clusters.mjs';
 import { adminQuery } from '../helpers/database.mjs';
 

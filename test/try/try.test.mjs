@@ -3,7 +3,7 @@
 // exactly as it was, whatever happens to the patch or to the process running it.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { connect, inspectDatabase } from '../../dist/index.js';
+import { connect, inspectDatabase } from 'pgpatch';
 import { CLI, runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { plainProject } from '../helpers/gitdir.mjs';
