@@ -59,3 +59,18 @@ eachServer(test, 'a no-transaction patch that drops the run lock: recorded appli
   t.deepEqual(await statuses(url), { '2024-01-01_unlock': 'applied' });
   t.deepEqual((await query(url, LOG)).rows, []);
 });
+
+// The run lock is held twice, so that the check at the end of each patch can give one back and
+// take it again without letting it go (patches/lock.ts). A patch that unlocks pgpatch's own keys:
+// twice leaves nothing held and is rolled back; once leaves one hold, which is still the lock.
+eachServer(test, 'a patch that unlocks the run lock twice is rolled back; once, it still holds it and the run goes on', async (t, server) => {
+  const { p, url } = await trustProject(t, server);
+  const unlock = 'select pg_advisory_unlock(1885827169, 1952671744);\n';
+  p.patch('2024-01-01_once.sql', `insert into log (name) values ('once');\n${unlock}`);
+  p.patch('2024-02-01_twice.sql', `insert into log (name) values ('twice');\n${unlock}${unlock}`);
+  const r = await pgpatch(p, url, 'migrate', ['--json']);
+  t.is(r.code, 5, r.stderr);
+  t.like(JSON.parse(r.stdout).error, { code: 'run_lock_lost', patch: '2024-02-01_twice', rolledBack: true });
+  t.deepEqual((await query(url, LOG)).rows.map((row) => row.name), ['once']);
+  t.deepEqual(await statuses(url), { '2024-01-01_once': 'applied' });
+});
