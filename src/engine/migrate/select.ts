@@ -3,7 +3,6 @@
  * --check) both call selectPatches, so the plan says what the run then does, and refuses what
  * the run would refuse, with the same error. Nothing here writes.
  */
-import { readFileSync } from 'node:fs';
 import { PatchInvalidError, PatchSetError, UsageError } from '../../errors';
 import { checksumOf, checksumOfBytes } from '../patches/checksums';
 import { isExecutable, type PatchFile } from '../patches/files';
@@ -185,8 +184,8 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, compile: CompileCo
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
     if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
-  const bytes = readFileSync(patch.path);
+  // One read: the bytes compiled are the bytes hashed (and the file is not read twice).
   const script = compileScript(patch.path, compile);
-  const plan = await planTransaction(patch.name, bytes.toString('utf8'), script.steps);
-  return { patch, row, checksum: checksumOfBytes(bytes), steps: script.steps, plan, postOnly };
+  const plan = await planTransaction(patch.name, script.entryBytes.toString('utf8'), script.steps);
+  return { patch, row, checksum: checksumOfBytes(script.entryBytes), steps: script.steps, plan, postOnly };
 }

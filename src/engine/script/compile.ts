@@ -62,6 +62,8 @@ export interface CompileOptions {
 
 export interface CompiledScript {
   entry: string;
+  /** The entry file's bytes as read and compiled (migrate hashes these: what runs is what is recorded). */
+  entryBytes: Buffer;
   steps: Step[];
   /** Every file read, entry first. */
   files: string[];
@@ -76,9 +78,11 @@ export function compileScript(entry: string, options: CompileOptions = {}): Comp
     steps: [],
     files: [],
     quit: false,
+    realPaths: new Map(),
   };
-  compileFile(ctx, readScript(entryPath), [], [realpathSync(entryPath)]);
-  return { entry: entryPath, steps: ctx.steps, files: ctx.files };
+  const file = readScript(entryPath);
+  compileFile(ctx, file, [], [entryPath]);
+  return { entry: entryPath, entryBytes: file.bytes, steps: ctx.steps, files: ctx.files };
 }
 
 interface Context {
@@ -90,6 +94,18 @@ interface Context {
   quit: boolean;
   /** The key of psql's `\restrict` while it is in force (pg_dump's output starts with one). */
   restrictKey?: string;
+  /**
+   * Real paths of the files being included, resolved only when a file includes another (to
+   * find cycles): realpathSync of each of 1,000 patches, which include nothing, was ~40 ms of a
+   * migrate.
+   */
+  realPaths: Map<string, string>;
+}
+
+function realPathOf(ctx: Context, path: string): string {
+  let real = ctx.realPaths.get(path);
+  if (real === undefined) ctx.realPaths.set(path, (real = realpathSync(path)));
+  return real;
 }
 
 const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
@@ -101,6 +117,7 @@ const INCLUDE = new Set(['i', 'include', 'ir', 'include_relative']);
  */
 export const MAX_INCLUDE_DEPTH = 100;
 
+/** `stack`: the paths of the files including this one and of this one, outermost first. */
 function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], stack: string[]): void {
   ctx.files.push(file.path);
   const lexer = new ScriptLexer(file.text, ctx.vars, { standardConformingStrings: ctx.scs });
@@ -136,10 +153,10 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
       const target = isAbsolute(args[0]) ? args[0] : resolve(base, args[0]);
       if (trace.length >= MAX_INCLUDE_DEPTH) fail(`includes nested more than ${MAX_INCLUDE_DEPTH} deep (is it a cycle through different paths?)`);
       const included = readScript(target, here, trace, { regularOnly: true });
-      const real = realpathSync(target);
+      const real = realPathOf(ctx, target);
       const includeTrace = [...trace, here];
-      if (stack.includes(real)) throw new IncludeCycleError(target, includeTrace);
-      compileFile(ctx, included, includeTrace, [...stack, real]);
+      if (stack.some((p) => realPathOf(ctx, p) === real)) throw new IncludeCycleError(target, includeTrace);
+      compileFile(ctx, included, includeTrace, [...stack, target]);
       if (ctx.quit) return;
     } else if (name === 'set') {
       if (args.length === 0) fail('listing variables is not supported; give a name');

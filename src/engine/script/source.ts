@@ -5,7 +5,8 @@ import { FileError, type SourceLocation } from '../../errors';
 export class ScriptFile {
   private lineStarts: number[] | undefined;
 
-  constructor(readonly path: string, readonly text: string) {}
+  /** `bytes`: the file as read, of which `text` is the decoding. */
+  constructor(readonly path: string, readonly text: string, readonly bytes: Buffer = Buffer.from(text)) {}
 
   /** 1-based line and column (in characters) of an offset in `text`. */
   locate(offset: number): SourceLocation {
@@ -63,7 +64,7 @@ export function readScript(path: string, location?: SourceLocation, trace: Sourc
   }
   // A byte order mark would reach the server as part of the first statement.
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1);
-  return new ScriptFile(path, text);
+  return new ScriptFile(path, text, bytes);
 }
 
 function readBytes(path: string, location: SourceLocation | undefined, trace: SourceLocation[], options: ReadOptions): Buffer {
