@@ -59,7 +59,14 @@ export class Session {
   private noticeListener: ((n: Notice) => void) | undefined;
 
   constructor(private readonly client: Pg.Client, readonly target: Target) {
-    client.on('notice', (msg) => this.noticeListener?.(toServerMessage(msg)));
+    client.on('notice', (msg) => {
+      // A batch with a listener of its own gets the notices sent while pg follows it: a batch
+      // sent ahead (sendAhead) starts on the server before the one before it has been handled here.
+      // pg's own accessor (its public getters print deprecation notices); without it, the session's listener.
+      const active = (client as unknown as { _getActiveQuery?: () => unknown })._getActiveQuery?.();
+      const listener = active instanceof BatchQuery && active.onNotice ? active.onNotice : this.noticeListener;
+      listener?.(toServerMessage(msg));
+    });
   }
 
   /** Server notices (RAISE NOTICE, warnings) go to this listener until it is replaced. */
@@ -90,9 +97,27 @@ export class Session {
    * a statement that changes how later text is read (standard_conforming_strings,
    * client_encoding) does not apply to the rest of the batch: callers keep those out.
    */
-  batch(text: string, onProgress?: (completed: number) => void): Promise<BatchResult> {
+  batch(text: string, onProgress?: (completed: number) => void, onNotice?: (n: Notice) => void): Promise<BatchResult> {
     return new Promise((resolve, reject) => {
-      this.client.query(new BatchQuery(text, onProgress, resolve, reject) as unknown as Pg.Submittable);
+      this.client.query(new BatchQuery(text, onProgress, onNotice, resolve, reject) as unknown as Pg.Submittable);
+    });
+  }
+
+  /**
+   * A batch written to the server now, while the query before it may still run there: the server
+   * starts it as soon as that one ends, without waiting for this client to read the result and
+   * answer (migrate keeps the server busy this way; see migrate/pipeline.ts). Its replies are
+   * followed once pg has finished with the queries before it. Returns undefined, sending nothing,
+   * when pg has queries queued but not yet sent: this one would overtake them on the wire.
+   */
+  sendAhead(text: string, onProgress?: (completed: number) => void, onNotice?: (n: Notice) => void): Promise<BatchResult> | undefined {
+    // pg's internals (8.23): without them as expected, nothing is sent ahead and callers send in turn.
+    const internals = this.client as unknown as { _queryQueue?: unknown[]; connection?: { query(text: string): void } };
+    if (!Array.isArray(internals._queryQueue) || internals._queryQueue.length > 0 || !internals.connection) return undefined;
+    const connection = internals.connection;
+    return new Promise((resolve, reject) => {
+      connection.query(text);
+      this.client.query(new BatchQuery(text, onProgress, onNotice, resolve, reject, true) as unknown as Pg.Submittable);
     });
   }
 
@@ -150,15 +175,18 @@ class BatchQuery {
   private completed = 0;
   private settled = false;
 
+  /** `sent`: already written (Session.sendAhead); pg's turn to "submit" it writes nothing. */
   constructor(
     private readonly text: string,
     private readonly onProgress: ((completed: number) => void) | undefined,
+    readonly onNotice: ((n: Notice) => void) | undefined,
     private readonly resolve: (r: BatchResult) => void,
     private readonly reject: (e: unknown) => void,
+    private readonly sent = false,
   ) {}
 
   submit(connection: { query(text: string): void }): null {
-    connection.query(this.text);
+    if (!this.sent) connection.query(this.text);
     return null;
   }
 

@@ -9,9 +9,10 @@ import { isServerError, toServerMessage, type DatabaseError, type Session } from
 import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
 import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
 import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
-import type { Step } from '../script/compile';
-import { endOf, executeInTransaction } from '../script/commit';
-import { canBatch, executeBatch, executeSteps, type ExtraStatement } from '../script/execute';
+import { quoteLiteral } from '../../quote';
+import type { SqlStep, Step } from '../script/compile';
+import { endOf, executeInTransaction, transactionBatch } from '../script/commit';
+import { batchMessage, canBatch, executeBatch, executeBatchAhead, executeSteps, type ExtraStatement } from '../script/execute';
 import type { Target } from '../db';
 import type { Decision, MigrateEvent, Prepared, Question } from './types';
 import { sessionLockTimeout, statementLockTimeout } from './lock-waits';
@@ -69,7 +70,8 @@ export function isConnectionLost(e: unknown): boolean {
  * Runs one patch with its pre and post scripts and writes its record, each step recorded so
  * that a failure leaves the record saying where it stopped.
  */
-export async function applyPatch(context: ApplyContext, item: Prepared): Promise<void> {
+/** `sent`: the patch's message is already sent (sendPatch); its result is awaited instead. */
+export async function applyPatch(context: ApplyContext, item: Prepared, sent?: SentPatch): Promise<void> {
   const { session, schema, emit, decide } = context;
   const { patch, plan } = item;
   const dsn = patchDsn(context.target);
@@ -133,7 +135,7 @@ export async function applyPatch(context: ApplyContext, item: Prepared): Promise
       await runScripts(patch.pre, 'pre');
     }
     stage = 'patch';
-    if (!item.postOnly) await runPatchSql(context, item, row, hasPost, started);
+    if (!item.postOnly) await runPatchSql(context, item, row, hasPost, started, sent);
     if (hasPost) {
       stage = 'post';
       await runScripts(patch.post, 'post');
@@ -192,54 +194,147 @@ class PatchRow {
   }
 }
 
-async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, started: number): Promise<void> {
-  const { session, schema, emit: onEvent } = context;
-  const { patch, plan, steps } = item;
-  const final = { status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch' } as const;
-  // Written in the patch's transaction: a server error here (a trigger or a permission the
-  // patch changed) is the patch's failure, shown at its end, not an internal error; a lost run
-  // lock or a row another run wrote stops the run.
-  const recordError = (e: DatabaseError): Error => {
+/** The record's row when the patch's SQL has run: applied, or applying until its post scripts ran. */
+function finalRow(hasPost: boolean) {
+  return { status: hasPost ? 'applying' : 'applied', stage: hasPost ? 'post' : 'patch' } as const;
+}
+
+/**
+ * What a failure of pgpatch's statements at the end of the patch's transaction means: a lost
+ * run lock or a row another run wrote stops the run; a server error (a trigger or a permission
+ * the patch changed) is the patch's failure, shown at its end, not an internal error.
+ */
+function recordErrorFor(patch: Prepared['patch'], schema: string): (e: DatabaseError) => Error {
+  return (e) => {
     if (e.code === LOCK_LOST_SQLSTATE) return new RunLockLostError(patch.name, true);
     if (isRecordConflict(e)) return new PatchClaimedError(patch.name, e);
     const server = toServerMessage(e);
     server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where].filter(Boolean).join('\n');
     return new SqlError(server, 'INSERT INTO schema_patch ...', endOf(patch.path), undefined, [], undefined);
   };
-  // The run lock is checked in the patch's transaction, before its record: a patch that dropped
-  // it is rolled back rather than committed while another run may be applying patches.
-  const ending = (durationSql: string) => {
-    const write = record.sql(final, durationSql);
-    return { statements: [{ sql: `${LOCK_CHECK_SQL};`, onError: recordError }, { sql: `${write.sql};`, onError: recordError }] as ExtraStatement[], done: write.done };
+}
+
+/**
+ * pgpatch's statements at the end of the patch's transaction: the run lock check (a patch that
+ * dropped the lock is rolled back rather than committed while another run may be applying
+ * patches), the record row, and the mark a patch sent after it checks (see afterCheck).
+ */
+function ending(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, durationSql: string): { statements: ExtraStatement[]; done: () => void } {
+  const recordError = recordErrorFor(item.patch, context.schema);
+  const write = record.sql(finalRow(hasPost), durationSql);
+  return {
+    statements: [
+      { sql: `${LOCK_CHECK_SQL};`, onError: recordError },
+      { sql: `${write.sql};`, onError: recordError },
+      { sql: `select pg_catalog.set_config('${COMMITTED_SETTING}', ${quoteLiteral(item.patch.name)}, false);` },
+    ],
+    done: write.done,
   };
+}
+
+/** A session setting (not a server one: `pgpatch.` is a custom prefix) naming the last patch this session committed. */
+const COMMITTED_SETTING = 'pgpatch.committed';
+/** SQLSTATE of afterCheck's error. */
+export const PREVIOUS_NOT_COMMITTED_SQLSTATE = 'PP002';
+
+/**
+ * First in a patch's message sent behind another (see sendPatch): fails unless the patch before it
+ * committed in this session, which set COMMITTED_SETTING in its transaction (a transaction that
+ * fails takes its settings with it). The server stops a message at its first error, so
+ * nothing else of the patch runs.
+ */
+function afterCheck(previous: string): ExtraStatement {
+  return {
+    sql: `do $pgpatch$ begin
+  if pg_catalog.current_setting('${COMMITTED_SETTING}', true) is distinct from ${quoteLiteral(previous)} then
+    raise exception using errcode = '${PREVIOUS_NOT_COMMITTED_SQLSTATE}', message = 'pgpatch: the patch before this one did not commit';
+  end if;
+end $pgpatch$;`,
+  };
+}
+
+/**
+ * The patch as one message, when it can go as one: a transaction pgpatch wraps around it, or its
+ * own BEGIN ... COMMIT, with statements that can be batched (canBatch). The session reset first,
+ * then the statement lock timeout (after the reset, which would clear it), the patch, and the
+ * ending before the COMMIT. The record's duration adds the server's time to ours so far.
+ */
+function patchBatch(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, started: number, after?: string): { items: Array<SqlStep | ExtraStatement>; done: () => void } | undefined {
+  const { patch, plan, steps } = item;
+  if ((plan.mode !== 'wrapped' && plan.mode !== 'own') || !canBatch(steps)) return undefined;
+  const end = ending(context, item, record, hasPost, `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`);
+  const reset = [...(after ? [afterCheck(after)] : []), ...sessionReset(context.runSettings, patch.name)];
+  const lockTimeout = statementLockTimeout(context.statementLockTimeoutMs);
+  const items = plan.mode === 'wrapped'
+    ? transactionBatch(steps, patch.path, { beforeBegin: reset, afterBegin: lockTimeout, beforeCommit: end.statements })
+    : [...reset, ...(lockTimeout ? [lockTimeout] : []), ...steps.slice(0, plan.commitIndex), ...end.statements, ...steps.slice(plan.commitIndex)];
+  return { items, done: end.done };
+}
+
+/** A patch whose message is on its way to the server (sendPatch). */
+export interface SentPatch {
+  result: Promise<unknown>;
+  /** Once the result is in without error: the record row is what this run wrote. */
+  done: () => void;
+}
+
+/**
+ * Writes `item`'s message to the server now, so that the next one can follow it at once
+ * (migrate.ts): on 1,000 small patches the server otherwise waits for this client between every
+ * two, to read the result and answer. With `previous`, the message goes behind that patch's,
+ * which may still run, and runs only if it committed (afterCheck): a failure still stops the
+ * run before the next patch does anything. Only a patch that goes as one message and has no pre
+ * or post scripts is sent this way; undefined otherwise (it is then sent in its turn).
+ * Limit: a message sent is in the server's hands: if pgpatch is killed while `previous` runs,
+ * the server may still run this one after it (each all or nothing, with its record row).
+ */
+export function sendPatch(context: ApplyContext, item: Prepared, previous?: Prepared): SentPatch | undefined {
+  if (!goesAhead(item) || (previous && (!goesAhead(previous) || previous.patch.name.includes('$')))) return undefined;
+  const built = patchBatch(context, item, new PatchRow(context, item), false, performance.now(), previous?.patch.name);
+  if (!built) return undefined;
+  const result = executeBatchAhead(context.session, batchMessage(built.items), { onEvent: context.emit });
+  if (!result) return undefined;
+  // Awaited by applyPatch in its turn; until then its failure is not "unhandled".
+  result.catch(() => undefined);
+  return { result, done: built.done };
+}
+
+function goesAhead(item: Prepared): boolean {
+  return !item.postOnly && item.patch.pre.length === 0 && item.patch.post.length === 0
+    && (item.plan.mode === 'wrapped' || item.plan.mode === 'own') && canBatch(item.steps);
+}
+
+async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, started: number, sent?: SentPatch): Promise<void> {
+  const { session, schema, emit: onEvent } = context;
+  const { patch, plan, steps } = item;
+  if (sent) {
+    await sent.result;
+    sent.done();
+    return;
+  }
+  const single = patchBatch(context, item, record, hasPost, started);
+  if (single) {
+    await executeBatch(session, single.items, { onEvent });
+    single.done();
+    return;
+  }
+  const recordError = recordErrorFor(patch, schema);
+  const final = finalRow(hasPost);
   const run = async () => {
-    const { statements, done } = ending(String(Math.round(performance.now() - started)));
+    const { statements, done } = ending(context, item, record, hasPost, String(Math.round(performance.now() - started)));
     await session.query(statements.map((s) => s.sql).join('\n')).catch((e: unknown) => {
       throw isServerError(e) ? recordError(e) : e;
     });
     done();
   };
-  // Batched (one round trip for the whole patch), the record row goes in as literals; the server
-  // stops at the first error, which leaves the transaction aborted (the COMMIT is not reached).
-  // The duration adds the server's time to ours so far.
-  const batched = () => ending(`(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`);
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
-  const reset = sessionReset(context.runSettings, patch.name);
-  // The statement lock timeout: in the patch's own message when it goes as one, else for the
-  // session around it (see lock-waits.ts); after the reset, which would clear it.
-  const lockTimeout = statementLockTimeout(context.statementLockTimeoutMs);
-  const aroundUnbatched = plan.mode === 'none' || (plan.mode === 'own' && !canBatch(steps)) ? sessionLockTimeout(context.statementLockTimeoutMs) : undefined;
-  const resetText = [...reset.map((s) => s.sql), ...(aroundUnbatched ? [`${aroundUnbatched.set};`] : [])].join('\n');
+  // Statement by statement (a \copy, an \echo, a big patch): the statement lock timeout for the
+  // session around the patch (see lock-waits.ts), the reset on its own.
+  const around = sessionLockTimeout(context.statementLockTimeoutMs);
+  const resetText = [...sessionReset(context.runSettings, patch.name).map((s) => s.sql), ...(around ? [`${around.set};`] : [])].join('\n');
   if (plan.mode === 'wrapped') {
-    const end = batched();
-    await executeInTransaction(session, steps, patch.path, { onEvent, beforeBegin: reset, afterBegin: lockTimeout, beforeCommit: { statements: end.statements, run } });
-    if (canBatch(steps)) end.done();
-  } else if (plan.mode === 'own' && canBatch(steps)) {
-    const end = batched();
-    await executeBatch(session, [...reset, ...(lockTimeout ? [lockTimeout] : []), ...steps.slice(0, plan.commitIndex), ...end.statements, ...steps.slice(plan.commitIndex)], { onEvent });
-    end.done();
+    await executeInTransaction(session, steps, patch.path, { onEvent, beforeBegin: sessionReset(context.runSettings, patch.name), afterBegin: statementLockTimeout(context.statementLockTimeoutMs), beforeCommit: { statements: [], run } });
   } else if (plan.mode === 'own') {
-    // Statement by statement (a \copy, an \echo, a big patch): the reset goes on its own.
     await session.query(resetText);
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
@@ -261,5 +356,5 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
     write.done();
     if (!results[results.length - 1].rows[0].held) throw new RunLockLostError(patch.name, false);
   }
-  if (aroundUnbatched) await session.query(aroundUnbatched.reset);
+  if (around && plan.mode !== 'wrapped') await session.query(around.reset);
 }

@@ -15,7 +15,7 @@ import { compileScript, type Step } from '../script/compile';
 import { canBatch, executeBatch, executeSteps } from '../script/execute';
 import { planTransaction } from '../script/transactions';
 import { isEmptyDatabase } from '../patches/emptiness';
-import { applyPatch, isConnectionLost } from './apply';
+import { applyPatch, isConnectionLost, sendPatch, type SentPatch } from './apply';
 import { commitScript } from '../script/commit';
 import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/load';
@@ -119,6 +119,9 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
   }
   const { todo } = selection;
   let askAll = Boolean(options.decide);
+  // The next patch's message, sent while this one runs (sendPatch): the server goes from one to
+  // the next without waiting for this client. Not while each patch is asked about first.
+  let ahead: SentPatch | undefined;
   for (const [index, item] of todo.entries()) {
     if (askAll) {
       const d = await options.decide!({ kind: 'patch', patch: item.patch });
@@ -138,7 +141,10 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
       session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit, runSettings,
       statementLockTimeoutMs: options.statementLockTimeoutMs,
     };
-    await applyPatch(context, item).catch((e: unknown) => {
+    const next = askAll ? undefined : todo[index + 1];
+    const sent = ahead ?? (next ? sendPatch(context, item) : undefined);
+    ahead = sent && next ? sendPatch(context, next, item) : undefined;
+    await applyPatch(context, item, sent).catch((e: unknown) => {
       // The failure carries what this run did before it, for callers that report it, and the
       // sessions a statement waited for when the statement lock timeout fired.
       const failure = e instanceof PatchFailedError ? new PatchFailedError(e.patch, e.stage, e.recorded, result, e.cause) : e;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { SqlError, type SourceLocation } from '../../errors';
 import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
-import type { Step } from './compile';
+import type { SqlStep, Step } from './compile';
 import { canBatch, executeBatch, executeSteps, type ExecuteOptions, type ExecuteResult, type ExtraStatement } from './execute';
 
 /**
@@ -25,17 +25,19 @@ export async function executeInTransaction(
   options: ExecuteOptions & { beforeBegin?: ExtraStatement[]; afterBegin?: ExtraStatement; beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> } } = {},
 ): Promise<ExecuteResult> {
   const { beforeBegin = [], afterBegin, beforeCommit, ...execute } = options;
-  if (canBatch(steps)) {
-    const first = afterBegin ? [afterBegin] : [];
-    const last = beforeCommit?.statements ?? [];
-    return executeBatch(session, [...beforeBegin, { sql: 'begin;' }, ...first, ...steps, ...last, { sql: 'commit;', onError: (e) => commitError(e, file) }], execute);
-  }
+  if (canBatch(steps)) return executeBatch(session, transactionBatch(steps, file, { beforeBegin, afterBegin, beforeCommit: beforeCommit?.statements }), execute);
   // `beforeBegin` and `afterBegin` go with the BEGIN, in its message: no round trip of their own.
   await session.query([...beforeBegin.map((s) => s.sql), afterBegin ? `begin; ${afterBegin.sql}` : 'begin'].join('\n'));
   const run = await executeSteps(session, steps, execute);
   await beforeCommit?.run();
   await commitScript(session, file);
   return run;
+}
+
+/** The items of executeInTransaction's batch: BEGIN, `steps` with pgpatch's statements around them, COMMIT. */
+export function transactionBatch(steps: SqlStep[], file: string, extra: { beforeBegin?: ExtraStatement[]; afterBegin?: ExtraStatement; beforeCommit?: ExtraStatement[] }): Array<SqlStep | ExtraStatement> {
+  return [...(extra.beforeBegin ?? []), { sql: 'begin;' }, ...(extra.afterBegin ? [extra.afterBegin] : []), ...steps, ...(extra.beforeCommit ?? []),
+    { sql: 'commit;', onError: (e) => commitError(e, file) }];
 }
 
 /** Sends that COMMIT on its own (when the script ran statement by statement). */

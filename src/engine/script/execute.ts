@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { FileError, SqlError, type SourceLocation } from '../../errors';
-import { isServerError, toServerMessage, type DatabaseError, type Notice, type Session } from '../db';
+import { isServerError, toServerMessage, type BatchResult, type DatabaseError, type Notice, type Session } from '../db';
 import type { CopyStep, SqlStep, Step } from './compile';
 import type { Segment } from './lexer';
 
@@ -132,10 +132,36 @@ export function canBatch(steps: Step[]): steps is SqlStep[] {
   return true;
 }
 
-interface Part {
+export interface Part {
   start: number;
   step?: SqlStep;
   extra?: ExtraStatement;
+}
+
+/** A batch as one message: its text, and where each item starts in it (to place errors). */
+export interface BatchMessage {
+  text: string;
+  parts: Part[];
+  /** The script's own statements among the items. */
+  statements: number;
+}
+
+export function batchMessage(items: Array<SqlStep | ExtraStatement>): BatchMessage {
+  const parts: Part[] = [];
+  const texts: string[] = [];
+  let length = 0;
+  let statements = 0;
+  for (const item of items) {
+    const isStep = 'kind' in item;
+    const sql = isStep ? item.text : item.sql;
+    // A statement's text ends at its semicolon, or at the end of its file without one.
+    const text = /;\s*$/.test(sql) ? sql : `${sql}\n;`;
+    parts.push(isStep ? { start: length, step: item } : { start: length, extra: item });
+    texts.push(text);
+    length += text.length + 1;
+    if (isStep) statements++;
+  }
+  return { text: texts.join('\n'), parts, statements };
 }
 
 /**
@@ -146,35 +172,28 @@ interface Part {
  * at the statement that was running.
  */
 export async function executeBatch(session: Session, items: Array<SqlStep | ExtraStatement>, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+  return sendBatch(session, batchMessage(items), options, false)!;
+}
+
+/**
+ * Like executeBatch, but written to the server now, behind the query it may be running
+ * (Session.sendAhead); undefined, and nothing sent, when it cannot go ahead. The promise may
+ * reject before anyone awaits it: callers attach a handler at once.
+ */
+export function executeBatchAhead(session: Session, message: BatchMessage, options: ExecuteOptions = {}): Promise<ExecuteResult> | undefined {
+  return sendBatch(session, message, options, true);
+}
+
+function sendBatch(session: Session, message: BatchMessage, options: ExecuteOptions, ahead: boolean): Promise<ExecuteResult> | undefined {
   const emit = options.onEvent ?? (() => undefined);
-  const parts: Part[] = [];
-  const texts: string[] = [];
-  let length = 0;
-  const add = (sql: string, part: Omit<Part, 'start'>) => {
-    // A statement's text ends at its semicolon, or at the end of its file without one.
-    const text = /;\s*$/.test(sql) ? sql : `${sql}\n;`;
-    parts.push({ start: length, ...part });
-    texts.push(text);
-    length += text.length + 1;
-  };
-  let statements = 0;
-  for (const item of items) {
-    if ('kind' in item) {
-      add(item.text, { step: item });
-      statements++;
-    } else {
-      add(item.sql, { extra: item });
-    }
-  }
-  const text = texts.join('\n');
-  let current = parts[0];
-  session.onNotice((notice) => emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) }));
-  let result;
-  try {
-    result = await session.batch(text, (completed) => (current = parts[completed]));
-  } finally {
-    session.onNotice(undefined);
-  }
+  let current: Part | undefined = message.parts[0];
+  const onProgress = (completed: number) => (current = message.parts[completed]);
+  const onNotice = (notice: Notice) => emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) });
+  const sent = ahead ? session.sendAhead(message.text, onProgress, onNotice) : session.batch(message.text, onProgress, onNotice);
+  return sent?.then((result) => outcomeOf(message, result));
+}
+
+function outcomeOf({ text, parts, statements }: BatchMessage, result: BatchResult): ExecuteResult {
   const e = result.error;
   if (!e) return { statements, rowsCopied: 0 };
   let part = parts[Math.min(result.completed, parts.length - 1)];
