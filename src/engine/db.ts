@@ -11,7 +11,7 @@ import type * as Pg from 'pg';
 import {
   describeConnection, passwordFromFile, resolveConnection, sslPlan, withDefaultHost, type ConnInfo, type ResolvedConnection, type TlsOptions,
 } from '../connection-settings';
-import { ConnectionError, type ServerMessage } from '../errors';
+import { ConnectionError, PgpatchError, SqlError, type ServerMessage } from '../errors';
 
 export { describeTarget, maskPassword } from '../connection-settings';
 
@@ -407,4 +407,15 @@ export function toServerMessage(e: ServerFields): ServerMessage {
     column: e.column,
     constraint: e.constraint,
   };
+}
+
+/**
+ * Whether an error means the session is gone: the server ended it (FATAL, as for
+ * pg_terminate_backend or a shutdown) or the connection broke. Not a fault of the patch.
+ */
+export function isConnectionLost(e: unknown): boolean {
+  if (e instanceof SqlError) return e.server.severity === 'FATAL' || e.server.severity === 'PANIC';
+  if (e instanceof PgpatchError) return false;
+  if (isServerError(e)) return e.severity === 'FATAL' || e.severity === 'PANIC';
+  return /Connection terminated|ECONNRESET|EPIPE|connection error|not queryable/i.test(String((e as Error)?.message));
 }

@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, PatchClaimedError, PatchFailedError, PgpatchError, RunLockLostError, SqlError, UsageError } from '../../errors';
-import { isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
+import { isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
 import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
 import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
@@ -53,17 +53,6 @@ export function sessionReset(runSettings: string[], patch: string): ExtraStateme
     'begin', 'set session authorization default', 'reset role', 'reset all', 'deallocate all', 'close all', 'unlisten *',
     'discard plans', 'discard temp', 'discard sequences', ...runSettings, 'commit',
   ].map((sql) => ({ sql: `${sql};`, onError }));
-}
-
-/**
- * Whether an error means the session is gone: the server ended it (FATAL, as for
- * pg_terminate_backend or a shutdown) or the connection broke. Not a fault of the patch.
- */
-export function isConnectionLost(e: unknown): boolean {
-  if (e instanceof SqlError) return e.server.severity === 'FATAL' || e.server.severity === 'PANIC';
-  if (e instanceof PgpatchError) return false;
-  if (isServerError(e)) return e.severity === 'FATAL' || e.severity === 'PANIC';
-  return /Connection terminated|ECONNRESET|EPIPE|connection error|not queryable/i.test(String((e as Error)?.message));
 }
 
 /**

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
-import { connect, defaultApplicationName, describeTarget, type Session } from '../db';
+import { connect, defaultApplicationName, describeTarget, isConnectionLost, type Session } from '../db';
 import { withLock } from '../patches/lock';
 import { checksumOf } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
@@ -15,11 +15,11 @@ import { compileScript, type Step } from '../script/compile';
 import { canBatch, executeBatch, executeSteps } from '../script/execute';
 import { planTransaction } from '../script/transactions';
 import { isEmptyDatabase } from '../patches/emptiness';
-import { applyPatch, isConnectionLost, sendPatch, type SentPatch } from './apply';
+import type { SentPatch } from './apply';
 import { commitScript } from '../script/commit';
 import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/load';
-import { LockWatcher } from './lock-waits';
+import type { LockWatcher } from './lock-waits';
 import { refuseTransactionPooler } from '../patches/pooler';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
@@ -46,14 +46,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       return result;
     }
     await withLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) }, async () => {
-      const watcher = new LockWatcher({
-        target: options.target, pid: backendPid, applicationName: `${applicationName} (lock watch)`,
-        statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
-      });
+      // Made (and its code loaded) only when there are patches to run: not for a no-op run.
+      let watcher: LockWatcher | undefined;
+      const watch = async () => {
+        const { LockWatcher: Watcher } = await import('./lock-waits.js');
+        return (watcher ??= new Watcher({
+          target: options.target, pid: backendPid, applicationName: `${applicationName} (lock watch)`,
+          statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
+        }));
+      };
       try {
-        await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher });
+        await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher: watch });
       } finally {
-        await watcher.close();
+        await watcher?.close();
       }
     });
     return result;
@@ -101,7 +106,7 @@ function report(selection: Selection, result: MigrateResult): void {
 interface RunSetup {
   runSettings: string[];
   compile: CompileContext;
-  watcher: LockWatcher;
+  watcher: () => Promise<LockWatcher>;
 }
 
 async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, { runSettings, compile, watcher }: RunSetup): Promise<void> {
@@ -118,6 +123,10 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     return;
   }
   const { todo } = selection;
+  if (todo.length === 0) return;
+  // The apply path's code (scripts, hooks, the lock watch) is loaded only when something runs.
+  const { applyPatch, sendPatch } = await import('./apply.js');
+  const lockWatcher = await watcher();
   let askAll = Boolean(options.decide);
   // The next patch's message, sent while this one runs (sendPatch): the server goes from one to
   // the next without waiting for this client. Not while each patch is asked about first.
@@ -136,7 +145,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     }
     emit({ type: 'patch-start', index: index + 1, total: todo.length, name: item.patch.name, mode: item.plan.mode });
     const started = performance.now();
-    const watch = watcher.watch(item.patch.name);
+    const watch = lockWatcher.watch(item.patch.name);
     const context = {
       session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit, runSettings,
       statementLockTimeoutMs: options.statementLockTimeoutMs,
