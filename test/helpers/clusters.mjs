@@ -7,11 +7,15 @@ import { startCluster } from 'pgpatch';
 
 export const PG15_BIN = '/usr/lib/postgresql/15/bin';
 
-export async function startTestCluster(label, binDir) {
-  const dir = mkdtempSync(join(tmpdir(), `pgpatch-${label}-`));
+/**
+ * `fast: false` keeps fsync on; `parent` is where the data folder goes (the system's temporary
+ * folder by default; the migrate bench uses /dev/shm, as issue 15 measured: tmpfs, fsync on).
+ */
+export async function startTestCluster(label, binDir, { fast = true, parent = tmpdir() } = {}) {
+  const dir = mkdtempSync(join(parent, `pgpatch-${label}-`));
   // The server may run as another user (postgres, when we are root): let it into the folder.
   chmodSync(dir, 0o755);
-  const cluster = await startCluster({ dataDir: join(dir, 'data'), binDir, fast: true });
+  const cluster = await startCluster({ dataDir: join(dir, 'data'), binDir, fast });
   return {
     url: cluster.url,
     dataDir: join(dir, 'data'),
