@@ -4,6 +4,7 @@
 // patch that raised them, and a killed run leaves every patch applied with its record or neither.
 import { existsSync, readFileSync } from 'node:fs';
 import test from 'ava';
+import pg from 'pg';
 import { query } from '../helpers/database.mjs';
 import { migrateBackend, pgpatch, startPgpatch, statuses, waitFor } from '../helpers/project.mjs';
 import { eachServer } from '../helpers/servers.mjs';
@@ -53,27 +54,36 @@ eachServer(test, 'notices of patches sent one behind the other name their own fi
   for (const n of ['a', 'b', 'c']) t.regex(r.stderr, new RegExp(`2024-01-01_${n}\\.sql:2: NOTICE:  from ${n}\\n`));
 });
 
-// Linux only: /proc/net/tcp shows what waits unread in the server's socket.
+// Linux only: /proc/net/tcp shows what waits unread in the server's socket. The first patch waits
+// on an advisory lock the test holds, for as long as the test looks.
 eachServer(test, 'the next patch is on the server\'s socket while the one before it runs', async (t, server) => {
   if (!existsSync('/proc/net/tcp')) return t.pass('no /proc/net/tcp here: nothing to look at');
   const { p, url } = await trustProject(t, server);
-  p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_sleep(2);\n");
+  p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_advisory_xact_lock(4242);\n");
   p.patch('2024-02-01_next.sql', "insert into log (name) values ('next');\n");
-  const run = startPgpatch(p, url, 'migrate');
-  const pid = await migrateBackend(url);
-  const { rows } = await query(url, 'select client_port, inet_server_port() as server_port from pg_stat_activity where pid = $1', [pid]);
-  const hex = (port) => port.toString(16).toUpperCase().padStart(4, '0');
-  // The backend's end of the connection: local = the server's port, remote = the client's.
-  const waiting = await waitFor(() => {
-    for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f.length < 5 || !f[1].endsWith(`:${hex(rows[0].server_port)}`) || !f[2].endsWith(`:${hex(rows[0].client_port)}`)) continue;
-      const rx = parseInt(f[4].split(':')[1], 16);
-      if (rx > 0) return rx;
-    }
-    return 0;
-  }, 'the next message in the server\'s socket', 1500);
-  t.true(waiting > 100, `${waiting} bytes unread`);
+  const holder = new pg.Client({ connectionString: url });
+  await holder.connect();
+  let run;
+  try {
+    await holder.query('select pg_advisory_lock(4242)');
+    run = startPgpatch(p, url, 'migrate');
+    const pid = await migrateBackend(url, '%pg_advisory_xact_lock%');
+    const { rows } = await query(url, 'select client_port, inet_server_port() as server_port from pg_stat_activity where pid = $1', [pid]);
+    const hex = (port) => port.toString(16).toUpperCase().padStart(4, '0');
+    // The backend's end of the connection: local = the server's port, remote = the client's.
+    const waiting = await waitFor(() => {
+      for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+        const f = line.trim().split(/\s+/);
+        if (f.length < 5 || !f[1].endsWith(`:${hex(rows[0].server_port)}`) || !f[2].endsWith(`:${hex(rows[0].client_port)}`)) continue;
+        const rx = parseInt(f[4].split(':')[1], 16);
+        if (rx > 0) return rx;
+      }
+      return 0;
+    }, 'the next message in the server\'s socket', 10000);
+    t.true(waiting > 100, `${waiting} bytes unread`);
+  } finally {
+    await holder.end();
+  }
   const r = await run.done;
   t.is(r.code, 0, r.stderr);
   t.deepEqual(await names(url), ['slow', 'next']);
