@@ -13,6 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { PatchFile } from './files';
+import { newFileStat, statInto } from './file-stat';
 
 /** sha256 of bytes, hex: what the record keeps. */
 export function checksumOfBytes(bytes: Buffer): string {
@@ -38,6 +39,8 @@ export class Checksums {
   /** What this run confirmed or computed: what is saved, so moved or removed patches drop out. */
   private readonly next: Entries = {};
   private changed = false;
+  /** One buffer for every file's stat: no object per file. */
+  private readonly stat = newFileStat();
 
   /** Without a cache file, every checksum is computed. */
   constructor(private readonly cacheFile?: string) {
@@ -57,15 +60,16 @@ export class Checksums {
     const key = patch.relativePath;
     // stat before reading: a file that changes in between is stored with its older stat,
     // which the next run sees as a change.
-    const st = statSync(patch.path);
+    const st = this.stat;
+    statInto(patch.path, st);
     const known = Object.hasOwn(this.known, key) ? this.known[key] : undefined;
-    if (Array.isArray(known) && known[0] === st.size && known[1] === st.ino && known[2] === st.mtimeMs && known[3] === st.ctimeMs && typeof known[4] === 'string') {
+    if (Array.isArray(known) && known[0] === st[0] && known[1] === st[1] && known[2] === st[2] && known[3] === st[3] && typeof known[4] === 'string') {
       this.next[key] = known;
       return known[4];
     }
     const sum = checksumOf(patch.path);
     this.changed = true;
-    if (Date.now() - Math.max(st.mtimeMs, st.ctimeMs) > SETTLED_MS) this.next[key] = [st.size, st.ino, st.mtimeMs, st.ctimeMs, sum];
+    if (Date.now() - Math.max(st[2], st[3]) > SETTLED_MS) this.next[key] = [st[0], st[1], st[2], st[3], sum];
     return sum;
   }
 

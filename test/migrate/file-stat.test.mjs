@@ -1,0 +1,33 @@
+// file-stat.ts reads Node's fs binding for the checksum cache's stat: it must give exactly what
+// fs.statSync gives (the cache compares to the bit), and statSync's errors for files it cannot stat.
+import test from 'ava';
+import { createRequire } from 'node:module';
+import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { newFileStat, statInto } = require('../../dist/engine/patches/file-stat.js');
+
+test('size, inode, mtime and ctime as fs.statSync gives them, for each file', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgpatch-stat-'));
+  try {
+    const files = ['a.sql', 'b.sql', 'c é.sql'].map((f, i) => {
+      writeFileSync(join(dir, f), 'x'.repeat(i * 1000));
+      return join(dir, f);
+    });
+    symlinkSync(files[1], join(dir, 'link.sql'));
+    files.push(join(dir, 'link.sql'));
+    const out = newFileStat();
+    for (const f of files) {
+      statInto(f, out);
+      const st = statSync(f);
+      t.deepEqual([...out], [st.size, st.ino, st.mtimeMs, st.ctimeMs], f);
+    }
+    const missing = t.throws(() => statInto(join(dir, 'gone.sql'), out));
+    t.is(missing.code, 'ENOENT');
+    t.true(missing.message.includes('gone.sql'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
