@@ -123,21 +123,40 @@ export async function readRecord(session: Session, schema: string, { details = f
   const r = await session.rows(`select string_agg(concat_ws(E'\t', ${fields.join(', ')}), E'\n') from ${table}`);
   const all = r[0][0] as string | null;
   if (all === null) return rows;
-  for (const line of all.split('\n')) {
-    const f = line.split('\t');
+  // Field by field with indexOf, no array per line or per record: the lines are ~10,000 on a
+  // long-lived database, and every showmigrations and migrate reads them all (issue 15).
+  let at = 0;
+  let end = 0;
+  /** The next field of the line that ends at `end`. */
+  const f = (): string => {
+    let tab = all.indexOf('\t', at);
+    if (tab < 0 || tab > end) tab = end;
+    const field = all.slice(at, tab);
+    at = tab + 1;
+    return field;
+  };
+  while (at <= all.length) {
+    end = all.indexOf('\n', at);
+    if (end < 0) end = all.length;
     // The reference's script may have kept names with their .sql extension.
-    const stored = unpack(f[0])!;
+    const stored = unpack(f())!;
     const name = stored.endsWith('.sql') ? stored.slice(0, -4) : stored;
-    const duration = details ? unpack(f[8]) : null;
-    rows.set(name, {
+    const row: RecordRow = {
       name,
-      status: unpack(f[1]) as PatchStatus,
-      stage: unpack(f[2]) as PatchStage | null,
-      statusDate: Number(f[3]),
-      checksum: unpack(f[4]),
-      error: unpack(f[5]),
-      ...(details && { details: { appliedBy: unpack(f[6]), applicationName: unpack(f[7]), durationMs: duration === null ? null : Number(duration) } }),
-    });
+      status: known(unpack(f())) as PatchStatus,
+      stage: known(unpack(f())) as PatchStage | null,
+      statusDate: Number(f()),
+      checksum: unpack(f()),
+      error: unpack(f()),
+    };
+    if (details) {
+      const appliedBy = unpack(f());
+      const applicationName = unpack(f());
+      const duration = unpack(f());
+      row.details = { appliedBy, applicationName, durationMs: duration === null ? null : Number(duration) };
+    }
+    rows.set(name, row);
+    at = end + 1;
   }
   return rows;
 }
@@ -148,6 +167,16 @@ export async function readRecord(session: Session, schema: string, { details = f
  */
 function packed(column: string): string {
   return String.raw`coalesce(replace(replace(replace(${column}, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n'), E'\\N')`;
+}
+
+/** Statuses and stages as the shared literals, not one copy of 'applied' per row. */
+function known(value: string | null): string | null {
+  switch (value) {
+    case 'applied': return 'applied';
+    case 'assumed': return 'assumed';
+    case 'patch': return 'patch';
+    default: return value;
+  }
 }
 
 /** The value of a field made by `packed`. */
