@@ -39,9 +39,12 @@ export interface PatchStatusRow {
   details?: RecordDetails;
 }
 
-/** `checksumCache`: where checksums of unchanged files are kept (see checksums.ts); without it, each file is hashed. */
-export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>, checksumCache?: string): PatchStatusRow[] {
-  const checksums = new Checksums(checksumCache);
+/**
+ * `checksumCache`: where checksums of unchanged files are kept (see checksums.ts), or the
+ * Checksums of that cache already at work (prefetched); without it, each file is hashed.
+ */
+export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>, checksumCache?: string | Checksums): PatchStatusRow[] {
+  const checksums = checksumCache instanceof Checksums ? checksumCache : new Checksums(checksumCache);
   const rows: PatchStatusRow[] = [];
   // One plain loop, no spread or intermediate array per row: for 10,000 patches the garbage
   // was a large part of a showmigrations (issue 15).
