@@ -13,7 +13,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { PatchFile } from './files';
-import { newFileStat, statInto, type FileStat } from './file-stat';
+import { newFileStat, STAT_FIELDS, statInto, timeMs, type FileStat } from './file-stat';
 
 /** sha256 of bytes, hex: what the record keeps. */
 export function checksumOfBytes(bytes: Buffer): string {
@@ -26,18 +26,21 @@ export function checksumOf(path: string): string {
 }
 
 /** First line of the cache file: a cache of another format is ignored (and rewritten). */
-const HEADER = 'pgpatch checksums 3\n';
+const HEADER = 'pgpatch checksums 4\n';
 /** Files changed more recently than this are not cached (see the limits above). */
 const SETTLED_MS = 2000;
 const TAB = 9;
+const MINUS = 45;
+const ZERO = 48;
+const NINE = 57;
 
 /**
  * The cache: HEADER, then a line per file in the patches' order: its path under the patches
- * folder, size, inode, mtime and ctime in milliseconds (fractional: ~0.25 µs apart at today's
- * dates, written as JavaScript writes numbers, which reads back to the same bits) and checksum,
+ * folder, size, inode, mtime and ctime (each as seconds and nanoseconds), and checksum,
  * tab-separated. Text, not JSON: the runs read it in the order it was written, so an unchanged
- * file costs one comparison of its line and no object (JSON.parse of 10,000 entries, and their
- * garbage, was ~25-40 ms of each run). A path holding a tab or a newline is never cached.
+ * file costs one comparison of its line, digit by digit, and no object (JSON.parse of 10,000
+ * entries, and their garbage, was ~25-40 ms of each run; a string of the stat to compare with
+ * was ~12 ms more). A path holding a tab or a newline is never cached.
  */
 export class Checksums {
   /** The cache file as read (HEADER included), or '' when there is none to use. */
@@ -55,7 +58,7 @@ export class Checksums {
   private reused = 0;
   /** One buffer for every file's stat: no object per file. */
   private readonly stat = newFileStat();
-  /** What prefetch looked at: the patches, their stats (4 numbers each, NaN first when it failed) and cache lines. */
+  /** What prefetch looked at: the patches, their stats (NaN first when it failed) and cache lines. */
   private ahead: ReadonlyArray<Pick<PatchFile, 'path' | 'relativePath'>> = [];
   private aheadStats = new Float64Array(0);
   private aheadLines: Array<string | undefined> = [];
@@ -81,16 +84,16 @@ export class Checksums {
   prefetch(patches: ReadonlyArray<Pick<PatchFile, 'path' | 'relativePath'>>): void {
     if (!this.cacheFile) return;
     const st = this.stat;
-    const stats = new Float64Array(patches.length * 4);
+    const stats = new Float64Array(patches.length * STAT_FIELDS);
     const lines: Array<string | undefined> = new Array(patches.length);
     for (let i = 0; i < patches.length; i++) {
       try {
         statInto(patches[i].path, st);
       } catch {
-        stats[i * 4] = NaN;
+        stats[i * STAT_FIELDS] = NaN;
         continue;
       }
-      stats.set(st, i * 4);
+      stats.set(st, i * STAT_FIELDS);
       lines[i] = this.cachedLine(patches[i].relativePath, st);
     }
     this.ahead = patches;
@@ -109,7 +112,7 @@ export class Checksums {
     const i = this.aheadIndexOf(patch);
     let line: string | undefined;
     if (i >= 0) {
-      st.set(this.aheadStats.subarray(i * 4, i * 4 + 4));
+      st.set(this.aheadStats.subarray(i * STAT_FIELDS, (i + 1) * STAT_FIELDS));
       line = this.aheadLines[i];
     } else {
       statInto(patch.path, st);
@@ -122,7 +125,7 @@ export class Checksums {
     }
     const sum = checksumOf(patch.path);
     this.changed = true;
-    if (cacheable(key) && Date.now() - Math.max(st[2], st[3]) > SETTLED_MS) this.lines.push(statedLine(key, st) + sum);
+    if (cacheable(key) && Date.now() - Math.max(timeMs(st, 2), timeMs(st, 4)) > SETTLED_MS) this.lines.push(statedLine(key, st) + sum);
     return sum;
   }
 
@@ -131,7 +134,7 @@ export class Checksums {
     for (let i = this.aheadNext; i < this.ahead.length; i++) {
       if (this.ahead[i] !== patch) continue;
       this.aheadNext = i + 1;
-      return Number.isNaN(this.aheadStats[i * 4]) ? -1 : i;
+      return Number.isNaN(this.aheadStats[i * STAT_FIELDS]) ? -1 : i;
     }
     return -1;
   }
@@ -139,14 +142,26 @@ export class Checksums {
   /** The cache's line for `key` when it holds this stat, else undefined. */
   private cachedLine(key: string, st: FileStat): string | undefined {
     if (!cacheable(key)) return undefined;
-    const stated = statedLine(key, st);
     const at = this.lineOf(key);
-    if (at < 0 || !this.text.startsWith(stated, at)) return undefined;
-    // 64 characters then the line's end: a line cut short is not believed. The characters are
-    // not checked for hex (a regex per file was ~5-10 ms): a damaged checksum can only differ
+    if (at < 0) return undefined;
+    // lineOf found `key` and a tab at `at`: then the stat's numbers, each after a tab.
+    const text = this.text;
+    let i = at + key.length;
+    for (let k = 0; k < STAT_FIELDS; k++) {
+      if (text.charCodeAt(i) !== TAB) return undefined;
+      i++;
+      const negative = text.charCodeAt(i) === MINUS;
+      if (negative) i++;
+      const digits = i;
+      let value = 0;
+      for (let c = text.charCodeAt(i); c >= ZERO && c <= NINE; c = text.charCodeAt(++i)) value = value * 10 + (c - ZERO);
+      if (i === digits || (negative ? -value : value) !== st[k]) return undefined;
+    }
+    // A tab, 64 characters, then the line's end: a line cut short is not believed. The characters
+    // are not checked for hex (a regex per file was ~5-10 ms): a damaged checksum can only differ
     // from the record's, which shows the patch as edited, never hides an edit.
-    const end = at + stated.length + 64;
-    return end === this.lineEnd ? this.text.slice(at, end) : undefined;
+    if (text.charCodeAt(i) !== TAB || i + 65 !== this.lineEnd) return undefined;
+    return text.slice(at, this.lineEnd);
   }
 
   /** Where the line of `key` starts in the cache, or -1. */
@@ -214,9 +229,9 @@ function cacheable(key: string): boolean {
   return !key.includes('\t') && !key.includes('\n');
 }
 
-/** A cache line up to its checksum. */
+/** A cache line up to its checksum (the stat's numbers are integers: written as digits). */
 function statedLine(key: string, st: FileStat): string {
-  return `${key}\t${st[0]}\t${st[1]}\t${st[2]}\t${st[3]}\t`;
+  return `${key}\t${st.join('\t')}\t`;
 }
 
 /** Temporary files of runs killed while writing (older than a minute: not a run writing now). */

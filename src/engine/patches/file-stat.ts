@@ -1,23 +1,29 @@
 /**
- * The four numbers the checksum cache compares a file by: size, inode, mtime and ctime (ms),
+ * The numbers the checksum cache compares a file by: size, inode, mtime and ctime,
  * for every patch on every showmigrations or migrate. fs.statSync builds a Stats object with
  * four Dates per file: for 10,000 patches ~100 ms of CPU on Node 20 (half of it garbage), where
  * the system calls themselves take ~30 ms. Node's fs binding, which statSync calls, fills one
  * shared Float64Array instead: that is read here, with no object per file.
  *
  * Limits: process.binding('fs') is not a documented API. So it is checked against fs.statSync
- * on the first file of each run (the four numbers must be identical, computed as Node computes
- * them), and any difference, a missing binding, an error or an odd result sends this run's stats
- * (or that one file's) through fs.statSync: never a guessed value, at worst the old speed.
+ * on the first file of each run (the numbers must be identical), and any difference, a missing
+ * binding, an error or an odd result sends this run's stats (or that one file's) through
+ * fs.statSync: never a guessed value, at worst the old speed.
  * Under --pending-deprecation, process.binding prints a warning: statSync is used then.
  */
 import { statSync } from 'node:fs';
 
-/** size, inode, mtimeMs, ctimeMs: what `statInto` writes. */
+/**
+ * size, inode, then mtime and ctime as whole seconds and nanoseconds (as the system gives them):
+ * what `statInto` writes. Integers, so that the checksum cache compares them with its text
+ * digit by digit, without turning a fractional millisecond count into a string per file.
+ */
 export type FileStat = Float64Array;
 
+export const STAT_FIELDS = 6;
+
 export function newFileStat(): FileStat {
-  return new Float64Array(4);
+  return new Float64Array(STAT_FIELDS);
 }
 
 type StatBinding = { stat(path: string, bigint: boolean, req: undefined, throwIfNoEntry: unknown): unknown };
@@ -34,7 +40,7 @@ function checkedBinding(path: string): StatBinding | null {
     const slow = newFileStat();
     if (!fromBinding(b, path, fast)) return null;
     fromStats(path, slow);
-    if (fast[0] === slow[0] && fast[1] === slow[1] && fast[2] === slow[2] && fast[3] === slow[3]) binding = b;
+    if (fast.every((v, i) => v === slow[i])) binding = b;
   } catch {
     // No such binding, or not the one expected: statSync it is.
   }
@@ -52,29 +58,54 @@ const SIZE = 8;
 const MTIME_SEC = 12;
 const CTIME_SEC = 14;
 
+/**
+ * An object where newer Nodes take throwIfNoEntry and older ones an error context: either way
+ * a failure shows as a throw, undefined or a filled context, and statSync then reports it. One
+ * object for every call (reset before each): not an allocation per file.
+ */
+const context: { errno?: number } = {};
+
 function fromBinding(b: StatBinding, path: string, out: FileStat): boolean {
-  // An object where newer Nodes take throwIfNoEntry and older ones an error context: either way
-  // a failure shows as a throw, undefined or a filled context, and statSync then reports it.
-  const ctx: { errno?: number } = {};
-  const a = b.stat(path, false, undefined, ctx);
-  if (!(a instanceof Float64Array) || a.length < 16 || ctx.errno !== undefined) return false;
+  context.errno = undefined;
+  const a = b.stat(path, false, undefined, context);
+  if (!(a instanceof Float64Array) || a.length < 16 || context.errno !== undefined) return false;
   out[0] = a[SIZE];
   out[1] = a[INO];
-  // As Node's msFromTimeSpec computes them, so that values match statSync's to the bit.
-  out[2] = a[MTIME_SEC] * 1000 + a[MTIME_SEC + 1] / 1e6;
-  out[3] = a[CTIME_SEC] * 1000 + a[CTIME_SEC + 1] / 1e6;
+  out[2] = a[MTIME_SEC];
+  out[3] = a[MTIME_SEC + 1];
+  out[4] = a[CTIME_SEC];
+  out[5] = a[CTIME_SEC + 1];
   return true;
 }
 
+const BILLION = BigInt(1e9);
+
 function fromStats(path: string, out: FileStat): void {
-  const st = statSync(path);
-  out[0] = st.size;
-  out[1] = st.ino;
-  out[2] = st.mtimeMs;
-  out[3] = st.ctimeMs;
+  const st = statSync(path, { bigint: true });
+  out[0] = Number(st.size);
+  out[1] = Number(st.ino);
+  splitNs(st.mtimeNs, out, 2);
+  splitNs(st.ctimeNs, out, 4);
 }
 
-/** Writes the file's size, inode, mtimeMs and ctimeMs into `out`; throws statSync's error for a file it cannot stat. */
+/** Seconds (floored, as the system's timespec) and nanoseconds 0-999,999,999. */
+function splitNs(ns: bigint, out: FileStat, at: number): void {
+  let sec = ns / BILLION;
+  let nsec = ns % BILLION;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += BILLION;
+  }
+  out[at] = Number(sec);
+  out[at + 1] = Number(nsec);
+}
+
+/** Milliseconds since the epoch of the seconds and nanoseconds at `at` (2: mtime, 4: ctime). */
+export function timeMs(st: FileStat, at: 2 | 4): number {
+  return st[at] * 1000 + st[at + 1] / 1e6;
+}
+
+/** Writes the file's size, inode, mtime and ctime into `out`; throws statSync's error for a file it cannot stat. */
 export function statInto(path: string, out: FileStat): void {
   const b = binding === undefined ? checkedBinding(path) : binding;
   try {
