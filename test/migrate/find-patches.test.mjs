@@ -41,3 +41,11 @@ test('the same name in two folders is refused, naming both files', (t) => {
   const e = t.throws(() => findPatches(dir));
   t.regex(e.message, /a patch name is used twice: a/);
 });
+
+test('names used twice are listed in name order, whatever order the folder lists its files in', (t) => {
+  const dir = folder(t, ['a/x.sql', 'a/y.sql', 'a/z.sql', 'b/z.sql', 'b/y.sql', 'b/x.sql']);
+  const e = t.throws(() => findPatches(dir));
+  t.regex(e.message, /patch names are used twice: x, y, z$/);
+  // By name, each with both of its files (the folders themselves come in readdir's order, as before).
+  t.deepEqual(e.files.map((f) => f.slice(-5)), ['x.sql', 'x.sql', 'y.sql', 'y.sql', 'z.sql', 'z.sql']);
+});

@@ -62,9 +62,13 @@ export function findPatches(dir: string): PatchFile[] {
   }
   if (!exists) return [];
   const byName = new Map<string, PatchFile>();
-  const duplicates = new Map<string, string[]>();
+  let duplicates = new Map<string, string[]>();
+  /** Where each name was first found twice: the folder's place in the walk. */
+  const twiceIn = new Map<string, number>();
+  let folders = 0;
   // Without a trailing separator, so that folder + sep + file below stays a clean path.
   walk(dir.length > 1 && dir.endsWith(sep) ? dir.slice(0, -1) : dir, (folder, patchFiles, linked, others) => {
+    folders++;
     // The scripts of the folder by patch, in one pass: scanning the folder again for each patch
     // was quadratic, ~1 s for a folder of 1,000 patches. Only names with .pre or .post in them can
     // be scripts, and most folders have none: then no set of names is built.
@@ -103,11 +107,17 @@ export function findPatches(dir: string): PatchFile[] {
       const scripts = hooks?.get(name) ?? NO_SCRIPTS;
       const patch: PatchFile = { name, path, relativePath: relPrefix + f, pre: scripts.pre, post: scripts.post };
       const seen = byName.get(name);
-      if (seen) duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
+      if (seen) {
+        duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
+        if (!twiceIn.has(name)) twiceIn.set(name, folders);
+      }
       else byName.set(name, patch);
     }
   });
   if (duplicates.size) {
+    // Named in the order a walk of each folder in name order finds them (files come in
+    // readdir's order here), so that the message does not depend on the file system.
+    duplicates = new Map([...duplicates].sort(([a], [b]) => twiceIn.get(a)! - twiceIn.get(b)! || byteOrder(a, b)));
     const files = [...duplicates.values()].flat();
     throw new PatchSetError(
       `${duplicates.size === 1 ? 'a patch name is' : 'patch names are'} used twice: ${[...duplicates.keys()].join(', ')}`,
