@@ -84,7 +84,7 @@ export function checksumCacheFile(patchesDir: string, env: NodeJS.ProcessEnv = p
   }
   if (dir === '' || dir === 'off') return undefined;
   const id = createHash('sha256').update(patchesDir).digest('hex').slice(0, 16);
-  return join(resolve(dir), `checksums-${id}.json`);
+  return join(resolve(dir), `checksums-${id}.tsv`);
 }
 
 /** `-v name=value` flags, like psql's. */

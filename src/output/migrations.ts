@@ -16,20 +16,22 @@ export function formatShow(result: ShowResult): string[] {
   const lines: string[] = [];
   if (!result.hasRecord) lines.push(`${result.database} has no ${result.recordSchema}.schema_patch record yet: every patch is pending`);
   if (result.patches.length === 0) lines.push('no patches');
-  const width = Math.min(60, Math.max(0, ...result.patches.map((p) => p.name.length)));
+  let width = 0;
+  for (const p of result.patches) if (p.name.length > width) width = p.name.length;
+  width = Math.min(60, width);
+  // One string per line, no array of parts: 10,000 lines are printed on every showmigrations.
   for (const p of result.patches) {
-    const mark = p.edited ? '[E]' : MARK[p.state];
-    const parts = [LABEL[p.state]];
-    if (p.stage && (p.state === 'failed' || p.state === 'applying')) parts.push(`in stage ${p.stage}`);
-    if (p.date) parts.push(p.date.slice(0, 16).replace('T', ' '));
-    if (p.edited) parts.push('file edited since it was applied');
+    let line = `${p.edited ? '[E]' : MARK[p.state]} ${p.name.padEnd(width)}  ${LABEL[p.state]}`;
+    if (p.stage && (p.state === 'failed' || p.state === 'applying')) line += `, in stage ${p.stage}`;
+    if (p.date) line += `, ${p.date.slice(0, 16).replace('T', ' ')}`;
+    if (p.edited) line += ', file edited since it was applied';
     // What failed is what the person looking at a [!] line needs first (the whole text is in --json).
-    if (p.error && (p.state === 'failed' || p.state === 'pending_post' || p.state === 'pending')) parts.push(`error: ${p.error.split('\n')[0]}`);
-    if (p.sortsBefore) parts.push(`out of order: sorts before ${p.sortsBefore}, already applied`);
-    if (p.details?.appliedBy) parts.push(`by ${p.details.appliedBy}${p.details.applicationName ? ` (${p.details.applicationName})` : ''}`);
-    if (p.details?.durationMs != null) parts.push(`${p.details.durationMs} ms`);
-    if (!p.file) parts.push('file no longer on disk');
-    lines.push(`${mark} ${p.name.padEnd(width)}  ${parts.join(', ')}`);
+    if (p.error && (p.state === 'failed' || p.state === 'pending_post' || p.state === 'pending')) line += `, error: ${p.error.split('\n')[0]}`;
+    if (p.sortsBefore) line += `, out of order: sorts before ${p.sortsBefore}, already applied`;
+    if (p.details?.appliedBy) line += `, by ${p.details.appliedBy}${p.details.applicationName ? ` (${p.details.applicationName})` : ''}`;
+    if (p.details?.durationMs != null) line += `, ${p.details.durationMs} ms`;
+    if (!p.file) line += ', file no longer on disk';
+    lines.push(line);
   }
   return lines;
 }

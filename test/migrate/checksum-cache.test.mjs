@@ -36,23 +36,41 @@ async function setup(t) {
 }
 
 function cacheFile(cache) {
-  const files = readdirSync(cache).filter((f) => f.endsWith('.json'));
+  const files = readdirSync(cache).filter((f) => f.endsWith('.tsv'));
   return files.length === 1 ? join(cache, files[0]) : undefined;
+}
+
+const HEADER = 'pgpatch checksums 4\n';
+
+/** The cache's lines by path: [size, inode, mtime s, ns, ctime s, ns, checksum] (throws on a malformed file). */
+function readEntries(file) {
+  const text = readFileSync(file, 'utf8');
+  if (!text.startsWith(HEADER) || !text.endsWith('\n')) throw new Error(`not a whole cache file: ${text.slice(0, 40)}`);
+  const entries = {};
+  for (const line of text.slice(HEADER.length, -1).split('\n').filter(Boolean)) {
+    const [path, ...rest] = line.split('\t');
+    if (rest.length !== 7) throw new Error(`malformed line: ${line}`);
+    entries[path] = rest;
+  }
+  return entries;
+}
+
+function writeEntries(file, entries) {
+  writeFileSync(file, HEADER + Object.entries(entries).map(([path, e]) => `${path}\t${e.join('\t')}\n`).join(''));
 }
 
 test('the cache holds the checksums the record has, and showmigrations reads it', async (t) => {
   const { url, cache, run } = await setup(t);
   const file = cacheFile(cache);
   t.truthy(file, 'one cache file per patches folder');
-  const data = JSON.parse(readFileSync(file, 'utf8'));
-  const { entries } = data;
+  const entries = readEntries(file);
   const rows = await record(url);
   t.deepEqual(Object.keys(entries).sort(), ['2024-01-01_a.sql', join('2024', '2024-02-01_b.sql')].sort());
-  t.is(entries['2024-01-01_a.sql'][4], rows.find((r) => r.name === '2024-01-01_a').checksum);
+  t.is(entries['2024-01-01_a.sql'][6], rows.find((r) => r.name === '2024-01-01_a').checksum);
 
   // A cache entry that matches the file's stat is believed: proof that the cache is read.
-  entries['2024-01-01_a.sql'][4] = '0'.repeat(64);
-  writeFileSync(file, JSON.stringify(data));
+  entries['2024-01-01_a.sql'][6] = '0'.repeat(64);
+  writeEntries(file, entries);
   const show = await run('showmigrations');
   t.is(show.code, 0, show.stderr);
   t.regex(show.stdout, /\[E\] 2024-01-01_a/);
@@ -68,7 +86,7 @@ test('an edit that keeps the size and the modification time is still seen (ctime
   await settle(); // utimes changed the ctime
   t.regex((await run('showmigrations')).stdout, /\[X\] 2024-01-01_a/);
   const before = statSync(path, { bigint: true });
-  t.true(Object.keys(JSON.parse(readFileSync(cacheFile(cache), 'utf8')).entries).includes('2024-01-01_a.sql'));
+  t.true(Object.keys(readEntries(cacheFile(cache))).includes('2024-01-01_a.sql'));
   writeFileSync(path, 'create table z (id int);\n'); // as long as before
   utimesSync(path, then, then);
   const after = statSync(path, { bigint: true });
@@ -87,7 +105,7 @@ test('a file changed less than 2 s ago is not cached, and its edit is seen', asy
   const future = Date.now() / 1000 + 3600;
   utimesSync(join(p.patchesDir, '2024-03-01_c.sql'), future, future);
   t.regex((await run('showmigrations')).stdout, /\[X\] 2024-03-01_c/);
-  const { entries } = JSON.parse(readFileSync(cacheFile(cache), 'utf8'));
+  const entries = readEntries(cacheFile(cache));
   t.true(Object.keys(entries).includes('2024-01-01_a.sql'));
   t.false(Object.keys(entries).includes('2024-03-01_c.sql'));
   p.patch('2024-03-01_c.sql', 'create table c (id bigint);\n');
@@ -97,12 +115,12 @@ test('a file changed less than 2 s ago is not cached, and its edit is seen', asy
 test('a corrupt cache, a cache folder that cannot be made, or the cache turned off: same answers', async (t) => {
   const { p, cache, run } = await setup(t);
   p.patch('2024-01-01_a.sql', 'create table a (id int, edited int);\n');
-  writeFileSync(cacheFile(cache), '{"version":1,"entries":{"2024-01-01_a.sql":[1,2');
+  writeFileSync(cacheFile(cache), `${HEADER}2024-01-01_a.sql\t1\t2`);
   const corrupt = await run('showmigrations');
   t.is(corrupt.code, 0, corrupt.stderr);
   t.regex(corrupt.stdout, /\[E\] 2024-01-01_a/);
   t.regex(corrupt.stdout, /\[X\] 2024-02-01_b/);
-  t.notThrows(() => JSON.parse(readFileSync(cacheFile(cache), 'utf8')), 'rewritten whole');
+  t.notThrows(() => readEntries(cacheFile(cache)), 'rewritten whole');
 
   const blocker = join(cache, 'not-a-folder');
   writeFileSync(blocker, '');
@@ -134,7 +152,7 @@ test('patches moved away (squashed) or removed are dropped from the cache', asyn
   const { p, cache, run } = await setup(t);
   p.remove(join('2024', '2024-02-01_b.sql'));
   t.is((await run('showmigrations')).code, 0);
-  t.deepEqual(Object.keys(JSON.parse(readFileSync(cacheFile(cache), 'utf8')).entries), ['2024-01-01_a.sql']);
+  t.deepEqual(Object.keys(readEntries(cacheFile(cache))), ['2024-01-01_a.sql']);
 });
 
 test('several runs at once write the cache whole: each reads a complete file or none', async (t) => {
@@ -146,7 +164,39 @@ test('several runs at once write the cache whole: each reads a complete file or 
     t.is(r.stdout, runs[0].stdout);
   }
   t.regex(runs[0].stdout, /\[X\] 2024-01-01_a/);
-  const { entries } = JSON.parse(readFileSync(cacheFile(cache), 'utf8'));
+  const entries = readEntries(cacheFile(cache));
   t.is(Object.keys(entries).length, 2);
   t.deepEqual(readdirSync(cache).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+});
+
+test('a run that changes nothing does not write the cache; a patch added between cached ones is found by path', async (t) => {
+  const { p, cache, run } = await setup(t);
+  const file = cacheFile(cache);
+  const longAgo = Date.now() / 1000 - 3600;
+  utimesSync(file, longAgo, longAgo);
+  t.regex((await run('showmigrations')).stdout, /\[X\] 2024-02-01_b/);
+  t.is(Math.floor(statSync(file).mtimeMs / 1000), Math.floor(longAgo), 'not rewritten');
+
+  // Sorts between the two cached patches, and its name has a tab: never cached, always hashed.
+  p.patch('2024-01-15_tab\there.sql', 'create table t (id int);\n');
+  await settle();
+  t.is((await run('migrate')).code, 0);
+  t.regex((await run('showmigrations')).stdout, /\[X\] 2024-01-15_tab\there/);
+  t.deepEqual(Object.keys(readEntries(file)).sort(), ['2024-01-01_a.sql', join('2024', '2024-02-01_b.sql')].sort());
+  p.patch('2024-01-15_tab\there.sql', 'create table t (id bigint);\n');
+  p.patch('2024-01-01_a.sql', 'create table a (id bigint);\n');
+  const show = await run('showmigrations');
+  t.regex(show.stdout, /\[E\] 2024-01-01_a/);
+  t.regex(show.stdout, /\[E\] 2024-01-15_tab\there/);
+  t.regex(show.stdout, /\[X\] 2024-02-01_b/);
+
+  // A first line of the cache that no patch looks up (its patch gone): the next one is found by
+  // path, and believed (the zeros prove it is read, not hashed again); the gone line drops out.
+  const b = join('2024', '2024-02-01_b.sql');
+  const entries = readEntries(file);
+  t.truthy(entries[b]);
+  entries[b][6] = '0'.repeat(64);
+  writeEntries(file, { '2023-12-31_gone.sql': ['1', '2', '3', '4', '5', '6', 'f'.repeat(64)], ...entries });
+  t.regex((await run('showmigrations')).stdout, /\[E\] 2024-02-01_b/);
+  t.false(Object.keys(readEntries(file)).includes('2023-12-31_gone.sql'));
 });

@@ -1,5 +1,6 @@
 /** `showmigrations`: every patch and where it stands, read in a read-only session. */
 import { describeTarget, withSession, type Target } from '../db';
+import { Checksums } from '../patches/checksums';
 import { findPatches } from '../patches/files';
 import { readRecord, recordExists } from '../patches/recorder';
 import { patchStates, type PatchStatusRow } from '../patches/status';
@@ -28,8 +29,10 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
   return withSession(options.target, async (session) => {
     await session.query('set default_transaction_read_only = on');
     const hasRecord = await recordExists(session, schema);
-    const record = await readRecord(session, schema, { details: options.details });
-    const rows = patchStates(patches, record, options.checksumCache);
+    const checksums = new Checksums(options.checksumCache);
+    // The files are stat'ed while the server builds the record's text: on 2 cores the two overlap.
+    const record = await readRecord(session, schema, { details: options.details, whileReading: () => checksums.prefetch(patches) });
+    const rows = patchStates(patches, record, checksums);
     return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: rows };
   });
 }

@@ -62,47 +62,62 @@ export function findPatches(dir: string): PatchFile[] {
   }
   if (!exists) return [];
   const byName = new Map<string, PatchFile>();
-  const duplicates = new Map<string, string[]>();
+  let duplicates = new Map<string, string[]>();
+  /** Where each name was first found twice: the folder's place in the walk. */
+  const twiceIn = new Map<string, number>();
+  let folders = 0;
   // Without a trailing separator, so that folder + sep + file below stays a clean path.
-  walk(dir.length > 1 && dir.endsWith(sep) ? dir.slice(0, -1) : dir, (folder, files, links) => {
-    const sqlNames = new Set(files.filter((f) => f.endsWith('.sql')).map(patchNameOf));
-    const isHook = (f: string) => {
-      // Only names with .pre or .post in them can be scripts: most files skip both regexes.
-      if (!f.includes('.pre') && !f.includes('.post')) return undefined;
-      const m = /^(.*)\.(pre|post)\.[^.]+$/.exec(f) ?? /^(.*)\.(pre|post)$/.exec(f);
-      return m && sqlNames.has(m[1]) ? { patch: m[1], when: m[2] as 'pre' | 'post' } : undefined;
-    };
-    // The scripts of the folder by patch, in one pass (files arrive in byte order): scanning
-    // the folder again for each patch was quadratic, ~1 s for a folder of 1,000 patches.
-    const hooks = new Map<string, { pre: string[]; post: string[] }>();
-    const patchFiles: string[] = [];
-    for (const f of files) {
-      const k = isHook(f);
-      if (k) {
-        const entry = hooks.get(k.patch) ?? { pre: [], post: [] };
-        entry[k.when].push(join(folder, f));
-        hooks.set(k.patch, entry);
-      } else if (f.endsWith('.sql')) {
-        patchFiles.push(f);
+  walk(dir.length > 1 && dir.endsWith(sep) ? dir.slice(0, -1) : dir, (folder, patchFiles, linked, others) => {
+    folders++;
+    // The scripts of the folder by patch, in one pass: scanning the folder again for each patch
+    // was quadratic, ~1 s for a folder of 1,000 patches. Only names with .pre or .post in them can
+    // be scripts, and most folders have none: then no set of names is built.
+    let hooks: Map<string, { pre: string[]; post: string[] }> | undefined;
+    let scriptFiles: Set<string> | undefined;
+    if (others.length) {
+      const sqlNames = new Set(patchFiles.map(patchNameOf));
+      for (const f of others) {
+        const m = /^(.*)\.(pre|post)\.[^.]+$/.exec(f) ?? /^(.*)\.(pre|post)$/.exec(f);
+        if (!m || !sqlNames.has(m[1])) continue;
+        hooks ??= new Map();
+        (scriptFiles ??= new Set()).add(f);
+        const entry = hooks.get(m[1]) ?? { pre: [], post: [] };
+        entry[m[2] as 'pre' | 'post'].push(f);
+        hooks.set(m[1], entry);
+      }
+      // In name order (byte order), and as paths.
+      for (const entry of hooks?.values() ?? []) {
+        for (const list of [entry.pre, entry.post]) {
+          sortByteOrder(list, (f) => f);
+          for (let i = 0; i < list.length; i++) list[i] = join(folder, list[i]);
+        }
       }
     }
     // Plain concatenation: path.join per file was ~10 % of a showmigrations on 10,000 patches,
     // and `folder` is already normalized (it comes from join or the caller's resolve).
     const relFolder = relative(dir, folder);
     const relPrefix = relFolder ? relFolder + sep : '';
-    for (const f of patchFiles) {
+    checkPatchFiles(folder, patchFiles, linked, scriptFiles);
+    for (let i = 0; i < patchFiles.length; i++) {
+      const f = patchFiles[i];
+      if (scriptFiles?.has(f)) continue;
       const name = patchNameOf(f);
       const path = folder + sep + f;
-      checkPatchFile(name, path, links.has(f));
       // Most patches have no scripts: they share one empty list (nothing adds to these lists).
-      const scripts = hooks.get(name) ?? NO_SCRIPTS;
+      const scripts = hooks?.get(name) ?? NO_SCRIPTS;
       const patch: PatchFile = { name, path, relativePath: relPrefix + f, pre: scripts.pre, post: scripts.post };
       const seen = byName.get(name);
-      if (seen) duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
+      if (seen) {
+        duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
+        if (!twiceIn.has(name)) twiceIn.set(name, folders);
+      }
       else byName.set(name, patch);
     }
   });
   if (duplicates.size) {
+    // Named in the order a walk of each folder in name order finds them (files come in
+    // readdir's order here), so that the message does not depend on the file system.
+    duplicates = new Map([...duplicates].sort(([a], [b]) => twiceIn.get(a)! - twiceIn.get(b)! || byteOrder(a, b)));
     const files = [...duplicates.values()].flat();
     throw new PatchSetError(
       `${duplicates.size === 1 ? 'a patch name is' : 'patch names are'} used twice: ${[...duplicates.keys()].join(', ')}`,
@@ -111,6 +126,23 @@ export function findPatches(dir: string): PatchFile[] {
     );
   }
   return sortByteOrder([...byName.values()], (p) => p.name);
+}
+
+/**
+ * checkPatchFile on each patch of a folder. Files come in readdir's order; a refusal names the
+ * first bad patch in name order, whatever the file system's order (sorted only then).
+ */
+function checkPatchFiles(folder: string, patchFiles: string[], linked: boolean[], scriptFiles: Set<string> | undefined): void {
+  const check = (i: number) => {
+    if (!scriptFiles?.has(patchFiles[i])) checkPatchFile(patchNameOf(patchFiles[i]), folder + sep + patchFiles[i], linked[i]);
+  };
+  try {
+    for (let i = 0; i < patchFiles.length; i++) check(i);
+  } catch (e) {
+    if (!(e instanceof PatchSetError)) throw e;
+    for (const i of sortByteOrder(patchFiles.map((_, i) => i), (i) => patchFiles[i])) check(i);
+    throw e;
+  }
 }
 
 /**
@@ -137,11 +169,32 @@ function checkPatchFile(name: string, path: string, isLink: boolean): void {
   }
 }
 
-function walk(dir: string, visit: (folder: string, files: string[], links: Set<string>) => void): void {
+/**
+ * Visits `dir` and its folders (not hidden ones): the folder's `.sql` files (whether each is a
+ * symbolic link) and its files whose names could be scripts (.sql ones too), in the order readdir gives
+ * them: findPatches sorts what needs an order. One pass per folder, no array per kind of entry.
+ */
+function walk(dir: string, visit: (folder: string, patchFiles: string[], linked: boolean[], others: string[]) => void): void {
   const entries = readdirSync(dir, { withFileTypes: true });
-  const links = new Set(entries.filter((e) => e.isSymbolicLink()).map((e) => e.name));
-  visit(dir, sortByteOrder(entries.filter((e) => e.isFile() || e.isSymbolicLink()).map((e) => e.name), (name) => name), links);
-  for (const e of entries) if (e.isDirectory() && !e.name.startsWith('.')) walk(join(dir, e.name), visit);
+  const patchFiles: string[] = [];
+  const linked: boolean[] = [];
+  const others: string[] = [];
+  const folders: string[] = [];
+  for (const e of entries) {
+    const link = e.isSymbolicLink();
+    if (link || e.isFile()) {
+      if (e.name.endsWith('.sql')) {
+        patchFiles.push(e.name);
+        linked.push(link);
+      }
+      // `NAME.pre.sql` beside `NAME.sql` is a script too, not a patch.
+      if (e.name.includes('.pre') || e.name.includes('.post')) others.push(e.name);
+    } else if (e.isDirectory() && !e.name.startsWith('.')) {
+      folders.push(e.name);
+    }
+  }
+  visit(dir, patchFiles, linked, others);
+  for (const f of folders) walk(join(dir, f), visit);
 }
 
 export function isExecutable(path: string): boolean {
