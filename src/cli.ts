@@ -10,33 +10,33 @@ import { EXIT, PgpatchError } from './errors';
 
 const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded', 'makemigrations', 'sqlmigrate', 'squashmigrations', 'init', 'inspect', 'check', 'adopt', 'lint', 'try', 'diff'] as const;
 
-/** Global options that take a value (see buildProgram): the word after them is not a command. */
-const VALUE_OPTIONS = ['--dsn', '--embedded-db', '--schema-dir', '--patches-dir', '--record-schema'];
-const FLAG_OPTIONS = ['--embedded', '--json', '--verbose'];
-
 /**
  * The command `args` (argv past node and the script) runs, when that is certain before commander
- * reads them: the first word after known global options only. Loading the 14 command modules to
- * register them was ~25 ms of CPU on every run (issue 15); with the name known, only its module
- * is loaded. Undefined when in doubt (help, an unknown option before the command, `--`): then
- * every command is registered, as help and usage errors list them all.
+ * reads them: the first word after the program's own options (read from `program`, so a new
+ * global option cannot be missed here). Loading the 14 command modules to register them was
+ * ~25 ms of CPU on every run (issue 15); with the name known, only its module is loaded.
+ * Undefined when in doubt (help, an unknown option before the command, `--`): then every command
+ * is registered, as help and usage errors list them all.
  */
-export function certainCommand(args: string[]): string | undefined {
+export function certainCommand(program: Command, args: string[]): string | undefined {
+  const takesValue = new Set<string>();
+  const flags = new Set<string>();
+  for (const o of program.options) if (o.long) (o.required || o.optional ? takesValue : flags).add(o.long);
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (VALUE_OPTIONS.includes(a)) {
+    if (takesValue.has(a)) {
       i++;
       continue;
     }
-    if (FLAG_OPTIONS.includes(a) || VALUE_OPTIONS.some((o) => a.startsWith(`${o}=`))) continue;
+    if (flags.has(a) || [...takesValue].some((o) => a.startsWith(`${o}=`))) continue;
     return (COMMANDS as readonly string[]).includes(a) ? a : undefined;
   }
   return undefined;
 }
 
-/** The program with every command, or with `only` (a name from COMMANDS) alone. */
-export function buildProgram(only?: string): Command {
-  const program = new Command('pgpatch')
+/** The program's own options, without its commands. */
+function programWithoutCommands(): Command {
+  return new Command('pgpatch')
     .description('Hand-written SQL patches for PostgreSQL schemas kept in plain .sql files')
     .version(require('../package.json').version)
     .option('--dsn <conninfo>', 'target database, a URI or libpq key/value pairs (default: DATABASE_URL, then PGSERVICE, PGHOST, PGDATABASE...)')
@@ -49,6 +49,15 @@ export function buildProgram(only?: string): Command {
     .option('--verbose', 'more detail: in errors, and who applied each patch in showmigrations')
     .showHelpAfterError()
     .exitOverride();
+}
+
+/**
+ * The program with every command; given `args` (argv past node and the script), with only the
+ * command they certainly run (certainCommand), when there is one.
+ */
+export function buildProgram(args?: string[]): Command {
+  const program = programWithoutCommands();
+  const only = args && certainCommand(program, args);
   for (const name of only ? [only] : COMMANDS) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require(`./commands/${name}`).register(program);
@@ -57,7 +66,7 @@ export function buildProgram(only?: string): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram(certainCommand(argv.slice(2)));
+  const program = buildProgram(argv.slice(2));
   try {
     outcome.exitCode = EXIT.ok;
     await program.parseAsync(argv);

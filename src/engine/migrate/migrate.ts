@@ -8,17 +8,14 @@ import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
 import { connect, defaultApplicationName, describeTarget, isConnectionLost, type Session } from '../db';
 import { withLock } from '../patches/lock';
-import { checksumOf } from '../patches/checksums';
+import { checksumOf, Checksums } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
 import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordExists, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
-import { compileScript, type Step } from '../script/compile';
-import { canBatch, executeBatch, executeSteps } from '../script/execute';
-import { planTransaction } from '../script/transactions';
 import { isEmptyDatabase } from '../patches/emptiness';
 import type { SentPatch } from './apply';
-import { commitScript } from '../script/commit';
+import type { Step } from '../script/compile';
 import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
-import { scriptContext } from '../script/load';
+import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
 import { refuseTransactionPooler } from '../patches/pooler';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
@@ -85,7 +82,7 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
-  const selection = await selectPatches(patches, await readRecord(session, schema), options, compile);
+  const selection = await selectWithRecord(session, patches, schema, options, compile);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -93,6 +90,13 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
     result.outcomes.push(outcome(item, 'would_apply'));
     result.pending.push(item.patch.name);
   }
+}
+
+/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
+async function selectWithRecord(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, compile: CompileContext): Promise<Selection> {
+  const checksums = new Checksums(options.checksumCache);
+  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches) });
+  return selectPatches(patches, record, options, compile, checksums);
 }
 
 /** What the selection says whether or not anything runs: edited patches, out of order ones, and those beyond the target. */
@@ -116,7 +120,7 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     return;
   }
   await ensureRecord(session, schema);
-  const selection = await selectPatches(patches, await readRecord(session, schema), options, compile);
+  const selection = await selectWithRecord(session, patches, schema, options, compile);
   report(selection, result);
   if (selection.marks.length || selection.accepted.length) {
     await writeMarks(session, schema, selection, result);
@@ -223,6 +227,10 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
     const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
     if (!ok) throw baselineNeeded(result.database, schema, patches.length);
   }
+  // The script runtime is loaded here, not for every run: most runs are not first runs.
+  const [{ compileScript }, { canBatch, executeBatch, executeSteps }, { planTransaction }, { commitScript }] = await Promise.all([
+    import('../script/compile.js'), import('../script/execute.js'), import('../script/transactions.js'), import('../script/commit.js'),
+  ]);
   let steps: Step[] = [];
   let wrapped = true;
   if (empty) {

@@ -4,12 +4,10 @@
  * the run would refuse, with the same error. Nothing here writes.
  */
 import { PatchInvalidError, PatchSetError, UsageError } from '../../errors';
-import { checksumOf, checksumOfBytes } from '../patches/checksums';
+import { checksumOf, checksumOfBytes, type Checksums } from '../patches/checksums';
 import { isExecutable, type PatchFile } from '../patches/files';
 import { BUILD_ROW, type ExpectedRow, type RecordRow } from '../patches/recorder';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
-import { compileScript } from '../script/compile';
-import { planTransaction } from '../script/transactions';
 import type { MigrateOptions, Prepared } from './types';
 
 /** A patch named by --fake or --skip: recorded, not run. */
@@ -60,14 +58,15 @@ export interface CompileContext {
   standardConformingStrings: boolean;
 }
 
-export async function selectPatches(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions, compile: CompileContext): Promise<Selection> {
+/** `checksums`: the run's (stats may be taken already, see Checksums.prefetch); else one from options.checksumCache. */
+export async function selectPatches(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions, compile: CompileContext, checksums?: Checksums): Promise<Selection> {
   const build = record.get(BUILD_ROW);
   if (build) {
     throw new UsageError(`the first-run build of this database from the schema files ${build.status === 'failed' ? 'failed' : 'was interrupted'} (${new Date(build.statusDate).toISOString()}): the database is half-built`, {
       hint: 'drop and create the database again, then run migrate (it builds it afresh); neither migrate nor --assume-applied can tell what the build did',
     });
   }
-  const rows = patchStates(patches, record, options.checksumCache);
+  const rows = patchStates(patches, record, checksums ?? options.checksumCache);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
   const byName = new Map(rows.map((r) => [r.name, r]));
   const expectedOf = (p: PatchFile): ExpectedRow => {
@@ -184,6 +183,9 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, compile: CompileCo
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
     if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
+  // Loaded here: a run with nothing to apply does not need the script compiler.
+  const { compileScript } = await import('../script/compile.js');
+  const { planTransaction } = await import('../script/transactions.js');
   // One read: the bytes compiled are the bytes hashed (and the file is not read twice).
   const script = compileScript(patch.path, compile);
   const plan = await planTransaction(patch.name, script.entryBytes.toString('utf8'), script.steps);
