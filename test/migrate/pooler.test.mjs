@@ -45,4 +45,24 @@ if (!PGBOUNCER) {
     t.deepEqual((await query(direct, 'select v from log')).rows, [{ v: 'a' }]);
     t.is((await pgpatch(p, pooled, 'migrate', ['--check'])).code, 0);
   });
+
+  // migrate sends the next patch while one runs (apply.ts, sendPatch): through the pooler too,
+  // a patch whose COMMIT fails stops the one sent behind it.
+  eachServer(test, 'through PgBouncer in session mode, the patch sent behind a failed one does nothing', async (t, server) => {
+    const { p, direct, pooled } = await setup(t, server, 'session');
+    p.patch('2024-02-01_b.sql', `create table parent (id int primary key);
+create table child (id int references parent deferrable initially deferred);
+insert into child values (1);
+insert into log (v) values ('b');
+`);
+    p.patch('2024-03-01_c.sql', "insert into log (v) values ('c');\n");
+    const r = await pgpatch(p, pooled, 'migrate');
+    t.is(r.code, 3, r.stderr);
+    t.deepEqual(await statuses(direct), { '2024-01-01_a': 'applied' });
+    t.deepEqual((await query(direct, 'select v from log')).rows, [{ v: 'a' }]);
+    p.patch('2024-02-01_b.sql', "insert into log (v) values ('b');\n");
+    const again = await pgpatch(p, pooled, 'migrate');
+    t.is(again.code, 0, again.stderr);
+    t.deepEqual((await query(direct, 'select v from log order by v')).rows.map((x) => x.v), ['a', 'b', 'c']);
+  });
 }
