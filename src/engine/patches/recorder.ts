@@ -72,6 +72,11 @@ export async function recordExists(session: Session, schema: string): Promise<bo
  */
 export async function ensureRecord(session: Session, schema: string): Promise<'created' | 'upgraded' | 'present'> {
   const table = recordTable(schema);
+  // Every run calls this: a table with all its columns is seen in one round trip, without the
+  // transaction and the lock below (five round trips, which a distant server makes slow).
+  const existing = new Set((await session.rows(
+    `select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [table])).map((r) => r[0] as string));
+  if (['name', 'status', 'status_date'].every((c) => existing.has(c)) && COLUMNS.every(([column]) => existing.has(column))) return 'present';
   const inTx = session.transactionStatus() !== 'I';
   if (!inTx) await session.query('begin');
   try {
