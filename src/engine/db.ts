@@ -60,9 +60,9 @@ export class Session {
 
   constructor(private readonly client: Pg.Client, readonly target: Target) {
     client.on('notice', (msg) => {
-      // A batch with a listener of its own gets the notices sent while pg follows it: a batch
-      // sent ahead (sendAhead) starts on the server before the one before it has been handled here.
-      // pg's own accessor (its public getters print deprecation notices); without it, the session's listener.
+      // A batch with a listener of its own gets the notices that come while pg follows it: a batch
+      // sent ahead (sendAhead) runs on the server before this client has handled the one before
+      // it. pg's internal accessor: its public getter prints a deprecation notice.
       const active = (client as unknown as { _getActiveQuery?: () => unknown })._getActiveQuery?.();
       const listener = active instanceof BatchQuery && active.onNotice ? active.onNotice : this.noticeListener;
       listener?.(toServerMessage(msg));
@@ -106,7 +106,7 @@ export class Session {
   /**
    * A batch written to the server now, while the query before it may still run there: the server
    * starts it as soon as that one ends, without waiting for this client to read the result and
-   * answer (migrate keeps the server busy this way; see migrate/pipeline.ts). Its replies are
+   * answer (migrate keeps the server busy this way: sendPatch in migrate/apply.ts). Its replies are
    * followed once pg has finished with the queries before it. Returns undefined, sending nothing,
    * when pg has queries queued but not yet sent: this one would overtake them on the wire.
    */

@@ -4,7 +4,7 @@
  * the record. `migrate.ts` decides what runs; this file runs it.
  */
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, PatchClaimedError, PatchFailedError, PgpatchError, RunLockLostError, SqlError, UsageError } from '../../errors';
+import { ConnectionLostError, PatchClaimedError, PatchFailedError, RunLockLostError, SqlError, UsageError } from '../../errors';
 import { isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
 import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
@@ -57,9 +57,9 @@ export function sessionReset(runSettings: string[], patch: string): ExtraStateme
 
 /**
  * Runs one patch with its pre and post scripts and writes its record, each step recorded so
- * that a failure leaves the record saying where it stopped.
+ * that a failure leaves the record saying where it stopped. `sent`: the patch's message is
+ * already sent (sendPatch); its result is awaited instead.
  */
-/** `sent`: the patch's message is already sent (sendPatch); its result is awaited instead. */
 export async function applyPatch(context: ApplyContext, item: Prepared, sent?: SentPatch): Promise<void> {
   const { session, schema, emit, decide } = context;
   const { patch, plan } = item;
