@@ -135,6 +135,12 @@ export async function initRecord(project, url) {
   return result;
 }
 
+/** SQL whose statements all succeed and whose COMMIT fails: a deferred foreign key left violated. */
+export const FAILS_AT_COMMIT = `create table parent (id int primary key);
+create table child (id int references parent deferrable initially deferred);
+insert into child values (1);
+`;
+
 /** The `log` table most migrate tests write to. */
 export const LOG_TABLE = 'create table log (id serial primary key, name text not null);\n';
 

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import test from 'ava';
 import pg from 'pg';
 import { query } from '../helpers/database.mjs';
-import { migrateBackend, pgpatch, startPgpatch, statuses, waitFor } from '../helpers/project.mjs';
+import { FAILS_AT_COMMIT, migrateBackend, pgpatch, startPgpatch, statuses, waitFor } from '../helpers/project.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 import { LOG, trustProject } from './_trust.mjs';
 
@@ -33,11 +33,7 @@ eachServer(test, 'a patch that fails stops the run: the next one, already sent b
 
 eachServer(test, 'a patch whose COMMIT fails (a deferred constraint) stops the next one too', async (t, server) => {
   const { p, url } = await trustProject(t, server);
-  p.patch('2024-01-01_a.sql', `create table parent (id int primary key);
-create table child (id int references parent deferrable initially deferred);
-insert into child values (1);
-insert into log (name) values ('a');
-`);
+  p.patch('2024-01-01_a.sql', `${FAILS_AT_COMMIT}insert into log (name) values ('a');\n`);
   p.patch('2024-02-01_b.sql', "insert into log (name) values ('b');\n");
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 3, r.stderr);
