@@ -317,13 +317,17 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
     done();
   };
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
-  // Statement by statement (a \copy, an \echo, a big patch): the statement lock timeout for the
-  // session around the patch (see lock-waits.ts), the reset on its own.
-  const around = sessionLockTimeout(context.statementLockTimeoutMs);
-  const resetText = [...sessionReset(context.runSettings, patch.name).map((s) => s.sql), ...(around ? [`${around.set};`] : [])].join('\n');
+  // Statement by statement (a \copy, an \echo, a big patch): the reset goes on its own.
+  const reset = sessionReset(context.runSettings, patch.name);
   if (plan.mode === 'wrapped') {
-    await executeInTransaction(session, steps, patch.path, { onEvent, beforeBegin: sessionReset(context.runSettings, patch.name), afterBegin: statementLockTimeout(context.statementLockTimeoutMs), beforeCommit: { statements: [], run } });
-  } else if (plan.mode === 'own') {
+    // In the transaction pgpatch wraps around it, the timeout goes in as SET LOCAL (lock-waits.ts).
+    await executeInTransaction(session, steps, patch.path, { onEvent, beforeBegin: reset, afterBegin: statementLockTimeout(context.statementLockTimeoutMs), beforeCommit: { statements: [], run } });
+    return;
+  }
+  // Outside a transaction of pgpatch's, the statement lock timeout is set for the session around the patch.
+  const around = sessionLockTimeout(context.statementLockTimeoutMs);
+  const resetText = [...reset.map((s) => s.sql), ...(around ? [`${around.set};`] : [])].join('\n');
+  if (plan.mode === 'own') {
     await session.query(resetText);
     await exec(steps.slice(0, plan.commitIndex));
     if (session.transactionStatus() !== 'T') throw new Error(`patch ${patch.name}: expected an open transaction before its COMMIT`);
@@ -345,5 +349,5 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
     write.done();
     if (!results[results.length - 1].rows[0].held) throw new RunLockLostError(patch.name, false);
   }
-  if (around && plan.mode !== 'wrapped') await session.query(around.reset);
+  if (around) await session.query(around.reset);
 }

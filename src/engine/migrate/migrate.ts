@@ -10,7 +10,7 @@ import { connect, defaultApplicationName, describeTarget, isConnectionLost, type
 import { withLock } from '../patches/lock';
 import { checksumOf, Checksums } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
-import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordExists, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
+import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordColumns, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import { isEmptyDatabase } from '../patches/emptiness';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
@@ -76,13 +76,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
  * selectPatches, and refused with the same errors.
  */
 async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, compile: CompileContext): Promise<void> {
-  if (!(await recordExists(session, schema))) {
+  const columns = await recordColumns(session, schema);
+  if (columns.size === 0) {
     const empty = await isEmptyDatabase(session);
     if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.length);
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
-  const selection = await selectWithRecord(session, patches, schema, options, compile);
+  const selection = await selectWithRecord(session, patches, schema, options, compile, columns);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -93,9 +94,9 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
 }
 
 /** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
-async function selectWithRecord(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, compile: CompileContext): Promise<Selection> {
+async function selectWithRecord(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, compile: CompileContext, columns?: Set<string>): Promise<Selection> {
   const checksums = new Checksums(options.checksumCache);
-  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches) });
+  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches), columns });
   return selectPatches(patches, record, options, compile, checksums);
 }
 
@@ -114,13 +115,15 @@ interface RunSetup {
 }
 
 async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, { runSettings, compile, watcher }: RunSetup): Promise<void> {
-  if (!(await recordExists(session, schema))) {
+  const columns = await recordColumns(session, schema);
+  if (columns.size === 0) {
     // Every patch on disk is then recorded as assumed: nothing else to do.
     await firstRun(session, patches, schema, options, result, emit, compile);
     return;
   }
-  await ensureRecord(session, schema);
-  const selection = await selectWithRecord(session, patches, schema, options, compile);
+  // The columns read are the record's still, unless ensureRecord has just added some.
+  const upgraded = (await ensureRecord(session, schema, columns)) !== 'present';
+  const selection = await selectWithRecord(session, patches, schema, options, compile, upgraded ? undefined : columns);
   report(selection, result);
   if (selection.marks.length || selection.accepted.length) {
     await writeMarks(session, schema, selection, result);

@@ -2,7 +2,7 @@
 import { describeTarget, withSession, type Target } from '../db';
 import { Checksums } from '../patches/checksums';
 import { findPatches } from '../patches/files';
-import { readRecord, recordExists } from '../patches/recorder';
+import { readRecord, recordColumns } from '../patches/recorder';
 import { patchStates, type PatchStatusRow } from '../patches/status';
 
 export interface ShowOptions {
@@ -28,10 +28,11 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
   const patches = findPatches(options.patchesDir);
   return withSession(options.target, async (session) => {
     await session.query('set default_transaction_read_only = on');
-    const hasRecord = await recordExists(session, schema);
+    const columns = await recordColumns(session, schema);
     const checksums = new Checksums(options.checksumCache);
     // The files are stat'ed while the server builds the record's text: on 2 cores the two overlap.
-    const record = await readRecord(session, schema, { details: options.details, whileReading: () => checksums.prefetch(patches) });
+    const record = await readRecord(session, schema, { details: options.details, whileReading: () => checksums.prefetch(patches), columns });
+    const hasRecord = columns.size > 0;
     const rows = patchStates(patches, record, checksums);
     return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: rows };
   });

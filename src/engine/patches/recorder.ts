@@ -70,12 +70,21 @@ export async function recordExists(session: Session, schema: string): Promise<bo
  * at once: a transaction-level advisory lock serialises them, because `create table if not
  * exists` alone still fails with a unique violation when two sessions race.
  */
-export async function ensureRecord(session: Session, schema: string): Promise<'created' | 'upgraded' | 'present'> {
+/** The record table's columns; none when there is no table (to_regclass gives null): one round trip says both. */
+export async function recordColumns(session: Session, schema: string): Promise<Set<string>> {
+  const rows = await session.rows(
+    `select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [recordTable(schema)]);
+  return new Set(rows.map((r) => r[0] as string));
+}
+
+/**
+ * `columns`: what recordColumns said, when the caller has asked already. Every run calls this:
+ * a table with all its columns is seen without the transaction and the lock below (five round
+ * trips, which a distant server makes slow).
+ */
+export async function ensureRecord(session: Session, schema: string, columns?: Set<string>): Promise<'created' | 'upgraded' | 'present'> {
   const table = recordTable(schema);
-  // Every run calls this: a table with all its columns is seen in one round trip, without the
-  // transaction and the lock below (five round trips, which a distant server makes slow).
-  const existing = new Set((await session.rows(
-    `select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [table])).map((r) => r[0] as string));
+  const existing = columns ?? (await recordColumns(session, schema));
   if (['name', 'status', 'status_date'].every((c) => existing.has(c)) && COLUMNS.every(([column]) => existing.has(column))) return 'present';
   const inTx = session.transactionStatus() !== 'I';
   if (!inTx) await session.query('begin');
@@ -120,16 +129,15 @@ export interface ReadRecordOptions {
    * overlaps the server's (~30 ms to build 10,000 rows). Not called when there is no record.
    */
   whileReading?: () => void;
+  /** What recordColumns said, when the caller has asked already (a round trip less). */
+  columns?: Set<string>;
 }
 
-export async function readRecord(session: Session, schema: string, { details = false, whileReading }: ReadRecordOptions = {}): Promise<Map<string, RecordRow>> {
+export async function readRecord(session: Session, schema: string, { details = false, whileReading, columns }: ReadRecordOptions = {}): Promise<Map<string, RecordRow>> {
   const rows = new Map<string, RecordRow>();
   const table = recordTable(schema);
-  // No columns: no table (to_regclass gives null), so one round trip says both.
-  const cols = await session.rows(
-    `select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [table]);
-  if (cols.length === 0) return rows;
-  const has = new Set(cols.map((r) => r[0] as string));
+  const has = columns ?? (await recordColumns(session, schema));
+  if (has.size === 0) return rows;
   const text = (c: string) => (has.has(c) ? packed(quoteIdent(c)) : String.raw`E'\\N'`);
   // The same number as the guard's (extract(...) * 1000)::float8 in recordWriteSql: on PostgreSQL
   // 14+ extract gives an exact numeric, whose decimal text Number() rounds as float8 does (both
