@@ -99,7 +99,7 @@ async function main() {
 
   const cluster = await startTestCluster('bench');
   const times = { pgpatch: [], psql: [], inner: [], ratios: [], cpuPgpatch: [], cpuPsql: [], trivialPgpatch: [], trivialPsql: [] };
-  let serverVersion = '';
+  let serverVersion;
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
     // One untimed load of each, to warm caches on both sides.

@@ -132,7 +132,7 @@ async function main() {
   // inherits this (childEnv copies process.env); the cache-off runs override it.
   process.env.PGPATCH_CACHE_DIR = join(work, 'cache');
   const cache = { PGPATCH_CACHE_DIR: process.env.PGPATCH_CACHE_DIR };
-  let serverVersion = '';
+  let serverVersion;
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
     // One untimed run of each, to warm caches on both sides.

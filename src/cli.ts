@@ -38,6 +38,7 @@ export function certainCommand(program: Command, args: string[]): string | undef
 function programWithoutCommands(): Command {
   return new Command('pgpatch')
     .description('Hand-written SQL patches for PostgreSQL schemas kept in plain .sql files')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time, not compiled in
     .version(require('../package.json').version)
     .option('--dsn <conninfo>', 'target database, a URI or libpq key/value pairs (default: DATABASE_URL, then PGSERVICE, PGHOST, PGDATABASE...)')
     .option('--embedded', 'use the local PostgreSQL kept in .pgpatch/ of the project, started when needed')

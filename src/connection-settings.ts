@@ -88,11 +88,11 @@ export function parseKeyValue(text: string, where: string): ConnInfo {
     let value = '';
     if (text[i] === "'") {
       i++;
-      while (i < text.length && text[i] !== "'") value += text[i] === '\\' ? text[++i] ?? '' : text[i], i++;
+      for (; i < text.length && text[i] !== "'"; i++) value += text[i] === '\\' ? (text[++i] ?? '') : text[i];
       if (i >= text.length) throw new ConnectionSettingsError(where, 'unterminated quoted string in connection info string');
       i++;
     } else {
-      while (i < text.length && !/\s/.test(text[i])) value += text[i] === '\\' ? text[++i] ?? '' : text[i], i++;
+      for (; i < text.length && !/\s/.test(text[i]); i++) value += text[i] === '\\' ? (text[++i] ?? '') : text[i];
     }
     checkKeyword(keyword, where);
     info[keyword] = value;
@@ -402,6 +402,7 @@ interface PgpassHelper {
  * The `pgpass` package reads the file: its matching and its 0600 rule are libpq's.
  */
 export async function passwordFromFile(info: ConnInfo, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a password is needed
   const helper = require('pgpass/lib/helper.js') as PgpassHelper;
   const { createReadStream } = await import('node:fs');
   const file = info.passfile || helper.getFileName(env);

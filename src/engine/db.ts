@@ -26,6 +26,7 @@ function loadPg(): typeof Pg {
   const borrowed = g.navigator === undefined;
   if (borrowed) g.navigator = { userAgent: `Node.js/${process.versions.node}` };
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded here, under the borrowed navigator
     return require('pg') as typeof Pg;
   } finally {
     if (borrowed) delete g.navigator;

@@ -4,7 +4,7 @@
 // no false positives on the demo, a missing statement named, column order, a few kinds through
 // the whole command, and the JSON output.
 import test from 'ava';
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.mjs';

@@ -6,7 +6,7 @@ import { chmodSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../helpers/cli.mjs';
 import { useDatabase } from '../helpers/database.mjs';
-import { commitAll, git, gitProject, writeFiles } from '../helpers/gitdir.mjs';
+import { commitAll, gitProject, writeFiles } from '../helpers/gitdir.mjs';
 import { exists, initRecord, statuses } from '../helpers/project.mjs';
 
 useDatabase(test);

@@ -109,7 +109,10 @@ eachServer(test, 'the model is plain JSON without OIDs, system schemas or number
   t.deepEqual(Object.keys(model.schemas), ['public', 'shop']);
   const keys = new Set();
   const walk = (v) => {
-    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) (keys.add(k), walk(x));
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+        keys.add(k);
+        walk(x);
+      }
   };
   walk(model);
   for (const k of ['oid', 'rel', 'attnum', 'num', 'relfilenode', 'type_oid']) t.false(keys.has(k), k);

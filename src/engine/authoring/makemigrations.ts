@@ -81,7 +81,7 @@ const SYLLABIC = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script
  */
 export async function toAscii(text: string): Promise<string> {
   const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '');
-  if (!/[^\x00-\x7f]/.test(folded.replace(/[ßæœøłđþ]/gi, ''))) return text;
+  if (!/[^\p{ASCII}]/u.test(folded.replace(/[ßæœøłđþ]/gi, ''))) return text;
   const { default: anyAscii } = await import('any-ascii');
   return [...text].map((c) => (SYLLABIC.test(c) ? ` ${anyAscii(c)} ` : FOLD[c.toLowerCase()] ?? anyAscii(c))).join('');
 }
