@@ -126,7 +126,9 @@ const PATCHES = {
 
 function git(cwd, ...argv) {
   return execFileSync('git', argv, {
-    cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
   });
 }
@@ -181,7 +183,9 @@ async function runPsql(server, g) {
   const [a, b] = [await freshDatabase(server), await freshDatabase(server)];
   try {
     const common = ['-X', '-q', '-v', 'ON_ERROR_STOP=1'];
-    const patches = Object.keys(PATCHES).map((p) => ['-f', join(g.schema, 'patches', p)]).flat();
+    const patches = Object.keys(PATCHES)
+      .map((p) => ['-f', join(g.schema, 'patches', p)])
+      .flat();
     const ra = await timed(PSQL, [...common, '-f', 'database.sql', a.url], { cwd: g.schema, cpu: true });
     const rb = await timed(PSQL, [...common, '-f', 'database.sql', ...patches, b.url], { cwd: g.base, cpu: true });
     return { ms: ra.ms + rb.ms, cpuMs: (ra.cpuMs ?? 0) + (rb.cpuMs ?? 0), a: ra.ms, b: rb.ms };
@@ -262,7 +266,9 @@ try {
     const order = i % 2 === 0 ? ['check', 'psql'] : ['psql', 'check'];
     for (const who of order) round[who] = who === 'check' ? await runCheck(cluster.url, g) : await runPsql(cluster.url, g);
     rounds.push(round);
-    process.stderr.write(`round ${i + 1}: check ${fmt(round.check.ms)}, psql ${fmt(round.psql.ms)} (${fmt(round.psql.a)} + ${fmt(round.psql.b)}), ratio ${(round.check.ms / round.psql.ms).toFixed(2)}\n`);
+    process.stderr.write(
+      `round ${i + 1}: check ${fmt(round.check.ms)}, psql ${fmt(round.psql.ms)} (${fmt(round.psql.a)} + ${fmt(round.psql.b)}), ratio ${(round.check.ms / round.psql.ms).toFixed(2)}\n`,
+    );
   }
   if (PHASES) profile = await phases(cluster.url, g);
 } finally {
@@ -288,11 +294,19 @@ const lines = [
   `| ratio within each round (median) | ${median(perRound).toFixed(2)}x | ${perRound.map((x) => x.toFixed(2)).join(', ')} |`,
 ];
 if (rounds.every((r) => r.check.cpuMs !== undefined)) {
-  lines.push(`| client CPU time (user + sys), check | ${fmt(median(rounds.map((r) => r.check.cpuMs)))} | ${list(rounds.map((r) => r.check.cpuMs))} |`);
-  lines.push(`| client CPU time (user + sys), the two psql | ${fmt(median(rounds.map((r) => r.psql.cpuMs)))} | ${list(rounds.map((r) => r.psql.cpuMs))} |`);
+  lines.push(
+    `| client CPU time (user + sys), check | ${fmt(median(rounds.map((r) => r.check.cpuMs)))} | ${list(rounds.map((r) => r.check.cpuMs))} |`,
+  );
+  lines.push(
+    `| client CPU time (user + sys), the two psql | ${fmt(median(rounds.map((r) => r.psql.cpuMs)))} | ${list(rounds.map((r) => r.psql.cpuMs))} |`,
+  );
 }
 if (profile) {
-  lines.push('', '| check\'s steps, in-process, once, one after the other (check runs the A and the B steps at the same time) | wall time | client CPU |', '|---|---:|---:|');
+  lines.push(
+    '',
+    "| check's steps, in-process, once, one after the other (check runs the A and the B steps at the same time) | wall time | client CPU |",
+    '|---|---:|---:|',
+  );
   for (const p of profile) lines.push(`| ${p.what} | ${fmt(p.ms)} | ${fmt(p.cpuMs)} |`);
 }
 lines.push(

@@ -21,7 +21,10 @@ try {
     const failures = [];
     for (const c of cases) {
       const r = await roundTrip(cluster.url, c);
-      for (const [way, x] of [['A -> B', r.forward], ['B -> A', r.backward]]) {
+      for (const [way, x] of [
+        ['A -> B', r.forward],
+        ['B -> A', r.backward],
+      ]) {
         if (x.ok) ok++;
         else {
           failures.push(`${c.file}: ${c.name} (${way}): ${x.cause.split('\n')[0]}`);
@@ -30,7 +33,7 @@ try {
       }
     }
     const total = cases.length * 2;
-    lines.push(`${label}: ${ok} of ${total} round trips (${cases.length} cases, both ways): ${(100 * ok / total).toFixed(1)}%`);
+    lines.push(`${label}: ${ok} of ${total} round trips (${cases.length} cases, both ways): ${((100 * ok) / total).toFixed(1)}%`);
     for (const f of failures) lines.push(`  - ${f}`);
   }
 } finally {
@@ -38,7 +41,16 @@ try {
 }
 process.stdout.write(lines.join('\n') + '\n');
 if (!has('--no-write') && !option('--only')) {
-  const block = ['<!-- diff-roundtrip:start (written by bench/diff-roundtrip.mjs) -->', '',
-    `\`node bench/diff-roundtrip.mjs --pg15\`, ${new Date().toISOString().slice(0, 10)}:`, '', '```', ...lines, '```', '', '<!-- diff-roundtrip:end -->'].join('\n');
+  const block = [
+    '<!-- diff-roundtrip:start (written by bench/diff-roundtrip.mjs) -->',
+    '',
+    `\`node bench/diff-roundtrip.mjs --pg15\`, ${new Date().toISOString().slice(0, 10)}:`,
+    '',
+    '```',
+    ...lines,
+    '```',
+    '',
+    '<!-- diff-roundtrip:end -->',
+  ].join('\n');
   writeResults('diff-roundtrip', block, '## diff: round trip over the corpus (issue 14)');
 }

@@ -102,7 +102,10 @@ export function dbUrl(serverUrl, name) {
   return u.toString();
 }
 
-export const loadAverage = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+export const loadAverage = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** "2 x AMD EPYC ..., 24 GiB": for the results. */
 export function machine() {

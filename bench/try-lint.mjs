@@ -37,7 +37,11 @@ function tryProject() {
   const dir = join(OUT, 'try');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
-  execFileSync('cp', ['-r', ...['audit.sql', 'database.sql', 'django.sql', 'myapp.sql', 'users.sql'].map((f) => join(DEMO, f)), join(dir, 'schema')]);
+  execFileSync('cp', [
+    '-r',
+    ...['audit.sql', 'database.sql', 'django.sql', 'myapp.sql', 'users.sql'].map((f) => join(DEMO, f)),
+    join(dir, 'schema'),
+  ]);
   writeFileSync(join(dir, 'schema', 'patches', '2026-01-01_author_changes.sql'), PATCH);
   return dir;
 }
@@ -50,11 +54,12 @@ function lintProject() {
   writeFileSync(join(dir, 'schema', 'database.sql'), '');
   for (let i = 0; i < PATCHES; i++) {
     const n = String(i).padStart(5, '0');
-    const body = [
-      `alter table t${i % 50} add column c${n} text;`,
-      `create index t${i % 50}_c${n} on t${i % 50} (c${n});`,
-      `alter table t${i % 50} alter column c${n} set not null;`,
-    ].join('\n') + '\n';
+    const body =
+      [
+        `alter table t${i % 50} add column c${n} text;`,
+        `create index t${i % 50}_c${n} on t${i % 50} (c${n});`,
+        `alter table t${i % 50} alter column c${n} set not null;`,
+      ].join('\n') + '\n';
     if (i % 10 === 0) {
       writeFileSync(join(dir, 'schema', 'lib', `p${n}.sql`), body);
       writeFileSync(join(dir, 'schema', 'patches', `2026-01-01_${n}.sql`), `\\i ../lib/p${n}.sql\n`);
@@ -72,30 +77,73 @@ try {
   const project = tryProject();
   await admin(server, 'create database bench_try');
   const url = dbUrl(server, 'bench_try');
-  execFileSync(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'database.sql', url], { cwd: join(project, 'schema'), env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' } });
+  execFileSync(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'database.sql', url], {
+    cwd: join(project, 'schema'),
+    env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+  });
   await admin(url, "insert into myapp.myapp_author (name) select 'author ' || g from generate_series(1, 20000) g; analyze");
   const serverVersion = (await admin(server, 'show server_version')).rows[0].server_version;
   const rounds = [];
   for (let r = 0; r < ROUNDS; r++) {
     const runs = {
-      psql: () => timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', 'set search_path = myapp, public', '-c', 'BEGIN', '-f', 'schema/patches/2026-01-01_author_changes.sql', '-c', 'ROLLBACK', url], { cwd: project, cpu: true }),
-      try: () => timed(process.execPath, [CLI, 'try', '--dsn', url, '--no-schema-files', '2026-01-01'], { cwd: project, cpu: true, env: { PGOPTIONS: '-c search_path=myapp,public' } }),
-      files: () => timed(process.execPath, [CLI, 'try', '--dsn', url, '--scratch-url', server, '2026-01-01'], { cwd: project, cpu: true, env: { PGOPTIONS: '-c search_path=myapp,public' } }),
+      psql: () =>
+        timed(
+          PSQL,
+          [
+            '-X',
+            '-q',
+            '-v',
+            'ON_ERROR_STOP=1',
+            '-c',
+            'set search_path = myapp, public',
+            '-c',
+            'BEGIN',
+            '-f',
+            'schema/patches/2026-01-01_author_changes.sql',
+            '-c',
+            'ROLLBACK',
+            url,
+          ],
+          { cwd: project, cpu: true },
+        ),
+      try: () =>
+        timed(process.execPath, [CLI, 'try', '--dsn', url, '--no-schema-files', '2026-01-01'], {
+          cwd: project,
+          cpu: true,
+          env: { PGOPTIONS: '-c search_path=myapp,public' },
+        }),
+      files: () =>
+        timed(process.execPath, [CLI, 'try', '--dsn', url, '--scratch-url', server, '2026-01-01'], {
+          cwd: project,
+          cpu: true,
+          env: { PGOPTIONS: '-c search_path=myapp,public' },
+        }),
     };
     const order = r % 2 ? ['try', 'files', 'psql'] : ['psql', 'try', 'files'];
     const round = {};
     for (const k of order) round[k] = await runs[k]();
     rounds.push(round);
-    process.stderr.write(`try round ${r + 1}: psql ${fmt(round.psql.ms)}, try ${fmt(round.try.ms)}, try with schema files ${fmt(round.files.ms)}\n`);
+    process.stderr.write(
+      `try round ${r + 1}: psql ${fmt(round.psql.ms)}, try ${fmt(round.try.ms)}, try with schema files ${fmt(round.files.ms)}\n`,
+    );
   }
   const lintDir = lintProject();
-  const squawk = execFileSync(process.execPath, ['-e', "process.stdout.write(require('squawk-cli/js/index.js').getBinaryPath())"], { cwd: ROOT, encoding: 'utf8' });
+  const squawk = execFileSync(process.execPath, ['-e', "process.stdout.write(require('squawk-cli/js/index.js').getBinaryPath())"], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const files = Array.from({ length: PATCHES }, (_, i) => `schema/patches/2026-01-01_${String(i).padStart(5, '0')}.sql`);
   const lints = [];
   for (let r = 0; r < ROUNDS; r++) {
     // lint exits 1 here (the patches are full of hazards): time it through a shell that ignores that.
-    const lintMs = await timed('/bin/sh', ['-c', `"${process.execPath}" "${CLI}" lint --all --json > /dev/null; true`], { cwd: lintDir, cpu: true });
-    const alone = await timed('/bin/sh', ['-c', `"${squawk}" --reporter json ${files.join(' ')} > /dev/null; true`], { cwd: lintDir, cpu: true });
+    const lintMs = await timed('/bin/sh', ['-c', `"${process.execPath}" "${CLI}" lint --all --json > /dev/null; true`], {
+      cwd: lintDir,
+      cpu: true,
+    });
+    const alone = await timed('/bin/sh', ['-c', `"${squawk}" --reporter json ${files.join(' ')} > /dev/null; true`], {
+      cwd: lintDir,
+      cpu: true,
+    });
     lints.push({ lint: lintMs, squawk: alone });
     process.stderr.write(`lint round ${r + 1}: lint ${fmt(lintMs.ms)}, squawk alone ${fmt(alone.ms)}\n`);
   }

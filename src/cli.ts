@@ -8,7 +8,22 @@ import { Command } from 'commander';
 import { closeLine, outcome } from './commands/common';
 import { EXIT, PgpatchError } from './errors';
 
-const COMMANDS = ['load', 'migrate', 'showmigrations', 'embedded', 'makemigrations', 'sqlmigrate', 'squashmigrations', 'init', 'inspect', 'check', 'adopt', 'lint', 'try', 'diff'] as const;
+const COMMANDS = [
+  'load',
+  'migrate',
+  'showmigrations',
+  'embedded',
+  'makemigrations',
+  'sqlmigrate',
+  'squashmigrations',
+  'init',
+  'inspect',
+  'check',
+  'adopt',
+  'lint',
+  'try',
+  'diff',
+] as const;
 
 /**
  * The command `args` (argv past node and the script) runs, when that is certain before commander
@@ -36,20 +51,25 @@ export function certainCommand(program: Command, args: string[]): string | undef
 
 /** The program's own options, without its commands. */
 function programWithoutCommands(): Command {
-  return new Command('pgpatch')
-    .description('Hand-written SQL patches for PostgreSQL schemas kept in plain .sql files')
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time, not compiled in
-    .version(require('../package.json').version)
-    .option('--dsn <conninfo>', 'target database, a URI or libpq key/value pairs (default: DATABASE_URL, then PGSERVICE, PGHOST, PGDATABASE...)')
-    .option('--embedded', 'use the local PostgreSQL kept in .pgpatch/ of the project, started when needed')
-    .option('--embedded-db <name>', 'database on the embedded server', 'pgpatch')
-    .option('--schema-dir <dir>', 'folder of the schema files (default: schema, or PGPATCH_SCHEMA_DIR)')
-    .option('--patches-dir <dir>', 'folder of the patches (default: <schema-dir>/patches, or PGPATCH_PATCHES_DIR)')
-    .option('--record-schema <schema>', 'schema of the schema_patch record table', process.env.PGPATCH_RECORD_SCHEMA ?? 'public')
-    .option('--json', 'print the result as JSON on stdout')
-    .option('--verbose', 'more detail: in errors, and who applied each patch in showmigrations')
-    .showHelpAfterError()
-    .exitOverride();
+  return (
+    new Command('pgpatch')
+      .description('Hand-written SQL patches for PostgreSQL schemas kept in plain .sql files')
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- read at run time, not compiled in
+      .version(require('../package.json').version)
+      .option(
+        '--dsn <conninfo>',
+        'target database, a URI or libpq key/value pairs (default: DATABASE_URL, then PGSERVICE, PGHOST, PGDATABASE...)',
+      )
+      .option('--embedded', 'use the local PostgreSQL kept in .pgpatch/ of the project, started when needed')
+      .option('--embedded-db <name>', 'database on the embedded server', 'pgpatch')
+      .option('--schema-dir <dir>', 'folder of the schema files (default: schema, or PGPATCH_SCHEMA_DIR)')
+      .option('--patches-dir <dir>', 'folder of the patches (default: <schema-dir>/patches, or PGPATCH_PATCHES_DIR)')
+      .option('--record-schema <schema>', 'schema of the schema_patch record table', process.env.PGPATCH_RECORD_SCHEMA ?? 'public')
+      .option('--json', 'print the result as JSON on stdout')
+      .option('--verbose', 'more detail: in errors, and who applied each patch in showmigrations')
+      .showHelpAfterError()
+      .exitOverride()
+  );
 }
 
 /**

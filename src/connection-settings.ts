@@ -23,32 +23,85 @@ export type ConnInfo = Record<string, string>;
 
 /** The keywords pgpatch honours. */
 const HONOURED = [
-  'host', 'hostaddr', 'port', 'dbname', 'user', 'password', 'service', 'servicefile', 'passfile',
-  'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslpassword', 'sslnegotiation', 'sslsni',
-  'application_name', 'fallback_application_name', 'options', 'connect_timeout',
-  'keepalives', 'keepalives_idle', 'client_encoding', 'target_session_attrs', 'gssencmode',
-  'channel_binding', 'load_balance_hosts', 'sslcompression', 'krbsrvname', 'gsslib',
+  'host',
+  'hostaddr',
+  'port',
+  'dbname',
+  'user',
+  'password',
+  'service',
+  'servicefile',
+  'passfile',
+  'sslmode',
+  'sslrootcert',
+  'sslcert',
+  'sslkey',
+  'sslpassword',
+  'sslnegotiation',
+  'sslsni',
+  'application_name',
+  'fallback_application_name',
+  'options',
+  'connect_timeout',
+  'keepalives',
+  'keepalives_idle',
+  'client_encoding',
+  'target_session_attrs',
+  'gssencmode',
+  'channel_binding',
+  'load_balance_hosts',
+  'sslcompression',
+  'krbsrvname',
+  'gsslib',
 ];
 
 /** Known to libpq, not done by `pg`: refused rather than ignored. */
 const REFUSED = [
-  'sslcrl', 'sslcrldir', 'sslcertmode', 'ssl_min_protocol_version', 'ssl_max_protocol_version',
-  'requirepeer', 'require_auth', 'replication', 'keepalives_interval', 'keepalives_count',
-  'tcp_user_timeout', 'min_protocol_version', 'max_protocol_version', 'sslkeylogfile',
+  'sslcrl',
+  'sslcrldir',
+  'sslcertmode',
+  'ssl_min_protocol_version',
+  'ssl_max_protocol_version',
+  'requirepeer',
+  'require_auth',
+  'replication',
+  'keepalives_interval',
+  'keepalives_count',
+  'tcp_user_timeout',
+  'min_protocol_version',
+  'max_protocol_version',
+  'sslkeylogfile',
 ];
 
 /** libpq's environment variables (libpq-envars) and the keyword each one fills. */
 const ENV_KEYWORDS: Array<[string, string]> = [
-  ['PGHOST', 'host'], ['PGHOSTADDR', 'hostaddr'], ['PGPORT', 'port'], ['PGDATABASE', 'dbname'],
-  ['PGUSER', 'user'], ['PGPASSWORD', 'password'], ['PGSSLMODE', 'sslmode'],
-  ['PGSSLROOTCERT', 'sslrootcert'], ['PGSSLCERT', 'sslcert'], ['PGSSLKEY', 'sslkey'],
-  ['PGSSLNEGOTIATION', 'sslnegotiation'], ['PGSSLSNI', 'sslsni'], ['PGAPPNAME', 'application_name'],
-  ['PGOPTIONS', 'options'], ['PGCONNECT_TIMEOUT', 'connect_timeout'], ['PGCLIENTENCODING', 'client_encoding'],
-  ['PGTARGETSESSIONATTRS', 'target_session_attrs'], ['PGGSSENCMODE', 'gssencmode'],
-  ['PGCHANNELBINDING', 'channel_binding'], ['PGLOADBALANCEHOSTS', 'load_balance_hosts'],
-  ['PGSSLCRL', 'sslcrl'], ['PGSSLCRLDIR', 'sslcrldir'], ['PGSSLCERTMODE', 'sslcertmode'],
-  ['PGREQUIREPEER', 'requirepeer'], ['PGREQUIREAUTH', 'require_auth'],
-  ['PGSSLMINPROTOCOLVERSION', 'ssl_min_protocol_version'], ['PGSSLMAXPROTOCOLVERSION', 'ssl_max_protocol_version'],
+  ['PGHOST', 'host'],
+  ['PGHOSTADDR', 'hostaddr'],
+  ['PGPORT', 'port'],
+  ['PGDATABASE', 'dbname'],
+  ['PGUSER', 'user'],
+  ['PGPASSWORD', 'password'],
+  ['PGSSLMODE', 'sslmode'],
+  ['PGSSLROOTCERT', 'sslrootcert'],
+  ['PGSSLCERT', 'sslcert'],
+  ['PGSSLKEY', 'sslkey'],
+  ['PGSSLNEGOTIATION', 'sslnegotiation'],
+  ['PGSSLSNI', 'sslsni'],
+  ['PGAPPNAME', 'application_name'],
+  ['PGOPTIONS', 'options'],
+  ['PGCONNECT_TIMEOUT', 'connect_timeout'],
+  ['PGCLIENTENCODING', 'client_encoding'],
+  ['PGTARGETSESSIONATTRS', 'target_session_attrs'],
+  ['PGGSSENCMODE', 'gssencmode'],
+  ['PGCHANNELBINDING', 'channel_binding'],
+  ['PGLOADBALANCEHOSTS', 'load_balance_hosts'],
+  ['PGSSLCRL', 'sslcrl'],
+  ['PGSSLCRLDIR', 'sslcrldir'],
+  ['PGSSLCERTMODE', 'sslcertmode'],
+  ['PGREQUIREPEER', 'requirepeer'],
+  ['PGREQUIREAUTH', 'require_auth'],
+  ['PGSSLMINPROTOCOLVERSION', 'ssl_min_protocol_version'],
+  ['PGSSLMAXPROTOCOLVERSION', 'ssl_max_protocol_version'],
 ];
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
@@ -57,7 +110,11 @@ export type SslMode = (typeof SSL_MODES)[number];
 function checkKeyword(keyword: string, where: string): void {
   if (HONOURED.includes(keyword)) return;
   if (REFUSED.includes(keyword)) {
-    throw new ConnectionSettingsError(where, `connection option "${keyword}" is not supported by pgpatch`, 'remove it, or use psql for this connection');
+    throw new ConnectionSettingsError(
+      where,
+      `connection option "${keyword}" is not supported by pgpatch`,
+      'remove it, or use psql for this connection',
+    );
   }
   throw new ConnectionSettingsError(where, `invalid connection option "${keyword}"`);
 }
@@ -71,7 +128,9 @@ export function parseConnectionString(text: string, where: string): ConnInfo {
 export function parseKeyValue(text: string, where: string): ConnInfo {
   const info: ConnInfo = {};
   let i = 0;
-  const space = () => { while (i < text.length && /\s/.test(text[i])) i++; };
+  const space = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
   while (true) {
     space();
     if (i >= text.length) return info;
@@ -80,8 +139,11 @@ export function parseKeyValue(text: string, where: string): ConnInfo {
     const keyword = text.slice(start, i);
     space();
     if (text[i] !== '=') {
-      throw new ConnectionSettingsError(where, `missing "=" after "${keyword}" in connection info string`,
-        'give a URI (postgresql://user@host:5432/dbname) or key=value pairs (host=db port=5432 dbname=app)');
+      throw new ConnectionSettingsError(
+        where,
+        `missing "=" after "${keyword}" in connection info string`,
+        'give a URI (postgresql://user@host:5432/dbname) or key=value pairs (host=db port=5432 dbname=app)',
+      );
     }
     i++;
     space();
@@ -123,7 +185,11 @@ export function parseUri(text: string, where: string): ConnInfo {
   }
   const hostport = authority.slice(at + 1);
   if (hostport.includes(',')) {
-    throw new ConnectionSettingsError(where, 'several hosts in one connection string are not supported by pgpatch', 'name the one host to use');
+    throw new ConnectionSettingsError(
+      where,
+      'several hosts in one connection string are not supported by pgpatch',
+      'name the one host to use',
+    );
   }
   const hp = /^(\[[^\]]*\]|[^:]*)(?::(.*))?$/.exec(hostport)!;
   const host = hp[1].startsWith('[') ? hp[1].slice(1, -1) : decode(hp[1], where);
@@ -199,7 +265,11 @@ export interface ResolvedConnection {
  * The connection libpq would make from this string (URI or key/value; none: the environment
  * alone) and this environment. Throws ConnectionSettingsError before any connection is tried.
  */
-export function resolveConnection(connectionString: string | undefined, where: string, env: NodeJS.ProcessEnv = process.env): ResolvedConnection {
+export function resolveConnection(
+  connectionString: string | undefined,
+  where: string,
+  env: NodeJS.ProcessEnv = process.env,
+): ResolvedConnection {
   const info = connectionString ? parseConnectionString(connectionString, where) : {};
   let service: ServiceSource | undefined;
   const name = info.service || env.PGSERVICE;
@@ -230,8 +300,11 @@ function findService(name: string, info: ConnInfo, env: NodeJS.ProcessEnv): Serv
     if (!isFile(file)) continue;
     if (parseServiceFile(readFileSync(file, 'utf8'), file).has(name)) return { name, file };
   }
-  throw new ConnectionSettingsError(info.service ? 'service' : 'PGSERVICE', `definition of service "${name}" not found (looked in ${files.join(', ')})`,
-    'define it in ~/.pg_service.conf (or the file PGSERVICEFILE names), or unset PGSERVICE');
+  throw new ConnectionSettingsError(
+    info.service ? 'service' : 'PGSERVICE',
+    `definition of service "${name}" not found (looked in ${files.join(', ')})`,
+    'define it in ~/.pg_service.conf (or the file PGSERVICEFILE names), or unset PGSERVICE',
+  );
 }
 
 function isFile(path: string): boolean {
@@ -251,14 +324,20 @@ function checkValues(info: ConnInfo, where: string): void {
     refuse('sslmode', `invalid sslmode value (libpq knows ${SSL_MODES.join(', ')})`);
   }
   if (info.host?.includes(',') || info.hostaddr?.includes(',') || info.port?.includes(',')) {
-    refuse(info.host?.includes(',') ? 'host' : info.hostaddr?.includes(',') ? 'hostaddr' : 'port', 'several hosts are not supported by pgpatch', 'name the one host to use');
+    refuse(
+      info.host?.includes(',') ? 'host' : info.hostaddr?.includes(',') ? 'hostaddr' : 'port',
+      'several hosts are not supported by pgpatch',
+      'name the one host to use',
+    );
   }
   if (info.hostaddr && !isIP(info.hostaddr)) refuse('hostaddr', 'not a numeric IP address');
   if (info.port && !/^\d+$/.test(info.port)) refuse('port', 'invalid port number');
-  if (info.target_session_attrs && info.target_session_attrs !== 'any') refuse('target_session_attrs', 'only "any" is supported by pgpatch');
+  if (info.target_session_attrs && info.target_session_attrs !== 'any')
+    refuse('target_session_attrs', 'only "any" is supported by pgpatch');
   if (info.gssencmode === 'require') refuse('gssencmode', 'GSSAPI encryption is not supported by pgpatch');
   if (info.channel_binding === 'require') refuse('channel_binding', 'not supported by pgpatch');
-  if (info.client_encoding && !/^(utf-?8|unicode|auto)$/i.test(info.client_encoding)) refuse('client_encoding', 'pgpatch always talks UTF8');
+  if (info.client_encoding && !/^(utf-?8|unicode|auto)$/i.test(info.client_encoding))
+    refuse('client_encoding', 'pgpatch always talks UTF8');
   if (info.sslnegotiation && !['postgres', 'direct'].includes(info.sslnegotiation)) refuse('sslnegotiation', 'invalid value');
   if (info.sslnegotiation === 'direct' && !['require', 'verify-ca', 'verify-full'].includes(info.sslmode ?? 'prefer')) {
     refuse('sslnegotiation', 'needs sslmode=require or stronger (as libpq)');
@@ -319,8 +398,11 @@ export function sslPlan(info: ConnInfo, home = homedir()): SslPlan {
   // require; for prefer and allow a failed check then falls back to a plain connection.
   const verify = mode === 'verify-ca' || mode === 'verify-full' || hasRoot;
   if (verify && !hasRoot) {
-    throw new ConnectionSettingsError('sslmode', `sslmode=${mode} needs a root certificate, and "${rootFile}" does not exist`,
-      'give sslrootcert=FILE (or sslrootcert=system for the usual public authorities), or use sslmode=require to encrypt without verifying');
+    throw new ConnectionSettingsError(
+      'sslmode',
+      `sslmode=${mode} needs a root certificate, and "${rootFile}" does not exist`,
+      'give sslrootcert=FILE (or sslrootcert=system for the usual public authorities), or use sslmode=require to encrypt without verifying',
+    );
   }
   const tls: TlsOptions = { rejectUnauthorized: verify };
   if (verify && !systemRoots) tls.ca = readFileSync(rootFile, 'utf8');
@@ -383,9 +465,7 @@ export function describeTarget(target: { connectionString?: string; source: stri
 /** Masks the password of a URL or a key=value connection string. */
 export function maskPassword(dsn: string): string {
   if (/^postgres(ql)?:\/\//i.test(dsn)) {
-    return dsn
-      .replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:*****@')
-      .replace(/([?&]password=)[^&#]*/gi, '$1*****');
+    return dsn.replace(/^(postgres(?:ql)?:\/\/[^:@/?#]*):[^@/?#]*@/i, '$1:*****@').replace(/([?&]password=)[^&#]*/gi, '$1*****');
   }
   return dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1*****');
 }
@@ -393,7 +473,11 @@ export function maskPassword(dsn: string): string {
 interface PgpassHelper {
   getFileName(env: NodeJS.ProcessEnv): string;
   usePgPass(stats: import('node:fs').Stats, file: string): boolean;
-  getPassword(info: Record<string, string | number | undefined>, stream: NodeJS.ReadableStream, cb: (pass: string | undefined) => void): void;
+  getPassword(
+    info: Record<string, string | number | undefined>,
+    stream: NodeJS.ReadableStream,
+    cb: (pass: string | undefined) => void,
+  ): void;
 }
 
 /**
@@ -409,6 +493,10 @@ export async function passwordFromFile(info: ConnInfo, env: NodeJS.ProcessEnv = 
   if (!isFile(file) || !helper.usePgPass(statSync(file), file)) return undefined;
   const host = !info.host || info.host.startsWith('/') ? (info.hostaddr ?? 'localhost') : info.host;
   return new Promise((resolve) => {
-    helper.getPassword({ host, port: info.port ?? '5432', database: info.dbname ?? info.user, user: info.user }, createReadStream(file), resolve);
+    helper.getPassword(
+      { host, port: info.port ?? '5432', database: info.dbname ?? info.user, user: info.user },
+      createReadStream(file),
+      resolve,
+    );
   });
 }

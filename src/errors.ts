@@ -50,13 +50,25 @@ export class UsageError extends PgpatchError {
 export class DatabaseNotEmptyError extends PgpatchError {
   readonly code = 'database_not_empty';
   readonly exitCode = EXIT.usage;
-  constructor(readonly database: string, readonly objects: number, readonly examples: string[], readonly record: boolean) {
-    super(`${database} is not empty (${[
-      objects ? `${objects} object${objects === 1 ? '' : 's'} of its own${examples.length ? `, such as ${examples.join(', ')}` : ''}` : '',
-      record ? 'a schema_patch record' : '',
-    ].filter(Boolean).join('; ')}): load runs the whole file over what is there`, {
-      hint: 'load into an empty database (or --embedded --fresh); change this one with a patch and migrate; or pass --force if you mean it',
-    });
+  constructor(
+    readonly database: string,
+    readonly objects: number,
+    readonly examples: string[],
+    readonly record: boolean,
+  ) {
+    super(
+      `${database} is not empty (${[
+        objects
+          ? `${objects} object${objects === 1 ? '' : 's'} of its own${examples.length ? `, such as ${examples.join(', ')}` : ''}`
+          : '',
+        record ? 'a schema_patch record' : '',
+      ]
+        .filter(Boolean)
+        .join('; ')}): load runs the whole file over what is there`,
+      {
+        hint: 'load into an empty database (or --embedded --fresh); change this one with a patch and migrate; or pass --force if you mean it',
+      },
+    );
   }
 }
 
@@ -77,7 +89,11 @@ export class ConnectionSettingsError extends PgpatchError {
   readonly code = 'connection_settings';
   readonly exitCode = EXIT.usage;
   /** `where`: "--dsn", "DATABASE_URL", "PGSSLMODE", "service file /path line 3"... */
-  constructor(readonly where: string, readonly reason: string, hint?: string) {
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+    hint?: string,
+  ) {
     super(`${where}: ${reason}`, { hint });
   }
 }
@@ -86,7 +102,11 @@ export class ConnectionError extends PgpatchError {
   readonly code = 'connection';
   readonly exitCode = EXIT.connection;
   /** Connection string with the password masked. */
-  constructor(readonly target: string, readonly reason: string, cause?: unknown) {
+  constructor(
+    readonly target: string,
+    readonly reason: string,
+    cause?: unknown,
+  ) {
     super(`cannot connect to ${target}: ${reason}`, { cause });
   }
 }
@@ -110,7 +130,10 @@ export class IncludeCycleError extends PgpatchError {
   readonly code = 'include_cycle';
   readonly exitCode = EXIT.scriptFailed;
   /** Each `\i` line of the cycle, outermost first; the last one closes the cycle. */
-  constructor(readonly path: string, readonly trace: SourceLocation[]) {
+  constructor(
+    readonly path: string,
+    readonly trace: SourceLocation[],
+  ) {
     super(`include cycle: ${path} includes itself`);
   }
 }
@@ -168,7 +191,10 @@ export interface ServerMessage {
 export class LockTimeoutError extends PgpatchError {
   readonly code = 'lock_timeout';
   readonly exitCode = EXIT.lock;
-  constructor(readonly holders: LockHolder[], readonly waitedMs: number) {
+  constructor(
+    readonly holders: LockHolder[],
+    readonly waitedMs: number,
+  ) {
     super(`another pgpatch run holds the lock on this database (waited ${waitedMs} ms)`, {
       hint: 'wait for it to finish, or raise --wait-for-run-lock (also spelled --lock-timeout); pg_stat_activity shows what it is doing',
     });
@@ -188,10 +214,18 @@ export interface LockHolder {
 export class HookScriptError extends PgpatchError {
   readonly code = 'hook_script';
   readonly exitCode = EXIT.scriptFailed;
-  constructor(readonly script: string, readonly exitStatus: number | null, readonly signal: string | null, reason?: string) {
+  constructor(
+    readonly script: string,
+    readonly exitStatus: number | null,
+    readonly signal: string | null,
+    reason?: string,
+  ) {
     super(
-      reason ? `script ${script} could not start: ${reason}`
-        : signal ? `script ${script} was killed by ${signal}` : `script ${script} exited with status ${exitStatus}`,
+      reason
+        ? `script ${script} could not start: ${reason}`
+        : signal
+          ? `script ${script} was killed by ${signal}`
+          : `script ${script} exited with status ${exitStatus}`,
     );
   }
 }
@@ -200,7 +234,11 @@ export class HookScriptError extends PgpatchError {
 export class PatchSetError extends PgpatchError {
   readonly code = 'patch_set';
   readonly exitCode = EXIT.usage;
-  constructor(message: string, readonly files: string[], hint?: string) {
+  constructor(
+    message: string,
+    readonly files: string[],
+    hint?: string,
+  ) {
     super(message, { hint });
   }
 }
@@ -215,7 +253,12 @@ export class InterruptedError extends PgpatchError {
 export class PatchInvalidError extends PgpatchError {
   readonly code = 'patch_invalid';
   readonly exitCode = EXIT.scriptFailed;
-  constructor(readonly patch: string, message: string, readonly location?: SourceLocation, hint?: string) {
+  constructor(
+    readonly patch: string,
+    message: string,
+    readonly location?: SourceLocation,
+    hint?: string,
+  ) {
     super(message, { hint });
   }
 }
@@ -254,7 +297,10 @@ export class PatchFailedError extends PgpatchError {
 export class CheckBuildError extends PgpatchError {
   readonly code = 'check_build';
   readonly exitCode = EXIT.usage;
-  constructor(readonly which: string, cause: unknown) {
+  constructor(
+    readonly which: string,
+    cause: unknown,
+  ) {
     super(`could not build ${which}`, { cause });
   }
 }
@@ -292,9 +338,20 @@ export interface BlockingSession {
 export class StatementLockTimeoutError extends PgpatchError {
   readonly code = 'statement_lock_timeout';
   readonly exitCode = EXIT.lock;
-  constructor(readonly timeoutMs: number | undefined, readonly blockers: BlockingSession[], readonly lock: string | undefined, cause: unknown) {
-    super(`the statement waited longer than ${timeoutMs === undefined ? 'the lock_timeout its patch set' : `the statement lock timeout (${timeoutMs} ms)`} for ${lock ?? 'a lock'}${
-      blockers.length ? ` held by ${blockers.map((b) => `pid ${b.pid}${b.applicationName ? ` (${b.applicationName})` : ''}`).join(', ')}` : ''}`, { cause });
+  constructor(
+    readonly timeoutMs: number | undefined,
+    readonly blockers: BlockingSession[],
+    readonly lock: string | undefined,
+    cause: unknown,
+  ) {
+    super(
+      `the statement waited longer than ${timeoutMs === undefined ? 'the lock_timeout its patch set' : `the statement lock timeout (${timeoutMs} ms)`} for ${lock ?? 'a lock'}${
+        blockers.length
+          ? ` held by ${blockers.map((b) => `pid ${b.pid}${b.applicationName ? ` (${b.applicationName})` : ''}`).join(', ')}`
+          : ''
+      }`,
+      { cause },
+    );
   }
 }
 
@@ -306,9 +363,12 @@ export class StatementLockTimeoutError extends PgpatchError {
 export class TransactionPoolerError extends PgpatchError {
   readonly code = 'transaction_pooler';
   readonly exitCode = EXIT.usage;
-  constructor(readonly target: string, readonly evidence: string) {
+  constructor(
+    readonly target: string,
+    readonly evidence: string,
+  ) {
     super(`${target} goes through a connection pooler in transaction (or statement) mode: ${evidence}`, {
-      hint: 'point migrate at the PostgreSQL server itself (its host and port, not the pooler\'s), or at a pooler in session mode; migrate needs one server session for the whole run',
+      hint: "point migrate at the PostgreSQL server itself (its host and port, not the pooler's), or at a pooler in session mode; migrate needs one server session for the whole run",
     });
   }
 }
@@ -321,10 +381,16 @@ export class TransactionPoolerError extends PgpatchError {
 export class RunLockLostError extends PgpatchError {
   readonly code = 'run_lock_lost';
   readonly exitCode = EXIT.lock;
-  constructor(readonly patch: string, readonly rolledBack: boolean) {
-    super(`patch ${patch} released pgpatch's run lock, so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`, {
-      hint: 'a patch must not call pg_advisory_unlock_all() or DISCARD ALL: unlock its own advisory locks by key (pg_advisory_unlock(key)), and use DISCARD PLANS/TEMP/SEQUENCES for the rest',
-    });
+  constructor(
+    readonly patch: string,
+    readonly rolledBack: boolean,
+  ) {
+    super(
+      `patch ${patch} released pgpatch's run lock, so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`,
+      {
+        hint: 'a patch must not call pg_advisory_unlock_all() or DISCARD ALL: unlock its own advisory locks by key (pg_advisory_unlock(key)), and use DISCARD PLANS/TEMP/SEQUENCES for the rest',
+      },
+    );
   }
 }
 
@@ -336,7 +402,10 @@ export class RunLockLostError extends PgpatchError {
 export class TryRefusedError extends PgpatchError {
   readonly code = 'try_refused';
   readonly exitCode = EXIT.usage;
-  constructor(readonly patch: string, readonly reason: string) {
+  constructor(
+    readonly patch: string,
+    readonly reason: string,
+  ) {
     super(`try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`, {
       hint: 'try it on a scratch database built for it and dropped after: pgpatch try --scratch NAME',
     });
@@ -347,7 +416,10 @@ export class TryRefusedError extends PgpatchError {
 export class PatchClaimedError extends PgpatchError {
   readonly code = 'patch_claimed';
   readonly exitCode = EXIT.lock;
-  constructor(readonly patch: string, cause?: unknown) {
+  constructor(
+    readonly patch: string,
+    cause?: unknown,
+  ) {
     super(`patch ${patch} was recorded by another run while this one was about to record it: this run did not apply it`, {
       cause,
       hint: 'two runs were applying patches at once (the run lock was lost, or another tool wrote the record): see showmigrations, then run migrate again',
@@ -362,9 +434,16 @@ export class PatchClaimedError extends PgpatchError {
 export class BaselineMismatchError extends PgpatchError {
   readonly code = 'baseline_mismatch';
   readonly exitCode = EXIT.usage;
-  constructor(readonly database: string, readonly differences: ReadonlyArray<{ kind: string; message: string }>, readonly failing: number) {
-    super(`${database} differs from the schema files (${failing} difference${failing === 1 ? '' : 's'}): its patches were not recorded as applied`, {
-      hint: 'make the database match the schema files (or the schema files match it) and run again; or record the patches anyway with --force-baseline',
-    });
+  constructor(
+    readonly database: string,
+    readonly differences: ReadonlyArray<{ kind: string; message: string }>,
+    readonly failing: number,
+  ) {
+    super(
+      `${database} differs from the schema files (${failing} difference${failing === 1 ? '' : 's'}): its patches were not recorded as applied`,
+      {
+        hint: 'make the database match the schema files (or the schema files match it) and run again; or record the patches anyway with --force-baseline',
+      },
+    );
   }
 }

@@ -34,7 +34,9 @@ try {
     started.push(c);
     env.PGPATCH_TEST_URL_15 = c.url;
   }
-  process.stderr.write(`test servers: ${env.PGPATCH_TEST_URL}${env.PGPATCH_TEST_URL_15 ? `, ${env.PGPATCH_TEST_URL_15} (PostgreSQL 15)` : ' (no PostgreSQL 15 on this machine)'}\n`);
+  process.stderr.write(
+    `test servers: ${env.PGPATCH_TEST_URL}${env.PGPATCH_TEST_URL_15 ? `, ${env.PGPATCH_TEST_URL_15} (PostgreSQL 15)` : ' (no PostgreSQL 15 on this machine)'}\n`,
+  );
   const ava = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
   code = await new Promise((resolve) => {
     const child = spawn(process.execPath, [ava, ...process.argv.slice(2)], { stdio: 'inherit', env });

@@ -116,7 +116,10 @@ export function abortOnSignals(onSignal: () => void = () => undefined): { signal
   process.on('SIGTERM', handler);
   return {
     signal: controller.signal,
-    dispose: () => { process.off('SIGINT', handler); process.off('SIGTERM', handler); },
+    dispose: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
   };
 }
 

@@ -21,36 +21,49 @@ interface DiffFlags {
 export function register(program: Command): void {
   program
     .command('diff')
-    .description('print the SQL that turns one schema into another (each a postgres:// URL or a schema entry file); a draft to read, never run by pgpatch')
+    .description(
+      'print the SQL that turns one schema into another (each a postgres:// URL or a schema entry file); a draft to read, never run by pgpatch',
+    )
     .requiredOption('--from <source>', 'the schema as it is: a postgres:// URL or a schema entry file (database.sql)')
     .requiredOption('--to <source>', 'the schema as it should be: a postgres:// URL or a schema entry file')
     .option('--schema <name>', 'only this schema (repeatable)', collect, [])
     .option('--exclude-schema <name>', 'leave out this schema (repeatable)', collect, [])
     .option('--exit-code', 'exit 1 when the schemas differ')
     .option('--explain', 'a comment before each statement naming the difference it answers')
-    .option('--scratch-url <url>', 'a server where pgpatch may create and drop databases, for schema files (default: PGPATCH_SCRATCH_URL, else the embedded server)')
+    .option(
+      '--scratch-url <url>',
+      'a server where pgpatch may create and drop databases, for schema files (default: PGPATCH_SCRATCH_URL, else the embedded server)',
+    )
     .option('-v, --set <name=value>', 'set a psql variable for the schema files (repeatable)', collect, [])
-    .action(action(async (_o: unknown, cmd: Command) => {
-      const flags = globals(cmd) as ReturnType<typeof globals> & DiffFlags;
-      const { diff, isDatabaseUrl } = await import('../engine/schema/diff/index.js');
-      const needsScratch = !isDatabaseUrl(flags.from) || !isDatabaseUrl(flags.to);
-      const scratchUrl = needsScratch ? await scratchServer(flags.scratchUrl, paths(flags).projectDir) : undefined;
-      const result = await diff({
-        from: flags.from, to: flags.to, schemas: flags.schema, excludeSchemas: flags.excludeSchema,
-        scratchUrl, variables: parseVariableFlags(flags.set),
-        onEvent: (e) => {
-          if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
-        },
-      });
-      if (flags.json) {
-        const { printJson } = await import('../output/json.js');
-        const { diffToJson } = await import('../output/diff.js');
-        printJson(diffToJson(result));
-      } else {
-        const { formatDiff } = await import('../output/diff.js');
-        process.stdout.write(formatDiff(result, { explain: flags.explain }));
-      }
-      say(`pgpatch: ${result.changes.length ? `${result.changes.length} change${result.changes.length === 1 ? '' : 's'} from ${result.from} to ${result.to}` : `${result.from} and ${result.to} have the same schema`}`);
-      return flags.exitCode && result.changes.length ? 1 : 0;
-    }));
+    .action(
+      action(async (_o: unknown, cmd: Command) => {
+        const flags = globals(cmd) as ReturnType<typeof globals> & DiffFlags;
+        const { diff, isDatabaseUrl } = await import('../engine/schema/diff/index.js');
+        const needsScratch = !isDatabaseUrl(flags.from) || !isDatabaseUrl(flags.to);
+        const scratchUrl = needsScratch ? await scratchServer(flags.scratchUrl, paths(flags).projectDir) : undefined;
+        const result = await diff({
+          from: flags.from,
+          to: flags.to,
+          schemas: flags.schema,
+          excludeSchemas: flags.excludeSchema,
+          scratchUrl,
+          variables: parseVariableFlags(flags.set),
+          onEvent: (e) => {
+            if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
+          },
+        });
+        if (flags.json) {
+          const { printJson } = await import('../output/json.js');
+          const { diffToJson } = await import('../output/diff.js');
+          printJson(diffToJson(result));
+        } else {
+          const { formatDiff } = await import('../output/diff.js');
+          process.stdout.write(formatDiff(result, { explain: flags.explain }));
+        }
+        say(
+          `pgpatch: ${result.changes.length ? `${result.changes.length} change${result.changes.length === 1 ? '' : 's'} from ${result.from} to ${result.to}` : `${result.from} and ${result.to} have the same schema`}`,
+        );
+        return flags.exitCode && result.changes.length ? 1 : 0;
+      }),
+    );
 }

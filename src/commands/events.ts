@@ -17,7 +17,9 @@ export function scriptEventPrinter(): (event: ScriptEvent) => void {
 
 /** A patch statement waiting for a lock: who holds it (stderr, while migrate waits). */
 export function statementLockWaitLines(e: StatementLockWaitEvent, timeoutMs: number | undefined): string[] {
-  const until = timeoutMs ? `; it fails at the statement lock timeout (${timeoutMs} ms)` : '; it waits as long as it takes (--statement-lock-timeout sets a limit)';
+  const until = timeoutMs
+    ? `; it fails at the statement lock timeout (${timeoutMs} ms)`
+    : '; it waits as long as it takes (--statement-lock-timeout sets a limit)';
   return [
     `pgpatch: ${e.patch} has waited ${(e.waitedMs / 1000).toFixed(1)} s for ${e.lock}${until}. Held by:`,
     ...e.blockers.map((b) => `  ${formatBlocker(b)}`),

@@ -7,23 +7,29 @@ import { action, globals, say, target } from './common';
 export function register(program: Command): void {
   program
     .command('inspect')
-    .description("print the target database's schema as JSON: tables, columns, constraints, indexes, views, functions, "
-      + 'types, grants... (read-only; the schema_patch record is left out)')
+    .description(
+      "print the target database's schema as JSON: tables, columns, constraints, indexes, views, functions, " +
+        'types, grants... (read-only; the schema_patch record is left out)',
+    )
     .option('--exclude <[schema.]table>', 'leave out this table (repeatable; replaces the default, schema_patch in any schema)', collect)
-    .action(action(async (_opts: unknown, cmd: Command) => {
-      const flags = globals(cmd) as ReturnType<typeof globals> & { exclude?: string[] };
-      const exclude = flags.exclude ? flags.exclude.map(parseExclude) : undefined;
-      const { target: t } = await target(flags, say);
-      const { withSession } = await import('../engine/db.js');
-      const { inspectDatabase } = await import('../engine/schema/inspect/inspect.js');
-      const started = Date.now();
-      const model = await withSession(t, (s) => inspectDatabase(s, { exclude }));
-      const { printJson } = await import('../output/json.js');
-      printJson(model);
-      say(`pgpatch: inspected ${Object.keys(model.tables).length} tables, ${Object.keys(model.views).length} views and `
-        + `${Object.keys(model.functions).length} functions in ${Date.now() - started} ms`);
-      return 0;
-    }));
+    .action(
+      action(async (_opts: unknown, cmd: Command) => {
+        const flags = globals(cmd) as ReturnType<typeof globals> & { exclude?: string[] };
+        const exclude = flags.exclude ? flags.exclude.map(parseExclude) : undefined;
+        const { target: t } = await target(flags, say);
+        const { withSession } = await import('../engine/db.js');
+        const { inspectDatabase } = await import('../engine/schema/inspect/inspect.js');
+        const started = Date.now();
+        const model = await withSession(t, (s) => inspectDatabase(s, { exclude }));
+        const { printJson } = await import('../output/json.js');
+        printJson(model);
+        say(
+          `pgpatch: inspected ${Object.keys(model.tables).length} tables, ${Object.keys(model.views).length} views and ` +
+            `${Object.keys(model.functions).length} functions in ${Date.now() - started} ms`,
+        );
+        return 0;
+      }),
+    );
 }
 
 function parseExclude(value: string): ExcludeTable {

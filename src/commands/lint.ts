@@ -29,29 +29,34 @@ export function register(program: Command): void {
     .option('--enable <rule>', "turn on one of squawk's opt-in rules (repeatable)", collect, [])
     .option('--pg-version <version>', 'the PostgreSQL version the patches will run on, for version-aware rules (e.g. 15)')
     .option('-v, --set <name=value>', 'set a psql variable for the patches (repeatable)', collect, [])
-    .action(action(async (names: string[], _o: unknown, cmd: Command) => {
-      const flags = globals(cmd) as GlobalFlags & LintFlags;
-      const p = paths(flags);
-      const patches = await choosePatches(names, flags, p);
-      const { lintPatches } = await import('../engine/authoring/lint/lint.js');
-      const config = join(p.projectDir, '.squawk.toml');
-      const result = await lintPatches({
-        patches,
-        compile: { variables: parseVariableFlags(flags.set) },
-        exclude: flags.exclude.flatMap((r) => r.split(',')).map((r) => r.trim()).filter(Boolean),
-        include: flags.enable,
-        configFile: existsSync(config) ? config : undefined,
-        pgVersion: flags.pgVersion,
-      });
-      if (flags.json) {
-        const { printJson } = await import('../output/json.js');
-        printJson(result);
-      } else {
-        const { formatLint } = await import('../output/lint.js');
-        process.stdout.write(formatLint(result, flags.verbose).join('\n') + '\n');
-      }
-      return result.errors > 0 ? EXIT.answerNo : EXIT.ok;
-    }));
+    .action(
+      action(async (names: string[], _o: unknown, cmd: Command) => {
+        const flags = globals(cmd) as GlobalFlags & LintFlags;
+        const p = paths(flags);
+        const patches = await choosePatches(names, flags, p);
+        const { lintPatches } = await import('../engine/authoring/lint/lint.js');
+        const config = join(p.projectDir, '.squawk.toml');
+        const result = await lintPatches({
+          patches,
+          compile: { variables: parseVariableFlags(flags.set) },
+          exclude: flags.exclude
+            .flatMap((r) => r.split(','))
+            .map((r) => r.trim())
+            .filter(Boolean),
+          include: flags.enable,
+          configFile: existsSync(config) ? config : undefined,
+          pgVersion: flags.pgVersion,
+        });
+        if (flags.json) {
+          const { printJson } = await import('../output/json.js');
+          printJson(result);
+        } else {
+          const { formatLint } = await import('../output/lint.js');
+          process.stdout.write(formatLint(result, flags.verbose).join('\n') + '\n');
+        }
+        return result.errors > 0 ? EXIT.answerNo : EXIT.ok;
+      }),
+    );
 }
 
 async function choosePatches(names: string[], flags: GlobalFlags & LintFlags, p: ReturnType<typeof paths>): Promise<PatchFile[]> {
@@ -71,7 +76,12 @@ async function choosePatches(names: string[], flags: GlobalFlags & LintFlags, p:
     return all;
   }
   const { pendingPatchNames } = await import('../engine/authoring/lint/pending.js');
-  const pending = await pendingPatchNames({ target: t, patchesDir: p.patchesDir, recordSchema: flags.recordSchema, checksumCache: p.checksumCache });
+  const pending = await pendingPatchNames({
+    target: t,
+    patchesDir: p.patchesDir,
+    recordSchema: flags.recordSchema,
+    checksumCache: p.checksumCache,
+  });
   return all.filter((x) => pending.has(x.name));
 }
 

@@ -22,9 +22,17 @@ function open(): void {
   if (rl) return;
   rl = createInterface({ input: process.stdin, output: process.stderr, terminal: Boolean(process.stdin.isTTY) });
   rl.on('line', (line) => {
-    if (waiting) { const w = waiting; waiting = undefined; w(line); } else typedAhead.push(line);
+    if (waiting) {
+      const w = waiting;
+      waiting = undefined;
+      w(line);
+    } else typedAhead.push(line);
   });
-  rl.on('close', () => { closed = true; waiting?.(undefined); waiting = undefined; });
+  rl.on('close', () => {
+    closed = true;
+    waiting?.(undefined);
+    waiting = undefined;
+  });
 }
 
 /** The answer, lower-cased; `q` when input has ended (Ctrl-D): stop rather than guess. */
@@ -32,7 +40,10 @@ async function ask(question: string): Promise<string> {
   open();
   process.stderr.write(question);
   const line = typedAhead.length ? typedAhead.shift() : closed ? undefined : await new Promise<string | undefined>((r) => (waiting = r));
-  if (line === undefined) { process.stderr.write('\n'); return 'q'; }
+  if (line === undefined) {
+    process.stderr.write('\n');
+    return 'q';
+  }
   return line.trim().toLowerCase();
 }
 
@@ -47,12 +58,24 @@ export async function decide(q: Question): Promise<Decision> {
   for (;;) {
     const answer = await ask(`${what}? (Y)es, (n)o, (v)iew, (s)kip forever, (a)ll, (q)uit: `);
     switch (answer) {
-      case '': case 'y': case 'yes': return 'yes';
-      case 'n': case 'no': return 'no';
-      case 's': case 'skip': return 'skip';
-      case 'a': case 'all': return 'all';
-      case 'q': case 'quit': return 'quit';
-      case 'v': case 'view':
+      case '':
+      case 'y':
+      case 'yes':
+        return 'yes';
+      case 'n':
+      case 'no':
+        return 'no';
+      case 's':
+      case 'skip':
+        return 'skip';
+      case 'a':
+      case 'all':
+        return 'all';
+      case 'q':
+      case 'quit':
+        return 'quit';
+      case 'v':
+      case 'view':
         process.stderr.write(readFileSync(q.script ?? q.patch.path, 'utf8') + '\n');
         continue;
       default:
@@ -66,9 +89,19 @@ export async function decide(q: Question): Promise<Decision> {
  * its differences are shown before the question, which then says so.
  */
 export async function confirmBaseline(count: number, comparison?: CheckResult): Promise<boolean> {
-  if (comparison && !comparison.ok) process.stderr.write(formatCheck(comparison, { strictFlag: false }).map((l) => `pgpatch: ${l}`).join('\n') + '\n');
-  const differs = comparison && !comparison.ok ? `, and it DIFFERS from the schema files (${comparison.failing} difference${comparison.failing === 1 ? '' : 's'} above)` : '';
-  const answer = await ask(`this database has objects but no record of patches${differs}. Record all ${count} patches as already applied? (y/N): `);
+  if (comparison && !comparison.ok)
+    process.stderr.write(
+      formatCheck(comparison, { strictFlag: false })
+        .map((l) => `pgpatch: ${l}`)
+        .join('\n') + '\n',
+    );
+  const differs =
+    comparison && !comparison.ok
+      ? `, and it DIFFERS from the schema files (${comparison.failing} difference${comparison.failing === 1 ? '' : 's'} above)`
+      : '';
+  const answer = await ask(
+    `this database has objects but no record of patches${differs}. Record all ${count} patches as already applied? (y/N): `,
+  );
   // 'q' is what ask() says when input ended: that is a no.
   return answer === 'y' || answer === 'yes';
 }
@@ -76,8 +109,15 @@ export async function confirmBaseline(count: number, comparison?: CheckResult): 
 export async function confirmLoadNotEmpty(found: NotEmpty): Promise<boolean> {
   const { contents: c } = found;
   const count = (n: number, one: string, many: string) => (n === 1 ? `1 ${one}` : n ? `${n} ${many}` : '');
-  const what = [count(c.relations, 'table, view or sequence', 'tables, views or sequences'), count(c.functions, 'function', 'functions'),
-    count(c.types, 'type', 'types'), count(c.schemas, 'schema', 'schemas'), found.record && 'a schema_patch record'].filter(Boolean).join(', ');
+  const what = [
+    count(c.relations, 'table, view or sequence', 'tables, views or sequences'),
+    count(c.functions, 'function', 'functions'),
+    count(c.types, 'type', 'types'),
+    count(c.schemas, 'schema', 'schemas'),
+    found.record && 'a schema_patch record',
+  ]
+    .filter(Boolean)
+    .join(', ');
   const answer = await ask(`${found.database} is not empty (${what}). Load the file into it anyway? (y/N): `);
   return answer === 'y' || answer === 'yes';
 }

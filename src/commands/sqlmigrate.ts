@@ -20,46 +20,61 @@ export function register(program: Command): void {
     .description('print a patch, found by its name or a unique prefix; --expand follows its \\i includes')
     .argument('<name>', 'patch name (2026-03-01_add_isbn), or the start of one')
     .option('--expand', 'print the statements as they would run, includes expanded, each after a "-- file:line" comment')
-    .option('--include-root <dir>', 'with --expand: folder that \\i paths are relative to (default: the folder of the patch, as migrate does)')
-    .option('-v, --set <name=value>', 'with --expand: set a psql variable, like psql -v (repeatable)', (v: string, prev: string[]) => [...prev, v], [])
-    .action(action(async (name: string, _opts: unknown, cmd: Command) => {
-      const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
-      const { patchesDir } = paths(flags);
-      const { lookupPatch, patchText, expandPatch, runPlanOf } = await import('../engine/authoring/sqlmigrate.js');
-      const { displayPath } = await import('../output/text.js');
-      const shown = lookupPatch(patchesDir, name);
-      const compileOptions = { includeRoot: flags.includeRoot, variables: parseVariableFlags(flags.set) };
-      const expanded = flags.expand ? expandPatch(shown.patch, compileOptions) : undefined;
-      const run = await runPlanOf(shown.patch, compileOptions);
-      if (flags.json) {
-        const { printJson } = await import('../output/json.js');
-        printJson({ ...shown, run, ...(expanded ? { statements: expanded } : { text: patchText(shown.patch).toString('utf8') }) });
-        return EXIT.ok;
-      }
-      say(`-- ${displayPath(shown.patch.path)}`);
-      say(`--   migrate runs it: ${describeRun(run)}`);
-      for (const [when, hooks] of [['pre', shown.pre], ['post', shown.post]] as const) {
-        for (const h of hooks) say(`--   ${when}: ${displayPath(h.path)}${h.executable ? '' : ' (not executable: it will fail when the patch runs)'}`);
-      }
-      if (!expanded) {
-        process.stdout.write(patchText(shown.patch));
-        return EXIT.ok;
-      }
-      const out: string[] = [];
-      for (const s of expanded) {
-        const at = s.file ? `${displayPath(s.file)}:${s.line}` : '';
-        if (s.kind === 'sql') out.push(`-- ${at}\n${s.text}\n`);
-        else if (s.kind === 'copy' && s.data !== undefined) out.push(`-- ${at}\n${/;\s*$/.test(s.text) ? s.text : `${s.text};`}\n${s.data}\\.\n`);
-        else if (s.kind === 'copy') out.push(`-- ${at} (\\copy: rows from ${displayPath(s.dataFile!)})\n${s.text};\n`);
-        else if (s.kind === 'echo') out.push(`-- \\echo ${s.text}\n`);
-        else {
-          out.push(`-- ${at}: warning: ${s.text}\n`);
-          say(`${at}: warning: ${s.text}`);
+    .option(
+      '--include-root <dir>',
+      'with --expand: folder that \\i paths are relative to (default: the folder of the patch, as migrate does)',
+    )
+    .option(
+      '-v, --set <name=value>',
+      'with --expand: set a psql variable, like psql -v (repeatable)',
+      (v: string, prev: string[]) => [...prev, v],
+      [],
+    )
+    .action(
+      action(async (name: string, _opts: unknown, cmd: Command) => {
+        const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
+        const { patchesDir } = paths(flags);
+        const { lookupPatch, patchText, expandPatch, runPlanOf } = await import('../engine/authoring/sqlmigrate.js');
+        const { displayPath } = await import('../output/text.js');
+        const shown = lookupPatch(patchesDir, name);
+        const compileOptions = { includeRoot: flags.includeRoot, variables: parseVariableFlags(flags.set) };
+        const expanded = flags.expand ? expandPatch(shown.patch, compileOptions) : undefined;
+        const run = await runPlanOf(shown.patch, compileOptions);
+        if (flags.json) {
+          const { printJson } = await import('../output/json.js');
+          printJson({ ...shown, run, ...(expanded ? { statements: expanded } : { text: patchText(shown.patch).toString('utf8') }) });
+          return EXIT.ok;
         }
-      }
-      process.stdout.write(out.join('\n'));
-      return EXIT.ok;
-    }));
+        say(`-- ${displayPath(shown.patch.path)}`);
+        say(`--   migrate runs it: ${describeRun(run)}`);
+        for (const [when, hooks] of [
+          ['pre', shown.pre],
+          ['post', shown.post],
+        ] as const) {
+          for (const h of hooks)
+            say(`--   ${when}: ${displayPath(h.path)}${h.executable ? '' : ' (not executable: it will fail when the patch runs)'}`);
+        }
+        if (!expanded) {
+          process.stdout.write(patchText(shown.patch));
+          return EXIT.ok;
+        }
+        const out: string[] = [];
+        for (const s of expanded) {
+          const at = s.file ? `${displayPath(s.file)}:${s.line}` : '';
+          if (s.kind === 'sql') out.push(`-- ${at}\n${s.text}\n`);
+          else if (s.kind === 'copy' && s.data !== undefined)
+            out.push(`-- ${at}\n${/;\s*$/.test(s.text) ? s.text : `${s.text};`}\n${s.data}\\.\n`);
+          else if (s.kind === 'copy') out.push(`-- ${at} (\\copy: rows from ${displayPath(s.dataFile!)})\n${s.text};\n`);
+          else if (s.kind === 'echo') out.push(`-- \\echo ${s.text}\n`);
+          else {
+            out.push(`-- ${at}: warning: ${s.text}\n`);
+            say(`${at}: warning: ${s.text}`);
+          }
+        }
+        process.stdout.write(out.join('\n'));
+        return EXIT.ok;
+      }),
+    );
 }
 
 /** How migrate runs the patch, in words (Django's sqlmigrate shows its BEGIN/COMMIT; this says it). */

@@ -29,55 +29,78 @@ interface TryFlags {
 export function register(program: Command): void {
   program
     .command('try')
-    .description('run a patch on the target in a transaction that is always rolled back, and show its locks, rewrites, changes and whether the schema files now match')
+    .description(
+      'run a patch on the target in a transaction that is always rolled back, and show its locks, rewrites, changes and whether the schema files now match',
+    )
     .argument('<name>', 'patch name, unique prefix, or file')
-    .option('--scratch', 'run it on a scratch database built from the schema files at --base and the patches since (dropped after), not on the target: for patches that commit')
-    .option('--base <ref>', 'with --scratch: the commit the patches start from (default: as check, the merge base with origin/HEAD, main or master)')
-    .option('--scratch-url <url>', 'a server where the schema files may be built for the comparison (default: PGPATCH_SCRATCH_URL, else the embedded server)')
+    .option(
+      '--scratch',
+      'run it on a scratch database built from the schema files at --base and the patches since (dropped after), not on the target: for patches that commit',
+    )
+    .option(
+      '--base <ref>',
+      'with --scratch: the commit the patches start from (default: as check, the merge base with origin/HEAD, main or master)',
+    )
+    .option(
+      '--scratch-url <url>',
+      'a server where the schema files may be built for the comparison (default: PGPATCH_SCRATCH_URL, else the embedded server)',
+    )
     .option('--no-schema-files', 'do not compare the result with the schema files')
     .option('--watch', 'run it again on every save of the patch or of the schema files (Ctrl-C to stop)')
     .option('-v, --set <name=value>', 'set a psql variable for the patch (repeatable)', collect, [])
-    .action(action(async (name: string, _o: unknown, cmd: Command) => {
-      const flags = globals(cmd) as GlobalFlags & TryFlags;
-      const p = paths(flags);
-      const patch = await findPatch(name, p.patchesDir);
-      const printScript = scriptEventPrinter();
-      const common = {
-        patch, entry: p.entry, recordSchema: flags.recordSchema,
-        compile: { variables: parseVariableFlags(flags.set) },
-        onEvent: (e: ScriptEvent) => printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e),
-      };
-      const scratchServer = async () => flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
-      if (flags.scratch && (flags.dsn || flags.embedded)) throw new UsageError('--scratch runs the patch on a database of its own: give no --dsn or --embedded');
-      // Refused before any server is started or reached.
-      if (!flags.scratch) await (await import('../engine/authoring/try/try.js')).planTry(patch, common.compile);
-      const t = flags.scratch ? undefined : (await target(flags, say)).target;
-      const scratchUrl = flags.scratch || flags.schemaFiles ? await scratchServer() : undefined;
-      const once = async (): Promise<number> => {
-        let result: TryResult;
-        if (!t) {
-          result = await withBaseTree(p, flags.base, async (base) => {
-            const { tryOnScratch } = await import('../engine/authoring/try/scratch.js');
-            return tryOnScratch({ ...common, base, patchesDir: p.patchesDir, scratchUrl: scratchUrl!, schemaFilesUrl: flags.schemaFiles ? scratchUrl : undefined });
-          });
-        } else {
-          const { tryPatch } = await import('../engine/authoring/try/try.js');
-          result = await tryPatch({ ...common, target: t, scratchUrl });
-        }
-        return show(result, flags);
-      };
-      if (!flags.watch) return once();
-      await watch([dirname(patch.path), p.schemaDir], async () => {
-        try {
-          await once();
-        } catch (e) {
-          const { formatError } = await import('../output/text.js');
-          process.stderr.write(formatError(e, flags.verbose).join('\n') + '\n');
-        }
-        say(`pgpatch: watching ${patch.name} and the schema files; Ctrl-C to stop`);
-      });
-      return EXIT.ok;
-    }));
+    .action(
+      action(async (name: string, _o: unknown, cmd: Command) => {
+        const flags = globals(cmd) as GlobalFlags & TryFlags;
+        const p = paths(flags);
+        const patch = await findPatch(name, p.patchesDir);
+        const printScript = scriptEventPrinter();
+        const common = {
+          patch,
+          entry: p.entry,
+          recordSchema: flags.recordSchema,
+          compile: { variables: parseVariableFlags(flags.set) },
+          onEvent: (e: ScriptEvent) => printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e),
+        };
+        const scratchServer = async () =>
+          flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
+        if (flags.scratch && (flags.dsn || flags.embedded))
+          throw new UsageError('--scratch runs the patch on a database of its own: give no --dsn or --embedded');
+        // Refused before any server is started or reached.
+        if (!flags.scratch) await (await import('../engine/authoring/try/try.js')).planTry(patch, common.compile);
+        const t = flags.scratch ? undefined : (await target(flags, say)).target;
+        const scratchUrl = flags.scratch || flags.schemaFiles ? await scratchServer() : undefined;
+        const once = async (): Promise<number> => {
+          let result: TryResult;
+          if (!t) {
+            result = await withBaseTree(p, flags.base, async (base) => {
+              const { tryOnScratch } = await import('../engine/authoring/try/scratch.js');
+              return tryOnScratch({
+                ...common,
+                base,
+                patchesDir: p.patchesDir,
+                scratchUrl: scratchUrl!,
+                schemaFilesUrl: flags.schemaFiles ? scratchUrl : undefined,
+              });
+            });
+          } else {
+            const { tryPatch } = await import('../engine/authoring/try/try.js');
+            result = await tryPatch({ ...common, target: t, scratchUrl });
+          }
+          return show(result, flags);
+        };
+        if (!flags.watch) return once();
+        await watch([dirname(patch.path), p.schemaDir], async () => {
+          try {
+            await once();
+          } catch (e) {
+            const { formatError } = await import('../output/text.js');
+            process.stderr.write(formatError(e, flags.verbose).join('\n') + '\n');
+          }
+          say(`pgpatch: watching ${patch.name} and the schema files; Ctrl-C to stop`);
+        });
+        return EXIT.ok;
+      }),
+    );
 }
 
 async function show(result: TryResult, flags: GlobalFlags): Promise<number> {
@@ -106,7 +129,10 @@ async function watch(paths: string[], run: () => Promise<void>): Promise<never> 
   let again = false;
   let timer: NodeJS.Timeout | undefined;
   const go = async () => {
-    if (running) { again = true; return; }
+    if (running) {
+      again = true;
+      return;
+    }
     running = true;
     do {
       again = false;
@@ -130,7 +156,15 @@ async function findPatch(name: string, patchesDir: string): Promise<PatchFile> {
   const full = resolve(name);
   if (name.endsWith('.sql') && existsSync(full) && statSync(full).isFile()) {
     const { findPatches } = await import('../engine/patches/files.js');
-    return findPatches(patchesDir).find((x) => x.path === full) ?? { name: basename(full, '.sql'), path: full, relativePath: name, pre: [], post: [] };
+    return (
+      findPatches(patchesDir).find((x) => x.path === full) ?? {
+        name: basename(full, '.sql'),
+        path: full,
+        relativePath: name,
+        pre: [],
+        post: [],
+      }
+    );
   }
   const { lookupPatch } = await import('../engine/authoring/sqlmigrate.js');
   return lookupPatch(patchesDir, name).patch;

@@ -9,7 +9,14 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
 import {
-  describeConnection, passwordFromFile, resolveConnection, sslPlan, withDefaultHost, type ConnInfo, type ResolvedConnection, type TlsOptions,
+  describeConnection,
+  passwordFromFile,
+  resolveConnection,
+  sslPlan,
+  withDefaultHost,
+  type ConnInfo,
+  type ResolvedConnection,
+  type TlsOptions,
 } from '../connection-settings';
 import { ConnectionError, PgpatchError, SqlError, type ServerMessage } from '../errors';
 
@@ -59,7 +66,10 @@ export function defaultApplicationName(): string {
 export class Session {
   private noticeListener: ((n: Notice) => void) | undefined;
 
-  constructor(private readonly client: Pg.Client, readonly target: Target) {
+  constructor(
+    private readonly client: Pg.Client,
+    readonly target: Target,
+  ) {
     client.on('notice', (msg) => {
       // A batch with a listener of its own gets the notices that come while pg follows it: a batch
       // sent ahead (sendAhead) runs on the server before this client has handled the one before
@@ -348,8 +358,10 @@ function negotiatePrefer(config: Pg.ClientConfig, tls: TlsOptions): Promise<{ so
 /** Not when the server is unreachable or the password wrong: the other attempt would fail alike. */
 function worthAnotherTry(e: unknown): boolean {
   const code = (e as { code?: string }).code;
-  return !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', '28P01'].includes(code ?? '')
-    && !/timeout/i.test((e as Error).message);
+  return (
+    !['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', '28P01'].includes(code ?? '') &&
+    !/timeout/i.test((e as Error).message)
+  );
 }
 
 /** `pg`'s settings for one attempt: every value given, so that `pg` reads no variable itself. */
@@ -362,11 +374,13 @@ function clientConfig({ info }: ResolvedConnection, tls: TlsOptions | false, opt
     port: Number(info.port ?? 5432),
     user,
     database: effective.dbname,
-    password: info.password ?? (async () => {
-      const found = await passwordFromFile(effective);
-      if (found === undefined) throw new Error('fe_sendauth: no password supplied (no password given, none in the password file)');
-      return found;
-    }),
+    password:
+      info.password ??
+      (async () => {
+        const found = await passwordFromFile(effective);
+        if (found === undefined) throw new Error('fe_sendauth: no password supplied (no password given, none in the password file)');
+        return found;
+      }),
     ssl: tls,
     // Given always: pg would read PGSSLNEGOTIATION itself (and refuse direct on a plain attempt).
     sslnegotiation: tls && info.sslnegotiation === 'direct' ? 'direct' : 'postgres',
@@ -393,7 +407,9 @@ export function isServerError(e: unknown): e is Pg.DatabaseError {
   return e instanceof pg.DatabaseError;
 }
 
-type ServerFields = Partial<Pick<Pg.DatabaseError, 'severity' | 'code' | 'message' | 'detail' | 'hint' | 'where' | 'schema' | 'table' | 'column' | 'constraint'>>;
+type ServerFields = Partial<
+  Pick<Pg.DatabaseError, 'severity' | 'code' | 'message' | 'detail' | 'hint' | 'where' | 'schema' | 'table' | 'column' | 'constraint'>
+>;
 
 export function toServerMessage(e: ServerFields): ServerMessage {
   return {

@@ -23,7 +23,10 @@ const run = promisify(execFile);
 export class EmbeddedServerError extends PgpatchError {
   readonly code = 'embedded_server';
   readonly exitCode = EXIT.connection;
-  constructor(message: string, readonly log?: string) {
+  constructor(
+    message: string,
+    readonly log?: string,
+  ) {
     super(message);
   }
 }
@@ -52,11 +55,16 @@ export async function embeddedBinDir(): Promise<string> {
     const mod = (await import(pkg)) as { pg_ctl: string };
     return resolve(mod.pg_ctl, '..');
   } catch (e) {
-    throw new EmbeddedServerError(`no embedded PostgreSQL binaries for ${process.platform}-${process.arch} (${pkg}): ${(e as Error).message}`);
+    throw new EmbeddedServerError(
+      `no embedded PostgreSQL binaries for ${process.platform}-${process.arch} (${pkg}): ${(e as Error).message}`,
+    );
   }
 }
 
-interface RunAs { uid?: number; gid?: number }
+interface RunAs {
+  uid?: number;
+  gid?: number;
+}
 
 async function runAs(): Promise<RunAs> {
   if (process.getuid?.() !== 0) return {};
@@ -84,8 +92,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     mkdirSync(resolve(dataDir, '..'), { recursive: true });
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (user.uid !== undefined) chownSync(dataDir, user.uid, user.gid!);
-    await run(join(binDir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'], asUser)
-      .catch((e) => { throw new EmbeddedServerError(`initdb failed in ${dataDir}: ${e.stderr || e.message}`); });
+    await run(
+      join(binDir, 'initdb'),
+      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'],
+      asUser,
+    ).catch((e) => {
+      throw new EmbeddedServerError(`initdb failed in ${dataDir}: ${e.stderr || e.message}`);
+    });
   }
   const settings = ['-c listen_addresses=127.0.0.1', `-k ${dataDir}`];
   if (options.fast) settings.push('-c fsync=off -c synchronous_commit=off -c full_page_writes=off');
@@ -93,8 +106,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     try {
-      await run(join(binDir, 'pg_ctl'), ['-D', dataDir, '-l', join(dataDir, 'server.log'), '-w', '-t', '60',
-        '-o', `-p ${port} ${settings.join(' ')}`, 'start'], asUser);
+      await run(
+        join(binDir, 'pg_ctl'),
+        ['-D', dataDir, '-l', join(dataDir, 'server.log'), '-w', '-t', '60', '-o', `-p ${port} ${settings.join(' ')}`, 'start'],
+        asUser,
+      );
       return cluster(binDir, dataDir, port, true, asUser);
     } catch (e) {
       // Another process may have taken the port between our check and the server's bind.
@@ -102,7 +118,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     }
   }
   let log = '';
-  try { log = readFileSync(join(dataDir, 'server.log'), 'utf8').slice(-2000); } catch { /* no log yet */ }
+  try {
+    log = readFileSync(join(dataDir, 'server.log'), 'utf8').slice(-2000);
+  } catch {
+    /* no log yet */
+  }
   throw new EmbeddedServerError(`could not start PostgreSQL in ${dataDir}: ${lastError.trim()}`, log);
 }
 

@@ -25,7 +25,11 @@ import { EXIT, PgpatchError } from '../errors';
 export class GitError extends PgpatchError {
   readonly code: string = 'git';
   readonly exitCode: number = EXIT.usage;
-  constructor(readonly command: string[], readonly stderr: string, hint?: string) {
+  constructor(
+    readonly command: string[],
+    readonly stderr: string,
+    hint?: string,
+  ) {
     super(`git ${command[0] ?? ''} failed: ${firstLine(stderr)}`, { hint });
   }
 }
@@ -33,8 +37,15 @@ export class GitError extends PgpatchError {
 /** A ref given by the user (`--base main`) that this repository does not have. */
 export class GitRefError extends GitError {
   override readonly code = 'git_ref';
-  constructor(readonly ref: string, hint?: string) {
-    super(['rev-parse', ref], `unknown revision "${ref}"`, hint ?? `check the name with "git branch -a"; in CI, fetch it first (git fetch origin ${ref.replace(/^origin\//, '')})`);
+  constructor(
+    readonly ref: string,
+    hint?: string,
+  ) {
+    super(
+      ['rev-parse', ref],
+      `unknown revision "${ref}"`,
+      hint ?? `check the name with "git branch -a"; in CI, fetch it first (git fetch origin ${ref.replace(/^origin\//, '')})`,
+    );
     this.message = `unknown git ref "${ref}"`;
   }
 }
@@ -42,11 +53,17 @@ export class GitRefError extends GitError {
 /** `--base REF` and HEAD share no history (often: a shallow CI clone). */
 export class NoMergeBaseError extends GitError {
   override readonly code = 'git_merge_base';
-  constructor(readonly ref: string, readonly shallow: boolean) {
-    super(['merge-base', ref, 'HEAD'], `no merge base between ${ref} and HEAD`,
+  constructor(
+    readonly ref: string,
+    readonly shallow: boolean,
+  ) {
+    super(
+      ['merge-base', ref, 'HEAD'],
+      `no merge base between ${ref} and HEAD`,
       shallow
         ? 'this is a shallow clone: fetch more history (git fetch --unshallow, or fetch-depth: 0 in actions/checkout)'
-        : `${ref} and HEAD have no common history; give the branch this one was started from`);
+        : `${ref} and HEAD have no common history; give the branch this one was started from`,
+    );
     this.message = `no common ancestor of ${ref} and HEAD`;
   }
 }
@@ -68,7 +85,13 @@ export interface GitUnavailable {
 export class GitUnavailableError extends PgpatchError {
   readonly code = 'git_unavailable';
   readonly exitCode = EXIT.usage;
-  constructor(readonly reason: GitUnavailableReason, readonly dir: string, readonly detail: string, hint: string, readonly needed?: string) {
+  constructor(
+    readonly reason: GitUnavailableReason,
+    readonly dir: string,
+    readonly detail: string,
+    hint: string,
+    readonly needed?: string,
+  ) {
     super(`${needed ? `${needed} needs git, but ` : ''}${describeReason(reason, dir)}`, { hint });
   }
   static from(u: GitUnavailable, needed?: string): GitUnavailableError {
@@ -134,7 +157,11 @@ const EMPTY_TREE = { sha1: '4b825dc642cb6eb9a060e54bf8d69288fbee4904' };
 export async function openRepo(dir: string): Promise<GitRepo | GitUnavailable> {
   const from = resolve(dir);
   const unavailable = (reason: GitUnavailableReason, detail: string): GitUnavailable => ({
-    available: false, reason, dir: from, detail: firstLine(detail), hint: hintFor(reason, from),
+    available: false,
+    reason,
+    dir: from,
+    detail: firstLine(detail),
+    hint: hintFor(reason, from),
   });
   if (!existsSync(from)) return unavailable('not-a-work-tree', 'no such folder');
   const probe = client(from);
@@ -166,7 +193,10 @@ export class GitRepo {
   branch: string | null = null;
 
   /** `root` is the work tree's top folder, as git reports it (symlinks resolved). */
-  constructor(private readonly git: SimpleGit, readonly root: string) {}
+  constructor(
+    private readonly git: SimpleGit,
+    readonly root: string,
+  ) {}
 
   async refresh(): Promise<void> {
     // --quiet: exit 1 and no message when there is no such commit (simple-git then returns '').
@@ -219,7 +249,12 @@ export class GitRepo {
     const rel = this.relativePath(dir);
     if (rel === undefined) return new Set();
     const out = await this.run(['ls-files', '-z', '--cached', '--', literal(rel)]);
-    return new Set(out.split('\0').filter(Boolean).map((p) => resolve(this.root, p)));
+    return new Set(
+      out
+        .split('\0')
+        .filter(Boolean)
+        .map((p) => resolve(this.root, p)),
+    );
   }
 
   /** `git mv from to` (both inside the work tree). The destination folder must exist. */
@@ -251,7 +286,9 @@ export class GitRepo {
     if (rel === undefined) throw new GitError(['archive'], `${dir} is outside the work tree`);
     mkdirSync(dest, { recursive: true });
     await new Promise<void>((ok, fail) => {
-      const git = spawn('git', ['-C', this.root, 'archive', '--format=tar', against.commit, '--', rel === '' ? '.' : rel], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const git = spawn('git', ['-C', this.root, 'archive', '--format=tar', against.commit, '--', rel === '' ? '.' : rel], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       const tar = spawn('tar', ['-x', '-C', dest], { stdio: ['pipe', 'ignore', 'pipe'] });
       let stderr = '';
       git.stderr.on('data', (d) => (stderr += d));
@@ -286,8 +323,11 @@ export class GitRepo {
     const commit = (await this.run(['rev-parse', '--verify', '--quiet', `${base}^{commit}`])).trim();
     if (!commit) throw new GitRefError(base);
     if (!this.head) {
-      throw new GitError(['merge-base', base, 'HEAD'], 'HEAD has no commits yet',
-        'commit something first, or leave out --base to diff uncommitted changes');
+      throw new GitError(
+        ['merge-base', base, 'HEAD'],
+        'HEAD has no commits yet',
+        'commit something first, or leave out --base to diff uncommitted changes',
+      );
     }
     const mb = (await this.run(['merge-base', commit, this.head])).trim();
     if (!mb) {
@@ -350,7 +390,11 @@ export class GitRepo {
 }
 
 const STATUS: Record<string, ChangeStatus> = {
-  A: 'added', M: 'modified', D: 'deleted', T: 'type-changed', U: 'unmerged',
+  A: 'added',
+  M: 'modified',
+  D: 'deleted',
+  T: 'type-changed',
+  U: 'unmerged',
 };
 
 function client(baseDir: string): SimpleGit {
@@ -380,7 +424,11 @@ function errorText(e: unknown): string {
 }
 
 function firstLine(text: string): string {
-  const line = text.split('\n').map((l) => l.trim()).find(Boolean) ?? '';
+  const line =
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .find(Boolean) ?? '';
   return line.replace(/^(fatal|error):\s*/, '');
 }
 
@@ -390,7 +438,8 @@ function isMissingGit(message: string): boolean {
 
 function hintFor(reason: GitUnavailableReason, dir: string): string {
   if (reason === 'git-missing') return 'install git, or make sure it is on PATH';
-  if (reason === 'refused') return `the repository belongs to another user; if you trust it: git config --global --add safe.directory ${dir}`;
+  if (reason === 'refused')
+    return `the repository belongs to another user; if you trust it: git config --global --add safe.directory ${dir}`;
   return 'run pgpatch inside the project\'s git work tree (or "git init" one)';
 }
 

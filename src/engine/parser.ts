@@ -61,13 +61,15 @@ function classifyNode(node: Node): StatementClass {
       return body.concurrent ? 'no_transaction' : 'ordinary';
     case 'ReindexStmt':
       return hasDefElem(body.params, 'concurrently') || body.kind === 'REINDEX_OBJECT_SYSTEM' || body.kind === 'REINDEX_OBJECT_DATABASE'
-        ? 'no_transaction' : 'ordinary';
+        ? 'no_transaction'
+        : 'ordinary';
     case 'VacuumStmt':
       return body.is_vacuumcmd ? 'no_transaction' : 'ordinary';
     case 'AlterTableStmt': {
       const cmds = (body.cmds as Array<{ AlterTableCmd?: { subtype?: string; def?: { PartitionCmd?: { concurrent?: boolean } } } }>) ?? [];
       return cmds.some((c) => c.AlterTableCmd?.subtype === 'AT_DetachPartition' && c.AlterTableCmd.def?.PartitionCmd?.concurrent)
-        ? 'no_transaction' : 'ordinary';
+        ? 'no_transaction'
+        : 'ordinary';
     }
     case 'ClusterStmt':
       return body.relation ? 'ordinary' : 'no_transaction';

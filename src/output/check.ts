@@ -6,7 +6,9 @@ export function formatCheck(result: CheckResult, { strictFlag = true } = {}): st
   const lines: string[] = [];
   if (result.base) {
     const added = result.base.patchesAdded;
-    lines.push(`compared the schema files with the schema files at ${result.base.ref} (${result.base.commit.slice(0, 12)}) plus ${added.length} patch${added.length === 1 ? '' : 'es'} since${added.length ? `: ${added.join(', ')}` : ''}`);
+    lines.push(
+      `compared the schema files with the schema files at ${result.base.ref} (${result.base.commit.slice(0, 12)}) plus ${added.length} patch${added.length === 1 ? '' : 'es'} since${added.length ? `: ${added.join(', ')}` : ''}`,
+    );
   } else {
     lines.push(`compared the schema files with ${result.actual}`);
   }
@@ -15,11 +17,18 @@ export function formatCheck(result: CheckResult, { strictFlag = true } = {}): st
     return lines;
   }
   for (const d of result.differences) {
-    const note = d.kind === 'column_order' && result.failing < result.differences.length ? (strictFlag ? ' (column order: fails only with --strict)' : ' (column order: does not block)') : '';
+    const note =
+      d.kind === 'column_order' && result.failing < result.differences.length
+        ? strictFlag
+          ? ' (column order: fails only with --strict)'
+          : ' (column order: does not block)'
+        : '';
     lines.push(`- ${d.message}${note}`);
   }
-  lines.push(result.ok
-    ? `ok: only column order differs (${result.differences.length})${strictFlag ? '; --strict makes that fail' : ''}`
-    : `${result.failing} difference${result.failing === 1 ? '' : 's'}`);
+  lines.push(
+    result.ok
+      ? `ok: only column order differs (${result.differences.length})${strictFlag ? '; --strict makes that fail' : ''}`
+      : `${result.failing} difference${result.failing === 1 ? '' : 's'}`,
+  );
   return lines;
 }

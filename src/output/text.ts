@@ -2,8 +2,23 @@
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import {
-  CheckBuildError, ConnectionError, InterruptedError, FileError, PatchFailedError, PatchInvalidError, PatchSetError, IncludeCycleError, LockTimeoutError, MetaCommandError, NoTargetError,
-  PgpatchError, SqlError, StatementLockTimeoutError, type BlockingSession, type ServerMessage, type SourceLocation,
+  CheckBuildError,
+  ConnectionError,
+  InterruptedError,
+  FileError,
+  PatchFailedError,
+  PatchInvalidError,
+  PatchSetError,
+  IncludeCycleError,
+  LockTimeoutError,
+  MetaCommandError,
+  NoTargetError,
+  PgpatchError,
+  SqlError,
+  StatementLockTimeoutError,
+  type BlockingSession,
+  type ServerMessage,
+  type SourceLocation,
 } from '../errors';
 
 export function displayPath(path: string, cwd = process.cwd()): string {
@@ -28,7 +43,10 @@ export function caretLines(loc: SourceLocation): string[] {
     return [];
   }
   const gutter = String(loc.line);
-  const prefix = [...text].slice(0, loc.column - 1).map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  const prefix = [...text]
+    .slice(0, loc.column - 1)
+    .map((c) => (c === '\t' ? '\t' : ' '))
+    .join('');
   return [`  ${gutter} | ${text.replace(/\r$/, '')}`, `  ${' '.repeat(gutter.length)} | ${prefix}^`];
 }
 
@@ -48,25 +66,39 @@ export function formatError(error: unknown, verbose = false): string[] {
     const e = error as Error;
     return [
       `pgpatch: internal error: ${e?.message ?? String(error)}`,
-      ...(e?.stack ? e.stack.split('\n').slice(1).map((l) => `  ${l.trim()}`) : []),
+      ...(e?.stack
+        ? e.stack
+            .split('\n')
+            .slice(1)
+            .map((l) => `  ${l.trim()}`)
+        : []),
       'This is a bug in pgpatch; please report it with the lines above.',
     ];
   }
   const lines: string[] = [];
   // A stop the user asked for: what failed because of it (dropped scratch databases, a lost
   // connection) is no error to report, unless asked.
-  if (error instanceof InterruptedError) return [`pgpatch: ${error.message}`, ...(verbose && error.cause ? formatError(error.cause, true).map((l) => `  ${l}`) : [])];
+  if (error instanceof InterruptedError)
+    return [`pgpatch: ${error.message}`, ...(verbose && error.cause ? formatError(error.cause, true).map((l) => `  ${l}`) : [])];
   if (error instanceof PatchFailedError && error.cause instanceof StatementLockTimeoutError) {
-    return patchFailedLines(error, verbose, error.recorded === 'failed'
-      ? `recorded as failed (stage ${error.stage}): it ran outside a transaction, so the statements before this one stay applied. Check them, then migrate --retry ${error.patch} once the lock is free.`
-      : 'nothing of it was applied: it was rolled back and is not recorded (patches before it are applied and recorded). Run migrate again later, when those sessions have finished.');
+    return patchFailedLines(
+      error,
+      verbose,
+      error.recorded === 'failed'
+        ? `recorded as failed (stage ${error.stage}): it ran outside a transaction, so the statements before this one stay applied. Check them, then migrate --retry ${error.patch} once the lock is free.`
+        : 'nothing of it was applied: it was rolled back and is not recorded (patches before it are applied and recorded). Run migrate again later, when those sessions have finished.',
+    );
   }
   if (error instanceof PatchFailedError) {
-    return patchFailedLines(error, verbose, error.recorded === 'failed'
-      ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
-      : error.recorded === 'applying'
-        ? `it ran outside a transaction, so nothing of it was undone, and its record could not be updated: it still says "applying". Check what it did, then migrate --fake ${error.patch} or --retry ${error.patch}.`
-        : 'it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.');
+    return patchFailedLines(
+      error,
+      verbose,
+      error.recorded === 'failed'
+        ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
+        : error.recorded === 'applying'
+          ? `it ran outside a transaction, so nothing of it was undone, and its record could not be updated: it still says "applying". Check what it did, then migrate --fake ${error.patch} or --retry ${error.patch}.`
+          : 'it was rolled back and is not recorded; patches before it are applied and recorded. Fix it and run migrate again.',
+    );
   }
   if (error instanceof PatchSetError) {
     lines.push(`pgpatch: error: ${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
@@ -80,7 +112,11 @@ export function formatError(error: unknown, verbose = false): string[] {
     lines.push(...serverDetails(error.server));
     if (verbose) lines.push('  statement:', ...error.statement.split('\n').map((l) => `    ${l}`));
   } else if (error instanceof FileError) {
-    lines.push(error.location ? `${formatLocation(error.location)}: error: ${error.reason}: ${displayPath(error.path)}` : `pgpatch: error: ${error.reason}: ${displayPath(error.path)}`);
+    lines.push(
+      error.location
+        ? `${formatLocation(error.location)}: error: ${error.reason}: ${displayPath(error.path)}`
+        : `pgpatch: error: ${error.reason}: ${displayPath(error.path)}`,
+    );
     lines.push(...traceLines(error.trace));
     if (error.location) lines.push(...caretLines(error.location));
   } else if (error instanceof IncludeCycleError) {
@@ -97,7 +133,9 @@ export function formatError(error: unknown, verbose = false): string[] {
   } else if (error instanceof LockTimeoutError) {
     lines.push(`pgpatch: error: ${error.message}`);
     for (const h of error.holders) {
-      lines.push(`  held by pid ${h.pid} (${h.applicationName || 'no application_name'}, user ${h.user}${h.clientAddr ? ` from ${h.clientAddr}` : ''}) since ${h.backendStart}`);
+      lines.push(
+        `  held by pid ${h.pid} (${h.applicationName || 'no application_name'}, user ${h.user}${h.clientAddr ? ` from ${h.clientAddr}` : ''}) since ${h.backendStart}`,
+      );
     }
   } else if (error instanceof StatementLockTimeoutError) {
     lines.push(`pgpatch: error: ${error.message}`);
@@ -110,9 +148,14 @@ export function formatError(error: unknown, verbose = false): string[] {
     // Not migrate's advice (the record, the patches before it applied, run migrate again): inside
     // check the patch ran in a scratch database that is dropped, so that would mislead.
     lines.push(`pgpatch: error: ${error.message}`);
-    lines.push(...patchFailedLines(error.cause, verbose,
-      'it failed while check built its scratch database (the schema files at the base plus the patches since), which is dropped: '
-      + 'nothing was changed or recorded in any real database. Fix the patch and run check again.').map((l) => `  ${l}`));
+    lines.push(
+      ...patchFailedLines(
+        error.cause,
+        verbose,
+        'it failed while check built its scratch database (the schema files at the base plus the patches since), which is dropped: ' +
+          'nothing was changed or recorded in any real database. Fix the patch and run check again.',
+      ).map((l) => `  ${l}`),
+    );
   } else {
     lines.push(`pgpatch: error: ${error.message}`);
     // Errors that wrap another (a check build that failed on an SQL error) show it below.
@@ -126,12 +169,20 @@ export function formatError(error: unknown, verbose = false): string[] {
 /** A session holding a lock a patch waits for, on one line. Timestamps lose their fraction of a second. */
 export function formatBlocker(b: BlockingSession): string {
   const time = (t: string | null) => t && t.replace(/\.\d+/, '');
-  const who = [b.applicationName ? `application "${b.applicationName}"` : 'no application_name', b.user && `user ${b.user}`, b.clientAddr && `from ${b.clientAddr}`].filter(Boolean).join(', ');
+  const who = [
+    b.applicationName ? `application "${b.applicationName}"` : 'no application_name',
+    b.user && `user ${b.user}`,
+    b.clientAddr && `from ${b.clientAddr}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
   const what = [
     b.state && `${b.state}${b.stateSince ? ` since ${time(b.stateSince)}` : ''}`,
     b.transactionStart && `transaction started ${time(b.transactionStart)}`,
     b.queryStart && `last query started ${time(b.queryStart)}`,
-  ].filter(Boolean).join(', ');
+  ]
+    .filter(Boolean)
+    .join(', ');
   const query = b.query.replace(/\s+/g, ' ').trim();
   return `pid ${b.pid} (${who})${what ? `: ${what}` : ''}${query ? `: ${query.length > 120 ? `${query.slice(0, 117)}...` : query}` : ''}`;
 }

@@ -3,15 +3,21 @@ import type { TryResult } from '../engine/authoring/try/try';
 import { displayPath, formatLocation } from './text';
 
 export function formatTry(result: TryResult): string[] {
-  const lines: string[] = [result.scratch
-    ? `tried ${result.patch} on a scratch database built from ${result.scratch}, dropped after`
-    : `tried ${result.patch} on ${result.database}, in a transaction that was rolled back`];
+  const lines: string[] = [
+    result.scratch
+      ? `tried ${result.patch} on a scratch database built from ${result.scratch}, dropped after`
+      : `tried ${result.patch} on ${result.database}, in a transaction that was rolled back`,
+  ];
   for (const s of result.statements) {
     const rows = s.rows === null ? '' : `, ${s.rows} row${s.rows === 1 ? '' : 's'}`;
     lines.push(`${formatLocation(s.location, false)}: ${s.summary.trim().slice(0, 80)}  (${s.durationMs} ms${rows})`);
-    for (const l of s.locks) lines.push(`  lock ${l.lock} on ${l.relation}: blocks ${l.blocks.join(', ')}; held ${l.heldMs} ms, to the end of the patch (${size(l.bytes)})`);
+    for (const l of s.locks)
+      lines.push(
+        `  lock ${l.lock} on ${l.relation}: blocks ${l.blocks.join(', ')}; held ${l.heldMs} ms, to the end of the patch (${size(l.bytes)})`,
+      );
     for (const r of s.rewrites) lines.push(`  rewrites ${r.relation} (${size(r.bytes)}${r.rows === null ? '' : `, about ${r.rows} rows`})`);
-    for (const b of s.indexBuilds) lines.push(`  builds index ${b.index} on ${b.table} (${size(b.bytes)}${b.rows === null ? '' : `, about ${b.rows} rows`})`);
+    for (const b of s.indexBuilds)
+      lines.push(`  builds index ${b.index} on ${b.table} (${size(b.bytes)}${b.rows === null ? '' : `, about ${b.rows} rows`})`);
   }
   if (result.error) {
     lines.push('the patch failed (below) and everything was rolled back');
@@ -25,7 +31,11 @@ export function formatTry(result: TryResult): string[] {
     for (const d of result.schemaFiles.differences) lines.push(`- ${d.message}`);
   }
   if (result.hazards.length) lines.push('hazards seen:', ...result.hazards.map((h) => `- ${shortPath(h)}`));
-  lines.push(result.scratch ? `${result.durationMs} ms; the scratch database was dropped` : `${result.durationMs} ms; rolled back: nothing was committed`);
+  lines.push(
+    result.scratch
+      ? `${result.durationMs} ms; the scratch database was dropped`
+      : `${result.durationMs} ms; rolled back: nothing was committed`,
+  );
   return lines;
 }
 

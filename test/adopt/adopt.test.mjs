@@ -79,7 +79,10 @@ async function modelOf(url) {
 // Roles are per server (cluster), not per database.
 test.before(async () => {
   for (const server of testServers) {
-    await query(server.url, `do $$ begin if not exists (select from pg_roles where rolname = 'adopt_reader') then create role adopt_reader; end if; end $$`);
+    await query(
+      server.url,
+      `do $$ begin if not exists (select from pg_roles where rolname = 'adopt_reader') then create role adopt_reader; end if; end $$`,
+    );
   }
 });
 
@@ -96,10 +99,26 @@ eachServer(test, 'adopt writes files that rebuild the same schema; the baseline 
   const result = JSON.parse(r.stdout);
   t.is(result.record, 'created');
   const names = readdirSync(join(dir, 'schema')).sort();
-  t.deepEqual(names, ['constraints.sql', 'database.sql', 'functions.sql', 'library.sql', 'other.sql', 'patches', 'sales.sql', 'types.sql', 'views.sql']);
+  t.deepEqual(names, [
+    'constraints.sql',
+    'database.sql',
+    'functions.sql',
+    'library.sql',
+    'other.sql',
+    'patches',
+    'sales.sql',
+    'types.sql',
+    'views.sql',
+  ]);
   t.regex(readFileSync(join(dir, 'schema', 'library.sql'), 'utf8'), /create table public\.library_book \(/);
-  t.regex(readFileSync(join(dir, 'schema', 'constraints.sql'), 'utf8'), /alter table public\.sales_order add constraint sales_order_book_id_fkey FOREIGN KEY/);
-  t.regex(readFileSync(join(dir, 'schema', 'database.sql'), 'utf8'), /\\i types\.sql\n\\i functions\.sql\n\\i library\.sql\n\\i sales\.sql\n\\i other\.sql\n\\i views\.sql\n\\i constraints\.sql/);
+  t.regex(
+    readFileSync(join(dir, 'schema', 'constraints.sql'), 'utf8'),
+    /alter table public\.sales_order add constraint sales_order_book_id_fkey FOREIGN KEY/,
+  );
+  t.regex(
+    readFileSync(join(dir, 'schema', 'database.sql'), 'utf8'),
+    /\\i types\.sql\n\\i functions\.sql\n\\i library\.sql\n\\i sales\.sql\n\\i other\.sql\n\\i views\.sql\n\\i constraints\.sql/,
+  );
 
   // The database itself is untouched, but for the empty record.
   t.deepEqual(compareModels(before, await modelOf(original.url), { expected: 'before', actual: 'after' }), []);
@@ -108,7 +127,10 @@ eachServer(test, 'adopt writes files that rebuild the same schema; the baseline 
   const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
   t.is(load.code, 0, load.stderr);
   const differences = compareModels(before, await modelOf(copy.url), { expected: 'in the original', actual: 'from the adopted files' });
-  t.deepEqual(differences.map((d) => d.message), []);
+  t.deepEqual(
+    differences.map((d) => d.message),
+    [],
+  );
 
   const check = await runCli(['migrate', '--check', '--dsn', original.url], { cwd: dir });
   t.is(check.code, 0, check.stdout + check.stderr);
@@ -117,7 +139,10 @@ eachServer(test, 'adopt writes files that rebuild the same schema; the baseline 
   t.is(pending.code, 1);
   const migrate = await runCli(['migrate', '--dsn', original.url], { cwd: dir });
   t.is(migrate.code, 0, migrate.stderr);
-  t.is((await query(original.url, `select status from public.schema_patch where name = '2030-01-01_add_isbn10'`)).rows[0]?.status, 'applied');
+  t.is(
+    (await query(original.url, `select status from public.schema_patch where name = '2030-01-01_add_isbn10'`)).rows[0]?.status,
+    'applied',
+  );
 });
 
 eachServer(test, '--app names the apps; --dry-run writes and records nothing', async (t, server) => {
@@ -178,9 +203,13 @@ async function adoptAndLoad(t, server, prefix, build) {
   const file = (name) => readFileSync(join(dir, 'schema', name), 'utf8');
   const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
   t.is(load.code, 0, load.stderr);
-  const differences = load.code === 0
-    ? compareModels(await modelOf(original.url), await modelOf(copy.url), { expected: 'in the original', actual: 'from the adopted files' })
-    : [];
+  const differences =
+    load.code === 0
+      ? compareModels(await modelOf(original.url), await modelOf(copy.url), {
+          expected: 'in the original',
+          actual: 'from the adopted files',
+        })
+      : [];
   return { result: JSON.parse(r.stdout), file, differences, dir };
 }
 
@@ -202,8 +231,14 @@ eachServer(test, 'the demo schema (fixtures/demo) adopted: the files load and re
     const column = /^column (.+), identity sequence, grants to /.exec(d.detail ?? '')?.[1];
     return !(column && d.property === 'grants' && listed.has(`identity sequence of ${d.object}.${column}`));
   });
-  t.deepEqual(other.map((d) => d.message), []);
-  t.deepEqual(result.notCarried.filter((n) => !n.object.startsWith('identity sequence of ')), []);
+  t.deepEqual(
+    other.map((d) => d.message),
+    [],
+  );
+  t.deepEqual(
+    result.notCarried.filter((n) => !n.object.startsWith('identity sequence of ')),
+    [],
+  );
 });
 
 // Each pair below is out of order by the usual order of the files (types, then functions by
@@ -229,11 +264,23 @@ create view shop.b_again as select * from shop.summary();
 
 eachServer(test, 'types, functions and views are written after what they depend on (pg_depend)', async (t, server) => {
   const { result, file, differences } = await adoptAndLoad(t, server, 'adopt_order', (url) => query(url, DEPENDENT));
-  t.deepEqual(differences.map((d) => d.message), []);
+  t.deepEqual(
+    differences.map((d) => d.message),
+    [],
+  );
   t.deepEqual(result.notCarried, []);
-  const creates = (name) => [...file(name).matchAll(/^create (?:\w+ )*?(?:domain|type|function|aggregate|view) (\S+?)[ (]/gm)].map((m) => m[1]);
+  const creates = (name) =>
+    [...file(name).matchAll(/^create (?:\w+ )*?(?:domain|type|function|aggregate|view) (\S+?)[ (]/gm)].map((m) => m[1]);
   t.deepEqual(creates('types.sql'), ['shop.z_text', 'shop.a_code', 'shop.pair']);
-  t.deepEqual(creates('functions.sql'), ['shop.num_diff', 'shop.numrange2', 'shop.z_default_code', 'shop.code2', 'shop.z_add', 'shop.a_total', 'shop.b_greet']);
+  t.deepEqual(creates('functions.sql'), [
+    'shop.num_diff',
+    'shop.numrange2',
+    'shop.z_default_code',
+    'shop.code2',
+    'shop.z_add',
+    'shop.a_total',
+    'shop.b_greet',
+  ]);
   t.deepEqual(creates('functions_late.sql'), ['shop.item_count']);
   t.deepEqual(creates('views.sql'), ['shop.a_summary', 'shop.summary', 'shop.b_again']);
 });
@@ -241,15 +288,26 @@ eachServer(test, 'types, functions and views are written after what they depend 
 // CREATE TYPE ... AS RANGE also creates the range's constructor functions and (PostgreSQL 14+) its
 // multirange type with constructors of its own: part of the type, not to be written out.
 eachServer(test, 'range types: written without the functions and multirange type that come with them', async (t, server) => {
-  const { result, file, differences, dir } = await adoptAndLoad(t, server, 'adopt_range', (url) => query(url, `
+  const { result, file, differences, dir } = await adoptAndLoad(t, server, 'adopt_range', (url) =>
+    query(
+      url,
+      `
     create type public.floatrange as range (subtype = float8);
     create type public.slot as range (subtype = timestamptz, multirange_type_name = public.slots);
     create table public.shop_offer (id int primary key, price public.floatrange not null, open public.slots,
-      check (not isempty(price)));`));
-  t.deepEqual(differences.map((d) => d.message), []);
+      check (not isempty(price)));`,
+    ),
+  );
+  t.deepEqual(
+    differences.map((d) => d.message),
+    [],
+  );
   t.deepEqual(result.notCarried, []);
   t.is(result.counts.functions, 0);
-  t.regex(file('types.sql'), /create type public\.floatrange as range \(subtype = double precision, multirange_type_name = public\.floatmultirange\);/);
+  t.regex(
+    file('types.sql'),
+    /create type public\.floatrange as range \(subtype = double precision, multirange_type_name = public\.floatmultirange\);/,
+  );
   t.regex(file('types.sql'), /multirange_type_name = public\.slots\)/);
   t.false(existsSync(join(dir, 'schema', 'functions.sql')));
 });
@@ -258,7 +316,10 @@ eachServer(test, 'range types: written without the functions and multirange type
 // tables, schemas and functions they name, event triggers after everything else (they fire on
 // the DDL that follows them). Row filters and column lists need PostgreSQL 15+ (both test servers).
 eachServer(test, 'publications and event triggers: written last, they load and rebuild the same', async (t, server) => {
-  const { result, file, differences } = await adoptAndLoad(t, server, 'adopt_pub', (url) => query(url, `
+  const { result, file, differences } = await adoptAndLoad(t, server, 'adopt_pub', (url) =>
+    query(
+      url,
+      `
     create schema shop; create schema archive;
     create table public.shop_order (id int primary key, amount numeric not null, note text, secret text);
     create table public.shop_customer (id int primary key, name text);
@@ -275,15 +336,28 @@ eachServer(test, 'publications and event triggers: written last, they load and r
     create event trigger log_tables on ddl_command_end when tag in ('CREATE TABLE', 'ALTER TABLE') execute function shop.log_ddl();
     create event trigger log_drops on sql_drop execute function shop.log_ddl();
     alter event trigger log_drops disable;
-    comment on event trigger log_tables is 'Who changed what';`));
-  t.deepEqual(differences.map((d) => d.message), []);
+    comment on event trigger log_tables is 'Who changed what';`,
+    ),
+  );
+  t.deepEqual(
+    differences.map((d) => d.message),
+    [],
+  );
   t.deepEqual(result.notCarried, []);
-  t.regex(file('publications.sql'),
-    /create publication orders for table only public\.shop_customer, only public\.shop_order \(id, amount, note\) where \(\(amount > \(0\)::numeric\)\) with \(publish = 'insert, update'\);/);
+  t.regex(
+    file('publications.sql'),
+    /create publication orders for table only public\.shop_customer, only public\.shop_order \(id, amount, note\) where \(\(amount > \(0\)::numeric\)\) with \(publish = 'insert, update'\);/,
+  );
   t.regex(file('publications.sql'), /create publication everything for all tables;/);
-  t.regex(file('event_triggers.sql'), /create event trigger log_drops on sql_drop execute function shop\.log_ddl\(\);\nalter event trigger log_drops disable;/);
+  t.regex(
+    file('event_triggers.sql'),
+    /create event trigger log_drops on sql_drop execute function shop\.log_ddl\(\);\nalter event trigger log_drops disable;/,
+  );
   const database = file('database.sql');
   t.true(database.indexOf('\\i constraints.sql') < database.indexOf('\\i publications.sql'));
   t.true(database.indexOf('\\i publications.sql') < database.indexOf('\\i event_triggers.sql'));
-  t.true(database.indexOf('alter default privileges') < 0 || database.indexOf('alter default privileges') < database.indexOf('\\i event_triggers.sql'));
+  t.true(
+    database.indexOf('alter default privileges') < 0 ||
+      database.indexOf('alter default privileges') < database.indexOf('\\i event_triggers.sql'),
+  );
 });

@@ -27,7 +27,13 @@ const APPS = [
   { pkg: 'python3-django-reversion', modules: ['reversion'], labels: ['reversion'] },
   {
     pkg: 'python3-django-otp',
-    modules: ['django_otp', 'django_otp.plugins.otp_static', 'django_otp.plugins.otp_totp', 'django_otp.plugins.otp_hotp', 'django_otp.plugins.otp_email'],
+    modules: [
+      'django_otp',
+      'django_otp.plugins.otp_static',
+      'django_otp.plugins.otp_totp',
+      'django_otp.plugins.otp_hotp',
+      'django_otp.plugins.otp_email',
+    ],
     labels: ['otp_static', 'otp_totp', 'otp_hotp', 'otp_email'],
   },
   { pkg: 'python3-django-waffle', modules: ['waffle'], labels: ['waffle'] },
@@ -46,7 +52,11 @@ if (why) {
     test.skip(`adopt of third-party Django apps: ${a.modules[0]} left out, not installed (apt-get install ${a.pkg})`, () => {});
   }
   if (present.length) {
-    eachServer(test, `adopt of a database built by third-party apps' migrations (${present.map((a) => a.modules[0]).join(', ')}): the files rebuild it but for django_migrations`, adoptApps);
+    eachServer(
+      test,
+      `adopt of a database built by third-party apps' migrations (${present.map((a) => a.modules[0]).join(', ')}): the files rebuild it but for django_migrations`,
+      adoptApps,
+    );
   }
 }
 
@@ -63,18 +73,28 @@ async function adoptApps(t, server) {
   const built = await djangoMigrate(PROJECT, server.url, original.name, { APPS: present.flatMap((a) => a.modules).join(',') });
   t.is(built.code, 0, built.out);
   const migrated = new Set((await query(original.url, 'select distinct app from django_migrations')).rows.map((r) => r.app));
-  t.deepEqual(present.flatMap((a) => a.labels).filter((l) => !migrated.has(l)), []);
+  t.deepEqual(
+    present.flatMap((a) => a.labels).filter((l) => !migrated.has(l)),
+    [],
+  );
   const before = await modelOf(original.url);
 
   const adopted = await runCli(['adopt', '--dsn', original.url], { cwd: dir });
   t.is(adopted.code, 0, adopted.stderr);
   const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
   t.is(load.code, 0, load.stderr);
-  const differences = compareModels(before, await modelOf(copy.url), { expected: 'in the Django-built database', actual: 'from the adopted files' });
-  t.deepEqual(differences.map((d) => [d.kind, d.objectType, d.object]).sort(), [
-    ['missing', 'sequence', 'public.django_migrations_id_seq'],
-    ['missing', 'table', 'public.django_migrations'],
-  ], differences.map((d) => d.message).join('\n'));
+  const differences = compareModels(before, await modelOf(copy.url), {
+    expected: 'in the Django-built database',
+    actual: 'from the adopted files',
+  });
+  t.deepEqual(
+    differences.map((d) => [d.kind, d.objectType, d.object]).sort(),
+    [
+      ['missing', 'sequence', 'public.django_migrations_id_seq'],
+      ['missing', 'table', 'public.django_migrations'],
+    ],
+    differences.map((d) => d.message).join('\n'),
+  );
 
   // The baseline adopt recorded: nothing pending on the original, nor on the loaded copy.
   for (const url of [original.url, copy.url]) {

@@ -26,7 +26,11 @@ const why = djangoProblem();
 if (why) {
   test.skip(`adopt a Django-migrated database: skipped, ${why}; install Debian's python3-django and python3-psycopg2`, () => {});
 } else {
-  eachServer(test, 'adopt a database built by Django migrations: the files rebuild it but for django_migrations; the next patch is the first', adoptDjango);
+  eachServer(
+    test,
+    'adopt a database built by Django migrations: the files rebuild it but for django_migrations; the next patch is the first',
+    adoptDjango,
+  );
 }
 
 async function modelOf(url) {
@@ -58,19 +62,31 @@ async function adoptDjango(t, server) {
 
   const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
   t.is(load.code, 0, load.stderr);
-  const differences = compareModels(before, await modelOf(copy.url), { expected: 'in the Django-built database', actual: 'from the adopted files' });
+  const differences = compareModels(before, await modelOf(copy.url), {
+    expected: 'in the Django-built database',
+    actual: 'from the adopted files',
+  });
   // Exactly what adopt documents as not carried over: Django's migration history (its table and
   // the sequence of its serial id).
-  t.deepEqual(differences.map((d) => [d.kind, d.objectType, d.object]), [
-    ['missing', 'table', 'public.django_migrations'],
-    ['missing', 'sequence', 'public.django_migrations_id_seq'],
-  ]);
+  t.deepEqual(
+    differences.map((d) => [d.kind, d.objectType, d.object]),
+    [
+      ['missing', 'table', 'public.django_migrations'],
+      ['missing', 'sequence', 'public.django_migrations_id_seq'],
+    ],
+  );
 
   const check = await runCli(['migrate', '--check', '--dsn', original.url], { cwd: dir });
   t.is(check.code, 0, check.stdout + check.stderr);
-  writeFileSync(join(dir, 'schema', 'patches', '2030-01-01_book_subtitle.sql'), 'alter table public.shop_book add column subtitle varchar(200);\n');
+  writeFileSync(
+    join(dir, 'schema', 'patches', '2030-01-01_book_subtitle.sql'),
+    'alter table public.shop_book add column subtitle varchar(200);\n',
+  );
   const migrate = await runCli(['migrate', '--dsn', original.url], { cwd: dir });
   t.is(migrate.code, 0, migrate.stderr);
-  const cols = await query(original.url, `select 1 from information_schema.columns where table_name = 'shop_book' and column_name = 'subtitle'`);
+  const cols = await query(
+    original.url,
+    `select 1 from information_schema.columns where table_name = 'shop_book' and column_name = 'subtitle'`,
+  );
   t.is(cols.rowCount, 1);
 }

@@ -73,7 +73,10 @@ alter event trigger "end" disable;
 // Roles belong to the server, not to a database: one named by a reserved word, made once.
 test.before(async () => {
   for (const server of testServers) {
-    await query(server.url, `do $$ begin if not exists (select from pg_roles where rolname = 'window') then create role "window"; end if; end $$`);
+    await query(
+      server.url,
+      `do $$ begin if not exists (select from pg_roles where rolname = 'window') then create role "window"; end if; end $$`,
+    );
   }
 });
 
@@ -81,25 +84,35 @@ async function modelOf(url) {
   return withSession({ connectionString: url, source: 'test' }, (s) => inspectDatabase(s));
 }
 
-eachServer(test, 'adopt with keyword and odd names for every object kind: the files load and rebuild the same schema', async (t, server) => {
-  const original = await createDatabase(server.url, 'adopt_kw');
-  const copy = await createDatabase(server.url, 'adopt_kw_copy');
-  const dir = mkdtempSync(join(tmpdir(), 'pgpatch-adopt-kw-'));
-  t.teardown(() => Promise.all([original.drop(), copy.drop(), rmSync(dir, { recursive: true, force: true })]));
-  await query(original.url, SCHEMA);
+eachServer(
+  test,
+  'adopt with keyword and odd names for every object kind: the files load and rebuild the same schema',
+  async (t, server) => {
+    const original = await createDatabase(server.url, 'adopt_kw');
+    const copy = await createDatabase(server.url, 'adopt_kw_copy');
+    const dir = mkdtempSync(join(tmpdir(), 'pgpatch-adopt-kw-'));
+    t.teardown(() => Promise.all([original.drop(), copy.drop(), rmSync(dir, { recursive: true, force: true })]));
+    await query(original.url, SCHEMA);
 
-  const r = await runCli(['adopt', '--dsn', original.url, '--no-record', '--json'], { cwd: dir });
-  t.is(r.code, 0, r.stderr);
-  const shop = readFileSync(join(dir, 'schema', 'shop.sql'), 'utf8');
-  t.regex(shop, /^ {2}"order" integer not null,$/m);
-  t.regex(shop, /^ {2}"group" character varying\(40\) not null,$/m);
-  t.regex(shop, /^ {2}"primary" boolean/m);
-  // Quoted exactly when PostgreSQL needs it: id stays bare.
-  t.regex(shop, /^ {2}id bigint/m);
+    const r = await runCli(['adopt', '--dsn', original.url, '--no-record', '--json'], { cwd: dir });
+    t.is(r.code, 0, r.stderr);
+    const shop = readFileSync(join(dir, 'schema', 'shop.sql'), 'utf8');
+    t.regex(shop, /^ {2}"order" integer not null,$/m);
+    t.regex(shop, /^ {2}"group" character varying\(40\) not null,$/m);
+    t.regex(shop, /^ {2}"primary" boolean/m);
+    // Quoted exactly when PostgreSQL needs it: id stays bare.
+    t.regex(shop, /^ {2}id bigint/m);
 
-  const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
-  t.is(load.code, 0, load.stderr);
-  const differences = compareModels(await modelOf(original.url), await modelOf(copy.url), { expected: 'in the original', actual: 'from the adopted files' });
-  t.deepEqual(differences.map((d) => d.message), []);
-  t.deepEqual(JSON.parse(r.stdout).notCarried, []);
-});
+    const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
+    t.is(load.code, 0, load.stderr);
+    const differences = compareModels(await modelOf(original.url), await modelOf(copy.url), {
+      expected: 'in the original',
+      actual: 'from the adopted files',
+    });
+    t.deepEqual(
+      differences.map((d) => d.message),
+      [],
+    );
+    t.deepEqual(JSON.parse(r.stdout).notCarried, []);
+  },
+);

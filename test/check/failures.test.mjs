@@ -76,7 +76,10 @@ test('a patch with an SQL error: exit 2, the file and line; the scratch database
  * migrate's advice, which speaks of a record that check drops with its scratch database.
  */
 function assertCheckAdvice(t, stderr) {
-  t.regex(stderr, /^ +it failed while check built its scratch database \(the schema files at the base plus the patches since\), which is dropped: nothing was changed or recorded in any real database\. Fix the patch and run check again\.$/m);
+  t.regex(
+    stderr,
+    /^ +it failed while check built its scratch database \(the schema files at the base plus the patches since\), which is dropped: nothing was changed or recorded in any real database\. Fix the patch and run check again\.$/m,
+  );
   t.notRegex(stderr, /run migrate again/);
   t.notRegex(stderr, /recorded as failed|see showmigrations|patches before it are applied and recorded/i);
 }
@@ -126,7 +129,10 @@ ${BASE['schema/database.sql']}`,
   });
   const r = await check(p);
   t.is(r.code, 0, r.stderr + r.stdout);
-  t.regex(r.stderr, /pgpatch: building the (schema files|schema files at the base and the patches since) failed \(.*already exists.*\); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone/);
+  t.regex(
+    r.stderr,
+    /pgpatch: building the (schema files|schema files at the base and the patches since) failed \(.*already exists.*\); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone/,
+  );
   t.regex(r.stderr, /\(scratch database pgpatch_check_[0-9a-f]+_(files|patches)_again\)/);
   t.regex(r.stdout, /^ok: they describe the same database$/m);
   await assertCleanedUp(t, p, r);
@@ -137,7 +143,11 @@ test('Ctrl-C while a patch runs: exit 130, the scratch databases are dropped', a
   writeFiles(p.root, { 'schema/patches/2026-11-23_slow.sql': 'select pg_sleep(30);\n' });
   const clean = { ...process.env, ...env(p) };
   for (const k of ['DATABASE_URL', 'PGHOST', 'PGDATABASE', 'PGUSER', 'PGPORT', 'NODE_EXTRA_CA_CERTS']) delete clean[k];
-  const child = spawn(process.execPath, [CLI, 'check', '--scratch-url', scratchUrl()], { cwd: p.root, env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'check', '--scratch-url', scratchUrl()], {
+    cwd: p.root,
+    env: clean,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const done = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
@@ -145,8 +155,18 @@ test('Ctrl-C while a patch runs: exit 130, the scratch databases are dropped', a
 
   // Waits until the patch sleeps in its scratch database, rather than for a fixed time.
   const prefix = await waitFor(() => prefixOf(stderr), 'check to name its scratch databases');
-  await waitFor(async () => (await query(scratchUrl(), `select 1 from pg_stat_activity
-    where starts_with(datname, $1) and query like '%pg_sleep%'`, [prefix + '_'])).rowCount > 0, 'the patch to run');
+  await waitFor(
+    async () =>
+      (
+        await query(
+          scratchUrl(),
+          `select 1 from pg_stat_activity
+    where starts_with(datname, $1) and query like '%pg_sleep%'`,
+          [prefix + '_'],
+        )
+      ).rowCount > 0,
+    'the patch to run',
+  );
   t.deepEqual((await leftBehind(prefix)).sort(), [`${prefix}_files`, `${prefix}_patches`]);
   child.kill('SIGINT');
   const { code } = await done;

@@ -21,7 +21,10 @@ function check(root, args = [], env = {}) {
 }
 
 function listed(stdout) {
-  return stdout.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.slice(2));
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('- '))
+    .map((l) => l.slice(2));
 }
 
 async function liveDatabase(t) {
@@ -56,9 +59,12 @@ test('the demo loaded by pgpatch: exit 0; changed by hand: exit 1 naming each ch
   t.regex(clean.stdout, /compared the schema files with postgresql:\/\/.*\/pgpatch_live_/);
   t.regex(clean.stdout, /^ok: they describe the same database$/m);
 
-  await query(db.url, `create index myapp_book_title_idx on myapp.myapp_book (title);
+  await query(
+    db.url,
+    `create index myapp_book_title_idx on myapp.myapp_book (title);
     grant select on myapp.myapp_room to public;
-    alter table myapp.myapp_room owner to audit`);
+    alter table myapp.myapp_room owner to audit`,
+  );
   const before = await snapshot(db.url);
 
   // DATABASE_URL alone does not mean live: check still wants git for the patches (here: none).
@@ -81,21 +87,28 @@ test('the demo loaded by pgpatch: exit 0; changed by hand: exit 1 naming each ch
   t.is(noOwners.code, 1, noOwners.stderr + noOwners.stdout);
   const json = JSON.parse(noOwners.stdout);
   t.is(json.mode, 'live');
-  t.deepEqual(json.differences.map((d) => d.message), [
-    'table myapp.myapp_book, index myapp_book_title_idx: not in the schema files, but present in the live database',
-    'table myapp.myapp_room, grants to PUBLIC: none in the schema files, SELECT in the live database',
-  ]);
+  t.deepEqual(
+    json.differences.map((d) => d.message),
+    [
+      'table myapp.myapp_book, index myapp_book_title_idx: not in the schema files, but present in the live database',
+      'table myapp.myapp_room, grants to PUBLIC: none in the schema files, SELECT in the live database',
+    ],
+  );
 
   // Read-only: no record table, nothing changed, the hand-made changes still there.
   const after = await snapshot(db.url);
-  t.false(after.relations.some((r) => r.endsWith('.schema_patch')), after.relations.join(' '));
+  t.false(
+    after.relations.some((r) => r.endsWith('.schema_patch')),
+    after.relations.join(' '),
+  );
   t.deepEqual(after, before);
   t.true(after.relations.includes('myapp.myapp_book_title_idx'));
 });
 
 test('a database built by migrate: its record (in public or in a schema of its own) is no difference', async (t) => {
   const root = plainProject(t, {
-    'schema/database.sql': 'create schema app;\ncreate table app.item (id int primary key, name text not null);\ncreate index item_name_idx on app.item (name);\n',
+    'schema/database.sql':
+      'create schema app;\ncreate table app.item (id int primary key, name text not null);\ncreate index item_name_idx on app.item (name);\n',
     'schema/patches/2026-11-01_name_idx.sql': 'create index item_name_idx on app.item (name);\n',
   });
   const [inPublic, ownSchema] = await Promise.all([liveDatabase(t), liveDatabase(t)]);
@@ -143,11 +156,14 @@ create event trigger log_drops on sql_drop execute function app.log_ddl();
   const clean = await check(root, ['--dsn', db.url]);
   t.is(clean.code, 0, clean.stderr + clean.stdout);
 
-  await query(db.url, `drop publication gone;
+  await query(
+    db.url,
+    `drop publication gone;
     alter publication items set table app.item (id, price) where (price > 10), app.note;
     alter publication notes set (publish = 'insert');
     drop event trigger log_drops;
-    alter event trigger log_ddl disable`);
+    alter event trigger log_ddl disable`,
+  );
   const drift = await check(root, ['--dsn', db.url]);
   t.is(drift.code, 1, drift.stderr + drift.stdout);
   // By object name, as every difference.

@@ -13,8 +13,34 @@ const certain = (args) => certainCommand(buildProgram(), args);
 test('the command is certain only past known global options', (t) => {
   t.is(certain(['showmigrations']), 'showmigrations');
   t.is(certain(['--dsn', 'migrate', 'showmigrations', '--json']), 'showmigrations');
-  t.is(certain(['--dsn=x', '--json', '--verbose', '--embedded', '--record-schema', 'r', '--embedded-db', 'x', '--schema-dir', 's', '--patches-dir=p', 'migrate']), 'migrate');
-  for (const args of [[], ['--help'], ['help', 'migrate'], ['--bogus', 'migrate'], ['--', 'migrate'], ['--dsn'], ['--dsn', 'migrate'], ['showmigratons'], ['-V']]) {
+  t.is(
+    certain([
+      '--dsn=x',
+      '--json',
+      '--verbose',
+      '--embedded',
+      '--record-schema',
+      'r',
+      '--embedded-db',
+      'x',
+      '--schema-dir',
+      's',
+      '--patches-dir=p',
+      'migrate',
+    ]),
+    'migrate',
+  );
+  for (const args of [
+    [],
+    ['--help'],
+    ['help', 'migrate'],
+    ['--bogus', 'migrate'],
+    ['--', 'migrate'],
+    ['--dsn'],
+    ['--dsn', 'migrate'],
+    ['showmigratons'],
+    ['-V'],
+  ]) {
     t.is(certain(args), undefined, args.join(' '));
   }
 });
@@ -23,7 +49,10 @@ test('each command alone reads the same options and prints the same help as amon
   const all = buildProgram();
   for (const command of all.commands) {
     const alone = buildProgram([command.name()]);
-    t.deepEqual(alone.commands.map((c) => c.name()), [command.name()]);
+    t.deepEqual(
+      alone.commands.map((c) => c.name()),
+      [command.name()],
+    );
     t.is(alone.commands[0].helpInformation(), command.helpInformation(), command.name());
   }
 });

@@ -41,7 +41,13 @@ test('no commits yet: staged and untracked schema files diff as new files', asyn
   t.is(repo.branch, 'main');
   const d = await repo.diff(scope(root));
   t.is(d.base.ref, '(no commits yet)');
-  t.deepEqual(d.files.map((f) => [f.path, f.status]), [['schema/app.sql', 'added'], ['schema/database.sql', 'untracked']]);
+  t.deepEqual(
+    d.files.map((f) => [f.path, f.status]),
+    [
+      ['schema/app.sql', 'added'],
+      ['schema/database.sql', 'untracked'],
+    ],
+  );
   t.regex(d.text, /\+create table a/);
   t.regex(d.text, /\+\\i app\.sql/);
 });
@@ -59,7 +65,13 @@ test('dirty index: staged and unstaged changes both count, patches and other fol
   git(root, 'add', 'schema/patches');
   const repo = await openRepo(join(root, 'schema'));
   const d = await repo.diff(scope(root));
-  t.deepEqual(d.files.map((f) => [f.path, f.status]), [['schema/app.sql', 'modified'], ['schema/views.sql', 'untracked']]);
+  t.deepEqual(
+    d.files.map((f) => [f.path, f.status]),
+    [
+      ['schema/app.sql', 'modified'],
+      ['schema/views.sql', 'untracked'],
+    ],
+  );
   t.regex(d.text, /\+create table a \(id int, b text, c date\);/);
   t.regex(d.text, /\+create view v/);
   t.notRegex(d.text, /2026-01-01_x|print/);
@@ -94,7 +106,10 @@ test('--base: the working tree against the merge base, not against the tip of th
   const repo = await openRepo(root);
   const { base, files } = await repo.changedFiles(scope(root), 'main');
   t.true(base.mergeBase);
-  t.deepEqual(files.map((f) => f.path), ['schema/app.sql']);
+  t.deepEqual(
+    files.map((f) => f.path),
+    ['schema/app.sql'],
+  );
 });
 
 test('--base on an unborn branch (HEAD has no commits yet, the base has): a GitError saying so, with a hint', async (t) => {
@@ -150,6 +165,9 @@ test('file names with spaces and unicode come through unquoted', async (t) => {
   writeFiles(root, { 'schema/über table.sql': 'create table "über" ();\n' });
   const repo = await openRepo(root);
   const d = await repo.diff(scope(root));
-  t.deepEqual(d.files.map((f) => f.path), ['schema/über table.sql']);
+  t.deepEqual(
+    d.files.map((f) => f.path),
+    ['schema/über table.sql'],
+  );
   t.regex(d.text, /b\/schema\/über table\.sql/);
 });

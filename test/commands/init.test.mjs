@@ -77,26 +77,40 @@ test('the scaffold loads into an empty database, twice at once (roles already th
   await t.notThrowsAsync(loadScript({ target: { connectionString: third.url, source: 'test' }, entry }));
 });
 
-(hasMake ? test : test.skip)(`the Makefile snippet: make makemigrations calls pgpatch${hasMake ? '' : ' (skipped: make is not installed)'}`, async (t) => {
-  const root = gitProject(t, { 'README': 'x\n' });
-  await runCli(['init'], { cwd: root });
-  writeFileSync(join(root, 'Makefile'), 'include pgpatch.mk\n');
-  const pgpatch = `${process.execPath} ${CLI}`;
-  const noName = spawnSync('make', ['-s', 'makemigrations', `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8' });
-  t.not(noName.status, 0);
-  t.regex(noName.stderr, /usage: make makemigrations NAME=/);
-  execFileSync('make', ['-s', 'makemigrations', 'NAME=add things', `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-  const patches = readdirSync(join(root, 'schema/patches')).filter((f) => f.endsWith('.sql'));
-  t.is(patches.length, 1);
-  t.regex(patches[0], /^\d{4}-\d\d-\d\d_add_things\.sql$/);
-  // Quotes in NAME reach pgpatch as they are: the value travels in the environment.
-  execFileSync('make', ['-s', 'makemigrations', "NAME=Bob's change", `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
-  t.true(readdirSync(join(root, 'schema/patches')).some((f) => /_bob_s_change\.sql$|_bobs_change\.sql$/.test(f)), readdirSync(join(root, 'schema/patches')).join(' '));
-  const dry = execFileSync('make', ['-n', 'migrate', 'planmigrations', 'showmigrations', 'squashmigrations', 'sqlmigrate', 'checkschema', 'NAME=x', 'BEFORE=2026-01-01'], { cwd: root, encoding: 'utf8' });
-  t.regex(dry, /^npx --no-install pgpatch +migrate$/m);
-  t.regex(dry, /^npx --no-install pgpatch +migrate --plan$/m);
-  t.regex(dry, /^npx --no-install pgpatch +showmigrations$/m);
-  t.regex(dry, /^npx --no-install pgpatch +squashmigrations \$\{PGPATCH_BEFORE:\+--before "\$PGPATCH_BEFORE"\}$/m);
-  t.regex(dry, /^npx --no-install pgpatch +sqlmigrate -- "\$PGPATCH_NAME"$/m);
-  t.regex(dry, /^npx --no-install pgpatch +check --base "\$PGPATCH_BASE"$/m);
-});
+(hasMake ? test : test.skip)(
+  `the Makefile snippet: make makemigrations calls pgpatch${hasMake ? '' : ' (skipped: make is not installed)'}`,
+  async (t) => {
+    const root = gitProject(t, { README: 'x\n' });
+    await runCli(['init'], { cwd: root });
+    writeFileSync(join(root, 'Makefile'), 'include pgpatch.mk\n');
+    const pgpatch = `${process.execPath} ${CLI}`;
+    const noName = spawnSync('make', ['-s', 'makemigrations', `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8' });
+    t.not(noName.status, 0);
+    t.regex(noName.stderr, /usage: make makemigrations NAME=/);
+    execFileSync('make', ['-s', 'makemigrations', 'NAME=add things', `PGPATCH=${pgpatch}`], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    const patches = readdirSync(join(root, 'schema/patches')).filter((f) => f.endsWith('.sql'));
+    t.is(patches.length, 1);
+    t.regex(patches[0], /^\d{4}-\d\d-\d\d_add_things\.sql$/);
+    // Quotes in NAME reach pgpatch as they are: the value travels in the environment.
+    execFileSync('make', ['-s', 'makemigrations', "NAME=Bob's change", `PGPATCH=${pgpatch}`], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: 'pipe',
+    });
+    t.true(
+      readdirSync(join(root, 'schema/patches')).some((f) => /_bob_s_change\.sql$|_bobs_change\.sql$/.test(f)),
+      readdirSync(join(root, 'schema/patches')).join(' '),
+    );
+    const dry = execFileSync(
+      'make',
+      ['-n', 'migrate', 'planmigrations', 'showmigrations', 'squashmigrations', 'sqlmigrate', 'checkschema', 'NAME=x', 'BEFORE=2026-01-01'],
+      { cwd: root, encoding: 'utf8' },
+    );
+    t.regex(dry, /^npx --no-install pgpatch +migrate$/m);
+    t.regex(dry, /^npx --no-install pgpatch +migrate --plan$/m);
+    t.regex(dry, /^npx --no-install pgpatch +showmigrations$/m);
+    t.regex(dry, /^npx --no-install pgpatch +squashmigrations \$\{PGPATCH_BEFORE:\+--before "\$PGPATCH_BEFORE"\}$/m);
+    t.regex(dry, /^npx --no-install pgpatch +sqlmigrate -- "\$PGPATCH_NAME"$/m);
+    t.regex(dry, /^npx --no-install pgpatch +check --base "\$PGPATCH_BASE"$/m);
+  },
+);

@@ -35,7 +35,10 @@ const recordCount = async (url) => (await query(url, `select count(*)::int as n 
 const hasRecord = async (url) => (await query(url, `select to_regclass('public.schema_patch') is not null as ok`)).rows[0].ok;
 
 eachServer(test, 'load refuses a database with a record and data before anything runs; --force loads it', async (t, server) => {
-  const { project, db } = await setUp(t, server, { database: DESTRUCTIVE, patches: { '2024-01-01_first.sql': 'alter table shop.item add column note text;\n' } });
+  const { project, db } = await setUp(t, server, {
+    database: DESTRUCTIVE,
+    patches: { '2024-01-01_first.sql': 'alter table shop.item add column note text;\n' },
+  });
   // A database migrate has built: schema, record, then rows someone cares about.
   const built = await pgpatch(project, db.url, 'migrate');
   t.is(built.code, 0, built.stderr);
@@ -76,28 +79,38 @@ eachServer(test, 'load refuses a database with objects but no record; an empty o
   t.is(loaded.code, 0, loaded.stderr);
 });
 
-eachServer(test, 'load of the schema entry records the patches present as assumed: migrate then runs only later patches', async (t, server) => {
-  const { project, db } = await setUp(t, server, {
-    database: 'create schema shop;\ncreate table shop.item (id int primary key, name text, note text);\n',
-    patches: { '2024-01-01_add_note.sql': 'alter table shop.item add column note text;\n' },
-  });
-  const loaded = await pgpatch(project, db.url, 'load');
-  t.is(loaded.code, 0, loaded.stderr);
-  t.regex(loaded.stderr, /recorded 1 patch as assumed in public\.schema_patch: migrate runs only patches written from now on/);
-  t.deepEqual((await query(db.url, 'select name, status, checksum is not null as summed from public.schema_patch')).rows,
-    [{ name: '2024-01-01_add_note', status: 'assumed', summed: true }]);
+eachServer(
+  test,
+  'load of the schema entry records the patches present as assumed: migrate then runs only later patches',
+  async (t, server) => {
+    const { project, db } = await setUp(t, server, {
+      database: 'create schema shop;\ncreate table shop.item (id int primary key, name text, note text);\n',
+      patches: { '2024-01-01_add_note.sql': 'alter table shop.item add column note text;\n' },
+    });
+    const loaded = await pgpatch(project, db.url, 'load');
+    t.is(loaded.code, 0, loaded.stderr);
+    t.regex(loaded.stderr, /recorded 1 patch as assumed in public\.schema_patch: migrate runs only patches written from now on/);
+    t.deepEqual((await query(db.url, 'select name, status, checksum is not null as summed from public.schema_patch')).rows, [
+      { name: '2024-01-01_add_note', status: 'assumed', summed: true },
+    ]);
 
-  const nothing = await pgpatch(project, db.url, 'migrate', ['--check']);
-  t.is(nothing.code, 0, nothing.stdout + nothing.stderr);
-  project.patch('2024-02-01_add_price.sql', 'alter table shop.item add column price numeric;\n');
-  const migrated = await pgpatch(project, db.url, 'migrate');
-  t.is(migrated.code, 0, migrated.stderr);
-  t.deepEqual((await query(db.url, 'select name, status from public.schema_patch order by name')).rows,
-    [{ name: '2024-01-01_add_note', status: 'assumed' }, { name: '2024-02-01_add_price', status: 'applied' }]);
-});
+    const nothing = await pgpatch(project, db.url, 'migrate', ['--check']);
+    t.is(nothing.code, 0, nothing.stdout + nothing.stderr);
+    project.patch('2024-02-01_add_price.sql', 'alter table shop.item add column price numeric;\n');
+    const migrated = await pgpatch(project, db.url, 'migrate');
+    t.is(migrated.code, 0, migrated.stderr);
+    t.deepEqual((await query(db.url, 'select name, status from public.schema_patch order by name')).rows, [
+      { name: '2024-01-01_add_note', status: 'assumed' },
+      { name: '2024-02-01_add_price', status: 'applied' },
+    ]);
+  },
+);
 
 eachServer(test, 'load --no-record, and a file that is not the schema entry, write no record', async (t, server) => {
-  const { project, db } = await setUp(t, server, { database: 'create table public.item (id int);\n', patches: { '2024-01-01_a.sql': 'select 1;\n' } });
+  const { project, db } = await setUp(t, server, {
+    database: 'create table public.item (id int);\n',
+    patches: { '2024-01-01_a.sql': 'select 1;\n' },
+  });
   const loaded = await pgpatch(project, db.url, 'load', ['--no-record']);
   t.is(loaded.code, 0, loaded.stderr);
   t.false(await hasRecord(db.url));
@@ -122,31 +135,48 @@ const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).statu
 function loadOnTerminal(cwd, url, answer) {
   const env = { ...process.env };
   for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'NODE_EXTRA_CA_CERTS']) delete env[k];
-  return spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' load --dsn '${url}'`, '/dev/null'],
-    { cwd, env, input: `${answer}\n`, encoding: 'utf8', timeout: 60000 });
+  return spawnSync('script', ['-qec', `'${process.execPath}' '${CLI}' load --dsn '${url}'`, '/dev/null'], {
+    cwd,
+    env,
+    input: `${answer}\n`,
+    encoding: 'utf8',
+    timeout: 60000,
+  });
 }
 
 if (!hasScript) {
   test.skip('on a terminal, load asks before loading into a database that is not empty: skipped, no `script` (util-linux) to give it a terminal', () => {});
 } else {
-  eachServer(test, 'on a terminal, load asks before loading into a database that is not empty: n refuses, y loads', async (t, server) => {
-    const { project, db } = await setUp(t, server, { database: DESTRUCTIVE });
-    await query(db.url, 'create table public.precious (id int)');
-    const no = loadOnTerminal(project.dir, db.url, 'n');
-    t.is(no.status, 2, no.stdout);
-    t.regex(no.stdout, /is not empty \(1 table, view or sequence\)\. Load the file into it anyway\? \(y\/N\)/);
-    t.is((await query(db.url, `select to_regnamespace('shop') is null as absent`)).rows[0].absent, true);
-    const yes = loadOnTerminal(project.dir, db.url, 'y');
-    t.is(yes.status, 0, yes.stdout);
-    t.is((await query(db.url, `select to_regclass('shop.item') is not null as ok`)).rows[0].ok, true);
-  }, { only: ['pg18'] });
+  eachServer(
+    test,
+    'on a terminal, load asks before loading into a database that is not empty: n refuses, y loads',
+    async (t, server) => {
+      const { project, db } = await setUp(t, server, { database: DESTRUCTIVE });
+      await query(db.url, 'create table public.precious (id int)');
+      const no = loadOnTerminal(project.dir, db.url, 'n');
+      t.is(no.status, 2, no.stdout);
+      t.regex(no.stdout, /is not empty \(1 table, view or sequence\)\. Load the file into it anyway\? \(y\/N\)/);
+      t.is((await query(db.url, `select to_regnamespace('shop') is null as absent`)).rows[0].absent, true);
+      const yes = loadOnTerminal(project.dir, db.url, 'y');
+      t.is(yes.status, 0, yes.stdout);
+      t.is((await query(db.url, `select to_regclass('shop.item') is not null as ok`)).rows[0].ok, true);
+    },
+    { only: ['pg18'] },
+  );
 }
 
-eachServer(test, 'bad input is reported before the question about the database: -1 with a script that cannot run in one transaction', async (t, server) => {
-  const { project, db } = await setUp(t, server, { database: 'create table public.t (id int);\ncreate index concurrently t_id on public.t (id);\n' });
-  await query(db.url, 'create table public.precious (id int)');
-  const r = await pgpatch(project, db.url, 'load', ['-1']);
-  t.is(r.code, 2, r.stderr);
-  t.regex(r.stderr, /cannot load .*database\.sql in one transaction/);
-  t.notRegex(r.stderr, /is not empty/);
-}, { only: ['pg18'] });
+eachServer(
+  test,
+  'bad input is reported before the question about the database: -1 with a script that cannot run in one transaction',
+  async (t, server) => {
+    const { project, db } = await setUp(t, server, {
+      database: 'create table public.t (id int);\ncreate index concurrently t_id on public.t (id);\n',
+    });
+    await query(db.url, 'create table public.precious (id int)');
+    const r = await pgpatch(project, db.url, 'load', ['-1']);
+    t.is(r.code, 2, r.stderr);
+    t.regex(r.stderr, /cannot load .*database\.sql in one transaction/);
+    t.notRegex(r.stderr, /is not empty/);
+  },
+  { only: ['pg18'] },
+);

@@ -2,9 +2,7 @@
 import test from 'ava';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  makeMigration, slugify, nextPatchName, localDate, commentLines, compileScript, TemplateError, UsageError,
-} from 'pgpatch';
+import { makeMigration, slugify, nextPatchName, localDate, commentLines, compileScript, TemplateError, UsageError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { commitAll, git, gitProject, pathWithoutGit, plainProject, writeFiles } from '../helpers/gitdir.mjs';
 
@@ -21,7 +19,9 @@ function dirs(root) {
 }
 
 function patchNames(root) {
-  return readdirSync(join(root, 'schema/patches')).filter((f) => f.endsWith('.sql')).sort();
+  return readdirSync(join(root, 'schema/patches'))
+    .filter((f) => f.endsWith('.sql'))
+    .sort();
 }
 
 function byteSorted(names) {
@@ -44,7 +44,7 @@ test('slugify: lower case, ASCII-folded, only [a-z0-9_], bounded', (t) => {
   t.false(long.endsWith('_'));
 });
 
-test('nextPatchName: ~02, ~03... sort after the day\'s patches', (t) => {
+test("nextPatchName: ~02, ~03... sort after the day's patches", (t) => {
   t.is(nextPatchName([], '2026-03-14', 'a'), '2026-03-14_a');
   t.is(nextPatchName(['2026-03-13_z'], '2026-03-14', 'a'), '2026-03-14_a');
   t.is(nextPatchName(['2026-03-14_zzz'], '2026-03-14', 'a'), '2026-03-14~02_a');
@@ -71,7 +71,7 @@ test('three patches on one day: _, ~02, ~03, in the order written', async (t) =>
   t.deepEqual(byteSorted(names), names);
 });
 
-test('patches in archive folders count for the day\'s numbering', async (t) => {
+test("patches in archive folders count for the day's numbering", async (t) => {
   const root = gitProject(t, { ...SCHEMA, 'schema/patches/2026/03/2026-03-14_archived.sql': 'select 1;\n' });
   const r = await makeMigration({ ...dirs(root), name: 'later', now: DAY, empty: true });
   t.is(r.name, '2026-03-14~02_later');
@@ -94,13 +94,19 @@ test('the patch: header, diff as comments, BEGIN/COMMIT body, and it parses as a
   // Only BEGIN and COMMIT are statements: the whole diff stayed in comments.
   const steps = compileScript(r.path).steps.map((s) => s.text);
   t.deepEqual(steps, ['BEGIN;', 'COMMIT;']);
-  t.deepEqual(r.diff.files.map((f) => f.path), ['schema/app.sql']);
+  t.deepEqual(
+    r.diff.files.map((f) => f.path),
+    ['schema/app.sql'],
+  );
 });
 
 test('a description with line breaks cannot escape its comment', async (t) => {
   const root = gitProject(t, SCHEMA);
   const r = await makeMigration({ ...dirs(root), name: 'fix\ndrop table book;\r--', now: DAY, empty: true });
-  t.deepEqual(compileScript(r.path).steps.map((s) => s.text), ['BEGIN;', 'COMMIT;']);
+  t.deepEqual(
+    compileScript(r.path).steps.map((s) => s.text),
+    ['BEGIN;', 'COMMIT;'],
+  );
 });
 
 test('CLI: names with slashes, dots and unicode land in the patches folder; an empty slug is exit 2', async (t) => {
@@ -119,7 +125,12 @@ test('CLI: names with slashes, dots and unicode land in the patches folder; an e
 
 test('names in Cyrillic, Chinese, Japanese and Greek are transliterated; the header keeps them as written', async (t) => {
   const root = gitProject(t, SCHEMA);
-  for (const [name, slug] of [['Добавить ISBN', 'dobavit_isbn'], ['添加书号', 'tian_jia_shu_hao'], ['テスト', 'te_su_to'], ['Ελληνικά', 'ellinika']]) {
+  for (const [name, slug] of [
+    ['Добавить ISBN', 'dobavit_isbn'],
+    ['添加书号', 'tian_jia_shu_hao'],
+    ['テスト', 'te_su_to'],
+    ['Ελληνικά', 'ellinika'],
+  ]) {
     const r = await runCli(['makemigrations', '--empty', name], { cwd: root });
     t.is(r.code, 0, r.stderr);
     t.regex(r.stdout.trim(), new RegExp(`^schema/patches/\\d{4}-\\d\\d-\\d\\d(~\\d\\d)?_${slug}\\.sql$`), name);
@@ -226,7 +237,10 @@ test('--check: exit 1 naming the files without a new patch, exit 0 with one', as
   t.is(yes.code, 0);
   const json = JSON.parse(yes.stdout);
   t.true(json.ok);
-  t.deepEqual(json.newPatches.map((f) => f.path), [made.stdout.trim()]);
+  t.deepEqual(
+    json.newPatches.map((f) => f.path),
+    [made.stdout.trim()],
+  );
 });
 
 test('--check: moving old patches around is not a new patch', async (t) => {
@@ -255,7 +269,8 @@ test('template: <schema-dir>/patch-template.sql, then --template; unknown placeh
   t.is(team.content, '-- 2026-03-14_team by Ann Example <ann@example.org>\n-- (no diff: --empty)\nbegin;\ncommit;\n');
   writeFiles(root, { 'mine.sql': '-- {{description}} {{nope}} {{name}}\n' });
   await t.throwsAsync(() => makeMigration({ ...dirs(root), name: 'mine', now: DAY, template: join(root, 'mine.sql') }), {
-    instanceOf: TemplateError, message: /unknown placeholder \{\{nope\}\}/,
+    instanceOf: TemplateError,
+    message: /unknown placeholder \{\{nope\}\}/,
   });
   const missing = await runCli(['makemigrations', '--template', 'nowhere.sql', 'x'], { cwd: root });
   t.is(missing.code, 2);
@@ -266,7 +281,11 @@ test('template: <schema-dir>/patch-template.sql, then --template; unknown placeh
 test('never overwrites: runs at the same moment get different names', async (t) => {
   const root = gitProject(t, SCHEMA);
   const runs = await Promise.all([1, 2, 3, 4].map(() => runCli(['makemigrations', '--empty', 'same name'], { cwd: root })));
-  t.deepEqual(runs.map((r) => r.code), [0, 0, 0, 0], runs.map((r) => r.stderr).join(''));
+  t.deepEqual(
+    runs.map((r) => r.code),
+    [0, 0, 0, 0],
+    runs.map((r) => r.stderr).join(''),
+  );
   const names = patchNames(root);
   t.is(names.length, 4);
   t.is(new Set(runs.map((r) => r.stdout.trim())).size, 4);

@@ -71,12 +71,15 @@ test('--expand: includes expanded, each statement after its file:line', async (t
   const root = project(t);
   const r = await runCli(['sqlmigrate', '--expand', '2026-03-01_add_isbn'], { cwd: root });
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, [
-    '-- schema/patches/2026-03-01_add_isbn.sql:2\nBEGIN;\n',
-    '-- schema/patches/2026-03-01_add_isbn.sql:3\nalter table book add isbn text;\n',
-    "-- schema/lib/check.sql:2\nalter table book add constraint isbn_ck check (isbn ~ '^[0-9]{13}$');\n",
-    '-- schema/patches/2026-03-01_add_isbn.sql:5\nCOMMIT;\n',
-  ].join('\n'));
+  t.is(
+    r.stdout,
+    [
+      '-- schema/patches/2026-03-01_add_isbn.sql:2\nBEGIN;\n',
+      '-- schema/patches/2026-03-01_add_isbn.sql:3\nalter table book add isbn text;\n',
+      "-- schema/lib/check.sql:2\nalter table book add constraint isbn_ck check (isbn ~ '^[0-9]{13}$');\n",
+      '-- schema/patches/2026-03-01_add_isbn.sql:5\nCOMMIT;\n',
+    ].join('\n'),
+  );
   // \i resolves against the patch's folder by default, as migrate does; --include-root changes that.
   const missing = await runCli(['sqlmigrate', '--expand', '--include-root', 'schema', '2026-03-01_add_isbn'], { cwd: root });
   t.is(missing.code, 3);
@@ -105,12 +108,18 @@ test('it says how migrate will run the patch: its own transaction, ours, none, o
     t.is(r.stdout, readFileSync(join(root, 'schema/patches', `${name}.sql`), 'utf8'), 'stdout is still the patch as it is');
     return /^-- {3}migrate runs it: (.*)$/m.exec(r.stderr)?.[1];
   };
-  t.is(await runs('2026-03-01_own'), 'in its own BEGIN ... COMMIT, its record row written just before the COMMIT, sent as one message with its record row');
+  t.is(
+    await runs('2026-03-01_own'),
+    'in its own BEGIN ... COMMIT, its record row written just before the COMMIT, sent as one message with its record row',
+  );
   t.is(await runs('2026-03-02_plain'), 'inside BEGIN ... COMMIT that pgpatch adds, sent as one message with its record row');
   t.is(await runs('2026-03-03_echo'), 'inside BEGIN ... COMMIT that pgpatch adds, statement by statement');
   t.regex(await runs('2026-03-04_cic'), /^outside a transaction \(has a statement that cannot run in a transaction\)/);
   t.regex(await runs('2026-03-05_broken'), /^never: it is refused \(.*missing\.sql/);
-  t.regex(await runs('2026-03-06_unfinished'), /^never: it is refused \(patch 2026-03-06_unfinished opens a transaction with BEGIN and never commits it\)$/);
+  t.regex(
+    await runs('2026-03-06_unfinished'),
+    /^never: it is refused \(patch 2026-03-06_unfinished opens a transaction with BEGIN and never commits it\)$/,
+  );
   const asJson = await runCli(['sqlmigrate', '--json', '2026-03-04_cic'], { cwd: root });
   t.is(asJson.code, 0, asJson.stderr);
   const json = JSON.parse(asJson.stdout);

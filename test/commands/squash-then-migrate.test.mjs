@@ -43,7 +43,12 @@ test('squashmigrations, then migrate --check, migrate and showmigrations see the
 
   const squash = await pgpatch(root, url, ['squashmigrations']);
   t.is(squash.code, 0, squash.stderr + squash.stdout);
-  for (const f of ['2024/01/2024-01-05_one.sql', '2024/01/2024-01-05_one.post.sh', '2024/02/2024-02-10_two.sql', '2025/03/2025-03-01~02_three.sql']) {
+  for (const f of [
+    '2024/01/2024-01-05_one.sql',
+    '2024/01/2024-01-05_one.post.sh',
+    '2024/02/2024-02-10_two.sql',
+    '2025/03/2025-03-01~02_three.sql',
+  ]) {
     t.true(existsSync(join(root, P, f)), `${f} moved`);
   }
   t.false(existsSync(join(root, P, '2024-01-05_one.sql')));
@@ -71,7 +76,10 @@ test('squashmigrations, then migrate --check, migrate and showmigrations see the
   t.regex(pending.stdout + pending.stderr, /2026-01-01_four/);
   const last = await pgpatch(root, url, ['migrate', '--no-input', '--json']);
   t.is(last.code, 0, last.stderr);
-  t.deepEqual(JSON.parse(last.stdout).outcomes.map((o) => `${o.name} ${o.status}`), ['2026-01-01_four applied']);
+  t.deepEqual(
+    JSON.parse(last.stdout).outcomes.map((o) => `${o.name} ${o.status}`),
+    ['2026-01-01_four applied'],
+  );
   t.true(await exists(url, 't4'));
   const final = await pgpatch(root, url, ['showmigrations']);
   t.is(final.stdout.split('\n').slice(0, 3).join('\n'), before.stdout.split('\n').slice(0, 3).join('\n'));

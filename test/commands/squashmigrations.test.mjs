@@ -74,7 +74,10 @@ test('--dry-run lists the moves and moves nothing', async (t) => {
   const root = gitProject(t, FILES);
   await record(t.context.db.url);
   const before = tree(root);
-  const r = await runCli(['squashmigrations', '--dry-run', '--before', '2025-01-01'], { cwd: root, env: { DATABASE_URL: t.context.db.url } });
+  const r = await runCli(['squashmigrations', '--dry-run', '--before', '2025-01-01'], {
+    cwd: root,
+    env: { DATABASE_URL: t.context.db.url },
+  });
   t.is(r.code, 0, r.stderr);
   t.deepEqual(r.stdout.trim().split('\n'), [
     `would move ${P}/2024-01-05_applied.sql -> ${P}/2024/01/2024-01-05_applied.sql`,
@@ -84,7 +87,10 @@ test('--dry-run lists the moves and moves nothing', async (t) => {
     `would move ${P}/2024-02-11~02_skipped.sql -> ${P}/2024/02/2024-02-11~02_skipped.sql`,
   ]);
   t.regex(r.stderr, /left .*initial_undated\.sql: its name does not start with a date/);
-  t.regex(r.stderr, /would move 3 patch\(es\), 5 file\(s\); left 1 pending, 1 failed, 1 applying, 1 not before 2025-01-01, 1 undated, 1 already archived/);
+  t.regex(
+    r.stderr,
+    /would move 3 patch\(es\), 5 file\(s\); left 1 pending, 1 failed, 1 applying, 1 not before 2025-01-01, 1 undated, 1 already archived/,
+  );
   t.deepEqual(tree(root), before);
 });
 
@@ -95,13 +101,19 @@ test('moves applied, assumed and skipped patches with their scripts, by git mv; 
   const r = await runCli(['squashmigrations'], { cwd: root, env: { DATABASE_URL: t.context.db.url } });
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /moved 4 patch\(es\), 6 file\(s\) with git mv/);
-  t.deepEqual(tree(root).filter((f) => !f.startsWith('2025/')), MOVED.filter((f) => f !== '2025-07-01_recent.sql').sort());
+  t.deepEqual(
+    tree(root).filter((f) => !f.startsWith('2025/')),
+    MOVED.filter((f) => f !== '2025-07-01_recent.sql').sort(),
+  );
   t.true(existsSync(join(root, P, '2025/07/2025-07-01_recent.sql')));
   const status = git(root, 'status', '--porcelain');
   t.regex(status, /^R {2}schema\/patches\/2024-01-05_applied\.pre\.sh -> schema\/patches\/2024\/01\/2024-01-05_applied\.pre\.sh$/m);
   t.notRegex(status, /^\?\?/m);
   // The same patches, found the same way, in the same order: migrate and showmigrations see no change.
-  t.deepEqual(findPatches(join(root, P)).map((p) => p.name), names);
+  t.deepEqual(
+    findPatches(join(root, P)).map((p) => p.name),
+    names,
+  );
   const moved = findPatches(join(root, P)).find((p) => p.name === '2024-01-05_applied');
   t.deepEqual([moved.pre.length, moved.post.length], [1, 1]);
   // A second run has nothing left to do.
@@ -124,7 +136,11 @@ test('--by-year, outside git: plain renames, executable bits kept', async (t) =>
   const { chmodSync } = await import('node:fs');
   chmodSync(join(root, P, '2024-01-05_applied.pre.sh'), 0o755);
   await record(t.context.db.url);
-  const r = await squashMigrations({ target: { connectionString: t.context.db.url, source: 'test' }, patchesDir: join(root, P), byYear: true });
+  const r = await squashMigrations({
+    target: { connectionString: t.context.db.url, source: 'test' },
+    patchesDir: join(root, P),
+    byYear: true,
+  });
   t.deepEqual(r.via, { git: 0, rename: 7 });
   t.true(existsSync(join(root, P, '2024/2024-01-05_applied.sql')));
   t.true(existsSync(join(root, P, '2024/2024-01-20_archived.sql')), 'moved from 2024/01/ to 2024/');
@@ -144,14 +160,20 @@ test('no record table: nothing counts as applied, nothing moves', async (t) => {
 test('--record-schema reads the record from another schema', async (t) => {
   const root = plainProject(t, FILES);
   await record(t.context.db.url, 'ops');
-  const r = await runCli(['squashmigrations', '--dry-run', '--json', '--record-schema', 'ops'], { cwd: root, env: { DATABASE_URL: t.context.db.url } });
+  const r = await runCli(['squashmigrations', '--dry-run', '--json', '--record-schema', 'ops'], {
+    cwd: root,
+    env: { DATABASE_URL: t.context.db.url },
+  });
   t.is(r.code, 0, r.stderr);
   t.is(JSON.parse(r.stdout).moves.length, 4);
 });
 
 test('bad --before is exit 2 before connecting; a taken destination moves nothing', async (t) => {
   const root = plainProject(t, { ...FILES, [`${P}/2024/02/2024-02-10_assumed.pre.sh`]: 'stray\n' });
-  const bad = await runCli(['squashmigrations', '--before', '2024-13-01'], { cwd: root, env: { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/x' } });
+  const bad = await runCli(['squashmigrations', '--before', '2024-13-01'], {
+    cwd: root,
+    env: { DATABASE_URL: 'postgresql://nobody@127.0.0.1:1/x' },
+  });
   t.is(bad.code, 2);
   t.regex(bad.stderr, /--before expects a day as YYYY-MM-DD/);
   // The stray file is not a hook of the patch where it is: the real hook would land on it.
@@ -173,7 +195,13 @@ test('planSquash: statuses and dates decide, names without a real date stay', (t
   ]);
   const plan = planSquash(join(root, P), rec, { before: '2024-02-28' });
   t.deepEqual(plan.moves, []);
-  t.deepEqual(plan.stays.map((s) => [s.name, s.reason]), [['2024-02-28_ok', 'too-recent'], ['2024-02-30_bad_day', 'undated']]);
+  t.deepEqual(
+    plan.stays.map((s) => [s.name, s.reason]),
+    [
+      ['2024-02-28_ok', 'too-recent'],
+      ['2024-02-30_bad_day', 'undated'],
+    ],
+  );
   const [move] = planSquash(join(root, P), rec).moves;
   t.is(move.name, '2024-02-28_ok');
   t.true(move.relativeIncludes, 'its \\ir will resolve from the new folder: reported');

@@ -15,7 +15,9 @@ export const CORPUS = fileURLToPath(new URL('./corpus', import.meta.url));
  */
 export function corpusCases(dir = CORPUS) {
   const cases = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.sql')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
     const text = readFileSync(join(dir, file), 'utf8');
     for (const block of text.split(/^-- case: /m).slice(1)) {
       const name = block.slice(0, block.indexOf('\n')).trim();
@@ -49,8 +51,12 @@ async function oneWay(url, from, to) {
     return { ok: false, sql, cause: `apply failed: ${e.message}` };
   }
   const after = await read(url);
-  const left = compareModels(to.model, after.model, { expected: 'in B', actual: 'after the diff' }).filter((d) => d.kind !== 'column_order');
-  return left.length ? { ok: false, sql, cause: `still different: ${left[0].message}`, left: left.map((d) => d.message) } : { ok: true, sql };
+  const left = compareModels(to.model, after.model, { expected: 'in B', actual: 'after the diff' }).filter(
+    (d) => d.kind !== 'column_order',
+  );
+  return left.length
+    ? { ok: false, sql, cause: `still different: ${left[0].message}`, left: left.map((d) => d.message) }
+    : { ok: true, sql };
 }
 
 // Each round trip holds a few connections and two databases: a few at a time, or a corpus of a

@@ -7,16 +7,21 @@ import { corpusCases, roundTrip } from './_roundtrip.mjs';
 
 /** Cases that do not round-trip yet, by `file: name`, with why (also in README and bench/RESULTS.md). */
 export const KNOWN = {
-  '10-limits.sql: range type changed while a column uses it': 'a changed range type is dropped and created: PostgreSQL refuses while a column uses it',
+  '10-limits.sql: range type changed while a column uses it':
+    'a changed range type is dropped and created: PostgreSQL refuses while a column uses it',
 };
 
 for (const c of corpusCases()) {
   const title = `${c.file.replace(/\.sql$/, '')}: ${c.name}`;
   const known = KNOWN[`${c.file}: ${c.name}`];
   // A known failure is run too, as test.failing: it says so when it starts passing.
-  eachServer(known ? test.failing : test, `round trip both ways: ${title}${known ? ` (known failure: ${known})` : ''}`, async (t, server) => {
-    const r = await roundTrip(server.url, c);
-    t.true(r.forward.ok, `A -> B: ${r.forward.cause}\n${r.forward.sql}`);
-    t.true(r.backward.ok, `B -> A: ${r.backward.cause}\n${r.backward.sql}`);
-  });
+  eachServer(
+    known ? test.failing : test,
+    `round trip both ways: ${title}${known ? ` (known failure: ${known})` : ''}`,
+    async (t, server) => {
+      const r = await roundTrip(server.url, c);
+      t.true(r.forward.ok, `A -> B: ${r.forward.cause}\n${r.forward.sql}`);
+      t.true(r.backward.ok, `B -> A: ${r.backward.cause}\n${r.backward.sql}`);
+    },
+  );
 }

@@ -30,7 +30,10 @@ const DEMO = fileURLToPath(new URL('../../fixtures/demo/', import.meta.url));
 
 /** { why } the Django tests cannot run here; why: null and the versions when they can. */
 function djangoProblem() {
-  const r = spawnSync(PYTHON, ['-c', 'import django, psycopg2; print(django.get_version(), psycopg2.__version__.split()[0])'], { encoding: 'utf8', timeout: 30000 });
+  const r = spawnSync(PYTHON, ['-c', 'import django, psycopg2; print(django.get_version(), psycopg2.__version__.split()[0])'], {
+    encoding: 'utf8',
+    timeout: 30000,
+  });
   if (r.error) return { why: `${PYTHON} cannot run (${r.error.code ?? r.error.message})` };
   if (r.status !== 0) {
     const last = r.stderr.trim().split('\n').pop();
@@ -95,8 +98,11 @@ let tags = 0;
 /** `manage.py probe SCENARIO TAG` on the shared database of `server`: the scenario's outcome. */
 async function probe(t, server, scenario) {
   const tag = `${scenario.replace(/_/g, '')}${process.pid}n${++tags}`;
-  return lastJson(t, await manage(['probe', scenario, tag], { serverUrl: server.url, dbName: sharedBy[server.label].name }),
-    `manage.py probe ${scenario}`);
+  return lastJson(
+    t,
+    await manage(['probe', scenario, tag], { serverUrl: server.url, dbName: sharedBy[server.label].name }),
+    `manage.py probe ${scenario}`,
+  );
 }
 
 /** A valid ISBN-13 from 12 digits. */
@@ -118,13 +124,19 @@ const sharedBy = {};
 function registerTests() {
   test.before(async (t) => {
     t.log(`Django ${python.django}, psycopg2 ${python.psycopg2} (${PYTHON})`);
-    await Promise.all(testServers.map(async (server) => {
-      const db = await createDatabase(server.url, 'bookshop');
-      const s = Object.assign({}, db, { server: server.url, testName: `test_${db.name}`, testUrl: urlFor(server.url, `test_${db.name}`) });
-      sharedBy[server.label] = s;
-      await adminQuery(server.url, `create database "${s.testName}"`);
-      await Promise.all([pgpatchLoad(t, s.url), pgpatchLoad(t, s.testUrl)]);
-    }));
+    await Promise.all(
+      testServers.map(async (server) => {
+        const db = await createDatabase(server.url, 'bookshop');
+        const s = Object.assign({}, db, {
+          server: server.url,
+          testName: `test_${db.name}`,
+          testUrl: urlFor(server.url, `test_${db.name}`),
+        });
+        sharedBy[server.label] = s;
+        await adminQuery(server.url, `create database "${s.testName}"`);
+        await Promise.all([pgpatchLoad(t, s.url), pgpatchLoad(t, s.testUrl)]);
+      }),
+    );
   });
 
   test.after.always(async () => {
@@ -148,21 +160,28 @@ function registerTests() {
     t.deepEqual(r.left, { authors: 0, books: 0 });
 
     // The audit triggers recorded every write, made by myapp, read here as the superuser.
-    const { rows } = await query(shared.url, `
+    const { rows } = await query(
+      shared.url,
+      `
       select table_name, operation, db_user, application_name, new_row, old_row
       from audit.log
       where (table_name = 'myapp_author' and coalesce(new_row, old_row) ->> 'id' = $1)
          or (table_name = 'myapp_book' and coalesce(new_row, old_row) ->> 'id' = $2)
-      order by id`, [String(r.created.author_id), String(r.created.book_id)]);
-    t.deepEqual(rows.map((x) => `${x.table_name} ${x.operation}`), [
-      'myapp_author INSERT',
-      'myapp_book INSERT',
-      'myapp_book UPDATE', // save()
-      'myapp_book UPDATE', // QuerySet.update()
-      'myapp_author UPDATE',
-      'myapp_book DELETE',
-      'myapp_author DELETE',
-    ]);
+      order by id`,
+      [String(r.created.author_id), String(r.created.book_id)],
+    );
+    t.deepEqual(
+      rows.map((x) => `${x.table_name} ${x.operation}`),
+      [
+        'myapp_author INSERT',
+        'myapp_book INSERT',
+        'myapp_book UPDATE', // save()
+        'myapp_book UPDATE', // QuerySet.update()
+        'myapp_author UPDATE',
+        'myapp_book DELETE',
+        'myapp_author DELETE',
+      ],
+    );
     t.true(rows.every((x) => x.db_user === 'myapp' && x.application_name === 'django bookshop'));
     t.is(rows[1].new_row.isbn, r.created.isbn);
     t.like(rows[3], { old_row: { stock: 3 }, new_row: { stock: 5, price: 14 } });
@@ -172,7 +191,13 @@ function registerTests() {
     const r = await probe(t, server, 'view');
     t.is(r.rows.length, 2);
     t.like(r.by_pk, { copies_sold: 6, in_print: true });
-    t.deepEqual(r.rows.map((x) => [x.in_print, x.copies_sold]), [[false, 0], [true, 6]]);
+    t.deepEqual(
+      r.rows.map((x) => [x.in_print, x.copies_sold]),
+      [
+        [false, 0],
+        [true, 6],
+      ],
+    );
     t.is(r.in_print_titles.length, 1);
     // The orders went through the ORM into the yearly partitions, and the default one.
     t.deepEqual(r.order_partitions, { 2020: 'myapp_order_default', 2024: 'myapp_order_2024', 2025: 'myapp_order_2025' });
@@ -185,13 +210,20 @@ function registerTests() {
   eachServer(test, 'constraints of the schema reach Django as IntegrityError naming the domain and constraint', async (t, server) => {
     const r = await probe(t, server, 'constraints');
     t.like(r.bad_checksum.error, {
-      class: 'django.db.utils.IntegrityError', sqlstate: '23514', datatype: 'isbn13', constraint: 'isbn13_checksum_ck',
+      class: 'django.db.utils.IntegrityError',
+      sqlstate: '23514',
+      datatype: 'isbn13',
+      constraint: 'isbn13_checksum_ck',
     });
     t.regex(r.bad_checksum.error.message, /value for domain isbn13 violates check constraint "isbn13_checksum_ck"/);
     // Which of the domain's two checks fires first is the server's business: either names it.
     t.like(r.bad_format.error, { class: 'django.db.utils.IntegrityError', datatype: 'isbn13' });
     t.regex(r.bad_format.error.constraint, /^isbn13_(format|checksum)_ck$/);
-    t.like(r.bad_email.error, { class: 'django.db.utils.IntegrityError', datatype: 'email_address', constraint: 'email_address_format_ck' });
+    t.like(r.bad_email.error, {
+      class: 'django.db.utils.IntegrityError',
+      datatype: 'email_address',
+      constraint: 'email_address_format_ck',
+    });
     t.like(r.email_other_case.error, { class: 'django.db.utils.IntegrityError', sqlstate: '23505', constraint: 'myapp_author_email_uq' });
     t.like(r.oversold.error, { class: 'django.db.utils.IntegrityError', constraint: 'myapp_book_stock_ck' });
     t.is(r.books_of_author, 1);
@@ -201,9 +233,11 @@ function registerTests() {
     const shared = sharedBy[server.label];
     // Something to protect: a row logged for a change made outside Django.
     await query(shared.url, "insert into myapp.myapp_author (name) values ('Written by psql')");
-    const snapshot = async (maxId) => (await query(shared.url,
-      'select id, l::text as row from audit.log l where id <= $1 order by id', [maxId])).rows;
-    const { rows: [{ max }] } = await query(shared.url, 'select max(id)::int as max from audit.log');
+    const snapshot = async (maxId) =>
+      (await query(shared.url, 'select id, l::text as row from audit.log l where id <= $1 order by id', [maxId])).rows;
+    const {
+      rows: [{ max }],
+    } = await query(shared.url, 'select max(id)::int as max from audit.log');
     const before = await snapshot(max);
 
     const r = await probe(t, server, 'audit_permissions');
@@ -218,8 +252,10 @@ function registerTests() {
       t.regex(r[what].error.message, /must be owner of (table|relation) myapp_book/, what);
     }
     t.deepEqual(await snapshot(max), before);
-    const { rows: triggers } = await query(shared.url,
-      "select tgname, tgenabled from pg_trigger where tgrelid = 'myapp.myapp_book'::regclass and tgname = 'myapp_book_audit'");
+    const { rows: triggers } = await query(
+      shared.url,
+      "select tgname, tgenabled from pg_trigger where tgrelid = 'myapp.myapp_book'::regclass and tgname = 'myapp_book_audit'",
+    );
     t.deepEqual(triggers, [{ tgname: 'myapp_book_audit', tgenabled: 'O' }]);
   });
 
@@ -232,7 +268,11 @@ function registerTests() {
     const migrate = await manage(['migrate', '--no-input'], { serverUrl: server.url, dbName: shared.name });
     t.is(migrate.code, 0, migrate.stderr);
     t.regex(migrate.stdout, /13 models have their table or view in bookshop_\w+; .*npx pgpatch migrate/);
-    t.is((await query(shared.url, "select to_regclass('myapp.django_migrations') as t, to_regclass('public.django_migrations') as p")).rows[0].t, null);
+    t.is(
+      (await query(shared.url, "select to_regclass('myapp.django_migrations') as t, to_regclass('public.django_migrations') as p")).rows[0]
+        .t,
+      null,
+    );
     const { rows } = await query(shared.url, "select count(*)::int as n from myapp.django_content_type where app_label = 'myapp'");
     t.is(rows[0].n, 4); // author, book, order, booksummary: post_migrate ran as myapp
   });
@@ -242,7 +282,11 @@ function registerTests() {
     const dir = mkdtempSync(join(tmpdir(), 'pgpatch-django-report-'));
     t.teardown(() => rmSync(dir, { recursive: true, force: true }));
     const report = join(dir, 'report.json');
-    const r = await manage(['test', '--keepdb', '--no-input', 'myapp'], { serverUrl: server.url, dbName: shared.name, env: { PGPATCH_DJANGO_REPORT: report } });
+    const r = await manage(['test', '--keepdb', '--no-input', 'myapp'], {
+      serverUrl: server.url,
+      dbName: shared.name,
+      env: { PGPATCH_DJANGO_REPORT: report },
+    });
     t.is(r.code, 0, `${r.stdout}\n${r.stderr}`);
     t.regex(r.stderr, /Using existing test database for alias 'default'/);
     t.regex(r.stderr, /Ran 3 tests/);
@@ -254,94 +298,117 @@ function registerTests() {
     t.is(seen.bad_isbn.class, 'IntegrityError');
     t.deepEqual(seen.permissions, { clerk_can_change_book: true, clerk_can_delete_book: false, content_type: 'myapp | book summary' });
     // The test database is kept, its TestCase data rolled back, and Django made no table.
-    const { rows } = await query(shared.testUrl, `
+    const { rows } = await query(
+      shared.testUrl,
+      `
       select (select count(*)::int from myapp.myapp_book) as books,
              (select count(*)::int from myapp.auth_permission) > 0 as permissions,
-             to_regclass('myapp.django_migrations') is null and to_regclass('public.django_migrations') is null as no_django_migrations`);
+             to_regclass('myapp.django_migrations') is null and to_regclass('public.django_migrations') is null as no_django_migrations`,
+    );
     t.deepEqual(rows[0], { books: 0, permissions: true, no_django_migrations: true });
   });
 
-  eachServer(test, 'adding a non-nullable field: the patch adds, fills and sets NOT NULL; migrate applies it; Django uses it', async (t, server) => {
-    const dir = mkdtempSync(join(tmpdir(), 'pgpatch-django-uuid-'));
-    const databases = [];
-    t.teardown(async () => {
-      for (const d of databases) await d.drop();
-      rmSync(dir, { recursive: true, force: true });
-    });
-    // A project as a team keeps it: the Django project, and the schema in schema/, in git.
-    cpSync(PROJECT, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
-    cpSync(DEMO, join(dir, 'schema'), { recursive: true });
-    const git = await gitRepo(dir);
-    const pgpatch = (args, url) => runCli([...args, ...(url ? ['--dsn', url] : [])], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: undefined } });
+  eachServer(
+    test,
+    'adding a non-nullable field: the patch adds, fills and sets NOT NULL; migrate applies it; Django uses it',
+    async (t, server) => {
+      const dir = mkdtempSync(join(tmpdir(), 'pgpatch-django-uuid-'));
+      const databases = [];
+      t.teardown(async () => {
+        for (const d of databases) await d.drop();
+        rmSync(dir, { recursive: true, force: true });
+      });
+      // A project as a team keeps it: the Django project, and the schema in schema/, in git.
+      cpSync(PROJECT, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
+      cpSync(DEMO, join(dir, 'schema'), { recursive: true });
+      const git = await gitRepo(dir);
+      const pgpatch = (args, url) =>
+        runCli([...args, ...(url ? ['--dsn', url] : [])], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: undefined } });
 
-    // Production before the change: built by migrate from an empty database (which records the
-    // baseline), with books written since.
-    const db = await createDatabase(server.url, 'bookshop_uuid');
-    databases.push(db);
-    let r = await pgpatch(['migrate', '--no-input'], db.url);
-    t.is(r.code, 0, r.stderr);
-    t.regex(r.stderr, /empty database without a record: building it from the schema files/);
-    await query(db.url, `
+      // Production before the change: built by migrate from an empty database (which records the
+      // baseline), with books written since.
+      const db = await createDatabase(server.url, 'bookshop_uuid');
+      databases.push(db);
+      let r = await pgpatch(['migrate', '--no-input'], db.url);
+      t.is(r.code, 0, r.stderr);
+      t.regex(r.stderr, /empty database without a record: building it from the schema files/);
+      await query(
+        db.url,
+        `
       with a as (insert into myapp.myapp_author (name) values ('Before the patch') returning id)
       insert into myapp.myapp_book (isbn, title, author_id, price)
       select isbn, title, a.id, 10 from a, (values ($1, 'One'), ($2, 'Two'), ($3, 'Three')) b (isbn, title)`,
-    [isbn13('978000000001'), isbn13('978000000002'), isbn13('978000000003')]);
+        [isbn13('978000000001'), isbn13('978000000002'), isbn13('978000000003')],
+      );
 
-    // The developer changes the model and the schema file...
-    edit(t, join(dir, 'myapp', 'models.py'), [
-      ['from django.db import models\n', 'import uuid\n\nfrom django.db import models\n'],
-      ['    updated_at = models.DateTimeField(auto_now=True)\n',
-        '    updated_at = models.DateTimeField(auto_now=True)\n    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)\n'],
-    ]);
-    edit(t, join(dir, 'schema', 'myapp.sql'), [
-      ['    updated_at timestamptz not null default now(),\n', '    updated_at timestamptz not null default now(),\n    uuid uuid not null,\n'],
-      ['    constraint myapp_book_isbn_uq unique (isbn),\n', '    constraint myapp_book_isbn_uq unique (isbn),\n    constraint myapp_book_uuid_uq unique (uuid),\n'],
-    ]);
-    // ...primes the patch with makemigrations (the diff of the schema files as comments)...
-    const body = [
-      'SET LOCAL search_path TO myapp, public;',
-      'ALTER TABLE myapp_book ADD uuid uuid;',
-      'UPDATE myapp_book SET uuid = gen_random_uuid();',
-      'ALTER TABLE myapp_book ALTER uuid SET NOT NULL;',
-      'ALTER TABLE myapp_book ADD CONSTRAINT myapp_book_uuid_uq UNIQUE (uuid);',
-    ].join('\n');
-    let patchFile;
-    r = git ? await pgpatch(['makemigrations', 'book uuid']) : null;
-    if (r && !/unknown command/i.test(r.stderr)) {
+      // The developer changes the model and the schema file...
+      edit(t, join(dir, 'myapp', 'models.py'), [
+        ['from django.db import models\n', 'import uuid\n\nfrom django.db import models\n'],
+        [
+          '    updated_at = models.DateTimeField(auto_now=True)\n',
+          '    updated_at = models.DateTimeField(auto_now=True)\n    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)\n',
+        ],
+      ]);
+      edit(t, join(dir, 'schema', 'myapp.sql'), [
+        [
+          '    updated_at timestamptz not null default now(),\n',
+          '    updated_at timestamptz not null default now(),\n    uuid uuid not null,\n',
+        ],
+        [
+          '    constraint myapp_book_isbn_uq unique (isbn),\n',
+          '    constraint myapp_book_isbn_uq unique (isbn),\n    constraint myapp_book_uuid_uq unique (uuid),\n',
+        ],
+      ]);
+      // ...primes the patch with makemigrations (the diff of the schema files as comments)...
+      const body = [
+        'SET LOCAL search_path TO myapp, public;',
+        'ALTER TABLE myapp_book ADD uuid uuid;',
+        'UPDATE myapp_book SET uuid = gen_random_uuid();',
+        'ALTER TABLE myapp_book ALTER uuid SET NOT NULL;',
+        'ALTER TABLE myapp_book ADD CONSTRAINT myapp_book_uuid_uq UNIQUE (uuid);',
+      ].join('\n');
+      let patchFile;
+      r = git ? await pgpatch(['makemigrations', 'book uuid']) : null;
+      if (r && !/unknown command/i.test(r.stderr)) {
+        t.is(r.code, 0, r.stderr);
+        const written = readdirSync(join(dir, 'schema', 'patches')).filter((f) => f.endsWith('.sql'));
+        t.is(written.length, 1, written.join(', '));
+        patchFile = join(dir, 'schema', 'patches', written[0]);
+        const stub = readFileSync(patchFile, 'utf8');
+        t.regex(stub, /^--.*\+\s+uuid uuid not null,$/m, 'the primed patch shows the schema diff');
+        // ...and writes the statements between the stub's BEGIN and COMMIT.
+        const filled = stub.replace(/^BEGIN;\n[\s\S]*?^COMMIT;$/m, `BEGIN;\n${body}\nCOMMIT;`);
+        t.not(filled, stub, 'the stub has a BEGIN ... COMMIT block to fill');
+        writeFileSync(patchFile, filled);
+      } else {
+        t.log(r ? 'pgpatch has no makemigrations command yet: the patch is written by hand' : 'no git here: the patch is written by hand');
+        mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
+        patchFile = join(dir, 'schema', 'patches', `${localDate()}_book_uuid.sql`);
+        writeFileSync(patchFile, `-- Books get a public identifier, Book.uuid in Django.\nBEGIN;\n${body}\nCOMMIT;\n`, { flag: 'wx' });
+      }
+      const name = patchFile
+        .split('/')
+        .pop()
+        .replace(/\.sql$/, '');
+      t.regex(name, /^\d{4}-\d{2}-\d{2}_book_uuid$/);
+
+      // Deployment: migrate --check says there is work, migrate applies it, then nothing is left.
+      r = await pgpatch(['migrate', '--check'], db.url);
+      t.is(r.code, 1, r.stdout + r.stderr);
+      r = await pgpatch(['migrate', '--no-input'], db.url);
       t.is(r.code, 0, r.stderr);
-      const written = readdirSync(join(dir, 'schema', 'patches')).filter((f) => f.endsWith('.sql'));
-      t.is(written.length, 1, written.join(', '));
-      patchFile = join(dir, 'schema', 'patches', written[0]);
-      const stub = readFileSync(patchFile, 'utf8');
-      t.regex(stub, /^--.*\+\s+uuid uuid not null,$/m, 'the primed patch shows the schema diff');
-      // ...and writes the statements between the stub's BEGIN and COMMIT.
-      const filled = stub.replace(/^BEGIN;\n[\s\S]*?^COMMIT;$/m, `BEGIN;\n${body}\nCOMMIT;`);
-      t.not(filled, stub, 'the stub has a BEGIN ... COMMIT block to fill');
-      writeFileSync(patchFile, filled);
-    } else {
-      t.log(r ? 'pgpatch has no makemigrations command yet: the patch is written by hand' : 'no git here: the patch is written by hand');
-      mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
-      patchFile = join(dir, 'schema', 'patches', `${localDate()}_book_uuid.sql`);
-      writeFileSync(patchFile, `-- Books get a public identifier, Book.uuid in Django.\nBEGIN;\n${body}\nCOMMIT;\n`, { flag: 'wx' });
-    }
-    const name = patchFile.split('/').pop().replace(/\.sql$/, '');
-    t.regex(name, /^\d{4}-\d{2}-\d{2}_book_uuid$/);
+      r = await pgpatch(['migrate', '--check'], db.url);
+      t.is(r.code, 0, r.stdout + r.stderr);
+      r = await pgpatch(['showmigrations'], db.url);
+      t.regex(r.stdout, new RegExp(`^\\[X\\] ${name}\\b`, 'm'));
+      const { rows: filledRows } = await query(
+        db.url,
+        'select count(*)::int as books, count(distinct uuid)::int as uuids from myapp.myapp_book',
+      );
+      t.deepEqual(filledRows[0], { books: 3, uuids: 3 });
 
-    // Deployment: migrate --check says there is work, migrate applies it, then nothing is left.
-    r = await pgpatch(['migrate', '--check'], db.url);
-    t.is(r.code, 1, r.stdout + r.stderr);
-    r = await pgpatch(['migrate', '--no-input'], db.url);
-    t.is(r.code, 0, r.stderr);
-    r = await pgpatch(['migrate', '--check'], db.url);
-    t.is(r.code, 0, r.stdout + r.stderr);
-    r = await pgpatch(['showmigrations'], db.url);
-    t.regex(r.stdout, new RegExp(`^\\[X\\] ${name}\\b`, 'm'));
-    const { rows: filledRows } = await query(db.url,
-      'select count(*)::int as books, count(distinct uuid)::int as uuids from myapp.myapp_book');
-    t.deepEqual(filledRows[0], { books: 3, uuids: 3 });
-
-    // Django, with the new field, reads the filled values and writes new ones.
-    const script = `
+      // Django, with the new field, reads the filled values and writes new ones.
+      const script = `
 import json
 from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
@@ -359,27 +426,34 @@ except IntegrityError as e:
     not_null = {'sqlstate': e.__cause__.pgcode, 'column': e.__cause__.diag.column_name}
 print(json.dumps({'old': old, 'new': str(book.uuid), 'found': found.id == book.id, 'not_null': not_null}))
 `;
-    const out = lastJson(t, await manage(['shell', '-c', script], { dir, serverUrl: server.url, dbName: db.name }), 'manage.py shell');
-    t.is(out.old.length, 3);
-    t.true(out.old.every((u) => /^[0-9a-f-]{36}$/.test(u)));
-    t.regex(out.new, /^[0-9a-f-]{36}$/);
-    t.true(out.found);
-    t.deepEqual(out.not_null, { sqlstate: '23502', column: 'uuid' });
+      const out = lastJson(t, await manage(['shell', '-c', script], { dir, serverUrl: server.url, dbName: db.name }), 'manage.py shell');
+      t.is(out.old.length, 3);
+      t.true(out.old.every((u) => /^[0-9a-f-]{36}$/.test(u)));
+      t.regex(out.new, /^[0-9a-f-]{36}$/);
+      t.true(out.found);
+      t.deepEqual(out.not_null, { sqlstate: '23502', column: 'uuid' });
 
-    // The schema files agree with the patch: a database built from them has the same column and
-    // constraint, and records the patch as already contained ("assumed").
-    const fresh = await createDatabase(server.url, 'bookshop_uuid_fresh');
-    databases.push(fresh);
-    r = await pgpatch(['migrate', '--no-input'], fresh.url);
-    t.is(r.code, 0, r.stderr);
-    const shape = async (url) => (await query(url, `
+      // The schema files agree with the patch: a database built from them has the same column and
+      // constraint, and records the patch as already contained ("assumed").
+      const fresh = await createDatabase(server.url, 'bookshop_uuid_fresh');
+      databases.push(fresh);
+      r = await pgpatch(['migrate', '--no-input'], fresh.url);
+      t.is(r.code, 0, r.stderr);
+      const shape = async (url) =>
+        (
+          await query(
+            url,
+            `
       select a.attname, format_type(a.atttypid, a.atttypmod) as type, a.attnotnull,
              (select array_agg(conname order by conname) from pg_constraint where conrelid = a.attrelid and a.attnum = any (conkey)) as constraints
       from pg_attribute a where a.attrelid = 'myapp.myapp_book'::regclass and a.attnum > 0 and not a.attisdropped
-      order by a.attnum`)).rows;
-    t.deepEqual(await shape(fresh.url), await shape(db.url));
-    t.deepEqual((await query(fresh.url, 'select name, status from public.schema_patch')).rows, [{ name, status: 'assumed' }]);
-  });
+      order by a.attnum`,
+          )
+        ).rows;
+      t.deepEqual(await shape(fresh.url), await shape(db.url));
+      t.deepEqual((await query(fresh.url, 'select name, status from public.schema_patch')).rows, [{ name, status: 'assumed' }]);
+    },
+  );
 }
 
 /** Replaces each [from, to] once in a file; fails the test when `from` is not there. */
@@ -412,4 +486,3 @@ function localDate() {
   const d = new Date();
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
-

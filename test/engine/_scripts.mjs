@@ -24,7 +24,9 @@ export function scriptDir(t, files) {
 /** The SQL statements a script splits into, as sent to the server (no database involved). */
 export function split(t, text, options = {}) {
   const dir = scriptDir(t, { 'script.sql': text });
-  return compileScript(join(dir, 'script.sql'), options).steps.filter((s) => s.kind === 'sql').map((s) => s.text);
+  return compileScript(join(dir, 'script.sql'), options)
+    .steps.filter((s) => s.kind === 'sql')
+    .map((s) => s.text);
 }
 
 /** Loads `entry` into the test's database; `events` collects what the script said. */

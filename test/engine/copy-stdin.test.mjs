@@ -15,8 +15,6 @@ import { scriptDir } from './_scripts.mjs';
 const run = promisify(execFile);
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
 
-
-
 // Text format with NULLs, escapes and a tab in a value; a statement after `;` on the COPY's own
 // line, which psql runs after the data; a COPY ended by `\g`; data up to the end of the file.
 const TABLES = [
@@ -24,22 +22,23 @@ const TABLES = [
   'create table csvt (id int, body text);',
   'create table log (what text);',
 ];
-const SCRIPT = [
-  ...TABLES,
-  "copy conf (id, name, note) from stdin; insert into log values ('after the first copy');",
-  '1\tone\t\\N',
-  '2\ttwo\ta\\ttab and a backslash \\\\ here',
-  '3\tthree; not a statement\t-- not a comment',
-  '\\.',
-  "insert into log values ('between');",
-  "copy conf (id, name) from stdin \\g",
-  '4\tfour',
-  '\\.',
-  "insert into log values ('after the \\g copy')",
-  ";",
-  'copy log from stdin;',
-  'at the end of the file',
-].join('\n') + '\n';
+const SCRIPT =
+  [
+    ...TABLES,
+    "copy conf (id, name, note) from stdin; insert into log values ('after the first copy');",
+    '1\tone\t\\N',
+    '2\ttwo\ta\\ttab and a backslash \\\\ here',
+    '3\tthree; not a statement\t-- not a comment',
+    '\\.',
+    "insert into log values ('between');",
+    'copy conf (id, name) from stdin \\g',
+    '4\tfour',
+    '\\.',
+    "insert into log values ('after the \\g copy')",
+    ';',
+    'copy log from stdin;',
+    'at the end of the file',
+  ].join('\n') + '\n';
 
 const snapshot = async (url) => ({
   conf: (await query(url, 'select * from conf order by id')).rows,
@@ -66,25 +65,38 @@ async function loadBoth(t, server, script) {
 eachServer(test, 'COPY FROM stdin with data in the script loads as psql -f loads it', async (t, server) => {
   const got = await loadBoth(t, server, SCRIPT);
   // What both made is what the script means (so the comparison is not of two empty tables).
-  t.deepEqual(got.conf.map((c) => c.note), [null, 'a\ttab and a backslash \\ here', '-- not a comment', null]);
+  t.deepEqual(
+    got.conf.map((c) => c.note),
+    [null, 'a\ttab and a backslash \\ here', '-- not a comment', null],
+  );
   t.deepEqual(got.log, ['after the first copy', 'between', 'after the \\g copy', 'at the end of the file']);
 });
 
 eachServer(test, 'COPY FROM stdin in CSV: a quoted field over several lines, a `\\.` that is not alone', async (t, server) => {
-  const got = await loadBoth(t, server, [...TABLES, 'copy csvt from stdin with (format csv);', '1,"first line', 'second line \\. not alone"', '2,plain', '\\.', ''].join('\n'));
-  t.deepEqual(got.csvt, [{ id: 1, body: 'first line\nsecond line \\. not alone' }, { id: 2, body: 'plain' }]);
+  const got = await loadBoth(
+    t,
+    server,
+    [...TABLES, 'copy csvt from stdin with (format csv);', '1,"first line', 'second line \\. not alone"', '2,plain', '\\.', ''].join('\n'),
+  );
+  t.deepEqual(got.csvt, [
+    { id: 1, body: 'first line\nsecond line \\. not alone' },
+    { id: 2, body: 'plain' },
+  ]);
 });
 
 test('the data is one step; the statements around it are split as before', (t) => {
   const dir = scriptDir(t, { 'data.sql': SCRIPT });
   const steps = compileScript(join(dir, 'data.sql')).steps;
-  t.deepEqual(steps.map((s) => s.kind), ['sql', 'sql', 'sql', 'copy', 'sql', 'sql', 'copy', 'sql', 'copy']);
+  t.deepEqual(
+    steps.map((s) => s.kind),
+    ['sql', 'sql', 'sql', 'copy', 'sql', 'sql', 'copy', 'sql', 'copy'],
+  );
   const [first] = steps.filter((s) => s.kind === 'copy');
   t.is(first.inline.text, '1\tone\t\\N\n2\ttwo\ta\\ttab and a backslash \\\\ here\n3\tthree; not a statement\t-- not a comment\n');
   t.is(first.file.locate(first.inline.start).line, 5);
 });
 
-test('a bad data row is an SQL error at that row\'s line, and nothing after the COPY runs', async (t) => {
+test("a bad data row is an SQL error at that row's line, and nothing after the COPY runs", async (t) => {
   const db = await freshDatabase(t, mainServer().url);
   const dir = scriptDir(t, {
     'main.sql': 'create table t (id int, name text);\n\\i conf/rows.sql\ncreate table after_it (id int);\n',
@@ -104,7 +116,9 @@ test('a COPY error without a row (a missing table) is at the COPY statement', as
   const { loadScript } = await import('pgpatch');
   const db = await freshDatabase(t, mainServer().url);
   const dir = scriptDir(t, { 'main.sql': '\n\ncopy nothere from stdin;\n1\n\\.\n' });
-  const e = await t.throwsAsync(loadScript({ target: { connectionString: db.url, source: 't' }, entry: join(dir, 'main.sql') }), { instanceOf: SqlError });
+  const e = await t.throwsAsync(loadScript({ target: { connectionString: db.url, source: 't' }, entry: join(dir, 'main.sql') }), {
+    instanceOf: SqlError,
+  });
   t.is(e.server.sqlstate, '42P01');
   t.is(e.statementLocation.line, 3);
 });
@@ -119,7 +133,11 @@ test('-1 loads a script with COPY FROM stdin in one transaction: a bad row leave
 });
 
 eachServer(test, '\\copy ... from stdin in a script reads the rows from the script too, as psql does', async (t, server) => {
-  const got = await loadBoth(t, server, [...TABLES, '\\copy conf (id, name) from stdin', '7\tseven', '\\.', "insert into log values ('after');", ''].join('\n'));
+  const got = await loadBoth(
+    t,
+    server,
+    [...TABLES, '\\copy conf (id, name) from stdin', '7\tseven', '\\.', "insert into log values ('after');", ''].join('\n'),
+  );
   t.deepEqual(got.conf, [{ id: 7, name: 'seven', note: null }]);
   t.deepEqual(got.log, ['after']);
 });
@@ -130,5 +148,8 @@ test('sqlmigrate --expand shows the inline data, ended by \\., so the output run
   t.teardown(() => p.cleanup());
   const r = await runCli(['sqlmigrate', '--expand', '2024-01-01_rows'], { cwd: p.dir });
   t.is(r.code, 0, r.stderr);
-  t.is(r.stdout, '-- schema/patches/2024-01-01_rows.sql:1\ncopy conf from stdin;\na\tb\n\\.\n\n-- schema/patches/2024-01-01_rows.sql:4\nselect 1;\n');
+  t.is(
+    r.stdout,
+    '-- schema/patches/2024-01-01_rows.sql:1\ncopy conf from stdin;\na\tb\n\\.\n\n-- schema/patches/2024-01-01_rows.sql:4\nselect 1;\n',
+  );
 });

@@ -18,8 +18,6 @@ const PSQL = `${PG15_BIN}/psql`;
 /** pg_dump of each server's own major, where this machine has it. */
 const PG_DUMP = { pg15: `${PG15_BIN}/pg_dump` };
 
-
-
 async function loadWithPgpatch(t, url) {
   const r = await runCli(['load', '--dsn', url, 'database.sql'], { cwd: DEMO });
   t.is(r.code, 0, `pgpatch load failed:\n${r.stderr}`);
@@ -39,11 +37,13 @@ async function loadWithPsql(t, url) {
 /** pg_dump --schema-only, without what differs between two dumps of equal databases. */
 async function schemaDump(pgDump, url) {
   const { stdout } = await run(pgDump, ['--schema-only', '--no-sync', url], { env: cleanEnv(), maxBuffer: 64 << 20 });
-  return stdout
-    .split('\n')
-    // \restrict / \unrestrict carry a random key (pg_dump 15.14 and later).
-    .filter((l) => !/^\\(un)?restrict /.test(l) && !/^-- Dumped (from|by) /.test(l))
-    .join('\n');
+  return (
+    stdout
+      .split('\n')
+      // \restrict / \unrestrict carry a random key (pg_dump 15.14 and later).
+      .filter((l) => !/^\\(un)?restrict /.test(l) && !/^-- Dumped (from|by) /.test(l))
+      .join('\n')
+  );
 }
 
 /**
@@ -134,14 +134,20 @@ async function catalog(url) {
 
 /** The audit design works: the app role's changes are recorded, and it cannot write the log itself. */
 async function checkAudit(t, url) {
-  await query(url, `
+  await query(
+    url,
+    `
     set role myapp;
     insert into myapp.myapp_author (name, email) values ('Ann', 'ann@example.org');
     update myapp.myapp_author set name = 'Anne';
-    reset role;`);
+    reset role;`,
+  );
   const { rows } = await query(url, 'select operation, db_user from audit.log order by id');
-  t.deepEqual(rows, [{ operation: 'INSERT', db_user: 'postgres' }, { operation: 'UPDATE', db_user: 'postgres' }]);
-  const e = await t.throwsAsync(query(url, "set role myapp; delete from audit.log;"));
+  t.deepEqual(rows, [
+    { operation: 'INSERT', db_user: 'postgres' },
+    { operation: 'UPDATE', db_user: 'postgres' },
+  ]);
+  const e = await t.throwsAsync(query(url, 'set role myapp; delete from audit.log;'));
   t.is(e.code, '42501');
 }
 
@@ -169,9 +175,18 @@ if (!hasPsql) {
     const ours = await catalog(byPgpatch.url);
     const theirs = await catalog(byPsql.url);
     t.true(ours.length > 150, `only ${ours.length} catalog lines: is the query still finding the demo?`);
-    for (const expected of ['view myapp.myapp_book_summary', 'function myapp.myapp_author_revenue(bigint)', 'trigger CREATE TRIGGER myapp_book_audit',
-      'collation myapp.case_insensitive', 'default acl role=postgres schema=myapp', 'constraint myapp.myapp_room_booking_no_overlap_ex']) {
-      t.true(ours.some((l) => l.startsWith(expected)), `no catalog line starts with "${expected}"`);
+    for (const expected of [
+      'view myapp.myapp_book_summary',
+      'function myapp.myapp_author_revenue(bigint)',
+      'trigger CREATE TRIGGER myapp_book_audit',
+      'collation myapp.case_insensitive',
+      'default acl role=postgres schema=myapp',
+      'constraint myapp.myapp_room_booking_no_overlap_ex',
+    ]) {
+      t.true(
+        ours.some((l) => l.startsWith(expected)),
+        `no catalog line starts with "${expected}"`,
+      );
     }
     t.deepEqual(ours, theirs);
 

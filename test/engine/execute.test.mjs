@@ -40,15 +40,19 @@ test('a transaction left open at the end of the script is rolled back, as when p
   t.deepEqual(await rows(t, 'select id from a'), []);
 });
 
-test('server notices are reported as events with the statement\'s location', async (t) => {
+test("server notices are reported as events with the statement's location", async (t) => {
   const dir = scriptDir(t, {
     'main.sql': 'select 1;\n\\i notices.sql\n',
-    'notices.sql': "-- first\ndo $$ begin raise notice 'hi %', 42; end $$;\ndo $$ begin\n  raise warning 'careful' using detail = 'some detail', hint = 'a hint';\nend $$;\n",
+    'notices.sql':
+      "-- first\ndo $$ begin raise notice 'hi %', 42; end $$;\ndo $$ begin\n  raise warning 'careful' using detail = 'some detail', hint = 'a hint';\nend $$;\n",
   });
   const r = await load(t, join(dir, 'main.sql'));
   const notices = r.events.filter((e) => e.type === 'notice');
   t.is(notices.length, 2);
-  t.like(notices[0], { notice: { severity: 'NOTICE', message: 'hi 42', sqlstate: '00000' }, location: { file: join(dir, 'notices.sql'), line: 2 } });
+  t.like(notices[0], {
+    notice: { severity: 'NOTICE', message: 'hi 42', sqlstate: '00000' },
+    location: { file: join(dir, 'notices.sql'), line: 2 },
+  });
   t.like(notices[1], { notice: { severity: 'WARNING', message: 'careful', detail: 'some detail', hint: 'a hint' }, location: { line: 3 } });
 });
 
@@ -63,7 +67,8 @@ test('the CLI prints notices to stderr and \\echo to stdout', async (t) => {
 test('\\copy ... from a file relative to the script loads the rows', async (t) => {
   const dir = scriptDir(t, {
     'main.sql': 'create table country (code text primary key, name text, note text);\n\\i config/countries.sql\n',
-    'config/countries.sql': "\\copy country from 'countries.csv' with (format csv, header true)\n\\copy country (code, name) from countries2.csv with (format csv);\n",
+    'config/countries.sql':
+      "\\copy country from 'countries.csv' with (format csv, header true)\n\\copy country (code, name) from countries2.csv with (format csv);\n",
     'config/countries.csv': 'code,name,note\nfr,France,\nbe,"Belgium, Kingdom of","has ""quotes"""\n',
     'config/countries2.csv': 'nl,Netherlands\n',
   });
@@ -84,7 +89,10 @@ test('\\copy from a missing file names the file and the \\copy line', async (t) 
 });
 
 test('a \\copy the server refuses is an SQL error at the \\copy line', async (t) => {
-  const dir = scriptDir(t, { 'main.sql': 'create table t (id int);\n\\copy t from bad.csv with (format csv)\n', 'bad.csv': '1\nnot a number\n' });
+  const dir = scriptDir(t, {
+    'main.sql': 'create table t (id int);\n\\copy t from bad.csv with (format csv)\n',
+    'bad.csv': '1\nnot a number\n',
+  });
   const e = await t.throwsAsync(load(t, join(dir, 'main.sql')), { instanceOf: SqlError });
   t.is(e.server.sqlstate, '22P02');
   t.is(e.statementLocation.line, 2);
@@ -105,7 +113,7 @@ test('CLI -v name=value before FILE, as with psql', async (t) => {
   t.deepEqual(await rows(t, "select to_regclass('before_file') is not null as ok"), [{ ok: true }]);
 });
 
-test('psql\'s DBNAME, USER, PORT and HOST variables are set', async (t) => {
+test("psql's DBNAME, USER, PORT and HOST variables are set", async (t) => {
   await loadText(t, "create table v as select :'DBNAME'::text as db, :'USER'::text as usr, :'PORT'::int as port, :'HOST'::text as host;\n");
   const [{ current_database: db }] = await rows(t, 'select current_database()');
   const url = new URL(t.context.db.url);

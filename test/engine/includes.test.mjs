@@ -10,10 +10,11 @@ import { load, scriptDir } from './_scripts.mjs';
 useDatabase(test);
 
 const tables = async (t) =>
-  (await query(t.context.db.url, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1"))
-    .rows.map((r) => r.relname);
+  (
+    await query(t.context.db.url, "select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by 1")
+  ).rows.map((r) => r.relname);
 
-test('\\ir is relative to the including file, \\i to the entry file\'s folder', async (t) => {
+test("\\ir is relative to the including file, \\i to the entry file's folder", async (t) => {
   const dir = scriptDir(t, {
     'main.sql': 'create table ran (what text);\n\\i sub/inner.sql\n',
     'sub/inner.sql': '\\ir here.sql\n\\i here.sql\n\\include_relative deeper/x.sql\n\\include sub/deeper/x.sql\n',
@@ -22,9 +23,15 @@ test('\\ir is relative to the including file, \\i to the entry file\'s folder', 
     'sub/deeper/x.sql': "insert into ran values ('sub/deeper/x.sql');\n",
   });
   const r = await load(t, join(dir, 'main.sql'));
-  t.deepEqual(r.files, ['main.sql', 'sub/inner.sql', 'sub/here.sql', 'here.sql', 'sub/deeper/x.sql', 'sub/deeper/x.sql'].map((f) => join(dir, f)));
+  t.deepEqual(
+    r.files,
+    ['main.sql', 'sub/inner.sql', 'sub/here.sql', 'here.sql', 'sub/deeper/x.sql', 'sub/deeper/x.sql'].map((f) => join(dir, f)),
+  );
   const { rows } = await query(t.context.db.url, 'select what from ran');
-  t.deepEqual(rows.map((x) => x.what), ['sub/here.sql', 'here.sql', 'sub/deeper/x.sql', 'sub/deeper/x.sql']);
+  t.deepEqual(
+    rows.map((x) => x.what),
+    ['sub/here.sql', 'here.sql', 'sub/deeper/x.sql', 'sub/deeper/x.sql'],
+  );
 });
 
 test('includeRoot changes what \\i is relative to, not \\ir', (t) => {
@@ -74,7 +81,11 @@ test('the same file may be included twice when it is not a cycle', (t) => {
   t.is(compileScript(join(dir, 'main.sql')).steps.length, 2);
 });
 
-for (const [command, line] of [['gexec', "select 'create table x ()' \\gexec"], ['connect', '\\connect otherdb'], ['c', '\\c otherdb']]) {
+for (const [command, line] of [
+  ['gexec', "select 'create table x ()' \\gexec"],
+  ['connect', '\\connect otherdb'],
+  ['c', '\\c otherdb'],
+]) {
   test(`\\${command} is refused with the command, file and line before anything runs`, async (t) => {
     const dir = scriptDir(t, {
       'main.sql': 'create table first (id int);\n\\ir inc.sql\n',
@@ -157,7 +168,11 @@ test('the CLI reports a missing include and an unsupported meta-command with the
 });
 
 test('a file that is not UTF-8 is refused with the line of the first bad byte', async (t) => {
-  const latin1 = Buffer.concat([Buffer.from('create table t (v text);\n-- ok\ninsert into t values (\''), Buffer.from([0xe9]), Buffer.from("');\n")]);
+  const latin1 = Buffer.concat([
+    Buffer.from("create table t (v text);\n-- ok\ninsert into t values ('"),
+    Buffer.from([0xe9]),
+    Buffer.from("');\n"),
+  ]);
   const dir = scriptDir(t, { 'main.sql': 'select 1;\n\\i latin1.sql\n', 'latin1.sql': latin1 });
   const e = await t.throwsAsync(load(t, join(dir, 'main.sql')), { instanceOf: FileError });
   t.is(e.path, join(dir, 'latin1.sql'));
@@ -180,7 +195,11 @@ const BAD_UTF8 = [
   // \xe2\x82 is the start of "€" (\xe2\x82\xac): the file ends before its last byte.
   ['a 3-byte sequence cut short by the end of the file', ['select 1;\n-- ', [0xe2, 0x82]], { line: 2, column: 4, byte: 14 }],
   // "😀" is 4 bytes (2 UTF-16 units), "é" 2 bytes: the column counts each as one character.
-  ['valid non-ASCII characters before the bad byte on its line', ["select 1;\nselect '\u{1F600}é', '", [0xe9], "';\n"], { line: 2, column: 15, byte: 29 }],
+  [
+    'valid non-ASCII characters before the bad byte on its line',
+    ["select 1;\nselect '\u{1F600}é', '", [0xe9], "';\n"],
+    { line: 2, column: 15, byte: 29 },
+  ],
   // A surrogate (\xed\xa0\x80) and an overlong "/" (\xc0\xaf): the sequence's first byte is the bad one.
   ['an encoded surrogate', ['-- ', [0xed, 0xa0, 0x80], '\n'], { line: 1, column: 4, byte: 4 }],
   ['an overlong encoding', ['-- ', [0xc0, 0xaf], '\n'], { line: 1, column: 4, byte: 4 }],
@@ -192,7 +211,10 @@ for (const [title, parts, at] of BAD_UTF8) {
     const dir = scriptDir(t, { 'bad.sql': bytes });
     const e = t.throws(() => compileScript(join(dir, 'bad.sql')), { instanceOf: FileError });
     t.is(e.path, join(dir, 'bad.sql'));
-    t.is(e.reason, `not valid UTF-8 (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line; convert it, e.g. with iconv -f latin1 -t utf-8`);
+    t.is(
+      e.reason,
+      `not valid UTF-8 (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line; convert it, e.g. with iconv -f latin1 -t utf-8`,
+    );
     // Everything before the byte it names is valid UTF-8: it is the first bad one.
     t.notThrows(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, at.byte - 1)));
   });

@@ -19,7 +19,10 @@ test('a NUL byte is refused with its line and column, before anything runs', asy
   const dir = scriptDir(t, { 'main.sql': `${FIRST}\\i data.sql\n`, 'data.sql': Buffer.from("select 1;\nselect 'a\0b';\n") });
   const r = await load(t, dir);
   t.is(r.code, 3, r.stderr);
-  t.regex(r.stderr, /main\.sql:2:1: error: holds a NUL byte \(line 2, byte 20\) at column 10 of that line, which PostgreSQL cannot take in a statement; is it a text file\?: data\.sql/);
+  t.regex(
+    r.stderr,
+    /main\.sql:2:1: error: holds a NUL byte \(line 2, byte 20\) at column 10 of that line, which PostgreSQL cannot take in a statement; is it a text file\?: data\.sql/,
+  );
   t.notRegex(r.stderr, /internal error/);
   await ranNothing(t);
 });
@@ -68,7 +71,10 @@ test('an entry script that is a pipe still loads (process substitution, /dev/std
   const dir = scriptDir(t, {});
   // Through the shell, so that stdin is a real pipe (Node gives a child a socket).
   const r = spawnSync('sh', ['-c', `printf '%s' "$SQL" | "${process.execPath}" "${CLI}" load --dsn "$URL" /dev/stdin`], {
-    cwd: dir, env: { PATH: process.env.PATH, SQL: FIRST, URL: t.context.db.url }, encoding: 'utf8', timeout: 60000,
+    cwd: dir,
+    env: { PATH: process.env.PATH, SQL: FIRST, URL: t.context.db.url },
+    encoding: 'utf8',
+    timeout: 60000,
   });
   t.is(r.status, 0, r.stderr);
   t.deepEqual((await query(t.context.db.url, "select to_regclass('before_it')::text as r")).rows, [{ r: 'before_it' }]);

@@ -40,16 +40,23 @@ eachServer(test, 'functions and procedures: body, attributes, config, arguments,
     'function myapp.twice(integer): STRICT in the schema files, CALLED ON NULL INPUT after the patches',
     'function myapp.twice(numeric): in the schema files, missing after the patches',
   ]);
-  t.like(d.find((x) => x.property === 'securityDefiner'), {
-    kind: 'changed', objectType: 'function', object: 'myapp.secret()', expected: true, actual: false,
-  });
+  t.like(
+    d.find((x) => x.property === 'securityDefiner'),
+    {
+      kind: 'changed',
+      objectType: 'function',
+      object: 'myapp.secret()',
+      expected: true,
+      actual: false,
+    },
+  );
 });
 
 eachServer(test, 'functions: a body that differs only by line endings or surrounding blank lines is the same', async (t) => {
   const d = await differences(t, {
     common: S,
-    expected: "create function myapp.f() returns int language sql as $$\nselect 1\n$$",
-    actual: "create function myapp.f() returns int language sql as $$select 1$$",
+    expected: 'create function myapp.f() returns int language sql as $$\nselect 1\n$$',
+    actual: 'create function myapp.f() returns int language sql as $$select 1$$',
   });
   t.deepEqual(d, []);
 });
@@ -69,8 +76,8 @@ eachServer(test, 'functions: an aggregate, and language, parallel safety and lea
     'function myapp.lang(): body "select 1" in the schema files, "begin return 1; end" after the patches',
     'function myapp.lp(integer): LEAKPROOF in the schema files, NOT LEAKPROOF after the patches',
     'function myapp.lp(integer): PARALLEL SAFE in the schema files, PARALLEL UNSAFE after the patches',
-    'aggregate myapp.total(integer): kind = n, sfunc = myapp.add, stype = integer, initcond = 0 in the schema files, '
-      + 'kind = n, sfunc = myapp.add, stype = integer, initcond = 1 after the patches',
+    'aggregate myapp.total(integer): kind = n, sfunc = myapp.add, stype = integer, initcond = 0 in the schema files, ' +
+      'kind = n, sfunc = myapp.add, stype = integer, initcond = 1 after the patches',
   ]);
 });
 
@@ -121,8 +128,8 @@ eachServer(test, 'types: enum labels and their order, domains, composite and ran
     'domain myapp.isbn: base type text in the schema files, base type character varying(13) after the patches',
     'domain myapp.isbn: NOT NULL in the schema files, nullable after the patches',
     "domain myapp.isbn: default ''::text in the schema files, no default after the patches",
-    "domain myapp.isbn, constraint isbn_check: CHECK ((VALUE ~ '^[0-9]{13}$'::text)) in the schema files, "
-      + "CHECK (((VALUE)::text ~ '^[0-9]{10}$'::text)) after the patches",
+    "domain myapp.isbn, constraint isbn_check: CHECK ((VALUE ~ '^[0-9]{13}$'::text)) in the schema files, " +
+      "CHECK (((VALUE)::text ~ '^[0-9]{10}$'::text)) after the patches",
     "enum type myapp.mood: labels 'sad', 'ok', 'happy' in the schema files, labels 'sad', 'happy', 'ok' after the patches",
     'composite type myapp.pair: (a integer, b text) in the schema files, (a integer, b character varying) after the patches',
   ]);
@@ -231,9 +238,15 @@ eachServer(test, 'privileges: tables, columns, grant option, functions, schemas,
     'enum type myapp.e, grants to PUBLIC: none in the schema files, USAGE after the patches',
     'function myapp.f(), grants to PUBLIC: none in the schema files, EXECUTE after the patches',
   ]);
-  t.like(d.find((x) => x.object === 'myapp.book' && !x.detail.startsWith('column')), {
-    kind: 'changed', property: 'grants', expected: ['SELECT', 'INSERT'], actual: ['SELECT'],
-  });
+  t.like(
+    d.find((x) => x.object === 'myapp.book' && !x.detail.startsWith('column')),
+    {
+      kind: 'changed',
+      property: 'grants',
+      expected: ['SELECT', 'INSERT'],
+      actual: ['SELECT'],
+    },
+  );
 });
 
 eachServer(test, 'privileges: granted then revoked is the same as never granted', async (t) => {

@@ -16,14 +16,17 @@ const LOG_DDL = `create function myapp.log_ddl() returns event_trigger language 
 
 eachServer(test, 'the model reads publications: tables, row filter, column list, schemas, publish, via root, owner, comment', async (t) => {
   const db = await database(t);
-  await query(db.url, `${TABLES};
+  await query(
+    db.url,
+    `${TABLES};
     create publication orders_pub for table myapp.orders (id, amount) where (amount > 0), table myapp.customer
       with (publish = 'insert, update', publish_via_partition_root = true);
     -- A column list cannot go with FOR TABLES IN SCHEMA in one publication.
     create publication audit_pub for tables in schema audit, table myapp.customer where (name <> '');
     comment on publication orders_pub is 'Orders to the warehouse';
     create publication everything for all tables;
-    create publication "Empty"`);
+    create publication "Empty"`,
+  );
   const m = await modelOf(db.url);
   t.deepEqual(Object.keys(m.publications), ['"Empty"', 'audit_pub', 'everything', 'orders_pub']);
   t.deepEqual(m.publications.orders_pub, {
@@ -37,24 +40,38 @@ eachServer(test, 'the model reads publications: tables, row filter, column list,
     comment: 'Orders to the warehouse',
   });
   t.like(m.publications.audit_pub, { schemas: ['audit'], tables: { 'myapp.customer': { rowFilter: "(name <> ''::text)" } } });
-  t.like(m.publications.everything, { allTables: true, publish: ['insert', 'update', 'delete', 'truncate'], viaRoot: false, tables: {}, schemas: [] });
+  t.like(m.publications.everything, {
+    allTables: true,
+    publish: ['insert', 'update', 'delete', 'truncate'],
+    viaRoot: false,
+    tables: {},
+    schemas: [],
+  });
   t.like(m.publications['"Empty"'], { allTables: false, tables: {}, schemas: [] });
 });
 
 eachServer(test, 'the model reads event triggers: event, function, tags, enabled state, owner, comment', async (t) => {
   const db = await database(t);
-  await query(db.url, `create schema myapp; ${LOG_DDL};
+  await query(
+    db.url,
+    `create schema myapp; ${LOG_DDL};
     create event trigger log_tables on ddl_command_end when tag in ('DROP TABLE', 'CREATE TABLE') execute function myapp.log_ddl();
     create event trigger log_drops on sql_drop execute function myapp.log_ddl();
     alter event trigger log_drops disable;
-    comment on event trigger log_tables is 'Who changed what'`);
+    comment on event trigger log_tables is 'Who changed what'`,
+  );
   const m = await modelOf(db.url);
   const owner = m.eventTriggers.log_tables.owner;
   t.deepEqual(m.eventTriggers, {
     log_drops: { name: 'log_drops', event: 'sql_drop', function: 'myapp.log_ddl()', enabled: 'disabled', owner },
     log_tables: {
-      name: 'log_tables', event: 'ddl_command_end', function: 'myapp.log_ddl()', enabled: 'origin',
-      tags: ['CREATE TABLE', 'DROP TABLE'], owner, comment: 'Who changed what',
+      name: 'log_tables',
+      event: 'ddl_command_end',
+      function: 'myapp.log_ddl()',
+      enabled: 'origin',
+      tags: ['CREATE TABLE', 'DROP TABLE'],
+      owner,
+      comment: 'Who changed what',
     },
   });
 });
@@ -83,7 +100,10 @@ eachServer(test, 'publications: missing, another table list, row filter, column 
     'publication gone: in the schema files, missing after the patches',
     'publication s: FOR TABLES IN SCHEMA audit in the schema files, FOR TABLES IN SCHEMA myapp after the patches',
   ]);
-  t.like(d.find((x) => x.property === 'rowFilter'), { kind: 'changed', objectType: 'publication', object: 'a', detail: 'table myapp.orders' });
+  t.like(
+    d.find((x) => x.property === 'rowFilter'),
+    { kind: 'changed', objectType: 'publication', object: 'a', detail: 'table myapp.orders' },
+  );
 });
 
 eachServer(test, 'event triggers: missing, extra, disabled, another event, function or tag filter', async (t) => {
@@ -106,15 +126,24 @@ eachServer(test, 'event triggers: missing, extra, disabled, another event, funct
     'event trigger gone: in the schema files, missing after the patches',
     'event trigger off: enabled in the schema files, DISABLED after the patches',
   ]);
-  t.like(d.find((x) => x.property === 'enabled'), { kind: 'changed', objectType: 'event trigger', object: 'off', expected: 'origin', actual: 'disabled' });
+  t.like(
+    d.find((x) => x.property === 'enabled'),
+    { kind: 'changed', objectType: 'event trigger', object: 'off', expected: 'origin', actual: 'disabled' },
+  );
 });
 
 eachServer(test, 'a schema that holds only the excluded record table stays in the model while a publication names it', async (t) => {
   const db = await database(t);
-  await query(db.url, `create schema "Record Here"; create table "Record Here".schema_patch (id int);
+  await query(
+    db.url,
+    `create schema "Record Here"; create table "Record Here".schema_patch (id int);
     create schema rec; create table rec.schema_patch (id int);
-    create publication whole for tables in schema "Record Here"`);
+    create publication whole for tables in schema "Record Here"`,
+  );
   const m = await modelOf(db.url);
-  t.deepEqual(Object.keys(m.schemas).filter((k) => k !== 'public'), ['"Record Here"']);
+  t.deepEqual(
+    Object.keys(m.schemas).filter((k) => k !== 'public'),
+    ['"Record Here"'],
+  );
   t.deepEqual(m.publications.whole.schemas, ['"Record Here"']);
 });

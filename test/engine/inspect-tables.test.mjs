@@ -46,10 +46,21 @@ eachServer(test, 'columns: missing, extra, type, nullability, default, collation
     'table myapp.book, column title: COLLATE "C" in the schema files, the default collation after the patches',
     'table myapp.book, column uuid: NOT NULL in the schema files, nullable after the patches',
   ]);
-  t.like(d.find((x) => x.detail === 'column uuid'), {
-    kind: 'changed', objectType: 'table', object: 'myapp.book', property: 'notNull', expected: true, actual: false,
-  });
-  t.like(d.find((x) => x.detail === 'column isbn'), { kind: 'missing', expected: { type: 'text', notNull: false } });
+  t.like(
+    d.find((x) => x.detail === 'column uuid'),
+    {
+      kind: 'changed',
+      objectType: 'table',
+      object: 'myapp.book',
+      property: 'notNull',
+      expected: true,
+      actual: false,
+    },
+  );
+  t.like(
+    d.find((x) => x.detail === 'column isbn'),
+    { kind: 'missing', expected: { type: 'text', notNull: false } },
+  );
 });
 
 eachServer(test, 'columns: identity, its sequence options and generated expressions', async (t) => {
@@ -88,8 +99,12 @@ eachServer(test, 'a column appended by a patch but declared in the middle is onl
     'table myapp.book: column uuid in another position: id, uuid, title, price in the schema files; id, title, price, uuid after the patches',
   ]);
   t.like(d[0], {
-    kind: 'column_order', objectType: 'table', object: 'myapp.book', property: 'columnOrder',
-    expected: ['id', 'uuid', 'title', 'price'], actual: ['id', 'title', 'price', 'uuid'],
+    kind: 'column_order',
+    objectType: 'table',
+    object: 'myapp.book',
+    property: 'columnOrder',
+    expected: ['id', 'uuid', 'title', 'price'],
+    actual: ['id', 'title', 'price', 'uuid'],
   });
 });
 
@@ -122,16 +137,20 @@ eachServer(test, 'constraints of every kind: check, foreign key, primary key, un
   });
   t.deepEqual(messages(d), [
     'table myapp.book, column isbn: nullable in the schema files, NOT NULL after the patches',
-    'table myapp.book, constraint book_author_fk: FOREIGN KEY (author_id) REFERENCES myapp.author(id) ON DELETE CASCADE in the schema files, '
-      + 'FOREIGN KEY (author_id) REFERENCES myapp.author(id) after the patches',
+    'table myapp.book, constraint book_author_fk: FOREIGN KEY (author_id) REFERENCES myapp.author(id) ON DELETE CASCADE in the schema files, ' +
+      'FOREIGN KEY (author_id) REFERENCES myapp.author(id) after the patches',
     'table myapp.book, constraint book_isbn_uq: in the schema files, missing after the patches',
     'table myapp.book, constraint book_pk: PRIMARY KEY (id) in the schema files, PRIMARY KEY (id, isbn) after the patches',
     'table myapp.book, constraint book_price_ck: CHECK ((price >= (0)::numeric)) in the schema files, CHECK ((price > (0)::numeric)) after the patches',
     'table myapp.booking, constraint booking_no_overlap: in the schema files, missing after the patches',
   ]);
-  t.like(d.find((x) => x.detail === 'constraint booking_no_overlap'), {
-    kind: 'missing', expected: { type: 'exclusion', definition: 'EXCLUDE USING gist (room_id WITH =, during WITH &&)' },
-  });
+  t.like(
+    d.find((x) => x.detail === 'constraint booking_no_overlap'),
+    {
+      kind: 'missing',
+      expected: { type: 'exclusion', definition: 'EXCLUDE USING gist (room_id WITH =, during WITH &&)' },
+    },
+  );
 });
 
 eachServer(test, 'constraints: NOT VALID, DEFERRABLE, and a constraint renamed with the same definition', async (t) => {
@@ -151,7 +170,10 @@ eachServer(test, 'constraints: NOT VALID, DEFERRABLE, and a constraint renamed w
     'table myapp.book, constraint book_price_ck: valid in the schema files, NOT VALID after the patches',
     'table myapp.book, constraint book_stock_ck: named book_stock_ck in the schema files, named book_stock_check after the patches',
   ]);
-  t.like(d.find((x) => x.property === 'name'), { kind: 'changed', expected: 'book_stock_ck', actual: 'book_stock_check' });
+  t.like(
+    d.find((x) => x.property === 'name'),
+    { kind: 'changed', expected: 'book_stock_ck', actual: 'book_stock_check' },
+  );
 });
 
 eachServer(test, 'indexes: missing, method, expressions, partial predicate, uniqueness, validity, renamed', async (t) => {
@@ -177,9 +199,13 @@ eachServer(test, 'indexes: missing, method, expressions, partial predicate, uniq
     'table myapp.book, index book_lower_title_idx: btree (lower(title)) in the schema files, btree (upper(title)) after the patches',
     'table myapp.book, index book_title_idx: in the schema files, missing after the patches',
   ]);
-  t.like(d.find((x) => x.detail === 'index book_title_idx'), {
-    kind: 'missing', expected: { definition: 'btree (title)', method: 'btree', unique: false, valid: true },
-  });
+  t.like(
+    d.find((x) => x.detail === 'index book_title_idx'),
+    {
+      kind: 'missing',
+      expected: { definition: 'btree (title)', method: 'btree', unique: false, valid: true },
+    },
+  );
 });
 
 // NULLS NOT DISTINCT came with PostgreSQL 15, the oldest major the tests run on: it must reach
@@ -225,8 +251,8 @@ eachServer(test, 'views and materialized views: definition, kind, options, and a
       create view myapp.secure as select id from myapp.book`,
   });
   t.deepEqual(messages(d), [
-    `view myapp.book_list: definition differs at line 5: "WHERE (${viewColumn(server, 'book', 'stock')} > 0);" in the schema files, `
-      + `"WHERE (${viewColumn(server, 'book', 'stock')} >= 0);" after the patches`,
+    `view myapp.book_list: definition differs at line 5: "WHERE (${viewColumn(server, 'book', 'stock')} > 0);" in the schema files, ` +
+      `"WHERE (${viewColumn(server, 'book', 'stock')} >= 0);" after the patches`,
     'view myapp.cheap: a view in the schema files, a materialized view after the patches',
     'view myapp.secure: WITH (security_barrier=true) in the schema files, no storage options after the patches',
     'materialized view myapp.stock_value, index stock_value_idx: in the schema files, missing after the patches',
@@ -258,8 +284,8 @@ eachServer(test, 'triggers: missing, different timing, disabled', async (t) => {
   });
   t.deepEqual(messages(d), [
     'table myapp.book, trigger book_audit: in the schema files, missing after the patches',
-    'table myapp.book, trigger book_touch: CREATE TRIGGER book_touch BEFORE UPDATE ON myapp.book FOR EACH ROW EXECUTE FUNCTION myapp.touch() in the schema files, '
-      + 'CREATE TRIGGER book_touch AFTER UPDATE ON myapp.book FOR EACH ROW EXECUTE FUNCTION myapp.touch() after the patches',
+    'table myapp.book, trigger book_touch: CREATE TRIGGER book_touch BEFORE UPDATE ON myapp.book FOR EACH ROW EXECUTE FUNCTION myapp.touch() in the schema files, ' +
+      'CREATE TRIGGER book_touch AFTER UPDATE ON myapp.book FOR EACH ROW EXECUTE FUNCTION myapp.touch() after the patches',
     'table myapp.book, trigger book_touch_insert: enabled in the schema files, DISABLED after the patches',
   ]);
 });
@@ -284,8 +310,8 @@ eachServer(test, 'partitioned tables: partition key, bounds, missing partition, 
   t.deepEqual(messages(d), [
     'partitioned table myapp.events: PARTITION BY LIST (kind) in the schema files, PARTITION BY HASH (id) after the patches',
     "table myapp.events_a: FOR VALUES IN ('a') in the schema files, FOR VALUES WITH (modulus 2, remainder 0) after the patches",
-    "table myapp.orders_2024: FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00') in the schema files, "
-      + "FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-07-01 00:00:00+00') after the patches",
+    "table myapp.orders_2024: FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2025-01-01 00:00:00+00') in the schema files, " +
+      "FOR VALUES FROM ('2024-01-01 00:00:00+00') TO ('2024-07-01 00:00:00+00') after the patches",
     'table myapp.orders_2025: in the schema files, missing after the patches',
   ]);
 
@@ -328,7 +354,7 @@ eachServer(test, 'rules and extended statistics', async (t) => {
   });
   t.deepEqual(messages(d), [
     'table myapp.t, rule t_log: in the schema files, missing after the patches',
-    'table myapp.t, statistics myapp.t_ab: CREATE STATISTICS myapp.t_ab ON a, b FROM myapp.t in the schema files, '
-      + 'CREATE STATISTICS myapp.t_ab (ndistinct) ON a, b FROM myapp.t after the patches',
+    'table myapp.t, statistics myapp.t_ab: CREATE STATISTICS myapp.t_ab ON a, b FROM myapp.t in the schema files, ' +
+      'CREATE STATISTICS myapp.t_ab (ndistinct) ON a, b FROM myapp.t after the patches',
   ]);
 });

@@ -82,22 +82,36 @@ eachServer(test, 'the same schema built in another order gives the same model, b
   t.deepEqual(ma.tables['shop.orders'].columnOrder, ['id', 'customer_id', 'status', 'total']);
   t.like(ma.tables['shop.orders'].columns.status, { type: 'shop.status', notNull: true, default: "'new'::shop.status" });
   t.like(ma.tables['shop.orders'].constraints.orders_customer_id_fkey, {
-    type: 'foreign key', definition: 'FOREIGN KEY (customer_id) REFERENCES shop.customer(id)', valid: true,
+    type: 'foreign key',
+    definition: 'FOREIGN KEY (customer_id) REFERENCES shop.customer(id)',
+    valid: true,
   });
   t.like(ma.tables['shop.orders'].indexes.orders_open_idx, {
-    definition: "btree (id) WHERE (status <> 'shipped'::shop.status)", method: 'btree', unique: false,
+    definition: "btree (id) WHERE (status <> 'shipped'::shop.status)",
+    method: 'btree',
+    unique: false,
     predicate: "(status <> 'shipped'::shop.status)",
   });
   t.deepEqual(ma.tables['shop.orders'].grants, {
-    PUBLIC: ['SELECT'], postgres: ma.tables['shop.orders'].grants.postgres,
+    PUBLIC: ['SELECT'],
+    postgres: ma.tables['shop.orders'].grants.postgres,
   });
   t.deepEqual(ma.types['shop.status'], {
-    schema: 'shop', name: 'status', owner: 'postgres', grants: { PUBLIC: ['USAGE'], postgres: ['USAGE'] }, kind: 'enum',
+    schema: 'shop',
+    name: 'status',
+    owner: 'postgres',
+    grants: { PUBLIC: ['USAGE'], postgres: ['USAGE'] },
+    kind: 'enum',
     labels: ['new', 'paid', 'shipped'],
   });
   t.deepEqual(Object.keys(ma.functions), ['shop.order_count(integer)']);
   t.deepEqual(ma.defaultPrivileges, {
-    'for role postgres in schema shop on tables': { role: 'postgres', schema: 'shop', objectType: 'tables', grants: { PUBLIC: ['SELECT'] } },
+    'for role postgres in schema shop on tables': {
+      role: 'postgres',
+      schema: 'shop',
+      objectType: 'tables',
+      grants: { PUBLIC: ['SELECT'] },
+    },
   });
 });
 
@@ -109,7 +123,8 @@ eachServer(test, 'the model is plain JSON without OIDs, system schemas or number
   t.deepEqual(Object.keys(model.schemas), ['public', 'shop']);
   const keys = new Set();
   const walk = (v) => {
-    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) {
+    if (v && typeof v === 'object')
+      for (const [k, x] of Object.entries(v)) {
         keys.add(k);
         walk(x);
       }
@@ -122,8 +137,11 @@ eachServer(test, 'the model is plain JSON without OIDs, system schemas or number
 
 eachServer(test, "the tool's own record table is left out, and a schema that held only it", async (t) => {
   const db = await database(t);
-  await query(db.url, `create schema pgpatch; create schema keep; create table keep.t (id int);
-    create extension if not exists btree_gist`);
+  await query(
+    db.url,
+    `create schema pgpatch; create schema keep; create table keep.t (id int);
+    create extension if not exists btree_gist`,
+  );
   await withTestSession(db.url, async (s) => {
     for (const schema of ['public', 'pgpatch', 'keep']) await ensureRecord(s, schema);
   });
@@ -169,13 +187,15 @@ eachServer(test, 'inspecting leaves the session as it was: idle, or in its own t
 
 eachServer(test, 'partition bounds are written in UTC whatever the TimeZone of the session', async (t) => {
   const db = await database(t);
-  await query(db.url, `create table p (at timestamptz) partition by range (at);
-    create table p_2024 partition of p for values from ('2024-01-01 00:00+01') to ('2025-01-01 00:00+01')`);
+  await query(
+    db.url,
+    `create table p (at timestamptz) partition by range (at);
+    create table p_2024 partition of p for values from ('2024-01-01 00:00+01') to ('2025-01-01 00:00+01')`,
+  );
   await withTestSession(db.url, async (s) => {
     await s.query("set timezone = 'America/New_York'");
     const model = await inspectDatabase(s);
-    t.is(model.tables['public.p_2024'].partitionBound,
-      "FOR VALUES FROM ('2023-12-31 23:00:00+00') TO ('2024-12-31 23:00:00+00')");
+    t.is(model.tables['public.p_2024'].partitionBound, "FOR VALUES FROM ('2023-12-31 23:00:00+00') TO ('2024-12-31 23:00:00+00')");
   });
 });
 
@@ -200,7 +220,10 @@ eachServer(test, 'differences come sorted by object, whatever order they are fou
     expected: 'create table b (x int not null); create table a (x int); create view c as select 1 as one',
     actual: 'create table a (x int not null); create table b (x int); create view c as select 2 as one',
   });
-  t.deepEqual(d.map((x) => x.object), ['public.a', 'public.b', 'public.c']);
+  t.deepEqual(
+    d.map((x) => x.object),
+    ['public.a', 'public.b', 'public.c'],
+  );
 });
 
 // The demo schema: loaded twice, inspected, equal; and what it holds.
@@ -209,7 +232,9 @@ eachServer(test, 'the demo schema loaded into two databases compares equal', asy
   for (const db of [a, b]) await loadScript({ target: { connectionString: db.url, source: 'test' }, entry: DEMO_ENTRY });
   const started = performance.now();
   const ma = await modelOf(a.url);
-  t.log(`inspecting the demo took ${Math.round(performance.now() - started)} ms (PostgreSQL ${server.major}, first run on a new connection)`);
+  t.log(
+    `inspecting the demo took ${Math.round(performance.now() - started)} ms (PostgreSQL ${server.major}, first run on a new connection)`,
+  );
   const mb = await modelOf(b.url);
   t.deepEqual(compareModels(ma, mb, LABELS), []);
   t.is(JSON.stringify(ma), JSON.stringify(mb));
@@ -231,19 +256,30 @@ function checkDemoModel(t, m) {
   t.like(book.constraints.myapp_book_author_fk, { deferrable: true, initiallyDeferred: true });
   t.like(book.grants, { myapp: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'], view: ['SELECT'], backup: ['SELECT'] });
   t.like(m.tables['myapp.myapp_room_booking'].constraints.myapp_room_booking_no_overlap_ex, {
-    type: 'exclusion', definition: 'EXCLUDE USING gist (room_id WITH =, during WITH &&)',
+    type: 'exclusion',
+    definition: 'EXCLUDE USING gist (room_id WITH =, during WITH &&)',
   });
   t.like(m.tables['myapp.myapp_order'], { kind: 'partitioned table', partitionKey: 'RANGE (ordered_at)' });
   t.like(m.tables['myapp.myapp_order_default'], { partitionOf: 'myapp.myapp_order', partitionBound: 'DEFAULT' });
-  t.like(m.tables['audit.log'], { owner: 'audit', comment: 'One row per changed row of an audited table. Append only: only audit.append() writes here.' });
-  t.like(m.tables['audit.log'].columns.id.identity, { generation: 'always', grants: { audit: ['SELECT', 'UPDATE', 'USAGE'], backup: ['SELECT'] } });
+  t.like(m.tables['audit.log'], {
+    owner: 'audit',
+    comment: 'One row per changed row of an audited table. Append only: only audit.append() writes here.',
+  });
+  t.like(m.tables['audit.log'].columns.id.identity, {
+    generation: 'always',
+    grants: { audit: ['SELECT', 'UPDATE', 'USAGE'], backup: ['SELECT'] },
+  });
   t.like(m.views['myapp.myapp_book_summary'], { kind: 'view' });
   t.like(m.functions['audit.append(text, text, text, jsonb, jsonb)'], {
-    securityDefiner: true, config: ['search_path=pg_catalog, pg_temp'], owner: 'audit', grants: { audit: ['EXECUTE'], myapp: ['EXECUTE'] },
+    securityDefiner: true,
+    config: ['search_path=pg_catalog, pg_temp'],
+    owner: 'audit',
+    grants: { audit: ['EXECUTE'], myapp: ['EXECUTE'] },
   });
   t.like(m.functions['myapp.myapp_purge_expired_sessions(integer)'], { kind: 'procedure', language: 'plpgsql' });
   t.like(m.functions['myapp.isbn13_is_valid(text)'], { volatility: 'immutable', strict: true, parallel: 'safe' });
   t.deepEqual(Object.keys(m.defaultPrivileges), [
-    'for role postgres in schema myapp on sequences', 'for role postgres in schema myapp on tables',
+    'for role postgres in schema myapp on sequences',
+    'for role postgres in schema myapp on tables',
   ]);
 }

@@ -23,7 +23,10 @@ line; string');
   ]);
   const r = await loadText(t, sql);
   t.is(r.statements, 3);
-  t.deepEqual((await rows(t, 'select v from t order by v')).map((x) => x.v), ['', 'a;b', "it's; here", 'multi\nline; string']);
+  t.deepEqual(
+    (await rows(t, 'select v from t order by v')).map((x) => x.v),
+    ['', 'a;b', "it's; here", 'multi\nline; string'],
+  );
 });
 
 test("E'' strings take backslash escapes: \\' and \\\\ do not end the string", async (t) => {
@@ -32,7 +35,10 @@ insert into t values (1, E'a\';b'), (2, E'back\\'), (3, e'tab\there;'), (4, E'\\
 `;
   t.is(split(t, sql).length, 2);
   await loadText(t, sql);
-  t.deepEqual((await rows(t, 'select v from t order by n')).map((x) => x.v), ["a';b", 'back\\', 'tab\there;', "\\';x"]);
+  t.deepEqual(
+    (await rows(t, 'select v from t order by n')).map((x) => x.v),
+    ["a';b", 'back\\', 'tab\there;', "\\';x"],
+  );
 });
 
 test('a backslash in a plain string is an ordinary character with standard_conforming_strings', (t) => {
@@ -59,9 +65,15 @@ insert into a$b select 3, (select plus_one(2))::text;
   t.is(stmts[2], 'insert into a$b values (2, $tag$ a $$ inside; $tag$);');
   t.true(stmts[3].startsWith('create function plus_one') && stmts[3].endsWith('$fn$;'));
   await loadText(t, sql);
-  t.deepEqual((await rows(t, 'select x$y as x, note from a$b order by 1')).map((x) => x.note), ["semi; colon 'quote'", ' a $$ inside; ', '3']);
+  t.deepEqual(
+    (await rows(t, 'select x$y as x, note from a$b order by 1')).map((x) => x.note),
+    ["semi; colon 'quote'", ' a $$ inside; ', '3'],
+  );
   const cols = await rows(t, "select attname from pg_attribute where attrelid = 'a$b'::regclass and attnum > 0 order by attnum");
-  t.deepEqual(cols.map((c) => c.attname), ['x$y', 'note']);
+  t.deepEqual(
+    cols.map((c) => c.attname),
+    ['x$y', 'note'],
+  );
 });
 
 test('quoted identifiers keep ; and doubled double quotes', async (t) => {
@@ -69,7 +81,10 @@ test('quoted identifiers keep ; and doubled double quotes', async (t) => {
   t.deepEqual(split(t, sql), ['create table "semi;colon" ("a""b;" int);', 'insert into "semi;colon" values (7);']);
   await loadText(t, sql);
   const r = await rows(t, `select attname from pg_attribute where attrelid = '"semi;colon"'::regclass and attnum > 0`);
-  t.deepEqual(r.map((x) => x.attname), ['a"b;']);
+  t.deepEqual(
+    r.map((x) => x.attname),
+    ['a"b;'],
+  );
   t.deepEqual(await rows(t, 'select * from "semi;colon"'), [{ 'a"b;': 7 }]);
 });
 
@@ -123,7 +138,10 @@ select 1;
   t.true(stmts[1].endsWith('end;\nend;'));
   t.true(stmts[2].startsWith('create or replace procedure') && stmts[2].endsWith('END;'));
   await loadText(t, sql);
-  t.deepEqual((await rows(t, 'select v from log order by v')).map((x) => x.v), ['positive;', 'was not zero']);
+  t.deepEqual(
+    (await rows(t, 'select v from log order by v')).map((x) => x.v),
+    ['positive;', 'was not zero'],
+  );
   // The body was parsed by the server (SQL-standard body), not stored as a string.
   const [{ prosqlbody }] = await rows(t, "select prosqlbody is not null as prosqlbody from pg_proc where proname = 'sign_word'");
   t.true(prosqlbody);
@@ -132,11 +150,18 @@ select 1;
 test('BEGIN as a transaction start is not a routine body', (t) => {
   t.deepEqual(split(t, 'begin; create table t (id int); end;'), ['begin;', 'create table t (id int);', 'end;']);
   // CASE outside a BEGIN ATOMIC body does not count either.
-  t.deepEqual(split(t, 'create function f() returns int language sql return case when true then 1 end; select 1;'),
-    ['create function f() returns int language sql return case when true then 1 end;', 'select 1;']);
+  t.deepEqual(split(t, 'create function f() returns int language sql return case when true then 1 end; select 1;'), [
+    'create function f() returns int language sql return case when true then 1 end;',
+    'select 1;',
+  ]);
   // Upper case, OR REPLACE, CASE ... END inside parentheses (not counted, as psql does), long words.
-  const body = 'CREATE OR REPLACE FUNCTION Beginning() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT (CASE WHEN true THEN 1 END) AS endless; END;';
-  t.deepEqual(split(t, `${body} SELECT 2; create table begin_end (casey int);`), [body, 'SELECT 2;', 'create table begin_end (casey int);']);
+  const body =
+    'CREATE OR REPLACE FUNCTION Beginning() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT (CASE WHEN true THEN 1 END) AS endless; END;';
+  t.deepEqual(split(t, `${body} SELECT 2; create table begin_end (casey int);`), [
+    body,
+    'SELECT 2;',
+    'create table begin_end (casey int);',
+  ]);
 });
 
 test('semicolons inside parentheses do not end a statement (a rule with two actions)', async (t) => {
@@ -152,13 +177,19 @@ insert into t values (3);
   t.is(stmts.length, 4);
   t.true(stmts[2].startsWith('create rule') && stmts[2].endsWith(');'));
   await loadText(t, sql);
-  t.deepEqual((await rows(t, 'select id from log order by id')).map((x) => x.id), [-3, 3]);
+  t.deepEqual(
+    (await rows(t, 'select id from log order by id')).map((x) => x.id),
+    [-3, 3],
+  );
 });
 
 test('the last statement needs no ; at the end of the file', async (t) => {
   const sql = 'create table t (id int);\ninsert into t values (1), (2)\n  ';
   // (psql sends the trailing white space too; the server does not mind)
-  t.deepEqual(split(t, sql).map((x) => x.trimEnd()), ['create table t (id int);', 'insert into t values (1), (2)']);
+  t.deepEqual(
+    split(t, sql).map((x) => x.trimEnd()),
+    ['create table t (id int);', 'insert into t values (1), (2)'],
+  );
   const r = await loadText(t, sql);
   t.is(r.statements, 2);
   t.deepEqual(await rows(t, 'select count(*)::int as n from t'), [{ n: 2 }]);
@@ -181,10 +212,7 @@ create table :tbl (:"col" text, other text);
 insert into :tbl values (:'greeting', :'joined');
 `;
   const stmts = split(t, sql);
-  t.deepEqual(stmts, [
-    'create table items ("Mixed Col" text, other text);',
-    "insert into items values ('it''s; a test', 'abc d');",
-  ]);
+  t.deepEqual(stmts, ['create table items ("Mixed Col" text, other text);', "insert into items values ('it''s; a test', 'abc d');"]);
   await loadText(t, sql);
   t.deepEqual(await rows(t, 'select * from items'), [{ 'Mixed Col': "it's; a test", other: 'abc d' }]);
 });
@@ -201,8 +229,13 @@ insert into t values (:'path');
 
 test('initial variables, like psql -v, are read by :name', async (t) => {
   const sql = "create table :tbl (v text);\ninsert into :tbl values (:'owner');\n";
-  const steps = compileScript(join(scriptDir(t, { 'script.sql': sql }), 'script.sql'), { variables: { tbl: 'from_v', owner: "O'Brien" } }).steps;
-  t.deepEqual(steps.map((s) => s.text), ['create table from_v (v text);', "insert into from_v values ('O''Brien');"]);
+  const steps = compileScript(join(scriptDir(t, { 'script.sql': sql }), 'script.sql'), {
+    variables: { tbl: 'from_v', owner: "O'Brien" },
+  }).steps;
+  t.deepEqual(
+    steps.map((s) => s.text),
+    ['create table from_v (v text);', "insert into from_v values ('O''Brien');"],
+  );
   await loadText(t, sql, { variables: { tbl: 'from_v', owner: "O'Brien" } });
   t.deepEqual(await rows(t, 'select v from from_v'), [{ v: "O'Brien" }]);
 });

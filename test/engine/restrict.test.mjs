@@ -15,34 +15,44 @@ import { scriptDir } from './_scripts.mjs';
 const run = promisify(execFile);
 const PG_DUMP = '/usr/lib/postgresql/15/bin/pg_dump';
 
-
-
 const dump = async (url) => (await run(PG_DUMP, ['--no-sync', url], { env: cleanEnv(), maxBuffer: 64 << 20 })).stdout;
 /** A dump without what differs between two dumps of equal databases: the random key, versions. */
-const comparable = (text) => text.split('\n').filter((l) => !/^\\(un)?restrict /.test(l) && !/^-- Dumped (from|by) /.test(l)).join('\n');
+const comparable = (text) =>
+  text
+    .split('\n')
+    .filter((l) => !/^\\(un)?restrict /.test(l) && !/^-- Dumped (from|by) /.test(l))
+    .join('\n');
 
 // pg_dump 15 dumps servers up to 15 only (there is no pg_dump 18 on these machines).
-eachServer(test, 'a pg_dump with \\restrict and COPY data loads into an empty database and dumps the same', async (t, server) => {
-  if (!existsSync(PG_DUMP)) return t.pass(`no ${PG_DUMP}`);
-  const source = await freshDatabase(t, server.url);
-  await query(source.url, `
+eachServer(
+  test,
+  'a pg_dump with \\restrict and COPY data loads into an empty database and dumps the same',
+  async (t, server) => {
+    if (!existsSync(PG_DUMP)) return t.pass(`no ${PG_DUMP}`);
+    const source = await freshDatabase(t, server.url);
+    await query(
+      source.url,
+      `
     create schema app;
     create table app.conf (id serial primary key, name text not null, note text, tags text[], at timestamptz default now());
     insert into app.conf (name, note, tags) values ('one', null, '{a,b}'), ('tab	in it', 'back\\slash', '{}'), ('line
 break', E'\\\\.', null);
     create function app.f() returns int language plpgsql as $$ begin return (select count(*) from app.conf); end $$;
     create view app.v as select name from app.conf;
-    create table app.empty (id int);`);
-  const text = await dump(source.url);
-  t.regex(text, /^\\restrict \S+$/m);
-  t.regex(text, /^COPY app\.conf .* FROM stdin;$/m);
-  const dir = scriptDir(t, { 'dump.sql': text });
-  const target = await freshDatabase(t, server.url);
-  const r = await runCli(['load', '--dsn', target.url, 'dump.sql'], { cwd: dir });
-  t.is(r.code, 0, r.stderr);
-  t.is(comparable(await dump(target.url)), comparable(text));
-  t.deepEqual((await query(target.url, 'select app.f() as n')).rows, [{ n: 3 }]);
-}, { only: ['pg15'] });
+    create table app.empty (id int);`,
+    );
+    const text = await dump(source.url);
+    t.regex(text, /^\\restrict \S+$/m);
+    t.regex(text, /^COPY app\.conf .* FROM stdin;$/m);
+    const dir = scriptDir(t, { 'dump.sql': text });
+    const target = await freshDatabase(t, server.url);
+    const r = await runCli(['load', '--dsn', target.url, 'dump.sql'], { cwd: dir });
+    t.is(r.code, 0, r.stderr);
+    t.is(comparable(await dump(target.url)), comparable(text));
+    t.deepEqual((await query(target.url, 'select app.f() as n')).rows, [{ n: 3 }]);
+  },
+  { only: ['pg15'] },
+);
 
 const compileText = (t, text) => {
   const dir = scriptDir(t, { 'main.sql': text });
@@ -65,7 +75,7 @@ test('while restricted, \\i is refused too (psql would not read the file)', (t) 
   t.is(e.location.line, 2);
 });
 
-test('\\unrestrict with the wrong key, without \\restrict, or without a key: psql\'s errors', (t) => {
+test("\\unrestrict with the wrong key, without \\restrict, or without a key: psql's errors", (t) => {
   const cases = [
     ['\\restrict abc\n\\unrestrict abd\n', 'unrestrict', 'wrong key'],
     ['select 1;\n\\unrestrict abc\n', 'unrestrict', 'not currently in restricted mode'],
@@ -82,7 +92,10 @@ test('\\unrestrict with the wrong key, without \\restrict, or without a key: psq
 
 test('after \\unrestrict with the right key, backslash commands work again', (t) => {
   const steps = compileText(t, '\\restrict abc def\nselect 1;\n\\unrestrict abc\n\\echo ok\n')().steps;
-  t.deepEqual(steps.map((s) => s.kind), ['warning', 'sql', 'echo']);
+  t.deepEqual(
+    steps.map((s) => s.kind),
+    ['warning', 'sql', 'echo'],
+  );
   t.is(steps[0].message, '\\restrict: extra argument "def" ignored');
 });
 
@@ -93,7 +106,10 @@ test('a restricted dump applied by migrate as a patch', async (t) => {
   t.teardown(() => p.cleanup());
   let r = await pgpatch(p, db.url, 'migrate');
   t.is(r.code, 0, r.stderr);
-  writeFileSync(join(p.patchesDir, '2024-01-01_rows.sql'), '\\restrict Zq9\nSET client_min_messages = warning;\nCOPY public.conf (k, v) FROM stdin;\na\tb\n\\.\n\n\\unrestrict Zq9\n');
+  writeFileSync(
+    join(p.patchesDir, '2024-01-01_rows.sql'),
+    '\\restrict Zq9\nSET client_min_messages = warning;\nCOPY public.conf (k, v) FROM stdin;\na\tb\n\\.\n\n\\unrestrict Zq9\n',
+  );
   r = await pgpatch(p, db.url, 'migrate');
   t.is(r.code, 0, r.stderr);
   t.deepEqual((await query(db.url, 'select k, v from conf')).rows, [{ k: 'a', v: 'b' }]);

@@ -8,7 +8,10 @@ import { load, scriptDir } from './_scripts.mjs';
 
 useDatabase(test);
 
-const tables = async (t) => (await query(t.context.db.url, "select relname from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1")).rows.map((r) => r.relname);
+const tables = async (t) =>
+  (
+    await query(t.context.db.url, "select relname from pg_class where relkind = 'r' and relnamespace = 'public'::regnamespace order by 1")
+  ).rows.map((r) => r.relname);
 
 test('an error in an included file leaves nothing: the error names its file and line', async (t) => {
   const dir = scriptDir(t, {
@@ -26,9 +29,10 @@ test('an error in an included file leaves nothing: the error names its file and 
   t.deepEqual(await tables(t), ['a', 'b']);
 });
 
-test('a deferred constraint failing at the COMMIT is the script\'s error, at its end', async (t) => {
+test("a deferred constraint failing at the COMMIT is the script's error, at its end", async (t) => {
   const dir = scriptDir(t, {
-    'main.sql': 'create table p (id int primary key);\ncreate table c (p int references p deferrable initially deferred);\ninsert into c values (1);\n',
+    'main.sql':
+      'create table p (id int primary key);\ncreate table c (p int references p deferrable initially deferred);\ninsert into c values (1);\n',
   });
   const r = await runCli(['load', '--dsn', t.context.db.url, '-1', 'main.sql'], { cwd: dir });
   t.is(r.code, 3, r.stderr);
@@ -75,7 +79,10 @@ test('killed in the middle (kill -9), or run twice at once: never half a schema'
   const child = spawn(process.execPath, [CLI, 'load', '--dsn', t.context.db.url, '-1', 'main.sql'], { cwd: dir, env, stdio: 'ignore' });
   const url = t.context.db.url;
   for (let i = 0; i < 600; i++) {
-    const { rows } = await query(url, "select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%pg_sleep(30)%' and pid <> pg_backend_pid()");
+    const { rows } = await query(
+      url,
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and query like '%pg_sleep(30)%' and pid <> pg_backend_pid()",
+    );
     if (rows[0].n) break;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -85,7 +92,10 @@ test('killed in the middle (kill -9), or run twice at once: never half a schema'
   // well before pg_sleep(30) ends, and rolls back.
   const started = Date.now();
   for (;;) {
-    const { rows } = await query(url, "select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(30)%'");
+    const { rows } = await query(
+      url,
+      "select count(*)::int as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like '%pg_sleep(30)%'",
+    );
     if (!rows[0].n) break;
     if (Date.now() - started > 20000) t.fail('the orphaned session was still running after 20 s');
     await new Promise((r) => setTimeout(r, 100));

@@ -25,7 +25,10 @@ const hasInjected = async (url) => (await query(url, "select to_regclass('inject
 test('a ; in a -v value is not a split for pgpatch: one statement holds both', (t) => {
   const dir = scriptDir(t, { 'main.sql': 'select :x;\n' });
   const steps = compileScript(join(dir, 'main.sql'), { variables: { x: VALUE } }).steps;
-  t.deepEqual(steps.map((s) => s.text), [`select ${VALUE};`]);
+  t.deepEqual(
+    steps.map((s) => s.text),
+    [`select ${VALUE};`],
+  );
 });
 
 test('a ; in a -v value does end a statement on the server: both parts run, as with psql', async (t) => {

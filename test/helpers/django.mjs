@@ -25,11 +25,20 @@ export function djangoMigrate(projectDir, serverUrl, dbName, env = {}) {
   const childEnv = { ...process.env };
   for (const k of Object.keys(childEnv)) if (/^PG/.test(k) || k === 'DATABASE_URL' || k === 'DJANGO_SETTINGS_MODULE') delete childEnv[k];
   Object.assign(childEnv, {
-    DB_NAME: dbName, DB_HOST: server.hostname, DB_PORT: server.port, DB_USER: decodeURIComponent(server.username) || 'postgres',
-    DB_PASSWORD: decodeURIComponent(server.password), PYTHONDONTWRITEBYTECODE: '1', ...env,
+    DB_NAME: dbName,
+    DB_HOST: server.hostname,
+    DB_PORT: server.port,
+    DB_USER: decodeURIComponent(server.username) || 'postgres',
+    DB_PASSWORD: decodeURIComponent(server.password),
+    PYTHONDONTWRITEBYTECODE: '1',
+    ...env,
   });
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, ['manage.py', 'migrate', '--no-input', '-v', '0'], { cwd: projectDir, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, ['manage.py', 'migrate', '--no-input', '-v', '0'], {
+      cwd: projectDir,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (out += d));

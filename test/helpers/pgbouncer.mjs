@@ -26,7 +26,10 @@ function freePort() {
 
 function accepts(port) {
   return new Promise((resolve) => {
-    const socket = createConnection({ port, host: '127.0.0.1' }, () => { socket.end(); resolve(true); });
+    const socket = createConnection({ port, host: '127.0.0.1' }, () => {
+      socket.end();
+      resolve(true);
+    });
     socket.on('error', () => resolve(false));
   });
 }
@@ -41,18 +44,21 @@ export async function startPgBouncer(serverUrl, mode) {
   chmodSync(dir, 0o755);
   const port = await freePort();
   const ini = join(dir, 'pgbouncer.ini');
-  writeFileSync(ini, [
-    '[databases]',
-    `* = host=${server.hostname} port=${server.port} user=postgres`,
-    '[pgbouncer]',
-    'listen_addr = 127.0.0.1',
-    `listen_port = ${port}`,
-    'unix_socket_dir =',
-    'auth_type = any',
-    `pool_mode = ${mode}`,
-    'ignore_startup_parameters = extra_float_digits',
-    '',
-  ].join('\n'));
+  writeFileSync(
+    ini,
+    [
+      '[databases]',
+      `* = host=${server.hostname} port=${server.port} user=postgres`,
+      '[pgbouncer]',
+      'listen_addr = 127.0.0.1',
+      `listen_port = ${port}`,
+      'unix_socket_dir =',
+      'auth_type = any',
+      `pool_mode = ${mode}`,
+      'ignore_startup_parameters = extra_float_digits',
+      '',
+    ].join('\n'),
+  );
   chmodSync(ini, 0o644);
   const args = process.getuid?.() === 0 ? ['-u', 'postgres', ini] : [ini];
   const child = spawn(PGBOUNCER, args, { stdio: ['ignore', 'pipe', 'pipe'] });

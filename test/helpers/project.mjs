@@ -64,8 +64,13 @@ export function pgpatch(project, url, command, args = [], options = {}) {
  */
 export function startPgpatch(project, url, command, args = []) {
   const env = { ...process.env };
-  for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGHOSTADDR', 'NODE_EXTRA_CA_CERTS']) delete env[k];
-  const child = spawn(process.execPath, [CLI, command, '--dsn', url, ...args], { cwd: project.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGHOSTADDR', 'NODE_EXTRA_CA_CERTS'])
+    delete env[k];
+  const child = spawn(process.execPath, [CLI, command, '--dsn', url, ...args], {
+    cwd: project.dir,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d) => (stdout += d));
@@ -91,8 +96,12 @@ export async function waitFor(fn, what, timeoutMs = 30000) {
 /** The backend of a running migrate on this database, once it runs a statement matching `like`. */
 export function migrateBackend(url, like = '%pg_sleep%') {
   return waitFor(async () => {
-    const { rows } = await query(url, `select pid from pg_stat_activity
-      where application_name like 'pgpatch migrate%' and datname = current_database() and state = 'active' and query like $1`, [like]);
+    const { rows } = await query(
+      url,
+      `select pid from pg_stat_activity
+      where application_name like 'pgpatch migrate%' and datname = current_database() and state = 'active' and query like $1`,
+      [like],
+    );
     return rows[0]?.pid;
   }, 'migrate to run its patch');
 }
@@ -109,7 +118,9 @@ export async function record(url, schema = 'public') {
 export async function statuses(url, schema = 'public') {
   const rows = await record(url, schema);
   if (!rows) return null;
-  return Object.fromEntries(rows.map((r) => [r.name, r.status === 'failed' || r.status === 'applying' ? `${r.status}/${r.stage}` : r.status]));
+  return Object.fromEntries(
+    rows.map((r) => [r.name, r.status === 'failed' || r.status === 'applying' ? `${r.status}/${r.stage}` : r.status]),
+  );
 }
 
 /** Whether a relation exists in the database. */

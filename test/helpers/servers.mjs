@@ -19,12 +19,14 @@ const SLOTS = [
  * server itself, so a guard on it is true of the server the test runs on), or, for a slot whose
  * variable is unset, { label, env, url: null, major: the major the slot is for }.
  */
-export const SLOT_SERVERS = await Promise.all(SLOTS.map(async ({ label, env, expected }) => {
-  const url = process.env[env];
-  if (!url) return { label, env, url: null, major: expected };
-  const version = Number((await adminQuery(url, "select current_setting('server_version_num') as v")).rows[0].v);
-  return { label, env, url, version, major: Math.floor(version / 10000) };
-}));
+export const SLOT_SERVERS = await Promise.all(
+  SLOTS.map(async ({ label, env, expected }) => {
+    const url = process.env[env];
+    if (!url) return { label, env, url: null, major: expected };
+    const version = Number((await adminQuery(url, "select current_setting('server_version_num') as v")).rows[0].v);
+    return { label, env, url, version, major: Math.floor(version / 10000) };
+  }),
+);
 
 /** The servers that are there, main first. */
 export const testServers = SLOT_SERVERS.filter((s) => s.url);

@@ -23,10 +23,13 @@ function importGraph() {
   const graph = new Map();
   for (const file of walk(src)) {
     const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-    const deps = importedFiles.map((i) => i.fileName).filter((n) => n.startsWith('.')).flatMap((n) => {
-      const base = resolve(dirname(file), n.replace(/\.js$/, ''));
-      return [`${base}.ts`, join(base, 'index.ts')].filter((c) => existsSync(c)).slice(0, 1);
-    });
+    const deps = importedFiles
+      .map((i) => i.fileName)
+      .filter((n) => n.startsWith('.'))
+      .flatMap((n) => {
+        const base = resolve(dirname(file), n.replace(/\.js$/, ''));
+        return [`${base}.ts`, join(base, 'index.ts')].filter((c) => existsSync(c)).slice(0, 1);
+      });
     graph.set(file, deps);
   }
   return graph;
@@ -56,7 +59,10 @@ test('the engine top level holds only the dependency modules and the folders of 
   const dependencyModules = ['db.ts', 'embedded.ts', 'git.ts', 'parser.ts', 'squawk.ts'];
   const files = readdirSync(join(src, 'engine')).filter((e) => e.endsWith('.ts'));
   t.true(files.includes('db.ts'));
-  t.deepEqual(files.filter((f) => !dependencyModules.includes(f)), []);
+  t.deepEqual(
+    files.filter((f) => !dependencyModules.includes(f)),
+    [],
+  );
 });
 
 test('every command has an engine file of the same name', (t) => {

@@ -15,11 +15,11 @@ function librarySnippet() {
   const readme = readFileSync(join(root, 'README.md'), 'utf8');
   const section = readme.slice(readme.indexOf('\n## Library\n'), readme.indexOf('\n## ', readme.indexOf('\n## Library\n') + 1));
   const block = /```js\n([\s\S]*?)```/.exec(section);
-  if (!block) throw new Error('no ```js block in the README\'s Library section');
+  if (!block) throw new Error("no ```js block in the README's Library section");
   return block[1];
 }
 
-test('the README\'s Library example runs as written in a project that installed pgpatch', async (t) => {
+test("the README's Library example runs as written in a project that installed pgpatch", async (t) => {
   const dir = plainProject(t, {
     'schema/database.sql': 'create table item (id int primary key);\n',
     'schema/patches/2026-01-01_first.sql': 'insert into item values (1);\n',

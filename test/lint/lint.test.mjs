@@ -52,7 +52,11 @@ test('each hazard class through an include is reported at its own file and line,
     t.truthy(f, `${rule} is reported`);
     t.is(f?.location.file, join(root, 'schema/lib/hazards.sql'), rule);
     t.is(f?.location.line, 2 * i + 2, rule);
-    t.deepEqual(f?.trace.map((x) => [x.file, x.line]), [[join(root, 'schema/patches/2026-01-01_hazards.sql'), 2]], rule);
+    t.deepEqual(
+      f?.trace.map((x) => [x.file, x.line]),
+      [[join(root, 'schema/patches/2026-01-01_hazards.sql'), 2]],
+      rule,
+    );
   });
   const text = await runCli(['lint'], { cwd: root });
   t.regex(text.stdout, /^ {2}schema\/lib\/hazards\.sql:2:\d+: error: changing-column-type: /m);
@@ -102,12 +106,19 @@ test("squawk's ignore comments: -- squawk-ignore above a statement, -- squawk-ig
       'alter table author alter column born type bigint;',
       '',
     ].join('\n'),
-    'schema/lib/ignored.sql': '-- squawk-ignore-file ban-drop-column\nalter table book drop column notes;\nalter table book rename column title to name;\n',
+    'schema/lib/ignored.sql':
+      '-- squawk-ignore-file ban-drop-column\nalter table book drop column notes;\nalter table book rename column title to name;\n',
   });
   const r = await lint(root, ['--verbose']);
   const rules = r.json.patches[0].findings.map((f) => [f.rule, f.location.file.endsWith('ignored.sql') ? 'lib' : 'patch', f.location.line]);
-  t.deepEqual(rules.sort(), [['changing-column-type', 'patch', 5], ['renaming-column', 'lib', 3]]);
-  t.deepEqual(r.json.patches[0].ignored.map((i) => [i.rule, i.why, i.location.line]), [['ban-drop-column', 'squawk-ignore-file', 2]]);
+  t.deepEqual(rules.sort(), [
+    ['changing-column-type', 'patch', 5],
+    ['renaming-column', 'lib', 3],
+  ]);
+  t.deepEqual(
+    r.json.patches[0].ignored.map((i) => [i.rule, i.why, i.location.line]),
+    [['ban-drop-column', 'squawk-ignore-file', 2]],
+  );
 });
 
 test('statements on a table the same patch created are not hazards; the same statements on an existing table are', async (t) => {
@@ -122,12 +133,18 @@ test('statements on a table the same patch created are not hazards; the same sta
   });
   const r = await lint(root);
   const [p] = r.json.patches;
-  t.deepEqual(p.findings.map((f) => [f.rule, f.location.line]), [['adding-required-field', 4]]);
-  t.deepEqual(p.ignored.map((i) => [i.rule, i.why, i.location.line]).sort(), [
-    ['adding-required-field', 'table created by this patch', 2],
-    ['changing-column-type', 'table created by this patch', 3],
-    ['prefer-text-field', 'table created by this patch', 3],
-  ].sort());
+  t.deepEqual(
+    p.findings.map((f) => [f.rule, f.location.line]),
+    [['adding-required-field', 4]],
+  );
+  t.deepEqual(
+    p.ignored.map((i) => [i.rule, i.why, i.location.line]).sort(),
+    [
+      ['adding-required-field', 'table created by this patch', 2],
+      ['changing-column-type', 'table created by this patch', 3],
+      ['prefer-text-field', 'table created by this patch', 3],
+    ].sort(),
+  );
 });
 
 test('which rules are on: .squawk.toml of the project and --exclude; exit 0 when nothing is left, 1 on an error-level finding', async (t) => {
@@ -138,7 +155,12 @@ test('which rules are on: .squawk.toml of the project and --exclude; exit 0 when
   const all = await lint(root);
   t.is(all.code, 1);
   t.true(all.json.patches[0].findings.some((f) => f.rule === 'require-lock-timeout'));
-  const off = await lint(root, ['--exclude', 'changing-column-type', '--exclude', 'require-lock-timeout,require-statement-timeout,prefer-robust-stmts']);
+  const off = await lint(root, [
+    '--exclude',
+    'changing-column-type',
+    '--exclude',
+    'require-lock-timeout,require-statement-timeout,prefer-robust-stmts',
+  ]);
   t.is(off.code, 0, off.stdout);
   t.deepEqual(off.json.patches[0].findings, []);
 });
@@ -153,8 +175,14 @@ test('a patch migrate would refuse is reported, not linted, and fails the lint',
 
 test('the library: lintPatches on patch files', async (t) => {
   const root = project(t, { 'schema/patches/2026-01-01_a.sql': 'alter table book drop column pages;\n' });
-  const result = await lintPatches({ patches: findPatchesForTest(join(root, 'schema/patches')), exclude: ['require-lock-timeout', 'require-statement-timeout', 'prefer-robust-stmts'] });
-  t.deepEqual(result.patches[0].findings.map((f) => f.rule), ['ban-drop-column']);
+  const result = await lintPatches({
+    patches: findPatchesForTest(join(root, 'schema/patches')),
+    exclude: ['require-lock-timeout', 'require-statement-timeout', 'prefer-robust-stmts'],
+  });
+  t.deepEqual(
+    result.patches[0].findings.map((f) => f.rule),
+    ['ban-drop-column'],
+  );
   t.is(result.errors, 1);
 });
 
@@ -169,12 +197,21 @@ test('by default, only the pending patches of the target; without a target, ever
   t.is(m.code, 0, m.stderr);
   writeFiles(root, { 'schema/patches/2026-01-02_pending.sql': 'alter table book drop column pages;\n' });
   const r = await runCli(['lint', '--json', '--dsn', t.context.db.url], { cwd: root });
-  t.deepEqual(JSON.parse(r.stdout).patches.map((p) => p.name), ['2026-01-02_pending']);
+  t.deepEqual(
+    JSON.parse(r.stdout).patches.map((p) => p.name),
+    ['2026-01-02_pending'],
+  );
   const none = await lint(root);
-  t.deepEqual(none.json.patches.map((p) => p.name), ['2026-01-01_applied', '2026-01-02_pending']);
+  t.deepEqual(
+    none.json.patches.map((p) => p.name),
+    ['2026-01-01_applied', '2026-01-02_pending'],
+  );
   t.regex(none.stderr, /no target database given: linting every patch/);
   const named = await lint(root, ['2026-01-01', 'schema/patches/2026-01-02_pending.sql']);
-  t.deepEqual(named.json.patches.map((p) => p.name), ['2026-01-01_applied', '2026-01-02_pending']);
+  t.deepEqual(
+    named.json.patches.map((p) => p.name),
+    ['2026-01-01_applied', '2026-01-02_pending'],
+  );
 });
 
 test('migrate --plan shows the lint findings of the patches it would run, and changes nothing', async (t) => {
@@ -190,7 +227,13 @@ test('migrate --plan shows the lint findings of the patches it would run, and ch
   t.is(plan.code, 0, plan.stderr);
   t.regex(plan.stdout, /schema\/lib\/wide\.sql:2:\d+: error: changing-column-type/);
   const json = await pgpatch({ dir: root }, t.context.db.url, 'migrate', ['--plan', '--json']);
-  t.deepEqual(JSON.parse(json.stdout).lint.patches[0].findings.map((f) => f.rule), ['changing-column-type']);
+  t.deepEqual(
+    JSON.parse(json.stdout).lint.patches[0].findings.map((f) => f.rule),
+    ['changing-column-type'],
+  );
   const after = await runCli(['lint', '--json', '--dsn', t.context.db.url], { cwd: root });
-  t.deepEqual(JSON.parse(after.stdout).patches.map((p) => p.name), ['2026-01-02_wide']);
+  t.deepEqual(
+    JSON.parse(after.stdout).patches.map((p) => p.name),
+    ['2026-01-02_wide'],
+  );
 });

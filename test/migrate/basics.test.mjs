@@ -28,7 +28,13 @@ test('first run on an empty database builds it from database.sql and records eve
   t.false(await exists(url, 'a'));
   t.false(await exists(url, 'b'));
   const rows = await record(url);
-  t.deepEqual(rows.map((x) => [x.name, x.status]), [['2024-01-01_a', 'assumed'], ['2024-02-01_b', 'assumed']]);
+  t.deepEqual(
+    rows.map((x) => [x.name, x.status]),
+    [
+      ['2024-01-01_a', 'assumed'],
+      ['2024-02-01_b', 'assumed'],
+    ],
+  );
   t.true(rows.every((x) => /^[0-9a-f]{64}$/.test(x.checksum)));
   // A second run has nothing to do.
   const again = await pgpatch(p, url, 'migrate');
@@ -38,7 +44,7 @@ test('first run on an empty database builds it from database.sql and records eve
 
 test('a first-run build that fails names the included file and line, and leaves the database empty', async (t) => {
   const p = (t.context.project = makeProject({
-    database: "create table base (id int);\n\\i more.sql\n",
+    database: 'create table base (id int);\n\\i more.sql\n',
     patches: { '2024-01-01_a.sql': 'create table a (id int);\n' },
   }));
   writeFileSync(join(p.dir, 'schema', 'more.sql'), "insert into base values (1);\n\ninsert into base values ('not a number');\n");
@@ -87,10 +93,19 @@ test('patches run in byte order of their file names, across archive folders', as
   // Byte order: 'Z' (0x5A) before 'c', '_' (0x5F) before '~' (0x7E), whatever the folder.
   const expected = ['2024-03-01_b', '2024-03-05_a', '2025-01-01_Z', '2025-01-01_c', '2025-01-01_e', '2025-01-01~02_d'];
   t.deepEqual(await logged(url), expected);
-  t.deepEqual((await record(url)).map((x) => x.name), expected);
+  t.deepEqual(
+    (await record(url)).map((x) => x.name),
+    expected,
+  );
   const show = await pgpatch(p, url, 'showmigrations');
   t.is(show.code, 0, show.stderr);
-  t.deepEqual(show.stdout.trim().split('\n').map((l) => l.split(/\s+/)[1]), expected);
+  t.deepEqual(
+    show.stdout
+      .trim()
+      .split('\n')
+      .map((l) => l.split(/\s+/)[1]),
+    expected,
+  );
 });
 
 test('the same patch name in two folders is an error listing both files', async (t) => {
@@ -205,20 +220,26 @@ test('--json output of migrate and showmigrations parses and matches the record'
   const { url } = t.context.db;
   await initRecord(p, url);
   p.patch('2024-01-01_a.sql', logs('a'));
-  p.patch('2024/2024-02-01_b.sql', 'begin;\ninsert into log (name) values (\'b\');\ncommit;\n');
+  p.patch('2024/2024-02-01_b.sql', "begin;\ninsert into log (name) values ('b');\ncommit;\n");
   p.patch('2024-03-01_c.sql', logs('c'));
   // --skip records only (nothing else runs); the run after it applies the rest.
   const skip = await pgpatch(p, url, 'migrate', ['--json', '--skip', '2024-03-01_c']);
   t.is(skip.code, 0, skip.stderr);
-  t.deepEqual(JSON.parse(skip.stdout).outcomes.map((o) => [o.name, o.status]), [['2024-03-01_c', 'skipped']]);
+  t.deepEqual(
+    JSON.parse(skip.stdout).outcomes.map((o) => [o.name, o.status]),
+    [['2024-03-01_c', 'skipped']],
+  );
   const r = await pgpatch(p, url, 'migrate', ['--json']);
   t.is(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   t.is(out.dryRun, false);
-  t.deepEqual(out.outcomes.map((o) => [o.name, o.status, o.mode ?? null]), [
-    ['2024-01-01_a', 'applied', 'wrapped'],
-    ['2024-02-01_b', 'applied', 'own'],
-  ]);
+  t.deepEqual(
+    out.outcomes.map((o) => [o.name, o.status, o.mode ?? null]),
+    [
+      ['2024-01-01_a', 'applied', 'wrapped'],
+      ['2024-02-01_b', 'applied', 'own'],
+    ],
+  );
   t.is(out.outcomes.find((o) => o.name === '2024-02-01_b').file, '2024/2024-02-01_b.sql');
   t.true(out.outcomes.filter((o) => o.status === 'applied').every((o) => Number.isInteger(o.durationMs)));
   t.deepEqual(out.pending, []);
@@ -231,9 +252,15 @@ test('--json output of migrate and showmigrations parses and matches the record'
   t.is(show.code, 0, show.stderr);
   const s = JSON.parse(show.stdout);
   t.true(s.hasRecord);
-  t.deepEqual(s.patches.map((x) => [x.name, x.state]), [
-    ['2024-01-01_a', 'applied'], ['2024-02-01_b', 'applied'], ['2024-03-01_c', 'skipped'], ['2024-04-01_d', 'pending'],
-  ]);
+  t.deepEqual(
+    s.patches.map((x) => [x.name, x.state]),
+    [
+      ['2024-01-01_a', 'applied'],
+      ['2024-02-01_b', 'applied'],
+      ['2024-03-01_c', 'skipped'],
+      ['2024-04-01_d', 'pending'],
+    ],
+  );
   const rows = await record(url);
   for (const row of rows) t.is(s.patches.find((x) => x.name === row.name).date, row.status_date.toISOString());
   t.false('details' in s.patches[0], 'who and how long only with --verbose');
@@ -250,7 +277,10 @@ test('--json output of migrate and showmigrations parses and matches the record'
   t.is(plan.code, 0, plan.stderr);
   const pl = JSON.parse(plan.stdout);
   t.true(pl.dryRun);
-  t.deepEqual(pl.outcomes.map((o) => [o.name, o.status]), [['2024-04-01_d', 'would_apply']]);
+  t.deepEqual(
+    pl.outcomes.map((o) => [o.name, o.status]),
+    [['2024-04-01_d', 'would_apply']],
+  );
 
   const failed = await pgpatch(p, url, 'migrate', ['--json', '2099']);
   t.is(failed.code, 2);
@@ -270,7 +300,10 @@ test('showmigrations on a database without a record: everything pending, and it 
   t.is(await record(url), null, 'showmigrations creates nothing');
   const j = JSON.parse((await pgpatch(p, url, 'showmigrations', ['--json'])).stdout);
   t.false(j.hasRecord);
-  t.deepEqual(j.patches.map((x) => x.state), ['pending', 'pending']);
+  t.deepEqual(
+    j.patches.map((x) => x.state),
+    ['pending', 'pending'],
+  );
 });
 
 test("the reference script's schema_patch table is upgraded in place", async (t) => {
@@ -282,16 +315,28 @@ test("the reference script's schema_patch table is upgraded in place", async (t)
     },
   }));
   const { url } = t.context.db;
-  await query(url, `create table schema_patch (name text primary key, status text not null, status_date timestamptz not null default now());
+  await query(
+    url,
+    `create table schema_patch (name text primary key, status text not null, status_date timestamptz not null default now());
     insert into schema_patch (name, status, status_date) values ('2024-01-01_a', 'applied', '2024-01-02'), ('2024-02-01_b.sql', 'applied', '2024-02-02');
-    create table a (id int); create table b (id int);`);
+    create table a (id int); create table b (id int);`,
+  );
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 0, r.stderr);
   t.true(await exists(url, 'c'));
-  const cols = (await query(url, `select attname from pg_attribute where attrelid = 'schema_patch'::regclass and attnum > 0 and not attisdropped`)).rows.map((x) => x.attname);
+  const cols = (
+    await query(url, `select attname from pg_attribute where attrelid = 'schema_patch'::regclass and attnum > 0 and not attisdropped`)
+  ).rows.map((x) => x.attname);
   for (const c of ['name', 'status', 'status_date', 'stage', 'checksum']) t.true(cols.includes(c), c);
   const rows = await record(url);
-  t.deepEqual(rows.map((x) => [x.name, x.status]), [['2024-01-01_a', 'applied'], ['2024-02-01_b.sql', 'applied'], ['2024-03-01_c', 'applied']]);
+  t.deepEqual(
+    rows.map((x) => [x.name, x.status]),
+    [
+      ['2024-01-01_a', 'applied'],
+      ['2024-02-01_b.sql', 'applied'],
+      ['2024-03-01_c', 'applied'],
+    ],
+  );
   t.is(rows[0].status_date.toISOString(), new Date('2024-01-02').toISOString(), 'old rows keep their dates');
   t.regex(rows[2].checksum, /^[0-9a-f]{64}$/);
   const show = await pgpatch(p, url, 'showmigrations');

@@ -13,12 +13,18 @@ const setup = (t) => projectWithRecord(t);
 
 test('the whole patch and its record are one message: the server sees BEGIN ... COMMIT at once', async (t) => {
   const { p, url } = await setup(t);
-  p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_sleep(1.5);\ninsert into log (name) values ('after');\n");
+  p.patch(
+    '2024-01-01_slow.sql',
+    "insert into log (name) values ('slow');\nselect pg_sleep(1.5);\ninsert into log (name) values ('after');\n",
+  );
   const { done } = startPgpatch(p, url, 'migrate');
   const pid = await migrateBackend(url);
   const { rows } = await query(url, 'select query from pg_stat_activity where pid = $1', [pid]);
   // After the session reset, before the record: the check that the run still holds its lock.
-  t.regex(rows[0].query, /(^|;\n)begin;\ninsert into log \(name\) values \('slow'\);\nselect pg_sleep\(1\.5\);\ninsert into log \(name\) values \('after'\);\ndo \$pgpatch\$[^]*\$pgpatch\$;\ninsert into "public"\."schema_patch"/);
+  t.regex(
+    rows[0].query,
+    /(^|;\n)begin;\ninsert into log \(name\) values \('slow'\);\nselect pg_sleep\(1\.5\);\ninsert into log \(name\) values \('after'\);\ndo \$pgpatch\$[^]*\$pgpatch\$;\ninsert into "public"\."schema_patch"/,
+  );
   // pg_stat_activity keeps the first 1 kB (track_activity_query_size): the session reset opens the message.
   t.regex(rows[0].query, /^begin;\nset session authorization default;\n[^]*\ncommit;\nbegin;\n/);
   const r = await done;
@@ -44,12 +50,15 @@ test('a patch with its own BEGIN ... COMMIT is one message too, its record just 
   t.deepEqual(await statuses(url), { '2024-01-01_own': 'applied' });
 
   // Its own COMMIT failing (a deferred constraint) is reported at its COMMIT line; nothing stays.
-  p.patch('2024-02-01_deferred.sql', `BEGIN;
+  p.patch(
+    '2024-02-01_deferred.sql',
+    `BEGIN;
 create table parent (id int primary key);
 create table child (id int references parent deferrable initially deferred);
 insert into child values (1);
 COMMIT;
-`);
+`,
+  );
   const bad = await pgpatch(p, url, 'migrate');
   t.is(bad.code, 3, bad.stderr);
   t.regex(bad.stderr, /2024-02-01_deferred\.sql:5:1: ERROR:  insert or update on table "child" violates foreign key constraint/);
@@ -77,12 +86,18 @@ test('errors are placed in the file: after non-ASCII text in an earlier statemen
   p.patch('2024-01-01_a.sql', "insert into log (name) values ('fixed');\n");
   const ok = await pgpatch(p, url, 'migrate');
   t.is(ok.code, 0, ok.stderr);
-  t.deepEqual((await query(url, 'select name from log')).rows.map((x) => x.name), ['fixed']);
+  t.deepEqual(
+    (await query(url, 'select name from log')).rows.map((x) => x.name),
+    ['fixed'],
+  );
 });
 
 test('notices name the statement that raised them', async (t) => {
   const { p, url } = await setup(t);
-  p.patch('2024-01-01_n.sql', "insert into log (name) values ('a');\n\ndo $$ begin raise notice 'from line three'; end $$;\nselect 1;\ndo $$ begin raise notice 'from line five'; end $$;\n");
+  p.patch(
+    '2024-01-01_n.sql',
+    "insert into log (name) values ('a');\n\ndo $$ begin raise notice 'from line three'; end $$;\nselect 1;\ndo $$ begin raise notice 'from line five'; end $$;\n",
+  );
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /2024-01-01_n\.sql:3: NOTICE: {2}from line three/);

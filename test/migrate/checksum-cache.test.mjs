@@ -56,7 +56,13 @@ function readEntries(file) {
 }
 
 function writeEntries(file, entries) {
-  writeFileSync(file, HEADER + Object.entries(entries).map(([path, e]) => `${path}\t${e.join('\t')}\n`).join(''));
+  writeFileSync(
+    file,
+    HEADER +
+      Object.entries(entries)
+        .map(([path, e]) => `${path}\t${e.join('\t')}\n`)
+        .join(''),
+  );
 }
 
 test('the cache holds the checksums the record has, and showmigrations reads it', async (t) => {
@@ -166,7 +172,11 @@ test('several runs at once write the cache whole: each reads a complete file or 
   t.regex(runs[0].stdout, /\[X\] 2024-01-01_a/);
   const entries = readEntries(cacheFile(cache));
   t.is(Object.keys(entries).length, 2);
-  t.deepEqual(readdirSync(cache).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left behind');
+  t.deepEqual(
+    readdirSync(cache).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file left behind',
+  );
 });
 
 test('a run that changes nothing does not write the cache; a patch added between cached ones is found by path', async (t) => {

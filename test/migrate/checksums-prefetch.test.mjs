@@ -25,12 +25,18 @@ test('prefetched or not, the same checksums, from the cache when the stat matche
   const cache = join(dir, 'cache.tsv');
   // utimes changed the ctime just now: these files are too new to cache until 2 s have passed.
   const first = new Checksums(cache);
-  t.deepEqual(patches.map((p) => first.of(p)), ['a', 'b', 'c'].map((n) => sha(`-- ${n}\n`)));
+  t.deepEqual(
+    patches.map((p) => first.of(p)),
+    ['a', 'b', 'c'].map((n) => sha(`-- ${n}\n`)),
+  );
   first.save();
 
   const ahead = new Checksums(cache);
   ahead.prefetch(patches);
-  t.deepEqual(patches.map((p) => ahead.of(p)), ['a', 'b', 'c'].map((n) => sha(`-- ${n}\n`)));
+  t.deepEqual(
+    patches.map((p) => ahead.of(p)),
+    ['a', 'b', 'c'].map((n) => sha(`-- ${n}\n`)),
+  );
 
   const missing = { path: join(dir, 'gone.sql'), relativePath: 'gone.sql' };
   const again = new Checksums(cache);

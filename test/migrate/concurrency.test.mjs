@@ -17,23 +17,34 @@ test('eight migrate processes at once: each patch applied exactly once, all succ
   t.is((await pgpatch(p, url, 'migrate')).code, 0);
   const names = ['2024-01-01_a', '2024-02-01_b', '2024-03-01_c', '2024-04-01_d'];
   for (const n of names) p.patch(`${n}.sql`, `insert into log (name) values ('${n}');\nselect pg_sleep(0.05);\n`);
-  const runs = await Promise.all(Array.from({ length: 8 }, () => pgpatch(p, url, 'migrate', ['--lock-timeout', '60', '--json'], { timeoutMs: 120000 })));
+  const runs = await Promise.all(
+    Array.from({ length: 8 }, () => pgpatch(p, url, 'migrate', ['--lock-timeout', '60', '--json'], { timeoutMs: 120000 })),
+  );
   for (const r of runs) t.is(r.code, 0, r.stderr);
   const { rows } = await query(url, 'select name, count(*)::int as n from log group by name order by name');
-  t.deepEqual(rows, names.map((name) => ({ name, n: 1 })));
+  t.deepEqual(
+    rows,
+    names.map((name) => ({ name, n: 1 })),
+  );
   t.deepEqual(await statuses(url), Object.fromEntries(names.map((n) => [n, 'applied'])));
   // Between them, the runs applied each patch once.
-  const applied = runs.flatMap((r) => JSON.parse(r.stdout).outcomes.filter((o) => o.status === 'applied').map((o) => o.name));
+  const applied = runs.flatMap((r) =>
+    JSON.parse(r.stdout)
+      .outcomes.filter((o) => o.status === 'applied')
+      .map((o) => o.name),
+  );
   t.deepEqual(applied.sort(), names);
 });
 
 test('eight first runs at once on an empty database: built once, the record created once', async (t) => {
   const p = (t.context.project = makeProject({
-    database: 'create table log (id serial primary key, name text not null);\ninsert into log (name) values (\'built\');\n',
+    database: "create table log (id serial primary key, name text not null);\ninsert into log (name) values ('built');\n",
     patches: { '2024-01-01_a.sql': "insert into log (name) values ('a');\n" },
   }));
   const { url } = t.context.db;
-  const runs = await Promise.all(Array.from({ length: 8 }, () => pgpatch(p, url, 'migrate', ['--lock-timeout', '60'], { timeoutMs: 120000 })));
+  const runs = await Promise.all(
+    Array.from({ length: 8 }, () => pgpatch(p, url, 'migrate', ['--lock-timeout', '60'], { timeoutMs: 120000 })),
+  );
   for (const r of runs) t.is(r.code, 0, r.stderr);
   t.deepEqual((await query(url, 'select name from log')).rows, [{ name: 'built' }]);
   t.deepEqual(await statuses(url), { '2024-01-01_a': 'assumed' });
@@ -78,7 +89,9 @@ test('a lock held by another session: with --lock-timeout 5, migrate waits, says
     const run = pgpatch(p, url, 'migrate', ['--lock-timeout', '5']);
     // Release once migrate is seen waiting (its application_name starts with 'pgpatch migrate').
     for (let i = 0; i < 200; i++) {
-      const { rows } = await client.query("select count(*)::int as n from pg_stat_activity where application_name like 'pgpatch migrate%' and datname = current_database()");
+      const { rows } = await client.query(
+        "select count(*)::int as n from pg_stat_activity where application_name like 'pgpatch migrate%' and datname = current_database()",
+      );
       if (rows[0].n > 0) break;
       await new Promise((r) => setTimeout(r, 50));
     }

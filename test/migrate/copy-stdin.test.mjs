@@ -13,11 +13,17 @@ const CONF = 'create table conf (key text primary key, value text);\n';
 
 test('a wrapped patch with COPY FROM stdin is applied with its rows and recorded', async (t) => {
   const { p, url } = await projectWithRecord(t, CONF);
-  p.patch('2024-01-01_conf.sql', "copy conf (key, value) from stdin;\ncolor\tblue\nsize\t\\N\n\\.\ninsert into conf values ('after', 'copy');\n");
+  p.patch(
+    '2024-01-01_conf.sql',
+    "copy conf (key, value) from stdin;\ncolor\tblue\nsize\t\\N\n\\.\ninsert into conf values ('after', 'copy');\n",
+  );
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 0, r.stderr);
-  t.deepEqual((await query(url, 'select key, value from conf order by key')).rows,
-    [{ key: 'after', value: 'copy' }, { key: 'color', value: 'blue' }, { key: 'size', value: null }]);
+  t.deepEqual((await query(url, 'select key, value from conf order by key')).rows, [
+    { key: 'after', value: 'copy' },
+    { key: 'color', value: 'blue' },
+    { key: 'size', value: null },
+  ]);
   t.deepEqual(await statuses(url), { '2024-01-01_conf': 'applied' });
 });
 

@@ -13,7 +13,10 @@ const setup = (t) => projectWithRecord(t);
 test('a failing patch in the middle: the first is applied, the failing one rolled back, the third untouched', async (t) => {
   const { p, url } = await setup(t);
   p.patch('2024-01-01_first.sql', "create table first_t (id int);\ninsert into log (name) values ('first');\n");
-  p.patch('2024-02-01_middle.sql', "create table middle_t (id int);\ninsert into log (name) values ('middle');\n\nselect id,\n  nme from log;\n");
+  p.patch(
+    '2024-02-01_middle.sql',
+    "create table middle_t (id int);\ninsert into log (name) values ('middle');\n\nselect id,\n  nme from log;\n",
+  );
   p.patch('2024-03-01_third.sql', "create table third_t (id int);\ninsert into log (name) values ('third');\n");
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 3, r.stderr);
@@ -25,7 +28,10 @@ test('a failing patch in the middle: the first is applied, the failing one rolle
   t.true(await exists(url, 'first_t'));
   t.false(await exists(url, 'middle_t'));
   t.false(await exists(url, 'third_t'));
-  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['first']);
+  t.deepEqual(
+    (await query(url, 'select name from log order by id')).rows.map((x) => x.name),
+    ['first'],
+  );
 
   // The same in JSON, for CI: the patch, what the record says, and the server's error with its place.
   const json = await pgpatch(p, url, 'migrate', ['--json']);
@@ -37,20 +43,20 @@ test('a failing patch in the middle: the first is applied, the failing one rolle
   t.like(error.cause.location, { line: 5, column: 3 });
 
   // A syntax error names line and column too.
-  p.patch('2024-02-01_middle.sql', "create table middle_t (id int);\n\n  selec 1;\n");
+  p.patch('2024-02-01_middle.sql', 'create table middle_t (id int);\n\n  selec 1;\n');
   const syntax = await pgpatch(p, url, 'migrate');
   t.is(syntax.code, 3, syntax.stderr);
   t.regex(syntax.stderr, /2024-02-01_middle\.sql:3:3: ERROR:  syntax error at or near "selec"/);
   t.false(await exists(url, 'middle_t'));
 
   // An error without a position still names file and line of the statement.
-  p.patch('2024-02-01_middle.sql', "create table middle_t (id int);\n\nselect 1/0;\n");
+  p.patch('2024-02-01_middle.sql', 'create table middle_t (id int);\n\nselect 1/0;\n');
   const noPosition = await pgpatch(p, url, 'migrate');
   t.is(noPosition.code, 3);
   t.regex(noPosition.stderr, /2024-02-01_middle\.sql:3:1: ERROR:  division by zero/);
   t.deepEqual(await statuses(url), { '2024-01-01_first': 'applied' });
 
-  p.patch('2024-02-01_middle.sql', "create table middle_t (id int);\n");
+  p.patch('2024-02-01_middle.sql', 'create table middle_t (id int);\n');
   t.is((await pgpatch(p, url, 'migrate')).code, 0);
   t.deepEqual(await statuses(url), { '2024-01-01_first': 'applied', '2024-02-01_middle': 'applied', '2024-03-01_third': 'applied' });
 });
@@ -66,27 +72,36 @@ test('kill -9 of migrate during a long transactional patch: nothing recorded, no
   t.is(r.signal, 'SIGKILL');
   t.deepEqual(await statuses(url), { '2024-01-01_quick': 'applied' }, 'the long patch left no record');
   t.false(await exists(url, 'long_t'));
-  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['quick']);
+  t.deepEqual(
+    (await query(url, 'select name from log order by id')).rows.map((x) => x.name),
+    ['quick'],
+  );
 
   // The dead client's backend may hold the lock a moment (until it notices the client is gone).
   const next = await pgpatch(p, url, 'migrate', ['-v', 'sleep=0', '--lock-timeout', '30']);
   t.is(next.code, 0, next.stderr);
   t.true(await exists(url, 'long_t'));
   t.deepEqual(await statuses(url), { '2024-01-01_quick': 'applied', '2024-02-01_long': 'applied' });
-  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['quick', 'long']);
+  t.deepEqual(
+    (await query(url, 'select name from log order by id')).rows.map((x) => x.name),
+    ['quick', 'long'],
+  );
 });
 
 test('the server ends the session of migrate mid-patch: a clear error, nothing half-applied', async (t) => {
   const { p, url } = await setup(t);
   p.patch('2024-01-01_quick.sql', "insert into log (name) values ('quick');\n");
-  p.patch('2024-02-01_long.sql', "create table long_t (id int);\nselect pg_sleep(:sleep);\n");
+  p.patch('2024-02-01_long.sql', 'create table long_t (id int);\nselect pg_sleep(:sleep);\n');
   p.patch('2024-03-01_after.sql', 'create table after_t (id int);\n');
   const { done } = startPgpatch(p, url, 'migrate', ['-v', 'sleep=30']);
   const pid = await migrateBackend(url);
   await query(url, 'select pg_terminate_backend($1)', [pid]);
   const r = await done;
   t.is(r.code, 4, r.stderr);
-  t.regex(r.stderr, /lost the connection to .* while applying patch 2024-02-01_long \(running its SQL\): FATAL:  terminating connection due to administrator command/);
+  t.regex(
+    r.stderr,
+    /lost the connection to .* while applying patch 2024-02-01_long \(running its SQL\): FATAL:  terminating connection due to administrator command/,
+  );
   t.regex(r.stderr, /hint: the server rolled it back: it is neither applied nor recorded/);
   t.deepEqual(await statuses(url), { '2024-01-01_quick': 'applied' });
   t.false(await exists(url, 'long_t'));
@@ -99,7 +114,10 @@ test('the server ends the session of migrate mid-patch: a clear error, nothing h
 
 test('the server ends the session during a non-transactional patch: recorded as interrupted, the next run refuses', async (t) => {
   const { p, url } = await setup(t);
-  p.patch('2024-01-01_nt.sql', '-- pgpatch: no-transaction\ncreate table part_one (id int);\nselect pg_sleep(:sleep);\ncreate table part_two (id int);\n');
+  p.patch(
+    '2024-01-01_nt.sql',
+    '-- pgpatch: no-transaction\ncreate table part_one (id int);\nselect pg_sleep(:sleep);\ncreate table part_two (id int);\n',
+  );
   const { done } = startPgpatch(p, url, 'migrate', ['-v', 'sleep=30']);
   const pid = await migrateBackend(url);
   await query(url, 'select pg_terminate_backend($1)', [pid]);
@@ -122,7 +140,10 @@ test('the server ends the session during a non-transactional patch: recorded as 
 test('a patch that is not UTF-8: a clear error naming the file, exit 3, nothing recorded', async (t) => {
   const { p, url } = await setup(t);
   p.patch('2024-01-01_fine.sql', "insert into log (name) values ('fine');\n");
-  p.patch('2024-02-01_latin1.sql', Buffer.concat([Buffer.from("insert into log (name) values ('caf"), Buffer.from([0xe9]), Buffer.from("');\n")]));
+  p.patch(
+    '2024-02-01_latin1.sql',
+    Buffer.concat([Buffer.from("insert into log (name) values ('caf"), Buffer.from([0xe9]), Buffer.from("');\n")]),
+  );
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 3, r.stderr);
   t.regex(r.stderr, /not valid UTF-8 \(line 1, byte \d+\).*2024-02-01_latin1\.sql/);

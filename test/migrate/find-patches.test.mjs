@@ -21,9 +21,27 @@ function folder(t, files) {
 
 test('patches in name order from every folder but hidden ones; NAME.pre.* and NAME.post.* are its scripts, in name order', (t) => {
   // Created out of order, so that the directory's own order is not the answer.
-  const dir = folder(t, ['b.sql', 'b.post.sh', 'b.post.py', 'b.pre.sql', 'b.pre', 'a.sql', 'a.notes.txt', '2024/c.sql', '.hidden/d.sql', 'orphan.pre.sh']);
+  const dir = folder(t, [
+    'b.sql',
+    'b.post.sh',
+    'b.post.py',
+    'b.pre.sql',
+    'b.pre',
+    'a.sql',
+    'a.notes.txt',
+    '2024/c.sql',
+    '.hidden/d.sql',
+    'orphan.pre.sh',
+  ]);
   const patches = findPatches(dir);
-  t.deepEqual(patches.map((p) => [p.name, p.relativePath]), [['a', 'a.sql'], ['b', 'b.sql'], ['c', join('2024', 'c.sql')]]);
+  t.deepEqual(
+    patches.map((p) => [p.name, p.relativePath]),
+    [
+      ['a', 'a.sql'],
+      ['b', 'b.sql'],
+      ['c', join('2024', 'c.sql')],
+    ],
+  );
   const b = patches[1];
   t.deepEqual(b.pre, [join(dir, 'b.pre'), join(dir, 'b.pre.sql')]);
   t.deepEqual(b.post, [join(dir, 'b.post.py'), join(dir, 'b.post.sh')]);
@@ -47,5 +65,8 @@ test('names used twice are listed in name order, whatever order the folder lists
   const e = t.throws(() => findPatches(dir));
   t.regex(e.message, /patch names are used twice: x, y, z$/);
   // By name, each with both of its files (the folders themselves come in readdir's order, as before).
-  t.deepEqual(e.files.map((f) => f.slice(-5)), ['x.sql', 'x.sql', 'y.sql', 'y.sql', 'z.sql', 'z.sql']);
+  t.deepEqual(
+    e.files.map((f) => f.slice(-5)),
+    ['x.sql', 'x.sql', 'y.sql', 'y.sql', 'z.sql', 'z.sql'],
+  );
 });

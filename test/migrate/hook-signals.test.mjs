@@ -9,7 +9,12 @@ import { exists, projectWithRecord, record, startPgpatch, waitFor } from '../hel
 useDatabase(test);
 test.afterEach.always((t) => {
   // Whatever happens, leave no sleeper behind.
-  for (const pid of t.context.pids ?? []) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+  for (const pid of t.context.pids ?? [])
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   t.context.project?.cleanup();
 });
 
@@ -23,7 +28,10 @@ function running(pid) {
   }
 }
 
-for (const [signal, stage] of [['SIGTERM', 'post'], ['SIGINT', 'pre']]) {
+for (const [signal, stage] of [
+  ['SIGTERM', 'post'],
+  ['SIGINT', 'pre'],
+]) {
   test(`${signal} while a ${stage} script runs: the script's child is stopped, the record says failed in stage ${stage}`, async (t) => {
     const { p, url } = await projectWithRecord(t);
     p.patch('2024-01-01_hooked.sql', 'create table hooked (id int);\n');
@@ -31,7 +39,10 @@ for (const [signal, stage] of [['SIGTERM', 'post'], ['SIGINT', 'pre']]) {
     p.script(`2024-01-01_hooked.${stage}.sh`, 'echo $$ > script.pid\nsleep 300 &\necho $! > child.pid\nwait $!');
     const { child, done } = startPgpatch(p, url, 'migrate');
     const pidFile = (f) => join(p.patchesDir, f);
-    await waitFor(() => existsSync(pidFile('child.pid')) && readFileSync(pidFile('child.pid'), 'utf8').trim(), 'the script to start its child');
+    await waitFor(
+      () => existsSync(pidFile('child.pid')) && readFileSync(pidFile('child.pid'), 'utf8').trim(),
+      'the script to start its child',
+    );
     const pids = ['script.pid', 'child.pid'].map((f) => Number(readFileSync(pidFile(f), 'utf8')));
     t.context.pids = pids;
     t.true(pids.every(running));

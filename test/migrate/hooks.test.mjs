@@ -23,19 +23,25 @@ test('pre and post scripts run in order around the patch, in their folder, with 
   p.patch('2024-01-01_before.sql', "insert into log (name) values ('before');\n");
   p.patch('2024/05/2024-05-01_hooked.sql', "create table hooked (id int);\ninsert into log (name) values ('patch');\n");
   // The pre script sees the database before the patch, the post script after it.
-  p.script('2024/05/2024-05-01_hooked.pre.sh', [
-    'pwd > pre-cwd.txt',
-    'printf %s "$PATCH_DSN" > pre-dsn.txt',
-    `${PSQL} -X -At "$PATCH_DSN" -c "select to_regclass('hooked') is null" > pre-saw.txt`,
-    sqlLog('pre'),
-    'echo "pre script says hello"',
-  ].join('\n'));
-  p.script('2024/05/2024-05-01_hooked.post.sh', [
-    'pwd > post-cwd.txt',
-    `${PSQL} -X -At "$PATCH_DSN" -c "select to_regclass('hooked') is not null" > post-saw.txt`,
-    sqlLog('post'),
-    'echo "post script complains" >&2',
-  ].join('\n'));
+  p.script(
+    '2024/05/2024-05-01_hooked.pre.sh',
+    [
+      'pwd > pre-cwd.txt',
+      'printf %s "$PATCH_DSN" > pre-dsn.txt',
+      `${PSQL} -X -At "$PATCH_DSN" -c "select to_regclass('hooked') is null" > pre-saw.txt`,
+      sqlLog('pre'),
+      'echo "pre script says hello"',
+    ].join('\n'),
+  );
+  p.script(
+    '2024/05/2024-05-01_hooked.post.sh',
+    [
+      'pwd > post-cwd.txt',
+      `${PSQL} -X -At "$PATCH_DSN" -c "select to_regclass('hooked') is not null" > post-saw.txt`,
+      sqlLog('post'),
+      'echo "post script complains" >&2',
+    ].join('\n'),
+  );
   p.patch('2024-06-01_after.sql', "insert into log (name) values ('after');\n");
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 0, r.stderr);

@@ -20,7 +20,10 @@ const PSQL = '/usr/lib/postgresql/15/bin/psql';
 
 function sharedFunction(p) {
   mkdirSync(join(p.dir, 'schema', 'functions'), { recursive: true });
-  writeFileSync(join(p.dir, 'schema', 'functions', 'answer.sql'), 'create or replace function answer() returns int language sql as $$ select 42 $$;\n');
+  writeFileSync(
+    join(p.dir, 'schema', 'functions', 'answer.sql'),
+    'create or replace function answer() returns int language sql as $$ select 42 $$;\n',
+  );
 }
 
 test('a patch using \\ir works under migrate run from another folder, and in the psql trial', async (t) => {
@@ -37,11 +40,14 @@ test('a patch using \\ir works under migrate run from another folder, and in the
   // The trial: psql started in the project folder, `\i schema/patches/NAME.sql` as the template says.
   const trial = await createDatabase(mainServer().url, 'pgpatch_trial');
   t.teardown(() => trial.drop());
-  await run(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', '\\i schema/patches/2024-01-01_answer.sql', trial.url], { cwd: p.dir, env: {} });
+  await run(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-c', '\\i schema/patches/2024-01-01_answer.sql', trial.url], {
+    cwd: p.dir,
+    env: {},
+  });
   t.deepEqual((await query(trial.url, 'select answer()')).rows, [{ answer: 42 }]);
 });
 
-test('\\i in a patch resolves against the patch\'s folder under migrate (not the working directory)', async (t) => {
+test("\\i in a patch resolves against the patch's folder under migrate (not the working directory)", async (t) => {
   const { p, url } = await projectWithRecord(t);
   // Not a .sql file: that would be a patch of its own.
   p.patch('2024/2024-01-01_here.sql', '\\i beside.inc\n');

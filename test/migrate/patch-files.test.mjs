@@ -17,14 +17,29 @@ async function setup(t) {
 }
 
 const cases = [
-  ['a symbolic link to nothing', (p) => symlinkSync('nothere.sql', join(p.patchesDir, '2024-02-01_dangling.sql')),
-    /error: patch file 2024-02-01_dangling\.sql is a symbolic link to a file that does not exist\n {2}schema\/patches\/2024-02-01_dangling\.sql/],
-  ['a loop of symbolic links', (p) => symlinkSync('2024-02-01_loop.sql', join(p.patchesDir, '2024-02-01_loop.sql')),
-    /error: patch file 2024-02-01_loop\.sql is a loop of symbolic links\n {2}schema\/patches\/2024-02-01_loop\.sql/],
-  ['a symbolic link to a folder', (p) => { mkdirSync(join(p.dir, 'folder')); symlinkSync('../../folder', join(p.patchesDir, '2024-02-01_dir.sql')); },
-    /error: patch file 2024-02-01_dir\.sql is a symbolic link to something that is not a file/],
-  ['a name starting with -', (p) => p.patch('--help.sql', 'select 1;\n'),
-    /error: patch file --help\.sql has a name starting with "-", which a command line would take for an option\n {2}schema\/patches\/--help\.sql\n {2}hint: rename it/],
+  [
+    'a symbolic link to nothing',
+    (p) => symlinkSync('nothere.sql', join(p.patchesDir, '2024-02-01_dangling.sql')),
+    /error: patch file 2024-02-01_dangling\.sql is a symbolic link to a file that does not exist\n {2}schema\/patches\/2024-02-01_dangling\.sql/,
+  ],
+  [
+    'a loop of symbolic links',
+    (p) => symlinkSync('2024-02-01_loop.sql', join(p.patchesDir, '2024-02-01_loop.sql')),
+    /error: patch file 2024-02-01_loop\.sql is a loop of symbolic links\n {2}schema\/patches\/2024-02-01_loop\.sql/,
+  ],
+  [
+    'a symbolic link to a folder',
+    (p) => {
+      mkdirSync(join(p.dir, 'folder'));
+      symlinkSync('../../folder', join(p.patchesDir, '2024-02-01_dir.sql'));
+    },
+    /error: patch file 2024-02-01_dir\.sql is a symbolic link to something that is not a file/,
+  ],
+  [
+    'a name starting with -',
+    (p) => p.patch('--help.sql', 'select 1;\n'),
+    /error: patch file --help\.sql has a name starting with "-", which a command line would take for an option\n {2}schema\/patches\/--help\.sql\n {2}hint: rename it/,
+  ],
 ];
 
 for (const [what, make, message] of cases) {

@@ -13,7 +13,10 @@ test('patch names with characters beyond U+FFFF sort in UTF-8 byte order, across
   const names = ['2025-01-01_\u{1F600}', '2025-01-01_\uFF21', '2025-01-01_b', '2024-12-31_z'];
   mkdirSync(join(dir, '2025'));
   for (const [i, n] of names.entries()) writeFileSync(join(dir, i % 2 ? '2025' : '', `${n}.sql`), 'select 1;\n');
-  t.deepEqual(findPatches(dir).map((p) => p.name), ['2024-12-31_z', '2025-01-01_b', '2025-01-01_\uFF21', '2025-01-01_\u{1F600}']);
+  t.deepEqual(
+    findPatches(dir).map((p) => p.name),
+    ['2024-12-31_z', '2025-01-01_b', '2025-01-01_\uFF21', '2025-01-01_\u{1F600}'],
+  );
 });
 
 test('10,000 plain names keep byte order', (t) => {
@@ -27,5 +30,8 @@ test('10,000 plain names keep byte order', (t) => {
     writeFileSync(join(folder, `${n}.sql`), '');
   }
   const expected = [...names].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  t.deepEqual(findPatches(dir).map((p) => p.name), expected);
+  t.deepEqual(
+    findPatches(dir).map((p) => p.name),
+    expected,
+  );
 });

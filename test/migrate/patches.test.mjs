@@ -70,12 +70,19 @@ test('a new patch that sorts before applied ones: shown, warned about, applied a
   t.is(strict.code, 2, strict.stderr);
   t.regex(strict.stderr, /a patch sorts before patches already applied: 2024-02-01_b \(before 2024-03-01_c\)/);
   t.regex(strict.stderr, /2024-02-01_b\.sql/);
-  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['a', 'c'], '--strict applies nothing');
+  t.deepEqual(
+    (await query(url, 'select name from log order by id')).rows.map((x) => x.name),
+    ['a', 'c'],
+    '--strict applies nothing',
+  );
 
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 0, r.stderr);
   t.regex(r.stderr, /warning: patch 2024-02-01_b sorts before 2024-03-01_c, which was already applied: it ran out of order/);
-  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), ['a', 'c', 'b', 'd']);
+  t.deepEqual(
+    (await query(url, 'select name from log order by id')).rows.map((x) => x.name),
+    ['a', 'c', 'b', 'd'],
+  );
   t.notRegex((await pgpatch(p, url, 'showmigrations')).stdout, /out of order/, 'once applied, it is history');
   t.is(JSON.parse((await pgpatch(p, url, 'migrate', ['--json'])).stdout).outOfOrder.length, 0);
 });
@@ -87,7 +94,7 @@ test('names with spaces, quotes and non-ASCII letters', async (t) => {
     `2024-02-01_l'apostrophe "and" quotes`,
     '2024-03-01_café_ñandú_日本',
     '2024-04-01_$(touch pwned)',
-    '2024-04-02_back\\slash \\\' $1',
+    "2024-04-02_back\\slash \\' $1",
   ];
   for (const n of names) p.patch(`${n}.sql`, `insert into log (name) values ($q$${n}$q$);\n`);
   p.script(`${names[1]}.post.sh`, 'printf %s "$PATCH_NAME" > post-saw-name.txt');
@@ -96,7 +103,10 @@ test('names with spaces, quotes and non-ASCII letters', async (t) => {
   for (const n of names) t.true(plan.stdout.includes(`would apply ${n}`), n);
   const r = await pgpatch(p, url, 'migrate', [names[2]]);
   t.is(r.code, 0, r.stderr);
-  t.deepEqual((await query(url, 'select name from log order by id')).rows.map((x) => x.name), names.slice(0, 3));
+  t.deepEqual(
+    (await query(url, 'select name from log order by id')).rows.map((x) => x.name),
+    names.slice(0, 3),
+  );
   const rest = await pgpatch(p, url, 'migrate');
   t.is(rest.code, 0, rest.stderr);
   t.deepEqual(await statuses(url), Object.fromEntries(names.map((n) => [n, 'applied'])));

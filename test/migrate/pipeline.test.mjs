@@ -21,7 +21,7 @@ eachServer(test, 'a patch that fails stops the run: the next one, already sent b
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 3, r.stderr);
   t.regex(r.stderr, /2024-02-01_b\.sql:2:1: ERROR:  division by zero/);
-  t.notRegex(r.stderr, /did not commit/, 'the next patch\'s refusal is not what the user is told');
+  t.notRegex(r.stderr, /did not commit/, "the next patch's refusal is not what the user is told");
   t.deepEqual(await names(url), ['a']);
   t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied' });
   // The session is usable after it (the failure is recorded where it must be, nothing else ran).
@@ -44,7 +44,8 @@ eachServer(test, 'a patch whose COMMIT fails (a deferred constraint) stops the n
 
 eachServer(test, 'notices of patches sent one behind the other name their own file', async (t, server) => {
   const { p, url } = await trustProject(t, server);
-  for (const n of ['a', 'b', 'c']) p.patch(`2024-01-01_${n}.sql`, `insert into log (name) values ('${n}');\ndo $$ begin raise notice 'from ${n}'; end $$;\n`);
+  for (const n of ['a', 'b', 'c'])
+    p.patch(`2024-01-01_${n}.sql`, `insert into log (name) values ('${n}');\ndo $$ begin raise notice 'from ${n}'; end $$;\n`);
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 0, r.stderr);
   for (const n of ['a', 'b', 'c']) t.regex(r.stderr, new RegExp(`2024-01-01_${n}\\.sql:2: NOTICE:  from ${n}\\n`));
@@ -53,7 +54,7 @@ eachServer(test, 'notices of patches sent one behind the other name their own fi
 // Linux only: /proc/net/tcp shows what waits unread in the server's socket. The first patch waits
 // on an advisory lock the test holds, for as long as the test looks. The next one is bigger than
 // the backend's own receive buffer (8 kB): the server may have read the start of it already.
-eachServer(test, 'the next patch is on the server\'s socket while the one before it runs', async (t, server) => {
+eachServer(test, "the next patch is on the server's socket while the one before it runs", async (t, server) => {
   if (!existsSync('/proc/net/tcp')) return t.pass('no /proc/net/tcp here: nothing to look at');
   const { p, url } = await trustProject(t, server);
   p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_advisory_xact_lock(4242);\n");
@@ -68,15 +69,19 @@ eachServer(test, 'the next patch is on the server\'s socket while the one before
     const { rows } = await query(url, 'select client_port, inet_server_port() as server_port from pg_stat_activity where pid = $1', [pid]);
     const hex = (port) => port.toString(16).toUpperCase().padStart(4, '0');
     // The backend's end of the connection: local = the server's port, remote = the client's.
-    const waiting = await waitFor(() => {
-      for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
-        const f = line.trim().split(/\s+/);
-        if (f.length < 5 || !f[1].endsWith(`:${hex(rows[0].server_port)}`) || !f[2].endsWith(`:${hex(rows[0].client_port)}`)) continue;
-        const rx = parseInt(f[4].split(':')[1], 16);
-        if (rx > 0) return rx;
-      }
-      return 0;
-    }, 'the next message in the server\'s socket', 10000);
+    const waiting = await waitFor(
+      () => {
+        for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+          const f = line.trim().split(/\s+/);
+          if (f.length < 5 || !f[1].endsWith(`:${hex(rows[0].server_port)}`) || !f[2].endsWith(`:${hex(rows[0].client_port)}`)) continue;
+          const rx = parseInt(f[4].split(':')[1], 16);
+          if (rx > 0) return rx;
+        }
+        return 0;
+      },
+      "the next message in the server's socket",
+      10000,
+    );
     t.true(waiting > 50_000, `${waiting} bytes unread`);
   } finally {
     await holder.end();
@@ -86,22 +91,35 @@ eachServer(test, 'the next patch is on the server\'s socket while the one before
   t.deepEqual(await names(url), ['slow', 'next']);
 });
 
-eachServer(test, 'killed while a patch runs, with the next one sent: each patch is applied with its record, or neither', async (t, server) => {
-  const { p, url } = await trustProject(t, server);
-  p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_sleep(1);\n");
-  p.patch('2024-02-01_next.sql', "insert into log (name) values ('next');\n");
-  p.patch('2024-03-01_last.sql', "insert into log (name) values ('last');\n");
-  const run = startPgpatch(p, url, 'migrate');
-  await migrateBackend(url);
-  run.child.kill('SIGKILL');
-  await run.done;
-  // The server finishes or abandons what it was sent; wait until the backend is gone.
-  await waitFor(async () => (await query(url, "select count(*)::int as n from pg_stat_activity where application_name like 'pgpatch migrate%' and datname = current_database()")).rows[0].n === 0, 'the backend to end');
-  const logged = await names(url);
-  const recorded = Object.keys(await statuses(url)).map((n) => n.replace(/^\d{4}-\d\d-\d\d_/, ''));
-  t.deepEqual(recorded, logged);
-  t.false(logged.includes('last'), 'nothing was sent beyond the next patch');
-  const again = await pgpatch(p, url, 'migrate');
-  t.is(again.code, 0, again.stderr);
-  t.deepEqual(await names(url), ['slow', 'next', 'last']);
-});
+eachServer(
+  test,
+  'killed while a patch runs, with the next one sent: each patch is applied with its record, or neither',
+  async (t, server) => {
+    const { p, url } = await trustProject(t, server);
+    p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_sleep(1);\n");
+    p.patch('2024-02-01_next.sql', "insert into log (name) values ('next');\n");
+    p.patch('2024-03-01_last.sql', "insert into log (name) values ('last');\n");
+    const run = startPgpatch(p, url, 'migrate');
+    await migrateBackend(url);
+    run.child.kill('SIGKILL');
+    await run.done;
+    // The server finishes or abandons what it was sent; wait until the backend is gone.
+    await waitFor(
+      async () =>
+        (
+          await query(
+            url,
+            "select count(*)::int as n from pg_stat_activity where application_name like 'pgpatch migrate%' and datname = current_database()",
+          )
+        ).rows[0].n === 0,
+      'the backend to end',
+    );
+    const logged = await names(url);
+    const recorded = Object.keys(await statuses(url)).map((n) => n.replace(/^\d{4}-\d\d-\d\d_/, ''));
+    t.deepEqual(recorded, logged);
+    t.false(logged.includes('last'), 'nothing was sent beyond the next patch');
+    const again = await pgpatch(p, url, 'migrate');
+    t.is(again.code, 0, again.stderr);
+    t.deepEqual(await names(url), ['slow', 'next', 'last']);
+  },
+);

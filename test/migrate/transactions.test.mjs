@@ -34,11 +34,17 @@ test('a patch with its own BEGIN ... COMMIT commits with its record, or neither 
 
   // Fixed, it applies, and its record row was written inside its own transaction: the row's
   // transaction id is the one that created the patch's table.
-  p.patch('2024-02-01_deferred.sql', 'begin;\ninsert into parent values (99);\ninsert into child values (2, 99);\ncreate table made_by_deferred (id int);\ncommit;\n');
+  p.patch(
+    '2024-02-01_deferred.sql',
+    'begin;\ninsert into parent values (99);\ninsert into child values (2, 99);\ncreate table made_by_deferred (id int);\ncommit;\n',
+  );
   const fixed = await pgpatch(p, url, 'migrate');
   t.is(fixed.code, 0, fixed.stderr);
-  const { rows: xmin } = await query(url, `select (select xmin::text from schema_patch where name = '2024-02-01_deferred') as rec,
-      (select xmin::text from pg_class where relname = 'made_by_deferred') as tbl`);
+  const { rows: xmin } = await query(
+    url,
+    `select (select xmin::text from schema_patch where name = '2024-02-01_deferred') as rec,
+      (select xmin::text from pg_class where relname = 'made_by_deferred') as tbl`,
+  );
   t.is(xmin[0].rec, xmin[0].tbl);
   t.deepEqual(await statuses(url), { '2024-01-01_ok': 'applied', '2024-02-01_deferred': 'applied', '2024-03-01_later': 'applied' });
 });
@@ -58,12 +64,15 @@ test('a patch without transaction control is wrapped in one: a failure in its se
   t.is(ok.code, 0, ok.stderr);
   t.true(await exists(url, 'first_one'));
   // Same transaction as the table it created: the record commits with the patch.
-  const { rows } = await query(url, `select (select xmin::text from schema_patch where name = '2024-01-01_two') as rec,
-      (select xmin::text from pg_class where relname = 'first_one') as tbl`);
+  const { rows } = await query(
+    url,
+    `select (select xmin::text from schema_patch where name = '2024-01-01_two') as rec,
+      (select xmin::text from pg_class where relname = 'first_one') as tbl`,
+  );
   t.is(rows[0].rec, rows[0].tbl);
 });
 
-test('a wrapped patch whose deferred constraint fails at the COMMIT pgpatch adds: reported as the patch\'s error, nothing recorded', async (t) => {
+test("a wrapped patch whose deferred constraint fails at the COMMIT pgpatch adds: reported as the patch's error, nothing recorded", async (t) => {
   const { p, url } = await setup(t);
   p.patch('2024-01-01_deferred.sql', 'create table made_here (id int);\ninsert into child values (1, 42);\n\n');
   const r = await pgpatch(p, url, 'migrate');
@@ -95,7 +104,10 @@ test('a failing non-transactional patch is recorded failed; the next run refuses
   const { p, url } = await setup(t);
   p.patch('2024-01-01_before.sql', 'create table before_it (id int);\n');
   // The first statement commits on its own; the second fails.
-  p.patch('2024-02-01_half.sql', 'create index concurrently half_idx on parent (id);\ncreate index concurrently broken_idx on no_such_table (id);\n');
+  p.patch(
+    '2024-02-01_half.sql',
+    'create index concurrently half_idx on parent (id);\ncreate index concurrently broken_idx on no_such_table (id);\n',
+  );
   p.patch('2024-03-01_after.sql', 'create table after_it (id int);\n');
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 3, r.stderr);
@@ -122,7 +134,10 @@ test('a failing non-transactional patch is recorded failed; the next run refuses
   t.deepEqual((await statuses(url))['2024-02-01_half'], 'failed/patch');
 
   // Fixed and retried, it applies, and the rest follows.
-  p.patch('2024-02-01_half.sql', 'create index concurrently if not exists half_idx on parent (id);\ncreate index concurrently broken_idx on child (id);\n');
+  p.patch(
+    '2024-02-01_half.sql',
+    'create index concurrently if not exists half_idx on parent (id);\ncreate index concurrently broken_idx on child (id);\n',
+  );
   const retried = await pgpatch(p, url, 'migrate', ['--retry', '2024-02-01_half']);
   t.is(retried.code, 0, retried.stderr);
   t.deepEqual(await statuses(url), { '2024-01-01_before': 'applied', '2024-02-01_half': 'applied', '2024-03-01_after': 'applied' });
@@ -187,21 +202,35 @@ test('a wrapped patch whose record cannot be written is rolled back with it, and
   const { p, url } = await setup(t);
   // The patch itself makes the record refuse it: the record's insert fails in the patch's
   // transaction, and the COMMIT queued behind it must not commit the patch.
-  p.patch('2024-01-01_blocks_record.sql', `create table made_by_patch (id int);
+  p.patch(
+    '2024-01-01_blocks_record.sql',
+    `create table made_by_patch (id int);
 create function refuse() returns trigger language plpgsql as $$ begin raise exception 'record refused'; end $$;
 create trigger refuse before insert on schema_patch for each row execute function refuse();
-`);
+`,
+  );
   p.patch('2024-02-01_later.sql', 'create table later (id int);\n');
   const r = await pgpatch(p, url, 'migrate');
   t.is(r.code, 3, r.stderr);
   t.regex(r.stderr, /2024-01-01_blocks_record\.sql:\d+:\d+: ERROR:  record refused \(SQLSTATE P0001\)/);
-  t.regex(r.stderr, /CONTEXT:  while pgpatch wrote the patch's row in "public"\."schema_patch", after its last statement\n {14}PL\/pgSQL function refuse\(\)/);
+  t.regex(
+    r.stderr,
+    /CONTEXT:  while pgpatch wrote the patch's row in "public"\."schema_patch", after its last statement\n {14}PL\/pgSQL function refuse\(\)/,
+  );
   t.notRegex(r.stderr, /internal error/);
   t.false(await exists(url, 'made_by_patch'), 'the patch was rolled back');
   t.false(await exists(url, 'later'));
   t.deepEqual(await statuses(url), {});
   t.is((await query(url, "select count(*)::int as n from pg_trigger where tgname = 'refuse'")).rows[0].n, 0);
-  t.is((await query(url, 'select count(*)::int as n from pg_stat_activity where datname = current_database() and state like \'idle in transaction%\'')).rows[0].n, 0);
+  t.is(
+    (
+      await query(
+        url,
+        "select count(*)::int as n from pg_stat_activity where datname = current_database() and state like 'idle in transaction%'",
+      )
+    ).rows[0].n,
+    0,
+  );
 
   p.patch('2024-01-01_blocks_record.sql', 'create table made_by_patch (id int);\n');
   const again = await pgpatch(p, url, 'migrate');

@@ -16,13 +16,22 @@ eachServer(test, 'a renamed applied patch is refused with exit 2 and the command
   for (const args of [[], ['--strict'], ['--plan'], ['--check']]) {
     const r = await pgpatch(p, url, 'migrate', args);
     t.is(r.code, 2, `${args}: ${r.stderr}`);
-    t.regex(r.stderr, /patch 2024-01-01_a_renamed has the same content as 2024-01-01_a, which is recorded as applied and no longer on disk/);
+    t.regex(
+      r.stderr,
+      /patch 2024-01-01_a_renamed has the same content as 2024-01-01_a, which is recorded as applied and no longer on disk/,
+    );
     t.regex(r.stderr, /pgpatch migrate --fake 2024-01-01_a_renamed/);
   }
-  t.deepEqual((await query(url, LOG)).rows.map((r) => r.name), ['a']);
+  t.deepEqual(
+    (await query(url, LOG)).rows.map((r) => r.name),
+    ['a'],
+  );
   // The command it gives records the new name, and runs nothing.
   t.is((await pgpatch(p, url, 'migrate', ['--fake', '2024-01-01_a_renamed'])).code, 0);
-  t.deepEqual((await query(url, LOG)).rows.map((r) => r.name), ['a']);
+  t.deepEqual(
+    (await query(url, LOG)).rows.map((r) => r.name),
+    ['a'],
+  );
   t.is((await pgpatch(p, url, 'migrate', ['--check'])).code, 0);
 });
 
@@ -43,43 +52,54 @@ eachServer(test, 'a missing patches folder, or one without any of the applied pa
     t.is(r.code, 2, r.stderr);
     t.regex(r.stderr, /none of the 1 patches the database records as applied is in /);
   }
-  t.deepEqual((await query(url, LOG)).rows.map((r) => r.name), ['a']);
+  t.deepEqual(
+    (await query(url, LOG)).rows.map((r) => r.name),
+    ['a'],
+  );
 });
 
-eachServer(test, '--fake and --skip refuse applied and assumed patches; --accept-checksum records an edit on purpose', async (t, server) => {
-  const { p, url } = await trustProject(t, server);
-  p.patch('2024-01-01_a.sql', "insert into log (name) values ('a');\n");
-  t.is((await pgpatch(p, url, 'migrate')).code, 0);
-  const before = (await record(url))[0].checksum;
-  p.patch('2024-01-01_a.sql', "insert into log (name) values ('a');\n-- a comment added on purpose\n");
-  for (const flag of ['--fake', '--skip']) {
-    const r = await pgpatch(p, url, 'migrate', [flag, '2024-01-01_a']);
-    t.is(r.code, 2, r.stderr);
-    t.regex(r.stderr, new RegExp(`${flag} 2024-01-01_a: the patch is already applied`));
-    t.regex(r.stderr, /--accept-checksum 2024-01-01_a/);
-  }
-  t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied' });
-  t.is((await record(url))[0].checksum, before, 'the checksum was not re-stamped');
+eachServer(
+  test,
+  '--fake and --skip refuse applied and assumed patches; --accept-checksum records an edit on purpose',
+  async (t, server) => {
+    const { p, url } = await trustProject(t, server);
+    p.patch('2024-01-01_a.sql', "insert into log (name) values ('a');\n");
+    t.is((await pgpatch(p, url, 'migrate')).code, 0);
+    const before = (await record(url))[0].checksum;
+    p.patch('2024-01-01_a.sql', "insert into log (name) values ('a');\n-- a comment added on purpose\n");
+    for (const flag of ['--fake', '--skip']) {
+      const r = await pgpatch(p, url, 'migrate', [flag, '2024-01-01_a']);
+      t.is(r.code, 2, r.stderr);
+      t.regex(r.stderr, new RegExp(`${flag} 2024-01-01_a: the patch is already applied`));
+      t.regex(r.stderr, /--accept-checksum 2024-01-01_a/);
+    }
+    t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied' });
+    t.is((await record(url))[0].checksum, before, 'the checksum was not re-stamped');
 
-  const planned = await pgpatch(p, url, 'migrate', ['--plan', '--accept-checksum', '2024-01']);
-  t.is(planned.code, 0, planned.stderr);
-  t.regex(planned.stdout, new RegExp(`would accept the edited file of 2024-01-01_a: checksum ${before} -> [0-9a-f]{64}`));
-  const accepted = await pgpatch(p, url, 'migrate', ['--accept-checksum', '2024-01', '--strict']);
-  t.is(accepted.code, 0, accepted.stderr);
-  const after = (await record(url))[0].checksum;
-  t.not(after, before);
-  t.regex(accepted.stderr, new RegExp(`accepted the edited file of 2024-01-01_a: checksum ${before} -> ${after}`));
-  t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied' });
-  t.deepEqual((await query(url, LOG)).rows.map((r) => r.name), ['a'], 'nothing ran again');
-  t.is((await pgpatch(p, url, 'migrate', ['--strict'])).code, 0, 'the edit is accepted now');
-  // Not an applied patch, or one unchanged: refused.
-  const unchanged = await pgpatch(p, url, 'migrate', ['--accept-checksum', '2024-01-01_a']);
-  t.is(unchanged.code, 2);
-  t.regex(unchanged.stderr, /unchanged since it was applied/);
-  const ambiguous = await pgpatch(p, url, 'migrate', ['--fake', '2024']);
-  p.patch('2024-02-01_b.sql', 'select 1;\n');
-  const ambiguous2 = await pgpatch(p, url, 'migrate', ['--skip', '2024']);
-  t.is(ambiguous.code, 2, 'the only patch starting 2024 is applied: refused');
-  t.is(ambiguous2.code, 2);
-  t.regex(ambiguous2.stderr, /--skip: "2024" matches several patches: 2024-01-01_a, 2024-02-01_b/);
-});
+    const planned = await pgpatch(p, url, 'migrate', ['--plan', '--accept-checksum', '2024-01']);
+    t.is(planned.code, 0, planned.stderr);
+    t.regex(planned.stdout, new RegExp(`would accept the edited file of 2024-01-01_a: checksum ${before} -> [0-9a-f]{64}`));
+    const accepted = await pgpatch(p, url, 'migrate', ['--accept-checksum', '2024-01', '--strict']);
+    t.is(accepted.code, 0, accepted.stderr);
+    const after = (await record(url))[0].checksum;
+    t.not(after, before);
+    t.regex(accepted.stderr, new RegExp(`accepted the edited file of 2024-01-01_a: checksum ${before} -> ${after}`));
+    t.deepEqual(await statuses(url), { '2024-01-01_a': 'applied' });
+    t.deepEqual(
+      (await query(url, LOG)).rows.map((r) => r.name),
+      ['a'],
+      'nothing ran again',
+    );
+    t.is((await pgpatch(p, url, 'migrate', ['--strict'])).code, 0, 'the edit is accepted now');
+    // Not an applied patch, or one unchanged: refused.
+    const unchanged = await pgpatch(p, url, 'migrate', ['--accept-checksum', '2024-01-01_a']);
+    t.is(unchanged.code, 2);
+    t.regex(unchanged.stderr, /unchanged since it was applied/);
+    const ambiguous = await pgpatch(p, url, 'migrate', ['--fake', '2024']);
+    p.patch('2024-02-01_b.sql', 'select 1;\n');
+    const ambiguous2 = await pgpatch(p, url, 'migrate', ['--skip', '2024']);
+    t.is(ambiguous.code, 2, 'the only patch starting 2024 is applied: refused');
+    t.is(ambiguous2.code, 2);
+    t.regex(ambiguous2.stderr, /--skip: "2024" matches several patches: 2024-01-01_a, 2024-02-01_b/);
+  },
+);

@@ -7,15 +7,20 @@ import { pgpatch, record } from '../helpers/project.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 import { trustProject } from './_trust.mjs';
 
-eachServer(test, 'search_path, role, statement_timeout and the rest set by one patch do not reach the next; ran_as records the role', async (t, server) => {
-  const { p, url } = await trustProject(t, server);
-  const role = `pgpatch_trust_${randomBytes(4).toString('hex')}`;
-  await adminQuery(server.url, `create role ${role}`);
-  t.teardown(() => adminQuery(server.url, `drop role if exists ${role}`).catch(() => undefined));
-  // The role writes the first patch's record (it runs as that role at its end).
-  await query(url, `grant all on schema_patch to ${role}`);
-  t.teardown(() => query(url, `revoke all on schema_patch from ${role}`).catch(() => undefined));
-  p.patch('2024-01-01_settings.sql', `create schema other;
+eachServer(
+  test,
+  'search_path, role, statement_timeout and the rest set by one patch do not reach the next; ran_as records the role',
+  async (t, server) => {
+    const { p, url } = await trustProject(t, server);
+    const role = `pgpatch_trust_${randomBytes(4).toString('hex')}`;
+    await adminQuery(server.url, `create role ${role}`);
+    t.teardown(() => adminQuery(server.url, `drop role if exists ${role}`).catch(() => undefined));
+    // The role writes the first patch's record (it runs as that role at its end).
+    await query(url, `grant all on schema_patch to ${role}`);
+    t.teardown(() => query(url, `revoke all on schema_patch from ${role}`).catch(() => undefined));
+    p.patch(
+      '2024-01-01_settings.sql',
+      `create schema other;
 create temp table scratch (id int);
 prepare q as select 1;
 listen somewhere;
@@ -23,25 +28,33 @@ set search_path = other;
 set statement_timeout = '1s';
 set session characteristics as transaction read only;
 set role ${role};
-`);
-  p.patch('2024-02-01_next.sql', `create table made_by_next (id int);
+`,
+    );
+    p.patch(
+      '2024-02-01_next.sql',
+      `create table made_by_next (id int);
 create temp table scratch (id int);
 prepare q as select 2;
 select pg_sleep(1.5);
-`);
-  // Statement by statement (an \\echo keeps it out of the batch): the reset applies there too.
-  p.patch('2024-03-01_one_by_one.sql', "\\echo one by one\ncreate table made_one_by_one (id int);\nset search_path = other;\n");
-  p.patch('2024-04-01_last.sql', '-- pgpatch: no-transaction\ncreate table made_last (id int);\n');
-  const r = await pgpatch(p, url, 'migrate');
-  t.is(r.code, 0, r.stderr);
-  const { rows } = await query(url, `select c.relname, n.nspname, pg_get_userbyid(c.relowner) as owner from pg_class c
-    join pg_namespace n on n.oid = c.relnamespace where c.relname in ('made_by_next', 'made_one_by_one', 'made_last') order by 1`);
-  const user = (await query(url, 'select current_user as u')).rows[0].u;
-  t.deepEqual(rows, [
-    { relname: 'made_by_next', nspname: 'public', owner: user },
-    { relname: 'made_last', nspname: 'public', owner: user },
-    { relname: 'made_one_by_one', nspname: 'public', owner: user },
-  ]);
-  const ranAs = Object.fromEntries((await record(url)).map((row) => [row.name, row.ran_as]));
-  t.deepEqual(ranAs, { '2024-01-01_settings': role, '2024-02-01_next': user, '2024-03-01_one_by_one': user, '2024-04-01_last': user });
-});
+`,
+    );
+    // Statement by statement (an \\echo keeps it out of the batch): the reset applies there too.
+    p.patch('2024-03-01_one_by_one.sql', '\\echo one by one\ncreate table made_one_by_one (id int);\nset search_path = other;\n');
+    p.patch('2024-04-01_last.sql', '-- pgpatch: no-transaction\ncreate table made_last (id int);\n');
+    const r = await pgpatch(p, url, 'migrate');
+    t.is(r.code, 0, r.stderr);
+    const { rows } = await query(
+      url,
+      `select c.relname, n.nspname, pg_get_userbyid(c.relowner) as owner from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace where c.relname in ('made_by_next', 'made_one_by_one', 'made_last') order by 1`,
+    );
+    const user = (await query(url, 'select current_user as u')).rows[0].u;
+    t.deepEqual(rows, [
+      { relname: 'made_by_next', nspname: 'public', owner: user },
+      { relname: 'made_last', nspname: 'public', owner: user },
+      { relname: 'made_one_by_one', nspname: 'public', owner: user },
+    ]);
+    const ranAs = Object.fromEntries((await record(url)).map((row) => [row.name, row.ran_as]));
+    t.deepEqual(ranAs, { '2024-01-01_settings': role, '2024-02-01_next': user, '2024-03-01_one_by_one': user, '2024-04-01_last': user });
+  },
+);

@@ -13,8 +13,22 @@ import { query, useDatabase } from '../helpers/database.mjs';
 useDatabase(test);
 
 const PSQL = '/usr/lib/postgresql/15/bin/psql';
-const CLEARED = ['DATABASE_URL', 'PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSERVICE',
-  'PGSERVICEFILE', 'PGSYSCONFDIR', 'PGSSLMODE', 'PGAPPNAME', 'PGOPTIONS', 'NODE_EXTRA_CA_CERTS'];
+const CLEARED = [
+  'DATABASE_URL',
+  'PGHOST',
+  'PGHOSTADDR',
+  'PGPORT',
+  'PGDATABASE',
+  'PGUSER',
+  'PGPASSWORD',
+  'PGSERVICE',
+  'PGSERVICEFILE',
+  'PGSYSCONFDIR',
+  'PGSSLMODE',
+  'PGAPPNAME',
+  'PGOPTIONS',
+  'NODE_EXTRA_CA_CERTS',
+];
 
 /** A folder with the script that says where it ran, and room for service files. */
 function setup(t) {
@@ -39,8 +53,11 @@ async function pgpatchWhere(s, env, args = []) {
 
 /** Where psql goes with the same environment (and the same string, as its dbname argument). */
 function psqlWhere(s, env, dsn) {
-  const r = spawnSync(PSQL, ['-XAt', '-c', "select current_database() || ' ' || current_setting('port')", ...(dsn ? [dsn] : [])],
-    { cwd: s.dir, env: cleanEnv(env), encoding: 'utf8' });
+  const r = spawnSync(PSQL, ['-XAt', '-c', "select current_database() || ' ' || current_setting('port')", ...(dsn ? [dsn] : [])], {
+    cwd: s.dir,
+    env: cleanEnv(env),
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout.trim() : { code: r.status, stderr: r.stderr };
 }
 
@@ -162,7 +179,10 @@ test('sslmode=prefer to a server without TLS goes on in plain text on the same c
   });
   await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
   t.teardown(() => relay.close());
-  const session = await connect({ connectionString: `host=127.0.0.1 port=${relay.address().port} user=${s.user} dbname=${s.db} sslmode=prefer`, source: 'test' });
+  const session = await connect({
+    connectionString: `host=127.0.0.1 port=${relay.address().port} user=${s.user} dbname=${s.db} sslmode=prefer`,
+    source: 'test',
+  });
   try {
     const { rows } = await session.query('select current_database() as db, ssl from pg_stat_ssl where pid = pg_backend_pid()');
     t.deepEqual(rows, [{ db: s.db, ssl: false }]);

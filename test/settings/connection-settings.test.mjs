@@ -4,7 +4,15 @@ import test from 'ava';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionSettingsError, describeConnection, parseConnectionString, passwordFromFile, resolveConnection, resolveTarget, sslPlan } from 'pgpatch';
+import {
+  ConnectionSettingsError,
+  describeConnection,
+  parseConnectionString,
+  passwordFromFile,
+  resolveConnection,
+  resolveTarget,
+  sslPlan,
+} from 'pgpatch';
 
 function tempDir(t) {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-conn-'));
@@ -17,20 +25,42 @@ const NO_HOME = '/nonexistent-home';
 
 test('key/value strings: spaces around =, quoted values with escapes, as libpq', (t) => {
   t.deepEqual(parseConnectionString("host=db port = 5433 dbname='my app' password='it\\'s' user=bob\\ smith", '--dsn'), {
-    host: 'db', port: '5433', dbname: 'my app', password: "it's", user: 'bob smith',
+    host: 'db',
+    port: '5433',
+    dbname: 'my app',
+    password: "it's",
+    user: 'bob smith',
   });
 });
 
 test('key/value strings: an unknown keyword, a missing = or an open quote is refused', (t) => {
-  t.throws(() => parseConnectionString('host=db colour=blue', '--dsn'), { instanceOf: ConnectionSettingsError, message: /invalid connection option "colour"/ });
-  t.throws(() => parseConnectionString('host=db mydb', '--dsn'), { instanceOf: ConnectionSettingsError, message: /missing "=" after "mydb"/ });
-  t.throws(() => parseConnectionString("host='db", '--dsn'), { instanceOf: ConnectionSettingsError, message: /unterminated quoted string/ });
+  t.throws(() => parseConnectionString('host=db colour=blue', '--dsn'), {
+    instanceOf: ConnectionSettingsError,
+    message: /invalid connection option "colour"/,
+  });
+  t.throws(() => parseConnectionString('host=db mydb', '--dsn'), {
+    instanceOf: ConnectionSettingsError,
+    message: /missing "=" after "mydb"/,
+  });
+  t.throws(() => parseConnectionString("host='db", '--dsn'), {
+    instanceOf: ConnectionSettingsError,
+    message: /unterminated quoted string/,
+  });
 });
 
 test('URIs: user, password, host, port, database and parameters, percent-decoded', (t) => {
-  t.deepEqual(parseConnectionString('postgresql://b%40b:p%3Aw@db.example:6432/my%20db?sslmode=require&application_name=x', 'DATABASE_URL'), {
-    user: 'b@b', password: 'p:w', host: 'db.example', port: '6432', dbname: 'my db', sslmode: 'require', application_name: 'x',
-  });
+  t.deepEqual(
+    parseConnectionString('postgresql://b%40b:p%3Aw@db.example:6432/my%20db?sslmode=require&application_name=x', 'DATABASE_URL'),
+    {
+      user: 'b@b',
+      password: 'p:w',
+      host: 'db.example',
+      port: '6432',
+      dbname: 'my db',
+      sslmode: 'require',
+      application_name: 'x',
+    },
+  );
   t.deepEqual(parseConnectionString('postgres://%2Fvar%2Frun%2Fpostgresql/app', 'x'), { host: '/var/run/postgresql', dbname: 'app' });
   t.deepEqual(parseConnectionString('postgresql://[::1]:5433/app', 'x'), { host: '::1', port: '5433', dbname: 'app' });
   t.deepEqual(parseConnectionString('postgresql:///app?host=/tmp', 'x'), { dbname: 'app', host: '/tmp' });
@@ -67,7 +97,10 @@ test('the system service file (PGSYSCONFDIR) is read when the user file lacks th
 test('a service that is defined nowhere is refused, naming the files looked in', (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'user.conf'), '[other]\nhost=a\n');
-  const e = t.throws(() => resolveConnection(undefined, 'x', { PGSERVICE: 'nope', PGSERVICEFILE: join(dir, 'user.conf'), PGSYSCONFDIR: dir }), { instanceOf: ConnectionSettingsError });
+  const e = t.throws(
+    () => resolveConnection(undefined, 'x', { PGSERVICE: 'nope', PGSERVICEFILE: join(dir, 'user.conf'), PGSYSCONFDIR: dir }),
+    { instanceOf: ConnectionSettingsError },
+  );
   t.regex(e.message, /definition of service "nope" not found/);
   t.true(e.message.includes(join(dir, 'user.conf')) && e.message.includes(join(dir, 'pg_service.conf')), e.message);
 });
@@ -84,7 +117,9 @@ test('PGHOSTADDR connects to the address and keeps the host name for TLS', (t) =
   const r = resolveConnection(undefined, 'x', { PGHOST: 'db.example', PGHOSTADDR: '10.1.2.3', PGSSLMODE: 'require' });
   t.is(r.info.hostaddr, '10.1.2.3');
   t.is(sslPlan(r.info, NO_HOME).tls.servername, 'db.example');
-  t.throws(() => resolveConnection(undefined, 'x', { PGHOSTADDR: 'db.example' }), { message: /hostaddr=db.example: not a numeric IP address/ });
+  t.throws(() => resolveConnection(undefined, 'x', { PGHOSTADDR: 'db.example' }), {
+    message: /hostaddr=db.example: not a numeric IP address/,
+  });
 });
 
 test('sslmode=require encrypts without verifying the certificate (node-pg alone would verify)', (t) => {
@@ -120,7 +155,10 @@ test('verify-ca checks the chain only; verify-full the chain and the host name',
 
 test('verify-ca and verify-full without a root certificate are refused, as libpq does', (t) => {
   for (const mode of ['verify-ca', 'verify-full']) {
-    t.throws(() => sslPlan(parseConnectionString(`host=db sslmode=${mode}`, 'x'), NO_HOME), { instanceOf: ConnectionSettingsError, message: /needs a root certificate/ });
+    t.throws(() => sslPlan(parseConnectionString(`host=db sslmode=${mode}`, 'x'), NO_HOME), {
+      instanceOf: ConnectionSettingsError,
+      message: /needs a root certificate/,
+    });
   }
 });
 
@@ -165,8 +203,14 @@ test('the description is a URI with the password masked, and names the service f
 });
 
 test('resolveTarget refuses a string or variable it cannot honour before any command runs', (t) => {
-  t.throws(() => resolveTarget({ dsn: 'host=db colour=blue' }, {}), { instanceOf: ConnectionSettingsError, message: /^--dsn: invalid connection option "colour"/ });
-  t.throws(() => resolveTarget({}, { DATABASE_URL: 'postgresql://h/d?sslmode=nope' }), { instanceOf: ConnectionSettingsError, message: /^DATABASE_URL: sslmode=nope/ });
+  t.throws(() => resolveTarget({ dsn: 'host=db colour=blue' }, {}), {
+    instanceOf: ConnectionSettingsError,
+    message: /^--dsn: invalid connection option "colour"/,
+  });
+  t.throws(() => resolveTarget({}, { DATABASE_URL: 'postgresql://h/d?sslmode=nope' }), {
+    instanceOf: ConnectionSettingsError,
+    message: /^DATABASE_URL: sslmode=nope/,
+  });
   t.throws(() => resolveTarget({}, { PGHOSTADDR: 'db.example' }), { instanceOf: ConnectionSettingsError });
   t.deepEqual(resolveTarget({ dsn: 'host=db dbname=app' }, {}), { connectionString: 'host=db dbname=app', source: '--dsn' });
 });

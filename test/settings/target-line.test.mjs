@@ -47,8 +47,11 @@ test('with PGSERVICE, the target line names the service and its file', async (t)
   writeFileSync(file, `[app]\nhost=${u.hostname}\nport=${u.port}\nuser=${u.username}\ndbname=${t.context.db.name}\n`);
   const r = await runCli(['load', 'main.sql'], { cwd: dir, env: { PGSERVICE: 'app', PGSERVICEFILE: file, PGSYSCONFDIR: dir } });
   t.is(r.code, 0, r.stderr);
-  assertAnnouncedFirst(t, r.stderr,
-    `pgpatch: loading into postgresql://${u.username}@${u.host}/${t.context.db.name} (service app in ${file})\n`);
+  assertAnnouncedFirst(
+    t,
+    r.stderr,
+    `pgpatch: loading into postgresql://${u.username}@${u.host}/${t.context.db.name} (service app in ${file})\n`,
+  );
 });
 
 test('migrate says which database it migrates before the first patch; --plan does not', async (t) => {

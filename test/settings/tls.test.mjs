@@ -26,7 +26,23 @@ function makeCertificates() {
   openssl('req', '-x509', ...ec, '-keyout', 'other.key', '-out', 'other.crt', '-days', '2', '-subj', '/CN=another authority');
   openssl('req', ...ec, '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=localhost');
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost\n');
-  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', 'server.crt', '-days', '2', '-extfile', 'san.ext');
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.crt',
+    '-days',
+    '2',
+    '-extfile',
+    'san.ext',
+  );
 }
 
 test.before(async () => {
@@ -44,7 +60,8 @@ test.before(async () => {
     `alter system set ssl_key_file = '${join(dir, 'server.key')}'`,
     'alter system set ssl = on',
     'select pg_reload_conf()',
-  ]) await adminQuery(cluster.url, sql);
+  ])
+    await adminQuery(cluster.url, sql);
   server = { ...cluster, port: new URL(cluster.url).port };
 });
 
@@ -73,7 +90,10 @@ async function ours(conninfo) {
 function psql(conninfo) {
   const env = { ...process.env, HOME: dir };
   for (const k of Object.keys(env)) if (k.startsWith('PG')) delete env[k];
-  const r = spawnSync(PSQL, ['-XAt', '-c', 'select ssl from pg_stat_ssl where pid = pg_backend_pid()', conninfo], { env, encoding: 'utf8' });
+  const r = spawnSync(PSQL, ['-XAt', '-c', 'select ssl from pg_stat_ssl where pid = pg_backend_pid()', conninfo], {
+    env,
+    encoding: 'utf8',
+  });
   return r.status === 0 ? r.stdout.trim() : 'refused';
 }
 
@@ -88,8 +108,18 @@ const CASES = [
   ['verify-ca checks the chain, not the name', 'sslmode=verify-ca sslrootcert=ROOT/ca.crt', '127.0.0.1', 't'],
   ['verify-ca with another authority is refused', 'sslmode=verify-ca sslrootcert=ROOT/other.crt', 'localhost', 'refused'],
   ['verify-full checks the chain and the name', 'sslmode=verify-full sslrootcert=ROOT/ca.crt', 'localhost', 't'],
-  ['verify-full with a name the certificate does not have is refused', 'sslmode=verify-full sslrootcert=ROOT/ca.crt', '127.0.0.1', 'refused'],
-  ['verify-full with hostaddr checks the host name, not the address', 'sslmode=verify-full sslrootcert=ROOT/ca.crt hostaddr=127.0.0.1', 'localhost', 't'],
+  [
+    'verify-full with a name the certificate does not have is refused',
+    'sslmode=verify-full sslrootcert=ROOT/ca.crt',
+    '127.0.0.1',
+    'refused',
+  ],
+  [
+    'verify-full with hostaddr checks the host name, not the address',
+    'sslmode=verify-full sslrootcert=ROOT/ca.crt hostaddr=127.0.0.1',
+    'localhost',
+    't',
+  ],
 ];
 
 // Without openssl there is no certificate to serve: a visible skip.

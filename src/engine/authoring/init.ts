@@ -14,8 +14,14 @@ export const MAKEFILE_SNIPPET = 'pgpatch.mk';
 export class ScaffoldError extends PgpatchError {
   readonly code = 'scaffold';
   readonly exitCode = EXIT.usage;
-  constructor(readonly path: string, readonly reason: string, readonly written: string[]) {
-    super(`cannot write ${path}: ${reason}`, { hint: written.length ? `${written.length} file(s) were written before this one` : undefined });
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    readonly written: string[],
+  ) {
+    super(`cannot write ${path}: ${reason}`, {
+      hint: written.length ? `${written.length} file(s) were written before this one` : undefined,
+    });
   }
 }
 
@@ -41,10 +47,14 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   const app = options.app;
   // Used unquoted as a role and schema name, and as a file name.
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(app)) {
-    throw new UsageError(`"${app}" cannot be an app name`, { hint: 'use lower-case letters, digits and _, starting with a letter (myapp)' });
+    throw new UsageError(`"${app}" cannot be an app name`, {
+      hint: 'use lower-case letters, digits and _, starting with a letter (myapp)',
+    });
   }
   if (quoteIdent(app) !== app) {
-    throw new UsageError(`"${app}" cannot be an app name: it is a PostgreSQL keyword, which the templates would need in quotes`, { hint: 'pick another name (myapp)' });
+    throw new UsageError(`"${app}" cannot be an app name: it is a PostgreSQL keyword, which the templates would need in quotes`, {
+      hint: 'pick another name (myapp)',
+    });
   }
   if (['public', 'pg_catalog', 'information_schema', 'users', 'database', 'backup', 'view'].includes(app) || app.startsWith('pg_')) {
     throw new UsageError(`"${app}" is reserved in this layout`, { hint: 'pick the name of your app or project' });
@@ -52,8 +62,11 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   const projectDir = resolve(options.projectDir);
   const flags = [
     relative(projectDir, options.schemaDir) !== 'schema' && `--schema-dir ${shellWord(relative(projectDir, options.schemaDir) || '.')}`,
-    resolve(options.patchesDir) !== resolve(options.schemaDir, 'patches') && `--patches-dir ${shellWord(relative(projectDir, options.patchesDir) || '.')}`,
-  ].filter(Boolean).join(' ');
+    resolve(options.patchesDir) !== resolve(options.schemaDir, 'patches') &&
+      `--patches-dir ${shellWord(relative(projectDir, options.patchesDir) || '.')}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
   const values: Record<string, string> = { app, flags: flags ? ` ${flags}` : '' };
   const files: Array<{ path: string; template?: string }> = [
     { path: join(options.schemaDir, 'database.sql'), template: 'database.sql' },
@@ -67,9 +80,8 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
 
   const result: ScaffoldResult = { written: [], skipped: [], makefile: { path: makefilePath, content: makefileContent } };
   for (const f of files) {
-    const content = f.path === makefilePath
-      ? makefileContent
-      : f.template ? fill(readFileSync(join(INIT_TEMPLATES, f.template), 'utf8'), values) : '';
+    const content =
+      f.path === makefilePath ? makefileContent : f.template ? fill(readFileSync(join(INIT_TEMPLATES, f.template), 'utf8'), values) : '';
     try {
       mkdirSync(resolve(f.path, '..'), { recursive: true });
       writeFileSync(f.path, content, { flag: 'wx' });

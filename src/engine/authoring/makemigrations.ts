@@ -16,9 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } fro
 import { userInfo } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
-import {
-  GitUnavailableError, isRepo, openRepo, type ChangedFile, type DiffBase, type GitRepo, type GitUnavailable,
-} from '../git';
+import { GitUnavailableError, isRepo, openRepo, type ChangedFile, type DiffBase, type GitRepo, type GitUnavailable } from '../git';
 import { findPatches, patchNameOf } from '../patches/files';
 
 /** Longest slug kept from NAME; the whole file name stays well under any file system's limit. */
@@ -37,7 +35,11 @@ export type Placeholder = (typeof PLACEHOLDERS)[number];
 export class TemplateError extends PgpatchError {
   readonly code = 'template';
   readonly exitCode = EXIT.usage;
-  constructor(readonly path: string, readonly reason: string, readonly unknown: string[] = []) {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    readonly unknown: string[] = [],
+  ) {
     super(`patch template ${path}: ${reason}`, {
       hint: unknown.length ? `known placeholders: ${PLACEHOLDERS.map((p) => `{{${p}}}`).join(' ')}` : undefined,
     });
@@ -48,7 +50,11 @@ export class TemplateError extends PgpatchError {
 export class PatchWriteError extends PgpatchError {
   readonly code = 'patch_write';
   readonly exitCode = EXIT.usage;
-  constructor(readonly path: string, readonly reason: string, hint?: string) {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    hint?: string,
+  ) {
     super(`cannot write ${path}: ${reason}`, { hint });
   }
 }
@@ -83,7 +89,7 @@ export async function toAscii(text: string): Promise<string> {
   const folded = text.normalize('NFKD').replace(/\p{M}+/gu, '');
   if (!/[^\p{ASCII}]/u.test(folded.replace(/[ßæœøłđþ]/gi, ''))) return text;
   const { default: anyAscii } = await import('any-ascii');
-  return [...text].map((c) => (SYLLABIC.test(c) ? ` ${anyAscii(c)} ` : FOLD[c.toLowerCase()] ?? anyAscii(c))).join('');
+  return [...text].map((c) => (SYLLABIC.test(c) ? ` ${anyAscii(c)} ` : (FOLD[c.toLowerCase()] ?? anyAscii(c)))).join('');
 }
 
 /** Today on the local clock, `YYYY-MM-DD`. */
@@ -166,7 +172,11 @@ export function readTemplate(path: string): string {
   }
   const unknown = [...text.matchAll(PLACEHOLDER)].map((m) => m[1]).filter((p) => !(PLACEHOLDERS as readonly string[]).includes(p));
   if (unknown.length) {
-    throw new TemplateError(path, `unknown placeholder${unknown.length > 1 ? 's' : ''} ${[...new Set(unknown)].map((u) => `{{${u}}}`).join(', ')}`, unknown);
+    throw new TemplateError(
+      path,
+      `unknown placeholder${unknown.length > 1 ? 's' : ''} ${[...new Set(unknown)].map((u) => `{{${u}}}`).join(', ')}`,
+      unknown,
+    );
   }
   return text;
 }
@@ -182,10 +192,13 @@ const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 export function renderTemplate(template: string, values: Record<Placeholder, string>): string {
   let text = template;
   if (values.draft && !/\{\{\s*draft\s*\}\}/.test(text)) {
-    text = /^BEGIN;[ \t]*$/im.test(text) ? text.replace(/^BEGIN;[ \t]*$/im, (b) => `${b}\n\n{{draft}}`) : `${text.replace(/\n*$/, '\n')}\n{{draft}}\n`;
+    text = /^BEGIN;[ \t]*$/im.test(text)
+      ? text.replace(/^BEGIN;[ \t]*$/im, (b) => `${b}\n\n{{draft}}`)
+      : `${text.replace(/\n*$/, '\n')}\n{{draft}}\n`;
   }
   return text.replace(PLACEHOLDER, (_all, key: Placeholder) =>
-    key === 'diff' || key === 'draft' ? values[key] : values[key].replace(/[\r\n\u2028\u2029]+/g, ' '));
+    key === 'diff' || key === 'draft' ? values[key] : values[key].replace(/[\r\n\u2028\u2029]+/g, ' '),
+  );
 }
 
 /**
@@ -274,7 +287,10 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
     const lines = d.text.split('\n');
     const truncated = lines.length > MAX_DIFF_LINES;
     diffText = truncated
-      ? [...lines.slice(0, MAX_DIFF_LINES), `... ${lines.length - MAX_DIFF_LINES} more lines: see git diff ${d.base.commit.slice(0, 12)}`].join('\n')
+      ? [
+          ...lines.slice(0, MAX_DIFF_LINES),
+          `... ${lines.length - MAX_DIFF_LINES} more lines: see git diff ${d.base.commit.slice(0, 12)}`,
+        ].join('\n')
       : d.text;
     diff = { base: d.base, files: d.files, lines: lines.length, truncated };
   }
@@ -295,7 +311,13 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
   });
 
   const result = (name: string, path: string, content: string, written: boolean): MakeMigrationResult => ({
-    name, path, written, content, template, author, diff,
+    name,
+    path,
+    written,
+    content,
+    template,
+    author,
+    diff,
     ...(noDiff ? { noDiff } : {}),
     ...(!isRepo(repo) ? { git: repo } : {}),
     ...(drafted ? drafted.result : {}),
@@ -327,14 +349,29 @@ export async function makeMigration(options: MakeMigrationOptions): Promise<Make
 }
 
 /** The draft and what the result says of it; never throws for a schema that does not build: the stub is written without it. */
-async function draftFor(options: MakeMigrationOptions, repo: GitRepo | undefined): Promise<{ sql: string; result: Partial<MakeMigrationResult> }> {
+async function draftFor(
+  options: MakeMigrationOptions,
+  repo: GitRepo | undefined,
+): Promise<{ sql: string; result: Partial<MakeMigrationResult> }> {
   const d = options.draft!;
   if (!repo) return { sql: '', result: { noDraft: 'no-diff' } };
   if (!d.scratchUrl) return { sql: '', result: { noDraft: 'no-scratch-server' } };
   const { writeDraft } = await import('./draft.js');
   try {
-    const draft = await writeDraft({ repo, schemaDir: options.schemaDir, entry: d.entry, base: options.base, scratchUrl: d.scratchUrl, variables: d.variables });
-    return { sql: draft.sql, result: { draft: { changes: draft.changes.length, commentedOut: draft.commentedOut, hazards: draft.changes.filter((c) => c.hazard).length } } };
+    const draft = await writeDraft({
+      repo,
+      schemaDir: options.schemaDir,
+      entry: d.entry,
+      base: options.base,
+      scratchUrl: d.scratchUrl,
+      variables: d.variables,
+    });
+    return {
+      sql: draft.sql,
+      result: {
+        draft: { changes: draft.changes.length, commentedOut: draft.commentedOut, hazards: draft.changes.filter((c) => c.hazard).length },
+      },
+    };
   } catch (e) {
     let x = e as { message?: string; cause?: unknown };
     const first = String(x?.message ?? e).split('\n')[0];
@@ -412,8 +449,11 @@ export async function checkMigrations(options: CheckOptions): Promise<CheckResul
   const { base, files: schemaFiles } = await repo.changedFiles({ include: options.schemaDir, exclude: [options.patchesDir] }, options.base);
   const { files: patchFiles } = await repo.changedFiles({ include: options.patchesDir }, options.base);
   const patches = new Set(findPatches(options.patchesDir).map((p) => resolve(p.path)));
-  const newPatches = patchFiles.filter((f) =>
-    (f.status === 'added' || f.status === 'untracked' || f.status === 'copied') && patches.has(resolveReal(f.absolutePath, options.patchesDir)));
+  const newPatches = patchFiles.filter(
+    (f) =>
+      (f.status === 'added' || f.status === 'untracked' || f.status === 'copied') &&
+      patches.has(resolveReal(f.absolutePath, options.patchesDir)),
+  );
   return { ok: schemaFiles.length === 0 || newPatches.length > 0, base, schemaFiles, newPatches };
 }
 

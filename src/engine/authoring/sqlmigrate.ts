@@ -13,12 +13,19 @@ import { planTransaction, type TransactionMode } from '../script/transactions';
 export class PatchLookupError extends PgpatchError {
   readonly code = 'patch_lookup';
   readonly exitCode = EXIT.usage;
-  constructor(readonly query: string, readonly patchesDir: string, readonly candidates: string[]) {
-    super(candidates.length
-      ? `"${query}" matches ${candidates.length} patches: ${listed(candidates)}`
-      : `no patch named "${query}" or starting with it in ${patchesDir}`, {
-      hint: candidates.length ? 'give more of the name' : 'list the patches with "pgpatch showmigrations", or look in the patches folder',
-    });
+  constructor(
+    readonly query: string,
+    readonly patchesDir: string,
+    readonly candidates: string[],
+  ) {
+    super(
+      candidates.length
+        ? `"${query}" matches ${candidates.length} patches: ${listed(candidates)}`
+        : `no patch named "${query}" or starting with it in ${patchesDir}`,
+      {
+        hint: candidates.length ? 'give more of the name' : 'list the patches with "pgpatch showmigrations", or look in the patches folder',
+      },
+    );
   }
 }
 
@@ -47,7 +54,12 @@ export function lookupPatch(patchesDir: string, query: string): PatchShown {
   const patches = findPatches(patchesDir);
   const exact = q ? patches.find((p) => p.name === q) : undefined;
   const matches = exact ? [exact] : q ? patches.filter((p) => p.name.startsWith(q)) : [];
-  if (matches.length !== 1) throw new PatchLookupError(query, patchesDir, matches.map((p) => p.name));
+  if (matches.length !== 1)
+    throw new PatchLookupError(
+      query,
+      patchesDir,
+      matches.map((p) => p.name),
+    );
   const patch = matches[0];
   const hook = (path: string): Hook => ({ path, executable: isExecutable(path) });
   return { patch, pre: patch.pre.map(hook), post: patch.post.map(hook) };

@@ -61,7 +61,12 @@ export interface PlanOptions {
 export class SquashError extends PgpatchError {
   readonly code = 'squash';
   readonly exitCode = EXIT.usage;
-  constructor(readonly failed: FileMove, readonly done: FileMove[], readonly reason: string, hint?: string) {
+  constructor(
+    readonly failed: FileMove,
+    readonly done: FileMove[],
+    readonly reason: string,
+    hint?: string,
+  ) {
     super(`cannot move ${failed.from} to ${failed.to}: ${reason}`, {
       hint: hint ?? (done.length ? `${done.length} file(s) were moved before this one; fix the cause and run it again` : undefined),
     });
@@ -93,14 +98,34 @@ export function planSquash(patchesDir: string, record: Map<string, RecordRow>, o
   for (const patch of findPatches(patchesDir)) {
     const stay = (reason: StayReason) => plan.stays.push({ name: patch.name, path: patch.path, reason });
     const row = record.get(patch.name);
-    if (!row) { stay('pending'); continue; }
-    if (!MOVABLE.has(row.status)) { stay(row.status === 'failed' ? 'failed' : 'applying'); continue; }
+    if (!row) {
+      stay('pending');
+      continue;
+    }
+    if (!MOVABLE.has(row.status)) {
+      stay(row.status === 'failed' ? 'failed' : 'applying');
+      continue;
+    }
     const date = patchDate(patch.name);
-    if (!date) { stay('undated'); continue; }
-    if (before !== undefined && `${date.year}-${date.month}-${date.day}` >= before) { stay('too-recent'); continue; }
+    if (!date) {
+      stay('undated');
+      continue;
+    }
+    if (before !== undefined && `${date.year}-${date.month}-${date.day}` >= before) {
+      stay('too-recent');
+      continue;
+    }
     const folder = options.byYear ? join(patchesDir, date.year) : join(patchesDir, date.year, date.month);
-    if (dirname(patch.path) === folder) { stay('in-place'); continue; }
-    plan.moves.push({ name: patch.name, status: row.status, relativeIncludes: hasRelativeInclude(patch.path), files: filesOf(patch).map((from) => ({ from, to: join(folder, relative(dirname(from), from)) })) });
+    if (dirname(patch.path) === folder) {
+      stay('in-place');
+      continue;
+    }
+    plan.moves.push({
+      name: patch.name,
+      status: row.status,
+      relativeIncludes: hasRelativeInclude(patch.path),
+      files: filesOf(patch).map((from) => ({ from, to: join(folder, relative(dirname(from), from)) })),
+    });
   }
   return plan;
 }
@@ -141,7 +166,12 @@ export async function squashMigrations(options: SquashOptions): Promise<SquashRe
   const { record, found } = await readRecordReadOnly(options.target, recordSchema);
   const plan = planSquash(options.patchesDir, record, options);
   const result: SquashResult = {
-    ...plan, target: describeTarget(options.target), recordSchema, recordFound: found, dryRun: !!options.dryRun, via: { git: 0, rename: 0 },
+    ...plan,
+    target: describeTarget(options.target),
+    recordSchema,
+    recordFound: found,
+    dryRun: !!options.dryRun,
+    via: { git: 0, rename: 0 },
   };
   if (options.dryRun || plan.moves.length === 0) return result;
   result.via = await moveFiles(plan);

@@ -46,12 +46,23 @@ export interface ApplyContext {
  * isolation level the session characteristics gave it when it began.
  */
 export function sessionReset(runSettings: string[], patch: string): ExtraStatement[] {
-  const onError = (e: DatabaseError) => new UsageError(`could not reset the session before patch ${patch}: ${e.message}`, {
-    hint: 'the patch did not run; the statements pgpatch sends are SET SESSION AUTHORIZATION DEFAULT, RESET ROLE, RESET ALL, DEALLOCATE ALL, CLOSE ALL, UNLISTEN *, DISCARD PLANS/TEMP/SEQUENCES',
-  });
+  const onError = (e: DatabaseError) =>
+    new UsageError(`could not reset the session before patch ${patch}: ${e.message}`, {
+      hint: 'the patch did not run; the statements pgpatch sends are SET SESSION AUTHORIZATION DEFAULT, RESET ROLE, RESET ALL, DEALLOCATE ALL, CLOSE ALL, UNLISTEN *, DISCARD PLANS/TEMP/SEQUENCES',
+    });
   return [
-    'begin', 'set session authorization default', 'reset role', 'reset all', 'deallocate all', 'close all', 'unlisten *',
-    'discard plans', 'discard temp', 'discard sequences', ...runSettings, 'commit',
+    'begin',
+    'set session authorization default',
+    'reset role',
+    'reset all',
+    'deallocate all',
+    'close all',
+    'unlisten *',
+    'discard plans',
+    'discard temp',
+    'discard sequences',
+    ...runSettings,
+    'commit',
   ].map((sql) => ({ sql: `${sql};`, onError }));
 }
 
@@ -96,15 +107,19 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
   };
   // The session is gone, so the record cannot be updated: say what it says, and what the server did.
   const connectionLostDuring = (e: unknown): ConnectionLostError => {
-    const why = e instanceof SqlError ? `${e.server.severity}:  ${e.server.message}` : (e as Error)?.message ?? String(e);
-    const hint = stage === 'post'
-      ? `the patch itself was committed; its record says "applying" (stage post): the next migrate runs only its post scripts`
-      : stage === 'pre'
-        ? 'the patch did not run; the next migrate runs its pre scripts again'
-        : plan.mode === 'none'
-          ? `it ran outside a transaction and may be half-applied; its record says "applying": check what it did, then migrate --retry ${patch.name} or --fake ${patch.name}`
-          : 'the server rolled it back: it is neither applied nor recorded. Patches before it are applied and recorded; run migrate again';
-    return new ConnectionLostError(`lost the connection to ${context.database} while applying patch ${patch.name} (${stageInWords(stage)}): ${why}`, { cause: e, hint });
+    const why = e instanceof SqlError ? `${e.server.severity}:  ${e.server.message}` : ((e as Error)?.message ?? String(e));
+    const hint =
+      stage === 'post'
+        ? `the patch itself was committed; its record says "applying" (stage post): the next migrate runs only its post scripts`
+        : stage === 'pre'
+          ? 'the patch did not run; the next migrate runs its pre scripts again'
+          : plan.mode === 'none'
+            ? `it ran outside a transaction and may be half-applied; its record says "applying": check what it did, then migrate --retry ${patch.name} or --fake ${patch.name}`
+            : 'the server rolled it back: it is neither applied nor recorded. Patches before it are applied and recorded; run migrate again';
+    return new ConnectionLostError(
+      `lost the connection to ${context.database} while applying patch ${patch.name} (${stageInWords(stage)}): ${why}`,
+      { cause: e, hint },
+    );
   };
   const runScripts = async (scripts: string[], kind: 'pre' | 'post') => {
     for (const script of scripts) {
@@ -135,9 +150,6 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
   }
 }
 
-
-
-
 function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
   return stage === 'patch' ? 'running its SQL' : `running its ${stage} scripts`;
 }
@@ -152,7 +164,10 @@ class PatchRow {
   /** This run has written the row (so it says what this run last wrote). */
   claimed = false;
 
-  constructor(private readonly context: ApplyContext, private readonly item: Prepared) {
+  constructor(
+    private readonly context: ApplyContext,
+    private readonly item: Prepared,
+  ) {
     this.expected = item.recorded;
   }
 
@@ -176,7 +191,12 @@ class PatchRow {
       if (!isServerError(e)) throw e;
       // A trigger or a permission on the record: the server's error, placed at the patch.
       const server = toServerMessage(e);
-      server.where = [`while pgpatch wrote the patch's row (${row.status}, stage ${row.stage}) in ${recordTable(this.context.schema)}`, server.where].filter(Boolean).join('\n');
+      server.where = [
+        `while pgpatch wrote the patch's row (${row.status}, stage ${row.stage}) in ${recordTable(this.context.schema)}`,
+        server.where,
+      ]
+        .filter(Boolean)
+        .join('\n');
       throw new SqlError(server, 'schema_patch write', endOf(this.item.patch.path), undefined, [], undefined);
     }
     done();
@@ -198,7 +218,9 @@ function recordErrorFor(patch: Prepared['patch'], schema: string): (e: DatabaseE
     if (e.code === LOCK_LOST_SQLSTATE) return new RunLockLostError(patch.name, true);
     if (isRecordConflict(e)) return new PatchClaimedError(patch.name, e);
     const server = toServerMessage(e);
-    server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where].filter(Boolean).join('\n');
+    server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where]
+      .filter(Boolean)
+      .join('\n');
     return new SqlError(server, 'INSERT INTO schema_patch ...', endOf(patch.path), undefined, [], undefined);
   };
 }
@@ -208,7 +230,13 @@ function recordErrorFor(patch: Prepared['patch'], schema: string): (e: DatabaseE
  * dropped the lock is rolled back rather than committed while another run may be applying
  * patches), the record row, and the mark a patch sent after it checks (see afterCheck).
  */
-function ending(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, durationSql: string): { statements: ExtraStatement[]; done: () => void } {
+function ending(
+  context: ApplyContext,
+  item: Prepared,
+  record: PatchRow,
+  hasPost: boolean,
+  durationSql: string,
+): { statements: ExtraStatement[]; done: () => void } {
   const recordError = recordErrorFor(item.patch, context.schema);
   const write = record.sql(finalRow(hasPost), durationSql);
   return {
@@ -248,15 +276,35 @@ end $pgpatch$;`,
  * then the statement lock timeout (after the reset, which would clear it), the patch, and the
  * ending before the COMMIT. The record's duration adds the server's time to ours so far.
  */
-function patchBatch(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, started: number, after?: string): { items: Array<SqlStep | ExtraStatement>; done: () => void } | undefined {
+function patchBatch(
+  context: ApplyContext,
+  item: Prepared,
+  record: PatchRow,
+  hasPost: boolean,
+  started: number,
+  after?: string,
+): { items: Array<SqlStep | ExtraStatement>; done: () => void } | undefined {
   const { patch, plan, steps } = item;
   if ((plan.mode !== 'wrapped' && plan.mode !== 'own') || !canBatch(steps)) return undefined;
-  const end = ending(context, item, record, hasPost, `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`);
+  const end = ending(
+    context,
+    item,
+    record,
+    hasPost,
+    `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`,
+  );
   const reset = [...(after ? [afterCheck(after)] : []), ...sessionReset(context.runSettings, patch.name)];
   const lockTimeout = statementLockTimeout(context.statementLockTimeoutMs);
-  const items = plan.mode === 'wrapped'
-    ? transactionBatch(steps, patch.path, { beforeBegin: reset, afterBegin: lockTimeout, beforeCommit: end.statements })
-    : [...reset, ...(lockTimeout ? [lockTimeout] : []), ...steps.slice(0, plan.commitIndex), ...end.statements, ...steps.slice(plan.commitIndex)];
+  const items =
+    plan.mode === 'wrapped'
+      ? transactionBatch(steps, patch.path, { beforeBegin: reset, afterBegin: lockTimeout, beforeCommit: end.statements })
+      : [
+          ...reset,
+          ...(lockTimeout ? [lockTimeout] : []),
+          ...steps.slice(0, plan.commitIndex),
+          ...end.statements,
+          ...steps.slice(plan.commitIndex),
+        ];
   return { items, done: end.done };
 }
 
@@ -289,11 +337,23 @@ export function sendPatch(context: ApplyContext, item: Prepared, previous?: Prep
 }
 
 function goesAhead(item: Prepared): boolean {
-  return !item.postOnly && item.patch.pre.length === 0 && item.patch.post.length === 0
-    && (item.plan.mode === 'wrapped' || item.plan.mode === 'own') && canBatch(item.steps);
+  return (
+    !item.postOnly &&
+    item.patch.pre.length === 0 &&
+    item.patch.post.length === 0 &&
+    (item.plan.mode === 'wrapped' || item.plan.mode === 'own') &&
+    canBatch(item.steps)
+  );
 }
 
-async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchRow, hasPost: boolean, started: number, sent?: SentPatch): Promise<void> {
+async function runPatchSql(
+  context: ApplyContext,
+  item: Prepared,
+  record: PatchRow,
+  hasPost: boolean,
+  started: number,
+  sent?: SentPatch,
+): Promise<void> {
   const { session, schema, emit: onEvent } = context;
   const { patch, plan, steps } = item;
   if (sent) {
@@ -321,7 +381,12 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
   const reset = sessionReset(context.runSettings, patch.name);
   if (plan.mode === 'wrapped') {
     // In the transaction pgpatch wraps around it, the timeout goes in as SET LOCAL (lock-waits.ts).
-    await executeInTransaction(session, steps, patch.path, { onEvent, beforeBegin: reset, afterBegin: statementLockTimeout(context.statementLockTimeoutMs), beforeCommit: { statements: [], run } });
+    await executeInTransaction(session, steps, patch.path, {
+      onEvent,
+      beforeBegin: reset,
+      afterBegin: statementLockTimeout(context.statementLockTimeoutMs),
+      beforeCommit: { statements: [], run },
+    });
     return;
   }
   // Outside a transaction of pgpatch's, the statement lock timeout is set for the session around the patch.
@@ -343,9 +408,9 @@ async function runPatchSql(context: ApplyContext, item: Prepared, record: PatchR
     // Recorded applied (it ran to its end) in the same message that asks whether the run lock
     // is still held; if not, the run stops after it.
     const write = record.sql(final, String(Math.round(performance.now() - started)));
-    const results = await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`).catch((e: unknown) => {
+    const results = (await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`).catch((e: unknown) => {
       throw isServerError(e) ? recordError(e) : e;
-    }) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
+    })) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
     write.done();
     if (!results[results.length - 1].rows[0].held) throw new RunLockLostError(patch.name, false);
   }

@@ -85,7 +85,7 @@ export class LockWatcher {
     const timeout = options.statementLockTimeoutMs;
     // With a timeout, look before it fires (at half of it) so that its error can name the holders.
     this.firstPollMs = timeout ? clamp(timeout / 2, 100, this.reportAfterMs) : this.reportAfterMs;
-    this.pollMs = timeout ? clamp(timeout / 4, 100, options.pollMs ?? 1000) : options.pollMs ?? 1000;
+    this.pollMs = timeout ? clamp(timeout / 4, 100, options.pollMs ?? 1000) : (options.pollMs ?? 1000);
   }
 
   /** Starts watching migrate's backend while `patch` runs; stop() it when the patch ends. */
@@ -112,7 +112,11 @@ export class LockWatcher {
       if (rows?.length) {
         // The server's waitstart, or (when it is not set yet) since this watch first saw the wait.
         if (current?.lock !== rows[0].lock) firstSeenAt = Date.now();
-        current = last = { lock: rows[0].lock, waitedMs: Math.max(rows[0].waitedMs, Date.now() - firstSeenAt), blockers: rows.map((r) => r.blocker) };
+        current = last = {
+          lock: rows[0].lock,
+          waitedMs: Math.max(rows[0].waitedMs, Date.now() - firstSeenAt),
+          blockers: rows.map((r) => r.blocker),
+        };
         const key = current.blockers.map((b) => b.pid).join(',');
         if (current.waitedMs >= this.reportAfterMs && key !== reported) {
           reported = key;

@@ -10,7 +10,18 @@ import { connect, defaultApplicationName, describeTarget, isConnectionLost, type
 import { withLock } from '../patches/lock';
 import { checksumOf, Checksums } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
-import { BUILD_ROW, ensureRecord, isRecordConflict, readRecord, recordColumns, recordTable, recordWriteSql, writeRecords, type ExpectedRow, type RecordWrite } from '../patches/recorder';
+import {
+  BUILD_ROW,
+  ensureRecord,
+  isRecordConflict,
+  readRecord,
+  recordColumns,
+  recordTable,
+  recordWriteSql,
+  writeRecords,
+  type ExpectedRow,
+  type RecordWrite,
+} from '../patches/recorder';
 import { isEmptyDatabase } from '../patches/emptiness';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
@@ -27,37 +38,53 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
   const session = await connect(options.target, { applicationName });
   const result: MigrateResult = {
-    database: describeTarget(options.target), recordSchema: schema, dryRun: Boolean(options.dryRun),
-    outcomes: [], edited: [], outOfOrder: [], pending: [], quit: false,
+    database: describeTarget(options.target),
+    recordSchema: schema,
+    dryRun: Boolean(options.dryRun),
+    outcomes: [],
+    edited: [],
+    outOfOrder: [],
+    pending: [],
+    quit: false,
   };
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
     const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
-    const runSettings = await session.query(checkInterval).then(() => [checkInterval], () => []);
+    const runSettings = await session.query(checkInterval).then(
+      () => [checkInterval],
+      () => [],
+    );
     const compile = await scriptContext(session, options.variables);
     if (options.dryRun) {
       await session.query('set default_transaction_read_only = on');
       await plan(session, patches, schema, options, result, compile);
       return result;
     }
-    await withLock(session, { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) }, async () => {
-      // Made (and its code loaded) only when there are patches to run: not for a no-op run.
-      let watcher: LockWatcher | undefined;
-      const watch = async () => {
-        const { LockWatcher: Watcher } = await import('./lock-waits.js');
-        return (watcher ??= new Watcher({
-          target: options.target, pid: backendPid, applicationName: `${applicationName} (lock watch)`,
-          statementLockTimeoutMs: options.statementLockTimeoutMs, onEvent: emit,
-        }));
-      };
-      try {
-        await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher: watch });
-      } finally {
-        await watcher?.close();
-      }
-    });
+    await withLock(
+      session,
+      { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) },
+      async () => {
+        // Made (and its code loaded) only when there are patches to run: not for a no-op run.
+        let watcher: LockWatcher | undefined;
+        const watch = async () => {
+          const { LockWatcher: Watcher } = await import('./lock-waits.js');
+          return (watcher ??= new Watcher({
+            target: options.target,
+            pid: backendPid,
+            applicationName: `${applicationName} (lock watch)`,
+            statementLockTimeoutMs: options.statementLockTimeoutMs,
+            onEvent: emit,
+          }));
+        };
+        try {
+          await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher: watch });
+        } finally {
+          await watcher?.close();
+        }
+      },
+    );
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
@@ -70,12 +97,18 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 }
 
-
 /**
  * What --plan, --dry-run and --check report: what `run` would do, decided by the same
  * selectPatches, and refused with the same errors.
  */
-async function plan(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, compile: CompileContext): Promise<void> {
+async function plan(
+  session: Session,
+  patches: PatchFile[],
+  schema: string,
+  options: MigrateOptions,
+  result: MigrateResult,
+  compile: CompileContext,
+): Promise<void> {
   const columns = await recordColumns(session, schema);
   if (columns.size === 0) {
     const empty = await isEmptyDatabase(session);
@@ -94,7 +127,14 @@ async function plan(session: Session, patches: PatchFile[], schema: string, opti
 }
 
 /** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
-async function selectWithRecord(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, compile: CompileContext, columns?: Set<string>): Promise<Selection> {
+async function selectWithRecord(
+  session: Session,
+  patches: PatchFile[],
+  schema: string,
+  options: MigrateOptions,
+  compile: CompileContext,
+  columns?: Set<string>,
+): Promise<Selection> {
   const checksums = new Checksums(options.checksumCache);
   const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches), columns });
   return selectPatches(patches, record, options, compile, checksums);
@@ -114,7 +154,15 @@ interface RunSetup {
   watcher: () => Promise<LockWatcher>;
 }
 
-async function run(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, { runSettings, compile, watcher }: RunSetup): Promise<void> {
+async function run(
+  session: Session,
+  patches: PatchFile[],
+  schema: string,
+  options: MigrateOptions,
+  result: MigrateResult,
+  emit: (e: MigrateEvent) => void,
+  { runSettings, compile, watcher }: RunSetup,
+): Promise<void> {
   const columns = await recordColumns(session, schema);
   if (columns.size === 0) {
     // Every patch on disk is then recorded as assumed: nothing else to do.
@@ -141,8 +189,16 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
   for (const [index, item] of todo.entries()) {
     if (askAll) {
       const d = await options.decide!({ kind: 'patch', patch: item.patch });
-      if (d === 'quit') { result.quit = true; result.pending.push(...todo.slice(index).map((t) => t.patch.name)); return; }
-      if (d === 'no') { result.outcomes.push(outcome(item, 'declined')); result.pending.push(item.patch.name); continue; }
+      if (d === 'quit') {
+        result.quit = true;
+        result.pending.push(...todo.slice(index).map((t) => t.patch.name));
+        return;
+      }
+      if (d === 'no') {
+        result.outcomes.push(outcome(item, 'declined'));
+        result.pending.push(item.patch.name);
+        continue;
+      }
       if (d === 'skip') {
         await writeMark(session, schema, { name: item.patch.name, status: 'skipped', checksum: item.checksum }, item.recorded);
         result.outcomes.push(outcome(item, 'skipped'));
@@ -154,18 +210,26 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
     const started = performance.now();
     const watch = lockWatcher.watch(item.patch.name);
     const context = {
-      session, schema, target: options.target, database: result.database, decide: askAll ? options.decide : undefined, emit, runSettings,
+      session,
+      schema,
+      target: options.target,
+      database: result.database,
+      decide: askAll ? options.decide : undefined,
+      emit,
+      runSettings,
       statementLockTimeoutMs: options.statementLockTimeoutMs,
     };
     const next = askAll ? undefined : todo[index + 1];
     const sent = ahead ?? (next ? sendPatch(context, item) : undefined);
     ahead = sent && next ? sendPatch(context, next, item) : undefined;
-    await applyPatch(context, item, sent).catch((e: unknown) => {
-      // The failure carries what this run did before it, for callers that report it, and the
-      // sessions a statement waited for when the statement lock timeout fired.
-      const failure = e instanceof PatchFailedError ? new PatchFailedError(e.patch, e.stage, e.recorded, result, e.cause) : e;
-      throw watch.explain(failure);
-    }).finally(() => watch.stop());
+    await applyPatch(context, item, sent)
+      .catch((e: unknown) => {
+        // The failure carries what this run did before it, for callers that report it, and the
+        // sessions a statement waited for when the statement lock timeout fired.
+        const failure = e instanceof PatchFailedError ? new PatchFailedError(e.patch, e.stage, e.recorded, result, e.cause) : e;
+        throw watch.explain(failure);
+      })
+      .finally(() => watch.stop());
     const durationMs = Math.round(performance.now() - started);
     result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
     emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });
@@ -174,18 +238,29 @@ async function run(session: Session, patches: PatchFile[], schema: string, optio
 
 function outcome(item: Prepared, status: OutcomeStatus): PatchOutcome {
   return {
-    name: item.patch.name, file: item.patch.relativePath, status, mode: item.plan.mode, reason: item.plan.reason,
-    postOnly: item.postOnly || undefined, retry: item.retry,
+    name: item.patch.name,
+    file: item.patch.relativePath,
+    status,
+    mode: item.plan.mode,
+    reason: item.plan.reason,
+    postOnly: item.postOnly || undefined,
+    retry: item.retry,
   };
 }
 
 function markOutcome(m: Mark, planned: boolean): PatchOutcome {
-  const status = m.status === 'applied' ? (planned ? 'would_fake' : 'faked') : (planned ? 'would_skip' : 'skipped');
+  const status = m.status === 'applied' ? (planned ? 'would_fake' : 'faked') : planned ? 'would_skip' : 'skipped';
   return { name: m.patch.name, file: m.patch.relativePath, status };
 }
 
 function acceptOutcome(a: Acceptance, planned: boolean): PatchOutcome {
-  return { name: a.patch.name, file: a.patch.relativePath, status: planned ? 'would_accept' : 'accepted', oldChecksum: a.oldChecksum, newChecksum: a.newChecksum };
+  return {
+    name: a.patch.name,
+    file: a.patch.relativePath,
+    status: planned ? 'would_accept' : 'accepted',
+    oldChecksum: a.oldChecksum,
+    newChecksum: a.newChecksum,
+  };
 }
 
 /** --fake, --skip and --accept-checksum: record what they name, in one transaction, and run nothing. */
@@ -197,7 +272,12 @@ async function writeMarks(session: Session, schema: string, selection: Selection
       result.outcomes.push(markOutcome(m, false));
     }
     for (const a of selection.accepted) {
-      await writeMark(session, schema, { name: a.patch.name, status: a.recorded!.status, stage: a.recorded!.stage, checksum: a.newChecksum }, a.recorded);
+      await writeMark(
+        session,
+        schema,
+        { name: a.patch.name, status: a.recorded!.status, stage: a.recorded!.stage, checksum: a.newChecksum },
+        a.recorded,
+      );
       result.outcomes.push(acceptOutcome(a, false));
     }
     await session.query('commit');
@@ -223,7 +303,15 @@ function baselineNeeded(database: string, schema: string, patches: number): Usag
 }
 
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
-async function firstRun(session: Session, patches: PatchFile[], schema: string, options: MigrateOptions, result: MigrateResult, emit: (e: MigrateEvent) => void, compile: CompileContext): Promise<void> {
+async function firstRun(
+  session: Session,
+  patches: PatchFile[],
+  schema: string,
+  options: MigrateOptions,
+  result: MigrateResult,
+  emit: (e: MigrateEvent) => void,
+  compile: CompileContext,
+): Promise<void> {
   const empty = await isEmptyDatabase(session);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
@@ -232,7 +320,10 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
   }
   // The script runtime is loaded here, not for every run: most runs are not first runs.
   const [{ compileScript }, { canBatch, executeBatch, executeSteps }, { planTransaction }, { commitScript }] = await Promise.all([
-    import('../script/compile.js'), import('../script/execute.js'), import('../script/transactions.js'), import('../script/commit.js'),
+    import('../script/compile.js'),
+    import('../script/execute.js'),
+    import('../script/transactions.js'),
+    import('../script/commit.js'),
   ]);
   let steps: Step[] = [];
   let wrapped = true;
@@ -247,7 +338,13 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
   }
   if (!wrapped) {
     await ensureRecord(session, schema);
-    await session.query(recordWriteSql(schema, { name: BUILD_ROW, status: 'applying', stage: 'patch', error: `building the database from ${options.entry}` }, null));
+    await session.query(
+      recordWriteSql(
+        schema,
+        { name: BUILD_ROW, status: 'applying', stage: 'patch', error: `building the database from ${options.entry}` },
+        null,
+      ),
+    );
   }
   if (wrapped) await session.query('begin');
   try {
@@ -260,17 +357,24 @@ async function firstRun(session: Session, patches: PatchFile[], schema: string, 
       await session.query(`delete from ${recordTable(schema)} where name = $1`, [BUILD_ROW]);
     }
     await ensureRecord(session, schema);
-    await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+    await writeRecords(
+      session,
+      schema,
+      patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })),
+    );
     await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.
     await session.query('rollback').catch(() => undefined);
     if (!wrapped) {
-      await session.query(`update ${recordTable(schema)} set status = 'failed', error = $2, status_date = now() where name = $1`, [BUILD_ROW, (e as Error)?.message ?? String(e)])
+      await session
+        .query(`update ${recordTable(schema)} set status = 'failed', error = $2, status_date = now() where name = $1`, [
+          BUILD_ROW,
+          (e as Error)?.message ?? String(e),
+        ])
         .catch(() => undefined);
     }
     throw e;
   }
   result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
 }
-

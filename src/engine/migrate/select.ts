@@ -47,9 +47,12 @@ export function resolvePatch(patches: PatchFile[], given: string, flag?: string)
   const matches = patches.filter((p) => p.name.startsWith(name));
   if (matches.length === 1) return matches[0];
   const label = flag ? `${flag}: ` : '';
-  throw new UsageError(matches.length
-    ? `${label}"${given}" matches several patches: ${matches.map((m) => m.name).join(', ')}`
-    : `${label}no patch named "${given}"`, { hint: 'showmigrations lists the patches' });
+  throw new UsageError(
+    matches.length
+      ? `${label}"${given}" matches several patches: ${matches.map((m) => m.name).join(', ')}`
+      : `${label}no patch named "${given}"`,
+    { hint: 'showmigrations lists the patches' },
+  );
 }
 
 /** How patches are compiled: psql's variables and the server's standard_conforming_strings (see scriptContext). */
@@ -59,12 +62,21 @@ export interface CompileContext {
 }
 
 /** `checksums`: the run's (stats may be taken already, see Checksums.prefetch); else one from options.checksumCache. */
-export async function selectPatches(patches: PatchFile[], record: Map<string, RecordRow>, options: MigrateOptions, compile: CompileContext, checksums?: Checksums): Promise<Selection> {
+export async function selectPatches(
+  patches: PatchFile[],
+  record: Map<string, RecordRow>,
+  options: MigrateOptions,
+  compile: CompileContext,
+  checksums?: Checksums,
+): Promise<Selection> {
   const build = record.get(BUILD_ROW);
   if (build) {
-    throw new UsageError(`the first-run build of this database from the schema files ${build.status === 'failed' ? 'failed' : 'was interrupted'} (${new Date(build.statusDate).toISOString()}): the database is half-built`, {
-      hint: 'drop and create the database again, then run migrate (it builds it afresh); neither migrate nor --assume-applied can tell what the build did',
-    });
+    throw new UsageError(
+      `the first-run build of this database from the schema files ${build.status === 'failed' ? 'failed' : 'was interrupted'} (${new Date(build.statusDate).toISOString()}): the database is half-built`,
+      {
+        hint: 'drop and create the database again, then run migrate (it builds it afresh); neither migrate nor --assume-applied can tell what the build did',
+      },
+    );
   }
   const rows = patchStates(patches, record, checksums ?? options.checksumCache);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
@@ -73,19 +85,34 @@ export async function selectPatches(patches: PatchFile[], record: Map<string, Re
     const r = record.get(p.name);
     return r ? { status: r.status, stage: r.stage, statusDate: r.statusDate } : null;
   };
-  const selection: Selection = { todo: [], marks: [], accepted: [], beyond: [], edited: rows.filter((r) => r.edited).map((r) => r.name), outOfOrder: [] };
+  const selection: Selection = {
+    todo: [],
+    marks: [],
+    accepted: [],
+    beyond: [],
+    edited: rows.filter((r) => r.edited).map((r) => r.name),
+    outOfOrder: [],
+  };
 
   const named = (list: string[] | undefined, flag: string) => (list ?? []).map((n) => resolvePatch(patches, n, flag));
   const fake = named(options.fake, '--fake');
   const skip = named(options.skip, '--skip');
   const accept = named(options.acceptChecksum, '--accept-checksum');
   const retry = new Set(named(options.retry, '--retry').map((p) => p.name));
-  for (const [list, status, flag] of [[fake, 'applied', '--fake'], [skip, 'skipped', '--skip']] as const) {
+  for (const [list, status, flag] of [
+    [fake, 'applied', '--fake'],
+    [skip, 'skipped', '--skip'],
+  ] as const) {
     for (const p of list) {
       const row = byName.get(p.name)!;
       if (row.state === 'applied' || row.state === 'assumed' || (flag === '--skip' && row.state === 'skipped')) {
-        throw new PatchSetError(`${flag} ${p.name}: the patch is already ${row.state}; ${flag} records only patches that are not`, [p.path],
-          row.edited ? `its file was edited since: to record the new version as the applied one, use --accept-checksum ${p.name}` : undefined);
+        throw new PatchSetError(
+          `${flag} ${p.name}: the patch is already ${row.state}; ${flag} records only patches that are not`,
+          [p.path],
+          row.edited
+            ? `its file was edited since: to record the new version as the applied one, use --accept-checksum ${p.name}`
+            : undefined,
+        );
       }
       selection.marks.push({ patch: p, status, checksum: checksumOf(p.path), recorded: expectedOf(p) });
     }
@@ -93,11 +120,15 @@ export async function selectPatches(patches: PatchFile[], record: Map<string, Re
   for (const p of accept) {
     const row = byName.get(p.name)!;
     if (row.state !== 'applied' && row.state !== 'assumed') {
-      throw new PatchSetError(`--accept-checksum ${p.name}: the patch is ${row.state}, not applied: there is no applied version to replace`, [p.path]);
+      throw new PatchSetError(
+        `--accept-checksum ${p.name}: the patch is ${row.state}, not applied: there is no applied version to replace`,
+        [p.path],
+      );
     }
     const now = checksumOf(p.path);
     const old = record.get(p.name)!.checksum;
-    if (old === now) throw new PatchSetError(`--accept-checksum ${p.name}: the file is unchanged since it was applied (checksum ${now})`, [p.path]);
+    if (old === now)
+      throw new PatchSetError(`--accept-checksum ${p.name}: the file is unchanged since it was applied (checksum ${now})`, [p.path]);
     selection.accepted.push({ patch: p, oldChecksum: old, newChecksum: now, recorded: expectedOf(p) });
   }
   // Record-only: what the user named, and nothing else (as Django's --fake runs nothing).
@@ -108,8 +139,11 @@ export async function selectPatches(patches: PatchFile[], record: Map<string, Re
   }
 
   if (options.strict && selection.edited.length) {
-    throw new PatchSetError(`patches edited after they were applied: ${selection.edited.join(', ')}`, selection.edited,
-      'restore the applied version, write a new patch for the change, or accept the edit with --accept-checksum NAME');
+    throw new PatchSetError(
+      `patches edited after they were applied: ${selection.edited.join(', ')}`,
+      selection.edited,
+      'restore the applied version, write a new patch for the change, or accept the edit with --accept-checksum NAME',
+    );
   }
   checkRenames(patches, rows, record);
   checkFolder(rows, record, options.patchesDir);
@@ -119,7 +153,10 @@ export async function selectPatches(patches: PatchFile[], record: Map<string, Re
   for (const [i, p] of patches.entries()) {
     const row = byName.get(p.name)!;
     if (isDone(row.state)) continue;
-    if (i > last) { selection.beyond.push(p.name); continue; }
+    if (i > last) {
+      selection.beyond.push(p.name);
+      continue;
+    }
     if ((row.state === 'failed' || row.state === 'applying') && !retry.has(p.name)) {
       throw new PatchSetError(
         `patch ${p.name} ${row.state === 'failed' ? 'failed' : 'was interrupted'} while running outside a transaction: part of it may have been applied`,
@@ -181,17 +218,25 @@ function checkRenames(patches: PatchFile[], rows: PatchStatusRow[], record: Map<
  * The script compiler and the transaction planner, loaded on first use (a run with nothing to
  * apply does not need them), once: an import() per patch cost ~10-20 ms on 1,000 patches.
  */
-let compiler: Promise<{ compileScript: typeof import('../script/compile').compileScript; planTransaction: typeof import('../script/transactions').planTransaction }> | undefined;
+let compiler:
+  | Promise<{
+      compileScript: typeof import('../script/compile').compileScript;
+      planTransaction: typeof import('../script/transactions').planTransaction;
+    }>
+  | undefined;
 function scriptCompiler() {
-  return (compiler ??= Promise.all([import('../script/compile.js'), import('../script/transactions.js')])
-    .then(([c, t]) => ({ compileScript: c.compileScript, planTransaction: t.planTransaction })));
+  return (compiler ??= Promise.all([import('../script/compile.js'), import('../script/transactions.js')]).then(([c, t]) => ({
+    compileScript: c.compileScript,
+    planTransaction: t.planTransaction,
+  })));
 }
 
 async function prepare(patch: PatchFile, row: PatchStatusRow, compile: CompileContext): Promise<Omit<Prepared, 'recorded'>> {
   const postOnly = row.state === 'pending_post';
   // A script that cannot run is found now, not after the patch it follows has committed.
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
-    if (!isExecutable(script)) throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
+    if (!isExecutable(script))
+      throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
   const { compileScript, planTransaction } = await scriptCompiler();
   // One read: the bytes compiled are the bytes hashed (and the file is not read twice).

@@ -31,7 +31,11 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
     const columns = await recordColumns(session, schema);
     const checksums = new Checksums(options.checksumCache);
     // The files are stat'ed while the server builds the record's text: on 2 cores the two overlap.
-    const record = await readRecord(session, schema, { details: options.details, whileReading: () => checksums.prefetch(patches), columns });
+    const record = await readRecord(session, schema, {
+      details: options.details,
+      whileReading: () => checksums.prefetch(patches),
+      columns,
+    });
     const hasRecord = columns.size > 0;
     const rows = patchStates(patches, record, checksums);
     return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: rows };

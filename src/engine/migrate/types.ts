@@ -67,8 +67,8 @@ export interface MigrateOptions {
   checksumCache?: string;
 }
 
-export type OutcomeStatus = 'applied' | 'faked' | 'skipped' | 'accepted' | 'declined' | 'failed'
-  | 'would_apply' | 'would_fake' | 'would_skip' | 'would_accept';
+export type OutcomeStatus =
+  'applied' | 'faked' | 'skipped' | 'accepted' | 'declined' | 'failed' | 'would_apply' | 'would_fake' | 'would_skip' | 'would_accept';
 
 export interface PatchOutcome {
   name: string;

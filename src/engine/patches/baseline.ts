@@ -10,5 +10,9 @@ import { ensureRecord, writeRecords } from './recorder';
 
 export async function recordBaseline(session: Session, schema: string, patches: PatchFile[]): Promise<void> {
   await ensureRecord(session, schema);
-  await writeRecords(session, schema, patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })));
+  await writeRecords(
+    session,
+    schema,
+    patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })),
+  );
 }

@@ -49,7 +49,10 @@ export function sortByteOrder<T>(items: T[], key: (item: T) => string): T[] {
   });
 }
 
-const NO_SCRIPTS: { pre: string[]; post: string[] } = Object.freeze({ pre: Object.freeze([]) as unknown as string[], post: Object.freeze([]) as unknown as string[] });
+const NO_SCRIPTS: { pre: string[]; post: string[] } = Object.freeze({
+  pre: Object.freeze([]) as unknown as string[],
+  post: Object.freeze([]) as unknown as string[],
+});
 
 /** All patches under `dir`, in the order they apply. A missing folder has no patches. */
 export function findPatches(dir: string): PatchFile[] {
@@ -110,8 +113,7 @@ export function findPatches(dir: string): PatchFile[] {
       if (seen) {
         duplicates.set(name, [...(duplicates.get(name) ?? [seen.path]), path]);
         if (!twiceIn.has(name)) twiceIn.set(name, folders);
-      }
-      else byName.set(name, patch);
+      } else byName.set(name, patch);
     }
   });
   if (duplicates.size) {
@@ -140,7 +142,11 @@ function checkPatchFiles(folder: string, patchFiles: string[], linked: boolean[]
     for (let i = 0; i < patchFiles.length; i++) check(i);
   } catch (e) {
     if (!(e instanceof PatchSetError)) throw e;
-    for (const i of sortByteOrder(patchFiles.map((_, i) => i), (i) => patchFiles[i])) check(i);
+    for (const i of sortByteOrder(
+      patchFiles.map((_, i) => i),
+      (i) => patchFiles[i],
+    ))
+      check(i);
     throw e;
   }
 }
@@ -164,8 +170,14 @@ function checkPatchFile(name: string, path: string, isLink: boolean): void {
   } catch (e) {
     if (e instanceof PatchSetError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    refuse(code === 'ELOOP' ? 'is a loop of symbolic links' : code === 'ENOENT' ? 'is a symbolic link to a file that does not exist' : `cannot be read: ${(e as Error).message}`,
-      'fix or remove the link');
+    refuse(
+      code === 'ELOOP'
+        ? 'is a loop of symbolic links'
+        : code === 'ENOENT'
+          ? 'is a symbolic link to a file that does not exist'
+          : `cannot be read: ${(e as Error).message}`,
+      'fix or remove the link',
+    );
   }
 }
 

@@ -79,7 +79,10 @@ export async function runHook(script: string, patch: string, dsn: string, onOutp
     });
     child.on('close', (code, signal) => {
       done();
-      if (stoppedBy) reject(new InterruptedError(`pgpatch received ${stoppedBy} while script ${script} ran: the script and what it started were stopped`));
+      if (stoppedBy)
+        reject(
+          new InterruptedError(`pgpatch received ${stoppedBy} while script ${script} ran: the script and what it started were stopped`),
+        );
       else if (code === 0) resolve();
       else reject(new HookScriptError(script, code, signal));
     });

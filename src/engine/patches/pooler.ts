@@ -50,10 +50,16 @@ export async function refuseTransactionPooler(session: Session, target: Target, 
   const again = await identity(session);
   const where = describeTarget(target);
   if (other.pid === first.pid) {
-    throw new TransactionPoolerError(where, `a second connection was given the same server session (backend pid ${first.pid}) while the first was idle`);
+    throw new TransactionPoolerError(
+      where,
+      `a second connection was given the same server session (backend pid ${first.pid}) while the first was idle`,
+    );
   }
   if (again.pid !== first.pid) {
-    throw new TransactionPoolerError(where, `the server session changed between two queries of one connection (backend pid ${first.pid}, then ${again.pid})`);
+    throw new TransactionPoolerError(
+      where,
+      `the server session changed between two queries of one connection (backend pid ${first.pid}, then ${again.pid})`,
+    );
   }
   return first.pid;
 }

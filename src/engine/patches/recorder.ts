@@ -72,8 +72,9 @@ export async function recordExists(session: Session, schema: string): Promise<bo
  */
 /** The record table's columns; none when there is no table (to_regclass gives null): one round trip says both. */
 export async function recordColumns(session: Session, schema: string): Promise<Set<string>> {
-  const rows = await session.rows(
-    `select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [recordTable(schema)]);
+  const rows = await session.rows(`select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped`, [
+    recordTable(schema),
+  ]);
   return new Set(rows.map((r) => r[0] as string));
 }
 
@@ -85,7 +86,8 @@ export async function recordColumns(session: Session, schema: string): Promise<S
 export async function ensureRecord(session: Session, schema: string, columns?: Set<string>): Promise<'created' | 'upgraded' | 'present'> {
   const table = recordTable(schema);
   const existing = columns ?? (await recordColumns(session, schema));
-  if (['name', 'status', 'status_date'].every((c) => existing.has(c)) && COLUMNS.every(([column]) => existing.has(column))) return 'present';
+  if (['name', 'status', 'status_date'].every((c) => existing.has(c)) && COLUMNS.every(([column]) => existing.has(column)))
+    return 'present';
   const inTx = session.transactionStatus() !== 'I';
   if (!inTx) await session.query('begin');
   try {
@@ -133,7 +135,11 @@ export interface ReadRecordOptions {
   columns?: Set<string>;
 }
 
-export async function readRecord(session: Session, schema: string, { details = false, whileReading, columns }: ReadRecordOptions = {}): Promise<Map<string, RecordRow>> {
+export async function readRecord(
+  session: Session,
+  schema: string,
+  { details = false, whileReading, columns }: ReadRecordOptions = {},
+): Promise<Map<string, RecordRow>> {
   const rows = new Map<string, RecordRow>();
   const table = recordTable(schema);
   const has = columns ?? (await recordColumns(session, schema));
@@ -143,8 +149,20 @@ export async function readRecord(session: Session, schema: string, { details = f
   // 14+ extract gives an exact numeric, whose decimal text Number() rounds as float8 does (both
   // correctly rounded); before 14 it is already a float8, printed exactly (12+). Without the
   // ::float8 the server skips a numeric to float8 to text round per row: ~4 ms of 35 on 10,000.
-  const fields = [packed('name'), packed('status'), text('stage'), '(extract(epoch from status_date) * 1000)::text', text('checksum'), text('error')];
-  if (details) fields.push(text('applied_by'), text('application_name'), has.has('duration_ms') ? String.raw`coalesce(duration_ms::text, E'\\N')` : String.raw`E'\\N'`);
+  const fields = [
+    packed('name'),
+    packed('status'),
+    text('stage'),
+    '(extract(epoch from status_date) * 1000)::text',
+    text('checksum'),
+    text('error'),
+  ];
+  if (details)
+    fields.push(
+      text('applied_by'),
+      text('application_name'),
+      has.has('duration_ms') ? String.raw`coalesce(duration_ms::text, E'\\N')` : String.raw`E'\\N'`,
+    );
   // The whole record as one text value, a line per row: pg's work per row (a DataRow, a row
   // object, a string per field) was ~100 ms of client CPU for 10,000 rows, this is ~30 ms.
   const reading = session.rows(`select string_agg(concat_ws(E'\t', ${fields.join(', ')}), E'\n') from ${table}`);
@@ -208,10 +226,14 @@ function packed(column: string): string {
 /** Statuses and stages as the shared literals, not one copy of 'applied' per row. */
 function known(value: string | null): string | null {
   switch (value) {
-    case 'applied': return 'applied';
-    case 'assumed': return 'assumed';
-    case 'patch': return 'patch';
-    default: return value;
+    case 'applied':
+      return 'applied';
+    case 'assumed':
+      return 'assumed';
+    case 'patch':
+      return 'patch';
+    default:
+      return value;
   }
 }
 
@@ -238,7 +260,12 @@ export interface RecordWrite {
  */
 export async function writeRecord(session: Session, schema: string, row: RecordWrite): Promise<void> {
   await session.query(recordUpsertSql(schema), [
-    row.name, row.status, row.stage ?? null, row.checksum ?? null, row.durationMs ?? null, row.error ?? null,
+    row.name,
+    row.status,
+    row.stage ?? null,
+    row.checksum ?? null,
+    row.durationMs ?? null,
+    row.error ?? null,
   ]);
 }
 
@@ -302,8 +329,13 @@ export function recordWriteSql(schema: string, row: Omit<RecordWrite, 'durationM
       values (${lit(row.name)}, ${lit(row.status)}, ${lit(row.stage)}, ${lit(row.checksum)}, ${durationSql}, ${lit(row.error)}, now(), session_user, current_setting('application_name'), current_user)`;
   }
   // The reference's script may have kept the name with its .sql extension.
-  const guard = [`name in (${lit(row.name)}, ${lit(`${row.name}.sql`)})`, `status = ${lit(expected.status)}`, `stage is not distinct from ${lit(expected.stage)}`];
-  if (expected.statusDate !== undefined) guard.push(`(extract(epoch from status_date) * 1000)::float8 = ${String(expected.statusDate)}::float8`);
+  const guard = [
+    `name in (${lit(row.name)}, ${lit(`${row.name}.sql`)})`,
+    `status = ${lit(expected.status)}`,
+    `stage is not distinct from ${lit(expected.stage)}`,
+  ];
+  if (expected.statusDate !== undefined)
+    guard.push(`(extract(epoch from status_date) * 1000)::float8 = ${String(expected.statusDate)}::float8`);
   // A DO block, because an UPDATE that matches no row is no error, and in a batch nobody can look
   // at its row count before the COMMIT that follows it.
   return `do $pgpatch$ begin

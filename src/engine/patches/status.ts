@@ -75,7 +75,16 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
     const onDisk = new Set(patches.map((p) => p.name));
     for (const r of record.values()) {
       if (onDisk.has(r.name)) continue;
-      rows.push({ name: r.name, file: null, state: stateOf(r), stage: r.stage, date: isoDate(r.statusDate), edited: false, sortsBefore: null, error: r.error });
+      rows.push({
+        name: r.name,
+        file: null,
+        state: stateOf(r),
+        stage: r.stage,
+        date: isoDate(r.statusDate),
+        edited: false,
+        sortsBefore: null,
+        error: r.error,
+      });
     }
   }
   // Byte order, like the patches: rows already in order (findPatches sorted them) cost one comparison each.
@@ -119,8 +128,10 @@ export function isoDate(ms: number): string {
     lastDayText = civilDate(day);
   }
   const msPart = inDay % 1000;
-  return `${lastDayText}T${two(Math.floor(inDay / 3600000))}:${two(Math.floor(inDay / 60000) % 60)}:`
-    + `${two(Math.floor(inDay / 1000) % 60)}.${msPart < 10 ? '00' : msPart < 100 ? '0' : ''}${msPart}Z`;
+  return (
+    `${lastDayText}T${two(Math.floor(inDay / 3600000))}:${two(Math.floor(inDay / 60000) % 60)}:` +
+    `${two(Math.floor(inDay / 1000) % 60)}.${msPart < 10 ? '00' : msPart < 100 ? '0' : ''}${msPart}Z`
+  );
 }
 
 let lastDay = NaN;

@@ -22,10 +22,19 @@ export async function executeInTransaction(
   session: Session,
   steps: Step[],
   file: string,
-  options: ExecuteOptions & { beforeBegin?: ExtraStatement[]; afterBegin?: ExtraStatement; beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> } } = {},
+  options: ExecuteOptions & {
+    beforeBegin?: ExtraStatement[];
+    afterBegin?: ExtraStatement;
+    beforeCommit?: { statements: ExtraStatement[]; run: () => Promise<unknown> };
+  } = {},
 ): Promise<ExecuteResult> {
   const { beforeBegin = [], afterBegin, beforeCommit, ...execute } = options;
-  if (canBatch(steps)) return executeBatch(session, transactionBatch(steps, file, { beforeBegin, afterBegin, beforeCommit: beforeCommit?.statements }), execute);
+  if (canBatch(steps))
+    return executeBatch(
+      session,
+      transactionBatch(steps, file, { beforeBegin, afterBegin, beforeCommit: beforeCommit?.statements }),
+      execute,
+    );
   // `beforeBegin` and `afterBegin` go with the BEGIN, in its message: no round trip of their own.
   await session.query([...beforeBegin.map((s) => s.sql), afterBegin ? `begin; ${afterBegin.sql}` : 'begin'].join('\n'));
   const run = await executeSteps(session, steps, execute);
@@ -35,9 +44,19 @@ export async function executeInTransaction(
 }
 
 /** The items of executeInTransaction's batch: BEGIN, `steps` with pgpatch's statements around them, COMMIT. */
-export function transactionBatch(steps: SqlStep[], file: string, extra: { beforeBegin?: ExtraStatement[]; afterBegin?: ExtraStatement; beforeCommit?: ExtraStatement[] }): Array<SqlStep | ExtraStatement> {
-  return [...(extra.beforeBegin ?? []), { sql: 'begin;' }, ...(extra.afterBegin ? [extra.afterBegin] : []), ...steps, ...(extra.beforeCommit ?? []),
-    { sql: 'commit;', onError: (e) => commitError(e, file) }];
+export function transactionBatch(
+  steps: SqlStep[],
+  file: string,
+  extra: { beforeBegin?: ExtraStatement[]; afterBegin?: ExtraStatement; beforeCommit?: ExtraStatement[] },
+): Array<SqlStep | ExtraStatement> {
+  return [
+    ...(extra.beforeBegin ?? []),
+    { sql: 'begin;' },
+    ...(extra.afterBegin ? [extra.afterBegin] : []),
+    ...steps,
+    ...(extra.beforeCommit ?? []),
+    { sql: 'commit;', onError: (e) => commitError(e, file) },
+  ];
 }
 
 /** Sends that COMMIT on its own (when the script ran statement by statement). */

@@ -151,7 +151,8 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
       }
       const base = name.startsWith('ir') || name === 'include_relative' ? dirname(file.path) : ctx.includeRoot;
       const target = isAbsolute(args[0]) ? args[0] : resolve(base, args[0]);
-      if (trace.length >= MAX_INCLUDE_DEPTH) fail(`includes nested more than ${MAX_INCLUDE_DEPTH} deep (is it a cycle through different paths?)`);
+      if (trace.length >= MAX_INCLUDE_DEPTH)
+        fail(`includes nested more than ${MAX_INCLUDE_DEPTH} deep (is it a cycle through different paths?)`);
       const included = readScript(target, here, trace, { regularOnly: true });
       const real = realPathOf(ctx, target);
       const includeTrace = [...trace, here];
@@ -179,7 +180,9 @@ function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], st
       ctx.quit = true;
       return;
     } else {
-      fail(`not supported by pgpatch (supported: \\i \\ir \\include \\include_relative \\set \\unset \\echo \\qecho \\warn \\copy ... from \\g \\q \\restrict \\unrestrict)`);
+      fail(
+        `not supported by pgpatch (supported: \\i \\ir \\include \\include_relative \\set \\unset \\echo \\qecho \\warn \\copy ... from \\g \\q \\restrict \\unrestrict)`,
+      );
     }
   }
 }
@@ -218,10 +221,11 @@ function restrict(ctx: Context, name: string, args: string[], here: SourceLocati
  */
 function compileCopy(rest: string, file: ScriptFile, start: number, trace: SourceLocation[], fail: (r: string) => never): CopyStep {
   const m = /^([\s\S]*?)\s+from\s+('(?:[^']|'')*'|[^\s;]+)([\s\S]*)$/i.exec(rest);
-  if (!m) fail(/\sto\s/i.test(rest) ? 'only \\copy ... from a file is supported' : 'expected \\copy table from \'file\' ...');
+  if (!m) fail(/\sto\s/i.test(rest) ? 'only \\copy ... from a file is supported' : "expected \\copy table from 'file' ...");
   const [, table, rawSource, options] = m!;
   const source = rawSource.startsWith("'") ? rawSource.slice(1, -1).replace(/''/g, "'") : rawSource;
-  if (/^(pstdin|program)$/i.test(source)) fail(`\\copy from ${source} is not supported; name a file, or give the rows in the script (from stdin)`);
+  if (/^(pstdin|program)$/i.test(source))
+    fail(`\\copy from ${source} is not supported; name a file, or give the rows in the script (from stdin)`);
   const sql = `COPY ${table.trim()} FROM STDIN ${options.trim().replace(/;\s*$/, '')}`.trim();
   if (/^stdin$/i.test(source)) return { kind: 'copy', sql, file, start, trace };
   const dataFile = isAbsolute(source) ? source : resolve(dirname(file.path), source);

@@ -66,7 +66,8 @@ export async function runCopy(session: Session, step: CopyStep): Promise<number>
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
     stream.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new FileError(step.dataFile!, e.code === 'ENOENT' ? 'no such file' : e.message, here, step.trace)));
+      reject(new FileError(step.dataFile!, e.code === 'ENOENT' ? 'no such file' : e.message, here, step.trace)),
+    );
   });
   try {
     return await session.copyFrom(step.sql, stream);
@@ -171,7 +172,11 @@ export function batchMessage(items: Array<SqlStep | ExtraStatement>): BatchMessa
  * Errors are placed in the script as executeSteps places them: by the server's position, else
  * at the statement that was running.
  */
-export async function executeBatch(session: Session, items: Array<SqlStep | ExtraStatement>, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+export async function executeBatch(
+  session: Session,
+  items: Array<SqlStep | ExtraStatement>,
+  options: ExecuteOptions = {},
+): Promise<ExecuteResult> {
   return sendBatch(session, batchMessage(items), options, false)!;
 }
 
@@ -180,7 +185,11 @@ export async function executeBatch(session: Session, items: Array<SqlStep | Extr
  * (Session.sendAhead); undefined, and nothing sent, when it cannot go ahead. The promise may
  * reject before anyone awaits it: callers attach a handler at once.
  */
-export function executeBatchAhead(session: Session, message: BatchMessage, options: ExecuteOptions = {}): Promise<ExecuteResult> | undefined {
+export function executeBatchAhead(
+  session: Session,
+  message: BatchMessage,
+  options: ExecuteOptions = {},
+): Promise<ExecuteResult> | undefined {
   return sendBatch(session, message, options, true);
 }
 
@@ -188,7 +197,8 @@ function sendBatch(session: Session, message: BatchMessage, options: ExecuteOpti
   const emit = options.onEvent ?? (() => undefined);
   let current: Part | undefined = message.parts[0];
   const onProgress = (completed: number) => (current = message.parts[completed]);
-  const onNotice = (notice: Notice) => emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) });
+  const onNotice = (notice: Notice) =>
+    emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) });
   const sent = ahead ? session.sendAhead(message.text, onProgress, onNotice) : session.batch(message.text, onProgress, onNotice);
   return sent?.then((result) => outcomeOf(message, result));
 }

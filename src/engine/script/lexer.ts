@@ -43,10 +43,32 @@ export interface MetaItem {
 export type Item = SqlItem | MetaItem;
 
 const enum C {
-  TAB = 9, LF = 10, CR = 13, SPACE = 32, DQUOTE = 34, DOLLAR = 36, SQUOTE = 39, LPAREN = 40,
-  RPAREN = 41, STAR = 42, DASH = 45, SLASH = 47, D0 = 48, D9 = 57, COLON = 58, SEMI = 59,
-  QUESTION = 63, A = 65, Z = 90, BACKSLASH = 92, UNDERSCORE = 95, BACKTICK = 96, a = 97, z = 122,
-  LBRACE = 123, RBRACE = 125,
+  TAB = 9,
+  LF = 10,
+  CR = 13,
+  SPACE = 32,
+  DQUOTE = 34,
+  DOLLAR = 36,
+  SQUOTE = 39,
+  LPAREN = 40,
+  RPAREN = 41,
+  STAR = 42,
+  DASH = 45,
+  SLASH = 47,
+  D0 = 48,
+  D9 = 57,
+  COLON = 58,
+  SEMI = 59,
+  QUESTION = 63,
+  A = 65,
+  Z = 90,
+  BACKSLASH = 92,
+  UNDERSCORE = 95,
+  BACKTICK = 96,
+  a = 97,
+  z = 122,
+  LBRACE = 123,
+  RBRACE = 125,
 }
 
 function isSpace(c: number): boolean {
@@ -89,7 +111,11 @@ export class ScriptLexer {
   private holeStart = -1;
   private holeEnd = -1;
 
-  constructor(readonly text: string, private readonly vars: Variables, options: LexerOptions = {}) {
+  constructor(
+    readonly text: string,
+    private readonly vars: Variables,
+    options: LexerOptions = {},
+  ) {
     this.scs = options.standardConformingStrings ?? true;
   }
 
@@ -98,18 +124,36 @@ export class ScriptLexer {
     const s = this.text;
     const n = s.length;
     while (this.pos < n) {
-      if (this.holeStart >= 0 && this.pos >= this.holeStart) { this.jumpHole(); continue; }
+      if (this.holeStart >= 0 && this.pos >= this.holeStart) {
+        this.jumpHole();
+        continue;
+      }
       const c = s.charCodeAt(this.pos);
       if (this.stmtStart < 0) {
         // psql drops whitespace and `--` comments before a statement starts.
-        if (isSpace(c)) { this.pos++; continue; }
-        if (c === C.DASH && s.charCodeAt(this.pos + 1) === C.DASH) { this.skipLineComment(); continue; }
+        if (isSpace(c)) {
+          this.pos++;
+          continue;
+        }
+        if (c === C.DASH && s.charCodeAt(this.pos + 1) === C.DASH) {
+          this.skipLineComment();
+          continue;
+        }
         if (c === C.BACKSLASH) return this.meta();
         this.beginStatement();
       }
-      if (isSpace(c)) { this.pos++; continue; }
-      if (c === C.DASH && s.charCodeAt(this.pos + 1) === C.DASH) { this.skipLineComment(); continue; }
-      if (c === C.SLASH && s.charCodeAt(this.pos + 1) === C.STAR) { this.skipBlockComment(); continue; }
+      if (isSpace(c)) {
+        this.pos++;
+        continue;
+      }
+      if (c === C.DASH && s.charCodeAt(this.pos + 1) === C.DASH) {
+        this.skipLineComment();
+        continue;
+      }
+      if (c === C.SLASH && s.charCodeAt(this.pos + 1) === C.STAR) {
+        this.skipBlockComment();
+        continue;
+      }
       if (c === C.SEMI) {
         this.pos++;
         if (this.parenDepth === 0 && this.beginDepth === 0) {
@@ -120,18 +164,41 @@ export class ScriptLexer {
       }
       // Checked after `;` so that `;;` (or `/* c */ ;`) is an empty statement that is not sent.
       this.hasToken = true;
-      if (c === C.SQUOTE) { this.skipString(!this.scs); continue; }
-      if (c === C.DQUOTE) { this.skipQuoted(C.DQUOTE, false); continue; }
-      if (c === C.DOLLAR) { this.dollar(); continue; }
-      if (c === C.COLON) { this.colon(); continue; }
+      if (c === C.SQUOTE) {
+        this.skipString(!this.scs);
+        continue;
+      }
+      if (c === C.DQUOTE) {
+        this.skipQuoted(C.DQUOTE, false);
+        continue;
+      }
+      if (c === C.DOLLAR) {
+        this.dollar();
+        continue;
+      }
+      if (c === C.COLON) {
+        this.colon();
+        continue;
+      }
       if (c === C.BACKSLASH) {
         // A backslash command in the middle of a statement: psql runs it and keeps the buffer.
         this.flushRun();
         return this.meta();
       }
-      if (c === C.LPAREN) { this.parenDepth++; this.pos++; continue; }
-      if (c === C.RPAREN) { if (this.parenDepth > 0) this.parenDepth--; this.pos++; continue; }
-      if (isIdentStart(c)) { this.identifier(); continue; }
+      if (c === C.LPAREN) {
+        this.parenDepth++;
+        this.pos++;
+        continue;
+      }
+      if (c === C.RPAREN) {
+        if (this.parenDepth > 0) this.parenDepth--;
+        this.pos++;
+        continue;
+      }
+      if (isIdentStart(c)) {
+        this.identifier();
+        continue;
+      }
       if (c >= C.D0 && c <= C.D9) {
         // Numbers, including 1e10 and 0x1F: consume so that their letters are not identifiers.
         this.pos++;
@@ -183,7 +250,10 @@ export class ScriptLexer {
   }
 
   private flushRun(): void {
-    if (this.runStart < 0 || this.runStart === this.pos) { this.runStart = -1; return; }
+    if (this.runStart < 0 || this.runStart === this.pos) {
+      this.runStart = -1;
+      return;
+    }
     const piece = this.text.slice(this.runStart, this.pos);
     const last = this.segments[this.segments.length - 1];
     if (!last || !last.verbatim || last.src + (this.outLen - last.out) !== this.runStart) {
@@ -230,9 +300,14 @@ export class ScriptLexer {
     let depth = 0;
     while (this.pos < s.length) {
       const c = s.charCodeAt(this.pos);
-      if (c === C.SLASH && s.charCodeAt(this.pos + 1) === C.STAR) { depth++; this.pos += 2; continue; }
+      if (c === C.SLASH && s.charCodeAt(this.pos + 1) === C.STAR) {
+        depth++;
+        this.pos += 2;
+        continue;
+      }
       if (c === C.STAR && s.charCodeAt(this.pos + 1) === C.SLASH) {
-        depth--; this.pos += 2;
+        depth--;
+        this.pos += 2;
         if (depth === 0) return;
         continue;
       }
@@ -250,9 +325,15 @@ export class ScriptLexer {
     this.pos++;
     while (this.pos < s.length) {
       const c = s.charCodeAt(this.pos);
-      if (backslashEscapes && c === C.BACKSLASH) { this.pos += 2; continue; }
+      if (backslashEscapes && c === C.BACKSLASH) {
+        this.pos += 2;
+        continue;
+      }
       if (c === quote) {
-        if (s.charCodeAt(this.pos + 1) === quote) { this.pos += 2; continue; }
+        if (s.charCodeAt(this.pos + 1) === quote) {
+          this.pos += 2;
+          continue;
+        }
         this.pos++;
         return;
       }
@@ -273,7 +354,10 @@ export class ScriptLexer {
     if (isIdentStart(s.charCodeAt(i))) {
       while (i < s.length && (isIdentStart(s.charCodeAt(i)) || (s.charCodeAt(i) >= C.D0 && s.charCodeAt(i) <= C.D9))) i++;
     }
-    if (s.charCodeAt(i) !== C.DOLLAR) { this.pos = start + 1; return; }
+    if (s.charCodeAt(i) !== C.DOLLAR) {
+      this.pos = start + 1;
+      return;
+    }
     const tag = s.slice(start, i + 1);
     const close = s.indexOf(tag, i + 1);
     // Unterminated: psql sends the rest at end of file and the server reports it.
@@ -313,13 +397,16 @@ export class ScriptLexer {
     }
     this.identifierCount++;
     if (len < 3 || len > 5 || this.parenDepth !== 0) return;
-    const inRoutine = ids[0] === 'c' &&
-      (ids[1] === 'f' || ids[1] === 'p' || (ids[1] === 'o' && ids[2] === 'r' && (ids[3] === 'f' || ids[3] === 'p')));
+    const inRoutine =
+      ids[0] === 'c' && (ids[1] === 'f' || ids[1] === 'p' || (ids[1] === 'o' && ids[2] === 'r' && (ids[3] === 'f' || ids[3] === 'p')));
     if (!inRoutine) return;
     word ??= this.text.slice(start, end).toLowerCase();
     if (word === 'begin') this.beginDepth++;
-    else if (word === 'case') { if (this.beginDepth >= 1) this.beginDepth++; }
-    else if (word === 'end') { if (this.beginDepth > 0) this.beginDepth--; }
+    else if (word === 'case') {
+      if (this.beginDepth >= 1) this.beginDepth++;
+    } else if (word === 'end') {
+      if (this.beginDepth > 0) this.beginDepth--;
+    }
   }
 
   /** `::`, `:name`, `:'name'`, `:"name"`, `:{?name}`; anything else is a plain colon. */
@@ -327,9 +414,15 @@ export class ScriptLexer {
     const s = this.text;
     const start = this.pos;
     const c1 = s.charCodeAt(start + 1);
-    if (c1 === C.COLON) { this.pos += 2; return; }
+    if (c1 === C.COLON) {
+      this.pos += 2;
+      return;
+    }
     const ref = readVariableReference(s, start, this.vars);
-    if (!ref) { this.pos++; return; }
+    if (!ref) {
+      this.pos++;
+      return;
+    }
     this.insert(ref.value, start);
     this.pos = ref.end;
     this.runStart = this.pos;
@@ -350,7 +443,10 @@ export class ScriptLexer {
     while (end < s.length && s.charCodeAt(end) !== C.LF) {
       const c = s.charCodeAt(end);
       if (quote !== 0) {
-        if (quote === C.SQUOTE && c === C.BACKSLASH && s.charCodeAt(end + 1) !== C.LF) { end += 2; continue; }
+        if (quote === C.SQUOTE && c === C.BACKSLASH && s.charCodeAt(end + 1) !== C.LF) {
+          end += 2;
+          continue;
+        }
         if (c === quote) quote = 0;
       } else if (c === C.SQUOTE || c === C.DQUOTE) {
         quote = c;
@@ -368,7 +464,10 @@ export class ScriptLexer {
   }
 }
 
-interface VariableReference { value: string; end: number }
+interface VariableReference {
+  value: string;
+  end: number;
+}
 
 function readVariableReference(s: string, start: number, vars: Variables): VariableReference | null {
   const c1 = s.charCodeAt(start + 1);
@@ -415,7 +514,11 @@ export function splitMetaArgs(line: string, vars: Variables): { args: string[]; 
         while (i < line.length) {
           const d = line[i];
           if (d === "'") {
-            if (line[i + 1] === "'") { arg += "'"; i += 2; continue; }
+            if (line[i + 1] === "'") {
+              arg += "'";
+              i += 2;
+              continue;
+            }
             i++;
             break;
           }

@@ -6,7 +6,11 @@ export class ScriptFile {
   private lineStarts: number[] | undefined;
 
   /** `bytes`: the file as read, of which `text` is the decoding. */
-  constructor(readonly path: string, readonly text: string, readonly bytes: Buffer = Buffer.from(text)) {}
+  constructor(
+    readonly path: string,
+    readonly text: string,
+    readonly bytes: Buffer = Buffer.from(text),
+  ) {}
 
   /** 1-based line and column (in characters) of an offset in `text`. */
   locate(offset: number): SourceLocation {
@@ -55,12 +59,22 @@ export function readScript(path: string, location?: SourceLocation, trace: Sourc
     text = utf8.decode(bytes);
   } catch {
     const at = locateInvalidUtf8(bytes);
-    throw new FileError(path, `not valid UTF-8 (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line; convert it, e.g. with iconv -f latin1 -t utf-8`, location, trace);
+    throw new FileError(
+      path,
+      `not valid UTF-8 (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line; convert it, e.g. with iconv -f latin1 -t utf-8`,
+      location,
+      trace,
+    );
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const at = locateByte(bytes, nul);
-    throw new FileError(path, `holds a NUL byte (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line, which PostgreSQL cannot take in a statement; is it a text file?`, location, trace);
+    throw new FileError(
+      path,
+      `holds a NUL byte (line ${at.line}, byte ${at.byte}) at column ${at.column} of that line, which PostgreSQL cannot take in a statement; is it a text file?`,
+      location,
+      trace,
+    );
   }
   // A byte order mark would reach the server as part of the first statement.
   if (text.charCodeAt(0) === 0xfeff) text = ' ' + text.slice(1);
@@ -71,8 +85,16 @@ function readBytes(path: string, location: SourceLocation | undefined, trace: So
   const fail = (e: unknown): never => {
     if (e instanceof FileError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied'
-      : code === 'ELOOP' ? 'a loop of symbolic links' : (e as Error).message;
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : code === 'ELOOP'
+              ? 'a loop of symbolic links'
+              : (e as Error).message;
     throw new FileError(path, reason, location, trace);
   };
   let fd: number | undefined;
@@ -80,7 +102,8 @@ function readBytes(path: string, location: SourceLocation | undefined, trace: So
     // stat before open: opening a FIFO blocks until someone writes to it.
     const st = statSync(path);
     if (st.isDirectory()) throw new FileError(path, 'is a directory', location, trace);
-    if (options.regularOnly && !st.isFile()) throw new FileError(path, `not a regular file (${fileKind(st)}); only files can be included`, location, trace);
+    if (options.regularOnly && !st.isFile())
+      throw new FileError(path, `not a regular file (${fileKind(st)}); only files can be included`, location, trace);
     if (st.size > MAX_SCRIPT_BYTES) throw new FileError(path, tooBig(), location, trace);
     // A regular file has the size stat gave: read whole (chunks and a copy cost ~40 % more).
     if (st.isFile()) return readFileSync(path);

@@ -27,7 +27,8 @@ export interface TransactionPlan {
  * keyword, CONCURRENTLY, or the object it acts on). A statement without any of them anywhere,
  * even in a string or a comment, needs no parse: most DDL skips the parser's cost this way.
  */
-const MAY_MATTER = /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|concurrently|reindex|vacuum|cluster|database|system|tablespace|subscription)\b/i;
+const MAY_MATTER =
+  /\b(begin|start|commit|end|rollback|abort|savepoint|release|prepare|concurrently|reindex|vacuum|cluster|database|system|tablespace|subscription)\b/i;
 
 /** Whether the parser is needed for these steps: loading it costs ~50-65 ms. */
 function needsParser(steps: Step[]): boolean {
@@ -64,20 +65,36 @@ export async function planTransaction(patchName: string, text: string, steps: St
   const last = statements[statements.length - 1];
   const begin = statements.findIndex((s) => s.cls === 'begin');
   const before = statements.slice(0, Math.max(0, begin));
-  const settingsFirst = before.every((s) => { const step = steps[s.index]; return step.kind === 'sql' && isSessionSetting(step.text); });
+  const settingsFirst = before.every((s) => {
+    const step = steps[s.index];
+    return step.kind === 'sql' && isSessionSetting(step.text);
+  });
   if (begins === 1 && commits === 1 && rollbacks === 0 && settingsFirst && last.cls === 'commit') {
-    return { mode: 'own', reason: before.length ? 'session settings, then its own BEGIN ... COMMIT' : 'its own BEGIN ... COMMIT', commitIndex: last.index };
+    return {
+      mode: 'own',
+      reason: before.length ? 'session settings, then its own BEGIN ... COMMIT' : 'its own BEGIN ... COMMIT',
+      commitIndex: last.index,
+    };
   }
   if (begins === 1 && commits === 0 && last.cls === 'rollback') {
-    throw new PatchInvalidError(patchName, `patch ${patchName} ends with ROLLBACK: applying it would change nothing`,
-      where('rollback'), 'replace the final ROLLBACK with COMMIT once the patch does what you want');
+    throw new PatchInvalidError(
+      patchName,
+      `patch ${patchName} ends with ROLLBACK: applying it would change nothing`,
+      where('rollback'),
+      'replace the final ROLLBACK with COMMIT once the patch does what you want',
+    );
   }
   if (begins > commits + rollbacks) {
-    throw new PatchInvalidError(patchName, `patch ${patchName} opens a transaction with BEGIN and never commits it`,
-      where('begin'), 'add COMMIT; at the end of the patch');
+    throw new PatchInvalidError(
+      patchName,
+      `patch ${patchName} opens a transaction with BEGIN and never commits it`,
+      where('begin'),
+      'add COMMIT; at the end of the patch',
+    );
   }
   // The reason says what the patch does, as it is shown in --plan.
   if (begins > 1) return { mode: 'none', reason: 'several transactions' };
-  if (begins === 0) return { mode: 'none', reason: `${commits ? 'COMMIT' : 'ROLLBACK'} without BEGIN: runs as written, statement by statement` };
+  if (begins === 0)
+    return { mode: 'none', reason: `${commits ? 'COMMIT' : 'ROLLBACK'} without BEGIN: runs as written, statement by statement` };
   return { mode: 'none', reason: 'statements outside its BEGIN ... COMMIT: runs as written, statement by statement' };
 }

@@ -95,9 +95,13 @@ export async function lintPatches(options: LintOptions): Promise<LintResult> {
     await Promise.all(prepared.filter((p) => p.squawkFile).map((p) => writeFile(p.squawkFile!, p.squawkText!)));
     const byFile = new Map(prepared.filter((p) => p.squawkFile).map((p) => [p.squawkFile!, p]));
     const base: Omit<SquawkOptions, 'assumeInTransaction'> = {
-      exclude: options.exclude, include: options.include, configFile: options.configFile, pgVersion: options.pgVersion,
+      exclude: options.exclude,
+      include: options.include,
+      configFile: options.configFile,
+      pgVersion: options.pgVersion,
     };
-    const files = (wrapped: boolean) => prepared.filter((p) => p.squawkFile && (p.lint.mode === 'wrapped') === wrapped).map((p) => p.squawkFile!);
+    const files = (wrapped: boolean) =>
+      prepared.filter((p) => p.squawkFile && (p.lint.mode === 'wrapped') === wrapped).map((p) => p.squawkFile!);
     const [inTx, outside, version] = await Promise.all([
       runSquawk(files(true), { ...base, assumeInTransaction: true }),
       runSquawk(files(false), { ...base, assumeInTransaction: false }),

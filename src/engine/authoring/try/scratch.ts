@@ -26,14 +26,25 @@ export async function tryOnScratch(options: ScratchTryOptions): Promise<TryResul
   const { base, patch } = options;
   const recordSchema = options.recordSchema ?? 'public';
   return withScratchDatabase(options.scratchUrl, 'pgpatch_try_scratch', async (db) => {
-    const basePatches = await buildAtBase(db, base, { entry: options.entry, patchesDir: options.patchesDir, recordSchema, variables: options.compile?.variables });
+    const basePatches = await buildAtBase(db, base, {
+      entry: options.entry,
+      patchesDir: options.patchesDir,
+      recordSchema,
+      variables: options.compile?.variables,
+    });
     const inBase = new Set(basePatches.map((p) => p.name));
     const earlier = findPatches(options.patchesDir).filter((p) => byteOrder(p.name, patch.name) < 0 && !inBase.has(p.name));
     if (earlier.length) {
-      await build('the patches before it', () => migrate({
-        target: db, patchesDir: options.patchesDir, entry: options.entry, recordSchema, upTo: earlier[earlier.length - 1].name,
-        variables: options.compile?.variables,
-      }));
+      await build('the patches before it', () =>
+        migrate({
+          target: db,
+          patchesDir: options.patchesDir,
+          entry: options.entry,
+          recordSchema,
+          upTo: earlier[earlier.length - 1].name,
+          variables: options.compile?.variables,
+        }),
+      );
     }
     const result = await tryPatch({ ...options, target: db, scratch: true, scratchUrl: options.schemaFilesUrl });
     const since = earlier.length ? ` and ${earlier.length} patch${earlier.length === 1 ? '' : 'es'} since` : '';

@@ -30,9 +30,21 @@ const RELATIONS = `
 
 export async function relations(session: Session): Promise<Map<number, Relation>> {
   const r = await session.query(RELATIONS);
-  return new Map(r.rows.map((x) => [Number(x.oid), {
-    oid: Number(x.oid), schema: x.schema, name: x.name, kind: x.kind, filenode: Number(x.filenode), bytes: Number(x.bytes), heapBytes: Number(x.heap), rows: Number(x.rows) >= 0 && x.kind !== 'i' ? Number(x.rows) : null,
-  }]));
+  return new Map(
+    r.rows.map((x) => [
+      Number(x.oid),
+      {
+        oid: Number(x.oid),
+        schema: x.schema,
+        name: x.name,
+        kind: x.kind,
+        filenode: Number(x.filenode),
+        bytes: Number(x.bytes),
+        heapBytes: Number(x.heap),
+        rows: Number(x.rows) >= 0 && x.kind !== 'i' ? Number(x.rows) : null,
+      },
+    ]),
+  );
 }
 
 /** The files of the given relations now (a dropped one is left out). */
@@ -42,17 +54,26 @@ export async function filenodes(session: Session, oids: number[]): Promise<Map<n
 }
 
 /** New indexes (not in `before`) and the table each is on. */
-export async function newIndexes(session: Session, before: Map<number, Relation>, seen: Set<number>): Promise<Array<{ oid: number; schema: string; name: string; table: number }>> {
-  const r = await session.query(`
+export async function newIndexes(
+  session: Session,
+  before: Map<number, Relation>,
+  seen: Set<number>,
+): Promise<Array<{ oid: number; schema: string; name: string; table: number }>> {
+  const r = await session.query(
+    `
     select i.indexrelid::int8 as oid, n.nspname as schema, c.relname as name, i.indrelid::int8 as table
       from pg_index i join pg_class c on c.oid = i.indexrelid join pg_namespace n on n.oid = c.relnamespace
-     where not (i.indexrelid::int8 = any($1::int8[]))`, [[...before.keys(), ...seen]]);
+     where not (i.indexrelid::int8 = any($1::int8[]))`,
+    [[...before.keys(), ...seen]],
+  );
   return r.rows.map((x) => ({ oid: Number(x.oid), schema: x.schema, name: x.name, table: Number(x.table) }));
 }
 
 /** The relation locks this session holds now, strongest mode per relation. */
 export async function heldLocks(session: Session): Promise<Map<number, LockMode>> {
-  const r = await session.query(`select relation::int8 as oid, mode from pg_locks where pid = pg_backend_pid() and locktype = 'relation' and granted`);
+  const r = await session.query(
+    `select relation::int8 as oid, mode from pg_locks where pid = pg_backend_pid() and locktype = 'relation' and granted`,
+  );
   const out = new Map<number, LockMode>();
   for (const x of r.rows) {
     const mode = x.mode as LockMode;
@@ -64,8 +85,14 @@ export async function heldLocks(session: Session): Promise<Map<number, LockMode>
 
 /** PostgreSQL's table lock modes, weakest first. */
 export const LOCK_MODES = [
-  'AccessShareLock', 'RowShareLock', 'RowExclusiveLock', 'ShareUpdateExclusiveLock',
-  'ShareLock', 'ShareRowExclusiveLock', 'ExclusiveLock', 'AccessExclusiveLock',
+  'AccessShareLock',
+  'RowShareLock',
+  'RowExclusiveLock',
+  'ShareUpdateExclusiveLock',
+  'ShareLock',
+  'ShareRowExclusiveLock',
+  'ExclusiveLock',
+  'AccessExclusiveLock',
 ] as const;
 export type LockMode = (typeof LOCK_MODES)[number];
 
@@ -86,5 +113,8 @@ export function blocks(mode: LockMode): Array<'reads' | 'writes' | 'schema chang
 
 /** `ACCESS EXCLUSIVE` for `AccessExclusiveLock`: how the documentation and squawk name it. */
 export function lockName(mode: LockMode): string {
-  return mode.replace(/Lock$/, '').replace(/([a-z])([A-Z])/g, '$1 $2').toUpperCase();
+  return mode
+    .replace(/Lock$/, '')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toUpperCase();
 }

@@ -103,7 +103,9 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   // once the target answers, so that a failed connection leaves no scratch database behind.
   const files = options.scratchUrl
     ? schemaFilesModel({ scratchUrl: options.scratchUrl, entry: options.entry, variables: options.compile?.variables, recordSchema }).then(
-      (m) => ({ m }), (e: unknown) => ({ e }))
+        (m) => ({ m }),
+        (e: unknown) => ({ e }),
+      )
     : undefined;
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const started = performance.now();
@@ -115,7 +117,12 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
     const { statements, error } = await trace(session, compiled.steps, before, options.onEvent);
     const result: TryResult = {
-      patch: patch.name, database: describeTarget(options.target), statements, changes: [], hazards: hazardsOf(statements), durationMs: 0,
+      patch: patch.name,
+      database: describeTarget(options.target),
+      statements,
+      changes: [],
+      hazards: hazardsOf(statements),
+      durationMs: 0,
     };
     if (error) result.error = error;
     else {
@@ -124,7 +131,10 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
       const built = await files;
       if (built && 'e' in built) throw built.e;
       if (built) {
-        const differences = compareModels(built.m, withoutRecord(after, recordSchema, built.m), { expected: 'in the schema files', actual: 'after the patch' });
+        const differences = compareModels(built.m, withoutRecord(after, recordSchema, built.m), {
+          expected: 'in the schema files',
+          actual: 'after the patch',
+        });
         result.schemaFiles = { matches: differences.every((d) => d.kind === 'column_order'), differences };
       }
     }
@@ -137,7 +147,12 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   }
 }
 
-async function trace(session: Session, steps: ReturnType<typeof compileScript>['steps'], before: Map<number, Relation>, onEvent?: (e: ScriptEvent) => void) {
+async function trace(
+  session: Session,
+  steps: ReturnType<typeof compileScript>['steps'],
+  before: Map<number, Relation>,
+  onEvent?: (e: ScriptEvent) => void,
+) {
   const statements: TracedStatement[] = [];
   const strongest = new Map<number, { mode: LockMode; lock: TracedLock; at: number }>();
   const file = new Map([...before.values()].map((r) => [r.oid, r.filenode]));
@@ -148,12 +163,32 @@ async function trace(session: Session, steps: ReturnType<typeof compileScript>['
   // table weakly): not the patch's doing.
   for (const [oid, mode] of await heldLocks(session)) {
     const rel = before.get(oid);
-    if (rel) strongest.set(oid, { mode, at: 0, lock: { relation: name(rel), mode, lock: lockName(mode), blocks: blocks(mode), heldMs: 0, bytes: rel.bytes, heapBytes: rel.heapBytes, rows: rel.rows } });
+    if (rel)
+      strongest.set(oid, {
+        mode,
+        at: 0,
+        lock: {
+          relation: name(rel),
+          mode,
+          lock: lockName(mode),
+          blocks: blocks(mode),
+          heldMs: 0,
+          bytes: rel.bytes,
+          heapBytes: rel.heapBytes,
+          rows: rel.rows,
+        },
+      });
   }
   const preHeld = new Set(strongest.keys());
   for (const step of steps) {
-    if (step.kind === 'echo') { onEvent?.({ type: 'echo', text: step.text, stream: step.stream }); continue; }
-    if (step.kind === 'warning') { onEvent?.({ type: 'warning', message: step.message, location: step.location }); continue; }
+    if (step.kind === 'echo') {
+      onEvent?.({ type: 'echo', text: step.text, stream: step.stream });
+      continue;
+    }
+    if (step.kind === 'warning') {
+      onEvent?.({ type: 'warning', message: step.message, location: step.location });
+      continue;
+    }
     const location = step.file.locate(step.start);
     const t0 = performance.now();
     let rows: number | null;
@@ -166,12 +201,30 @@ async function trace(session: Session, steps: ReturnType<typeof compileScript>['
     }
     const durationMs = Math.round(performance.now() - t0);
     const text = step.kind === 'sql' ? step.text : step.sql;
-    const traced: TracedStatement = { location, trace: step.trace, summary: text.split('\n')[0], rows, durationMs, locks: [], rewrites: [], indexBuilds: [] };
+    const traced: TracedStatement = {
+      location,
+      trace: step.trace,
+      summary: text.split('\n')[0],
+      rows,
+      durationMs,
+      locks: [],
+      rewrites: [],
+      indexBuilds: [],
+    };
     for (const [oid, mode] of await heldLocks(session)) {
       const rel = before.get(oid);
       const had = strongest.get(oid);
       if (!rel || (had && LOCK_MODES.indexOf(had.mode) >= LOCK_MODES.indexOf(mode))) continue;
-      const lock: TracedLock = { relation: name(rel), mode, lock: lockName(mode), blocks: blocks(mode), heldMs: 0, bytes: rel.bytes, heapBytes: rel.heapBytes, rows: rel.rows };
+      const lock: TracedLock = {
+        relation: name(rel),
+        mode,
+        lock: lockName(mode),
+        blocks: blocks(mode),
+        heldMs: 0,
+        bytes: rel.bytes,
+        heapBytes: rel.heapBytes,
+        rows: rel.rows,
+      };
       strongest.set(oid, { mode, lock, at: performance.now() });
       traced.locks.push(lock);
     }
@@ -179,7 +232,8 @@ async function trace(session: Session, steps: ReturnType<typeof compileScript>['
       if (node === file.get(oid)) continue;
       const rel = before.get(oid)!;
       file.set(oid, node);
-      if (rel.kind === 'r' || rel.kind === 'm' || rel.kind === 'p') traced.rewrites.push({ relation: name(rel), bytes: rel.bytes, rows: rel.rows });
+      if (rel.kind === 'r' || rel.kind === 'm' || rel.kind === 'p')
+        traced.rewrites.push({ relation: name(rel), bytes: rel.bytes, rows: rel.rows });
     }
     for (const ix of await newIndexes(session, before, seenIndexes)) {
       seenIndexes.add(ix.oid);
@@ -210,10 +264,15 @@ function hazardsOf(statements: TracedStatement[]): string[] {
   const out: string[] = [];
   for (const s of statements) {
     const at = `${s.location.file}:${s.location.line}`;
-    for (const r of s.rewrites) out.push(`${at}: rewrites ${r.relation} (${r.bytes} bytes) under an ACCESS EXCLUSIVE lock: blocks reads, writes, schema changes while it runs`);
+    for (const r of s.rewrites)
+      out.push(
+        `${at}: rewrites ${r.relation} (${r.bytes} bytes) under an ACCESS EXCLUSIVE lock: blocks reads, writes, schema changes while it runs`,
+      );
     for (const l of s.locks) {
       if (l.mode === 'AccessExclusiveLock' && l.heapBytes > 0 && !s.rewrites.some((r) => r.relation === l.relation)) {
-        out.push(`${at}: takes an ACCESS EXCLUSIVE lock on ${l.relation}, a table with rows, held ${l.heldMs} ms until the end of the patch: blocks reads, writes, schema changes`);
+        out.push(
+          `${at}: takes an ACCESS EXCLUSIVE lock on ${l.relation}, a table with rows, held ${l.heldMs} ms until the end of the patch: blocks reads, writes, schema changes`,
+        );
       }
     }
   }

@@ -20,8 +20,11 @@ export function databaseFile(ctx: RenderContext, includes: string[], last: strin
     '-- It creates no roles and copies no data: the roles named in grants and owners must exist.',
     ctx.mainOwner ? `-- Most objects were owned by ${ctx.mainOwner}: load as that role (only other owners are written out).` : '',
     ...(ctx.options.leftOut?.length
-      ? ['--', `-- Left out on purpose: ${ctx.options.leftOut.join(', ')} (Django's migration history: pgpatch's`,
-        '-- schema_patch record replaces it; Django must not migrate this database any more).']
+      ? [
+          '--',
+          `-- Left out on purpose: ${ctx.options.leftOut.join(', ')} (Django's migration history: pgpatch's`,
+          '-- schema_patch record replaces it; Django must not migrate this database any more).',
+        ]
       : []),
     '-- Later changes go into BOTH these files and a patch in patches/ (pgpatch makemigrations NAME).',
     '',
@@ -41,14 +44,23 @@ export function databaseFile(ctx: RenderContext, includes: string[], last: strin
   }
   for (const x of Object.values(m.extensions)) {
     if (x.name === 'plpgsql') continue;
-    out.push(`create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`);
+    out.push(
+      `create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`,
+    );
   }
   for (const [key, c] of Object.entries(m.collations)) out.push(...collationStatements(ctx, key, c));
   out.push('');
   for (const f of includes) out.push(`\\i ${f}`);
   const dp = Object.values(m.defaultPrivileges).flatMap((d) => defaultPrivilegesStatements(d));
-  if (dp.length) out.push('', '--- default privileges last: they apply to objects created after them, and the objects', '--- above have the privileges they had in the original database already.', ...dp);
-  if (last.length) out.push('', '--- event triggers after everything else: they fire on the DDL that follows them.', ...last.map((f) => `\\i ${f}`));
+  if (dp.length)
+    out.push(
+      '',
+      '--- default privileges last: they apply to objects created after them, and the objects',
+      '--- above have the privileges they had in the original database already.',
+      ...dp,
+    );
+  if (last.length)
+    out.push('', '--- event triggers after everything else: they fire on the DDL that follows them.', ...last.map((f) => `\\i ${f}`));
   out.push('', 'reset check_function_bodies;');
   return out.join('\n') + '\n';
 }
@@ -60,7 +72,11 @@ export function collationStatements(ctx: RenderContext, key: string, c: Collatio
   if (c.lcCtype !== undefined) opts.push(`lc_ctype = ${quoteLiteral(c.lcCtype)}`);
   if (!c.deterministic) opts.push('deterministic = false');
   if (c.rules !== undefined) opts.push(`rules = ${quoteLiteral(c.rules)}`);
-  return [`create collation ${key} (${opts.join(', ')});`, ...alterOwner(ctx, 'collation', key, c.owner), ...comment('collation', key, c.comment)];
+  return [
+    `create collation ${key} (${opts.join(', ')});`,
+    ...alterOwner(ctx, 'collation', key, c.owner),
+    ...comment('collation', key, c.comment),
+  ];
 }
 
 function defaultPrivilegesStatements(d: DefaultPrivileges): string[] {

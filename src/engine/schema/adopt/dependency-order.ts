@@ -17,7 +17,14 @@ import type { RenderContext } from './types';
 import { quoteQualified } from '../../../quote';
 
 /** The files types, functions and views can go into, in load order (apps: never them; see `placeObjects`). */
-export enum Phase { sequences, types, functions, apps, late, views }
+export enum Phase {
+  sequences,
+  types,
+  functions,
+  apps,
+  late,
+  views,
+}
 
 /**
  * The types, functions and views of each file, in the order to write them. An object goes
@@ -28,7 +35,10 @@ export enum Phase { sequences, types, functions, apps, late, views }
  * `free`, `owned` and `groups` are where the sequences and tables go (see file-layout.ts).
  */
 export function placeObjects(
-  ctx: RenderContext, free: Sequence[], owned: Map<string, Sequence[]>, groups: Map<string, Array<[string, Table]>>,
+  ctx: RenderContext,
+  free: Sequence[],
+  owned: Map<string, Sequence[]>,
+  groups: Map<string, Array<[string, Table]>>,
 ): Record<Phase, string[]> {
   const m = ctx.model;
   const deps = dependencies(ctx);
@@ -39,7 +49,9 @@ export function placeObjects(
 
   const rank = { enum: 0, composite: 1, range: 2, domain: 3 };
   const movable = new Set([
-    ...Object.entries(m.types).sort(([ka, a], [kb, b]) => rank[a.kind] - rank[b.kind] || compare(ka, kb)).map(([k]) => `type ${k}`),
+    ...Object.entries(m.types)
+      .sort(([ka, a], [kb, b]) => rank[a.kind] - rank[b.kind] || compare(ka, kb))
+      .map(([k]) => `type ${k}`),
     ...Object.keys(m.functions).map((k) => `function ${k}`),
     ...Object.keys(m.views).map((k) => `relation ${k}`),
   ]);
@@ -62,7 +74,14 @@ export function placeObjects(
     phase.set(id, p);
     return p;
   };
-  const out: Record<Phase, string[]> = { [Phase.sequences]: [], [Phase.types]: [], [Phase.functions]: [], [Phase.apps]: [], [Phase.late]: [], [Phase.views]: [] };
+  const out: Record<Phase, string[]> = {
+    [Phase.sequences]: [],
+    [Phase.types]: [],
+    [Phase.functions]: [],
+    [Phase.apps]: [],
+    [Phase.late]: [],
+    [Phase.views]: [],
+  };
   for (const id of movable) out[phaseOf(id, new Set())!].push(id);
   for (const p of [Phase.types, Phase.functions, Phase.late, Phase.views]) out[p] = dependenciesFirst(out[p], deps);
 
@@ -93,10 +112,16 @@ function dependencies(ctx: RenderContext): Map<string, string[]> {
   const m = ctx.model;
   const relationNames = [...Object.keys(m.tables), ...Object.keys(m.views)];
   const edges: Dependency[] = ctx.options.dependencies ?? [
-    ...Object.entries(m.functions).flatMap(([k, f]) => relationNames.filter((n) => mentions(`${f.arguments} ${f.returns ?? ''}`, n))
-      .map((n): Dependency => ({ object: { kind: 'function', name: k }, on: { kind: 'relation', name: n } }))),
-    ...Object.entries(m.views).flatMap(([k, v]) => Object.keys(m.views).filter((n) => n !== k && mentions(v.definition, n))
-      .map((n): Dependency => ({ object: { kind: 'relation', name: k }, on: { kind: 'relation', name: n } }))),
+    ...Object.entries(m.functions).flatMap(([k, f]) =>
+      relationNames
+        .filter((n) => mentions(`${f.arguments} ${f.returns ?? ''}`, n))
+        .map((n): Dependency => ({ object: { kind: 'function', name: k }, on: { kind: 'relation', name: n } })),
+    ),
+    ...Object.entries(m.views).flatMap(([k, v]) =>
+      Object.keys(m.views)
+        .filter((n) => n !== k && mentions(v.definition, n))
+        .map((n): Dependency => ({ object: { kind: 'relation', name: k }, on: { kind: 'relation', name: n } })),
+    ),
   ];
   const out = new Map<string, string[]>();
   for (const e of edges) {

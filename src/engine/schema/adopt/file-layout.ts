@@ -21,8 +21,17 @@ import { routineStatements, typeStatements } from './sql-types-routines';
 import { quoteQualified } from '../../../quote';
 
 /** File names an app's file must not take: `app_` goes before an app of that name. */
-const SHARED = new Set(['database', 'types', 'functions', 'sequences', 'functions_late', 'views', 'constraints', 'publications',
-  'event_triggers']);
+const SHARED = new Set([
+  'database',
+  'types',
+  'functions',
+  'sequences',
+  'functions_late',
+  'views',
+  'constraints',
+  'publications',
+  'event_triggers',
+]);
 
 /** Every file, in the order database.sql includes them; database.sql last. Files with nothing to hold are left out. */
 export function layOutFiles(ctx: RenderContext): RenderedFile[] {
@@ -42,10 +51,19 @@ export function layOutFiles(ctx: RenderContext): RenderedFile[] {
   const placed = placeObjects(ctx, free, owned, groups);
   const render = (ids: string[]) => ids.flatMap((id) => objectStatements(ctx, id));
 
-  add('sequences.sql', free.flatMap((s) => sequenceStatements(ctx, s)), `${free.length} sequences`, 'sequences that no column owns');
+  add(
+    'sequences.sql',
+    free.flatMap((s) => sequenceStatements(ctx, s)),
+    `${free.length} sequences`,
+    'sequences that no column owns',
+  );
   add('types.sql', render(placed[Phase.types]), count(placed[Phase.types]), 'enums, composite types, ranges and domains');
-  add('functions.sql', render(placed[Phase.functions]), count(placed[Phase.functions]),
-    'functions and procedures, and the types that need one of them, in dependency order');
+  add(
+    'functions.sql',
+    render(placed[Phase.functions]),
+    count(placed[Phase.functions]),
+    'functions and procedures, and the types that need one of them, in dependency order',
+  );
 
   for (const [app, tables] of groups) {
     const name = SHARED.has(app) ? `app_${app}.sql` : `${app}.sql`;
@@ -57,23 +75,46 @@ export function layOutFiles(ctx: RenderContext): RenderedFile[] {
     add(name, lines, `${tables.length} tables`, app === 'other' ? 'tables without an app prefix' : `the tables of app ${app}`);
   }
 
-  add('functions_late.sql', render(placed[Phase.late]), count(placed[Phase.late]),
-    'functions (and types) that need a table: a table type in their signature, a table in their SQL-standard body');
-  add('views.sql', render(placed[Phase.views]), count(placed[Phase.views]),
-    'views, and the functions and types that need one, in dependency order');
+  add(
+    'functions_late.sql',
+    render(placed[Phase.late]),
+    count(placed[Phase.late]),
+    'functions (and types) that need a table: a table type in their signature, a table in their SQL-standard body',
+  );
+  add(
+    'views.sql',
+    render(placed[Phase.views]),
+    count(placed[Phase.views]),
+    'views, and the functions and types that need one, in dependency order',
+  );
 
-  const fks = Object.entries(m.tables).flatMap(([k, t]) => Object.entries(t.constraints)
-    .filter(([, c]) => c.type === 'foreign key').flatMap(([n, c]) => constraintStatements(k, n, c)));
-  add('constraints.sql', fks, `${fks.filter((l) => l.startsWith('alter table')).length} foreign keys`,
-    'foreign keys, after every table so that references across apps work');
+  const fks = Object.entries(m.tables).flatMap(([k, t]) =>
+    Object.entries(t.constraints)
+      .filter(([, c]) => c.type === 'foreign key')
+      .flatMap(([n, c]) => constraintStatements(k, n, c)),
+  );
+  add(
+    'constraints.sql',
+    fks,
+    `${fks.filter((l) => l.startsWith('alter table')).length} foreign keys`,
+    'foreign keys, after every table so that references across apps work',
+  );
 
   const pubs = Object.entries(m.publications).flatMap(([k, p]) => publicationStatements(ctx, k, p));
-  add('publications.sql', pubs, plural(Object.keys(m.publications).length, 'publication'),
-    'logical replication publications, after the tables and schemas they publish');
+  add(
+    'publications.sql',
+    pubs,
+    plural(Object.keys(m.publications).length, 'publication'),
+    'logical replication publications, after the tables and schemas they publish',
+  );
   const includes = files.map((f) => f.name);
   const events = Object.entries(m.eventTriggers).flatMap(([k, e]) => eventTriggerStatements(ctx, k, e));
-  add('event_triggers.sql', events, plural(Object.keys(m.eventTriggers).length, 'event trigger'),
-    'event triggers, included last: they fire on the DDL that follows them');
+  add(
+    'event_triggers.sql',
+    events,
+    plural(Object.keys(m.eventTriggers).length, 'event trigger'),
+    'event triggers, included last: they fire on the DDL that follows them',
+  );
   const last = files.map((f) => f.name).filter((n) => !includes.includes(n));
 
   files.push({ name: 'database.sql', content: databaseFile(ctx, includes, last), summary: 'the entry point' });
@@ -133,6 +174,15 @@ function plural(n: number, what: string): string {
 /** `2 functions, 1 type`: what a list of `kind key`s holds. */
 function count(ids: string[]): string {
   const n = (kind: string) => ids.filter((id) => id.startsWith(`${kind} `)).length;
-  const parts = [[n('type'), 'type'], [n('function'), 'function'], [n('relation'), 'view']] as const;
-  return parts.filter(([c]) => c > 0).map(([c, w]) => `${c} ${w}${c === 1 ? '' : 's'}`).join(', ') || '0';
+  const parts = [
+    [n('type'), 'type'],
+    [n('function'), 'function'],
+    [n('relation'), 'view'],
+  ] as const;
+  return (
+    parts
+      .filter(([c]) => c > 0)
+      .map(([c, w]) => `${c} ${w}${c === 1 ? '' : 's'}`)
+      .join(', ') || '0'
+  );
 }

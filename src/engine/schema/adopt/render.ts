@@ -34,10 +34,15 @@ export function renderSchemaFiles(model: SchemaModel, options: RenderOptions = {
 
 /** The role that owns most tables, views, sequences, functions and types: the one to load as. */
 export function mainOwnerOf(model: SchemaModel): string | undefined {
-  return mostCommon([
-    ...Object.values(model.tables), ...Object.values(model.views), ...Object.values(model.sequences),
-    ...Object.values(model.functions), ...Object.values(model.types),
-  ].map((o) => o.owner));
+  return mostCommon(
+    [
+      ...Object.values(model.tables),
+      ...Object.values(model.views),
+      ...Object.values(model.sequences),
+      ...Object.values(model.functions),
+      ...Object.values(model.types),
+    ].map((o) => o.owner),
+  );
 }
 
 function mostCommon(values: string[]): string | undefined {

@@ -17,8 +17,10 @@ const ALL_OPERATIONS = 'insert, update, delete, truncate';
  */
 export function publicationStatements(ctx: RenderContext, key: string, p: Publication): string[] {
   const members = [
-    ...Object.entries(p.tables).map(([t, m]) =>
-      `only ${t}${m.columns ? ` (${m.columns.map(quoteIdent).join(', ')})` : ''}${m.rowFilter !== undefined ? ` where (${m.rowFilter})` : ''}`),
+    ...Object.entries(p.tables).map(
+      ([t, m]) =>
+        `only ${t}${m.columns ? ` (${m.columns.map(quoteIdent).join(', ')})` : ''}${m.rowFilter !== undefined ? ` where (${m.rowFilter})` : ''}`,
+    ),
     ...p.schemas.map((s) => `tables in schema ${s}`),
   ];
   const target = p.allTables ? ' for all tables' : members.length ? ` for table ${members.join(', ')}` : '';
@@ -27,7 +29,9 @@ export function publicationStatements(ctx: RenderContext, key: string, p: Public
   if (p.viaRoot) options.push('publish_via_partition_root = true');
   return [
     `create publication ${key}${target}${options.length ? ` with (${options.join(', ')})` : ''};`,
-    ...alterOwner(ctx, 'publication', key, p.owner), ...comment('publication', key, p.comment), '',
+    ...alterOwner(ctx, 'publication', key, p.owner),
+    ...comment('publication', key, p.comment),
+    '',
   ];
 }
 
@@ -38,6 +42,8 @@ export function eventTriggerStatements(ctx: RenderContext, key: string, e: Event
   return [
     `create event trigger ${key} on ${quoteIdent(e.event)}${when} execute function ${e.function};`,
     ...ENABLE[e.enabled].map((s) => `alter event trigger ${key} ${s};`),
-    ...alterOwner(ctx, 'event trigger', key, e.owner), ...comment('event trigger', key, e.comment), '',
+    ...alterOwner(ctx, 'event trigger', key, e.owner),
+    ...comment('event trigger', key, e.comment),
+    '',
   ];
 }

@@ -44,4 +44,3 @@ export function comment(kind: string, key: string, text: string | undefined): st
 export function role(name: string): string {
   return name === 'PUBLIC' ? 'public' : quoteIdent(name);
 }
-

@@ -16,7 +16,9 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
   const parent = t.partitionOf ? ctx.model.tables[t.partitionOf] : undefined;
   const cols = t.columnOrder.map((c) => [c, t.columns[c]] as [string, Column]);
   if (parent) {
-    lines.push(`create table ${key} partition of ${t.partitionOf}${t.partitionKey ? `\n  partition by ${t.partitionKey}` : ''}\n  ${t.partitionBound};`);
+    lines.push(
+      `create table ${key} partition of ${t.partitionOf}${t.partitionKey ? `\n  partition by ${t.partitionKey}` : ''}\n  ${t.partitionBound};`,
+    );
     for (const [name, c] of cols) {
       const p = parent.columns[name];
       const alter = `alter table ${key} alter column ${quoteIdent(name)}`;
@@ -31,7 +33,8 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
     if (t.options?.length) tail += `\nwith (${t.options.join(', ')})`;
     lines.push(`create${t.unlogged ? ' unlogged' : ''} table ${key} (\n${defs.join(',\n')}\n)${tail};`);
   }
-  const own = Object.entries(t.constraints).filter(([, c]) => c.type !== 'foreign key')
+  const own = Object.entries(t.constraints)
+    .filter(([, c]) => c.type !== 'foreign key')
     .sort(([, a], [, b]) => rankConstraint(a) - rankConstraint(b));
   for (const [n, c] of own) lines.push(...constraintStatements(key, n, c));
   lines.push(...relationParts(ctx, key, t));
@@ -41,7 +44,8 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
   if (t.rowSecurity) lines.push(`alter table ${key} enable row level security;`);
   if (t.forceRowSecurity) lines.push(`alter table ${key} force row level security;`);
   for (const [n, p] of Object.entries(t.policies)) lines.push(...policyStatements(key, n, p));
-  if (t.replicaIdentity === 'full' || t.replicaIdentity === 'nothing') lines.push(`alter table ${key} replica identity ${t.replicaIdentity};`);
+  if (t.replicaIdentity === 'full' || t.replicaIdentity === 'nothing')
+    lines.push(`alter table ${key} replica identity ${t.replicaIdentity};`);
   const ri = Object.entries(t.indexes).find(([, i]) => i.replicaIdentity);
   if (ri) lines.push(`alter table ${key} replica identity using index ${quoteIdent(ri[0])};`);
   lines.push(...relationTail(ctx, 'table', key, t));
@@ -49,13 +53,17 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
 }
 
 export function constraintStatements(table: string, name: string, c: Constraint): string[] {
-  return [`alter table ${table} add constraint ${quoteIdent(name)} ${c.definition};`,
-    ...(c.comment !== undefined ? [`comment on constraint ${quoteIdent(name)} on ${table} is ${quoteLiteral(c.comment)};`] : [])];
+  return [
+    `alter table ${table} add constraint ${quoteIdent(name)} ${c.definition};`,
+    ...(c.comment !== undefined ? [`comment on constraint ${quoteIdent(name)} on ${table} is ${quoteLiteral(c.comment)};`] : []),
+  ];
 }
 
 export function viewStatements(ctx: RenderContext, key: string, v: View): string[] {
   const kind = v.kind;
-  const lines = [`create ${kind} ${key}${v.options?.length ? ` with (${v.options.join(', ')})` : ''} as\n${v.definition.trim().replace(/;$/, '')};`];
+  const lines = [
+    `create ${kind} ${key}${v.options?.length ? ` with (${v.options.join(', ')})` : ''} as\n${v.definition.trim().replace(/;$/, '')};`,
+  ];
   for (const c of v.columnOrder) {
     const d = v.columns[c].default;
     if (d !== undefined) lines.push(`alter view ${key} alter column ${quoteIdent(c)} set default ${d};`);
@@ -66,9 +74,14 @@ export function viewStatements(ctx: RenderContext, key: string, v: View): string
 
 export function sequenceStatements(ctx: RenderContext, s: Sequence): string[] {
   const key = quoteQualified(s.schema, s.name);
-  return [`create sequence ${key} as ${s.type} increment by ${s.increment} minvalue ${s.min} maxvalue ${s.max}`
-    + ` start with ${s.start} cache ${s.cache}${s.cycle ? ' cycle' : ' no cycle'};`,
-  ...alterOwner(ctx, 'sequence', key, s.owner), ...grantsOn('sequence', key, s.grants, s.owner), ...comment('sequence', key, s.comment), ''];
+  return [
+    `create sequence ${key} as ${s.type} increment by ${s.increment} minvalue ${s.min} maxvalue ${s.max}` +
+      ` start with ${s.start} cache ${s.cache}${s.cycle ? ' cycle' : ' no cycle'};`,
+    ...alterOwner(ctx, 'sequence', key, s.owner),
+    ...grantsOn('sequence', key, s.grants, s.owner),
+    ...comment('sequence', key, s.comment),
+    '',
+  ];
 }
 
 /** Indexes, triggers and rules: what tables and views share. */
@@ -82,8 +95,15 @@ function relationParts(ctx: RenderContext, key: string, r: Table | View): string
 
 export function indexStatements(ctx: RenderContext, key: string, schema: string, n: string, i: Index): string[] {
   const name = `${quoteIdent(schema)}.${quoteIdent(n)}`;
-  if (!i.valid) ctx.notCarried.push({ object: `index ${name}`, reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index' });
-  return [`create ${i.unique ? 'unique ' : ''}index ${quoteIdent(n)} on ${key} using ${i.definition};`, ...comment('index', name, i.comment)];
+  if (!i.valid)
+    ctx.notCarried.push({
+      object: `index ${name}`,
+      reason: 'invalid in the original (a failed CREATE INDEX CONCURRENTLY): written as a valid index',
+    });
+  return [
+    `create ${i.unique ? 'unique ' : ''}index ${quoteIdent(n)} on ${key} using ${i.definition};`,
+    ...comment('index', name, i.comment),
+  ];
 }
 
 export function triggerStatements(key: string, n: string, tr: Trigger): string[] {
@@ -91,14 +111,19 @@ export function triggerStatements(key: string, n: string, tr: Trigger): string[]
 }
 
 export function ruleStatements(key: string, n: string, ru: Rule): string[] {
-  return [/;\s*$/.test(ru.definition) ? ru.definition : `${ru.definition};`, ...enabled('rule', n, key, ru.enabled),
-    ...comment(`rule ${quoteIdent(n)} on`, key, ru.comment)];
+  return [
+    /;\s*$/.test(ru.definition) ? ru.definition : `${ru.definition};`,
+    ...enabled('rule', n, key, ru.enabled),
+    ...comment(`rule ${quoteIdent(n)} on`, key, ru.comment),
+  ];
 }
 
 export function policyStatements(key: string, n: string, p: Policy): string[] {
-  return [`create policy ${quoteIdent(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}`
-    + ` to ${p.roles.map(role).join(', ')}${p.using ? ` using (${p.using})` : ''}${p.withCheck ? ` with check (${p.withCheck})` : ''};`,
-  ...comment(`policy ${quoteIdent(n)} on`, key, p.comment)];
+  return [
+    `create policy ${quoteIdent(n)} on ${key} as ${p.permissive ? 'permissive' : 'restrictive'} for ${p.command.toLowerCase()}` +
+      ` to ${p.roles.map(role).join(', ')}${p.using ? ` using (${p.using})` : ''}${p.withCheck ? ` with check (${p.withCheck})` : ''};`,
+    ...comment(`policy ${quoteIdent(n)} on`, key, p.comment),
+  ];
 }
 
 /** Owner, grants and comments of a relation and its columns. */
@@ -112,7 +137,10 @@ function relationTail(ctx: RenderContext, kind: string, key: string, r: Table | 
       lines.push(...grantLines(privs, (p, opt) => `grant ${p} (${quoteIdent(c)}) on ${key} to ${role(grantee)}${opt};`));
     }
     if (col.identity?.grants && Object.keys(col.identity.grants).some((g) => g !== r.owner)) {
-      ctx.notCarried.push({ object: `identity sequence of ${key}.${quoteIdent(c)}`, reason: 'its privileges (the sequence name is generated)' });
+      ctx.notCarried.push({
+        object: `identity sequence of ${key}.${quoteIdent(c)}`,
+        reason: 'its privileges (the sequence name is generated)',
+      });
     }
   }
   lines.push('');

@@ -12,9 +12,12 @@ export function typeStatements(ctx: RenderContext, t: TypeDef): string[] {
   const lines: string[] = [];
   if (t.kind === 'enum') lines.push(`create type ${key} as enum (${t.labels.map(quoteLiteral).join(', ')});`);
   else if (t.kind === 'composite') {
-    lines.push(`create type ${key} as (${t.attributes.map((a) => `${quoteIdent(a.name)} ${a.type}${a.collation ? ` collate ${a.collation}` : ''}`).join(', ')});`);
+    lines.push(
+      `create type ${key} as (${t.attributes.map((a) => `${quoteIdent(a.name)} ${a.type}${a.collation ? ` collate ${a.collation}` : ''}`).join(', ')});`,
+    );
   } else if (t.kind === 'range') {
-    if (t.canonical) ctx.notCarried.push({ object: `range type ${key}`, reason: 'its canonical function needs a shell type: write it by hand' });
+    if (t.canonical)
+      ctx.notCarried.push({ object: `range type ${key}`, reason: 'its canonical function needs a shell type: write it by hand' });
     const o = [`subtype = ${t.subtype}`];
     if (t.subtypeOpclass) o.push(`subtype_opclass = ${t.subtypeOpclass}`);
     if (t.collation) o.push(`collation = ${t.collation}`);
@@ -22,8 +25,10 @@ export function typeStatements(ctx: RenderContext, t: TypeDef): string[] {
     if (t.multirange) o.push(`multirange_type_name = ${t.multirange}`);
     lines.push(`create type ${key} as range (${o.join(', ')});`);
   } else {
-    lines.push(`create domain ${key} as ${t.baseType}${t.collation ? ` collate ${t.collation}` : ''}`
-      + `${t.default !== undefined ? ` default ${t.default}` : ''}${t.notNull ? ' not null' : ''};`);
+    lines.push(
+      `create domain ${key} as ${t.baseType}${t.collation ? ` collate ${t.collation}` : ''}` +
+        `${t.default !== undefined ? ` default ${t.default}` : ''}${t.notNull ? ' not null' : ''};`,
+    );
     for (const [n, c] of Object.entries(t.constraints)) {
       lines.push(`alter domain ${key} add constraint ${quoteIdent(n)} ${c.definition};`);
       if (c.comment !== undefined) lines.push(`comment on constraint ${quoteIdent(n)} on domain ${key} is ${quoteLiteral(c.comment)};`);
@@ -68,8 +73,12 @@ export function routineStatements(ctx: RenderContext, key: string, f: Routine): 
     const atomic = f.language === 'sql' && /^\s*(BEGIN\s+ATOMIC|RETURN)\b/.test(f.body);
     lines.push(`${head.join('\n  ')}\n${atomic ? f.body : `as ${dollar(f.body)}`};`);
   }
-  lines.push(...alterOwner(ctx, kind, key, f.owner), ...grantsOn(kind === 'procedure' ? 'procedure' : 'function', key, f.grants, f.owner),
-    ...comment(kind, key, f.comment), '');
+  lines.push(
+    ...alterOwner(ctx, kind, key, f.owner),
+    ...grantsOn(kind === 'procedure' ? 'procedure' : 'function', key, f.grants, f.owner),
+    ...comment(kind, key, f.comment),
+    '',
+  );
   return lines;
 }
 

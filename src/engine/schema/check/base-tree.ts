@@ -28,6 +28,9 @@ export async function exportBaseTree(schemaDir: string, ref?: string, command = 
   const dir = await mkdtemp(join(tmpdir(), 'pgpatch-base-'));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   // An unknown ref fails here: the folder must not stay behind.
-  const against = await repo.exportTree(base, schemaDir, dir).catch(async (e) => { await cleanup(); throw e; });
+  const against = await repo.exportTree(base, schemaDir, dir).catch(async (e) => {
+    await cleanup();
+    throw e;
+  });
   return { ref: base, commit: against.commit, root: dir, repoRoot: repo.root, cleanup };
 }

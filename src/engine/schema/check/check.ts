@@ -75,7 +75,9 @@ interface Built {
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const scratch = new ScratchDatabases(options.scratchUrl, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
+  const scratch = new ScratchDatabases(options.scratchUrl, 'pgpatch_check', (databases, error) =>
+    emit({ type: 'leftover', databases, error }),
+  );
   const interrupt = () => void scratch.dropAll();
   options.signal?.addEventListener('abort', interrupt, { once: true });
   const tree = options.live ? undefined : await exportBaseTree(options.schemaDir, options.baseRef);
@@ -88,7 +90,9 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
     const again = (r: PromiseSettledResult<Built>, what: string, retry: () => Promise<Built>) =>
       settle(r, { what, retry: options.live ? undefined : retry, scratch, emit });
     const expected = (await again(ra, 'the schema files', () => buildFiles(scratch, options, 'files_again'))).model;
-    const other = await again(rb, 'the schema files at the base and the patches since', () => buildPatches(scratch, options, tree!, 'patches_again'));
+    const other = await again(rb, 'the schema files at the base and the patches since', () =>
+      buildPatches(scratch, options, tree!, 'patches_again'),
+    );
     return compareSides(options, expected, other, tree);
   } catch (e) {
     if (options.signal?.aborted) throw new InterruptedError('check was interrupted: its scratch databases were dropped', { cause: e });
@@ -102,17 +106,27 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
 
 /** A: the schema files as they are now. */
 async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suffix: string): Promise<Built> {
-  const a = await scratch.create(suffix, (database, target) => options.onEvent?.({ type: 'building', what: 'the schema files', database, target }));
-  await build('the database from the schema files', () => loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: options.onEvent }));
+  const a = await scratch.create(suffix, (database, target) =>
+    options.onEvent?.({ type: 'building', what: 'the schema files', database, target }),
+  );
+  await build('the database from the schema files', () =>
+    loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: options.onEvent }),
+  );
   return { model: withoutRecord(await inspect(a), options.recordSchema ?? 'public') };
 }
 
 /** The model of the database the schema files build, as check's A side (record left out), in a scratch database dropped after: try's "what the files make". */
 export async function schemaFilesModel(options: {
-  scratchUrl: string; entry: string; variables?: Record<string, string>; recordSchema?: string; onEvent?: (e: ScriptEvent) => void;
+  scratchUrl: string;
+  entry: string;
+  variables?: Record<string, string>;
+  recordSchema?: string;
+  onEvent?: (e: ScriptEvent) => void;
 }): Promise<SchemaModel> {
   return withScratchDatabase(options.scratchUrl, 'pgpatch_try', async (db) => {
-    await build('the database from the schema files', () => loadScript({ target: db, entry: options.entry, variables: options.variables, onEvent: options.onEvent }));
+    await build('the database from the schema files', () =>
+      loadScript({ target: db, entry: options.entry, variables: options.variables, onEvent: options.onEvent }),
+    );
     return withoutRecord(await inspect(db), options.recordSchema ?? 'public');
   });
 }
@@ -121,12 +135,20 @@ export async function schemaFilesModel(options: {
 async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tree: BaseTree, suffix: string): Promise<Built> {
   const emit = options.onEvent ?? (() => undefined);
   const recordSchema = options.recordSchema ?? 'public';
-  const b = await scratch.create(suffix, (database, target) => emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database, target }));
+  const b = await scratch.create(suffix, (database, target) =>
+    emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database, target }),
+  );
   await buildAtBase(b, tree, { ...options, recordSchema, onEvent: emit });
-  const run = await build('the patches added since the base', () => migrate({
-    target: b, patchesDir: options.patchesDir, entry: options.entry, recordSchema: options.recordSchema,
-    variables: options.variables, onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
-  }));
+  const run = await build('the patches added since the base', () =>
+    migrate({
+      target: b,
+      patchesDir: options.patchesDir,
+      entry: options.entry,
+      recordSchema: options.recordSchema,
+      variables: options.variables,
+      onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
+    }),
+  );
   const patchesAdded = run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name);
   return { model: await inspect(b), base: { ref: tree.ref, commit: tree.commit, patchesAdded } };
 }
@@ -137,12 +159,22 @@ async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tr
  * start before migrate applies the patches since. A base that had no schema files yet leaves
  * the database empty: the patches alone make it. Returns the base's patches.
  */
-export async function buildAtBase(db: Target, tree: BaseTree, options: {
-  entry: string; patchesDir: string; recordSchema?: string; variables?: Record<string, string>; onEvent?: (e: ScriptEvent) => void;
-}): Promise<PatchFile[]> {
+export async function buildAtBase(
+  db: Target,
+  tree: BaseTree,
+  options: {
+    entry: string;
+    patchesDir: string;
+    recordSchema?: string;
+    variables?: Record<string, string>;
+    onEvent?: (e: ScriptEvent) => void;
+  },
+): Promise<PatchFile[]> {
   const rel = (p: string) => join(tree.root, relative(tree.repoRoot, p));
   if (existsSync(rel(options.entry))) {
-    await build(`the database from the schema files at ${tree.ref}`, () => loadScript({ target: db, entry: rel(options.entry), variables: options.variables, onEvent: options.onEvent }));
+    await build(`the database from the schema files at ${tree.ref}`, () =>
+      loadScript({ target: db, entry: rel(options.entry), variables: options.variables, onEvent: options.onEvent }),
+    );
   }
   const basePatches = findPatches(rel(options.patchesDir));
   await withSession(db, (s) => recordBaseline(s, options.recordSchema ?? 'public', basePatches));
@@ -161,7 +193,10 @@ async function readLive(live: Target): Promise<Built> {
  * database, and only a failure of that run is reported. A syntax error or a missing include is
  * not tried twice.
  */
-async function settle(r: PromiseSettledResult<Built>, how: { what: string; retry?: () => Promise<Built>; scratch: ScratchDatabases; emit: (e: CheckEvent) => void }): Promise<Built> {
+async function settle(
+  r: PromiseSettledResult<Built>,
+  how: { what: string; retry?: () => Promise<Built>; scratch: ScratchDatabases; emit: (e: CheckEvent) => void },
+): Promise<Built> {
   if (r.status === 'fulfilled') return r.value;
   if (how.scratch.stopped || !how.retry || !mayBeConcurrency(r.reason)) throw r.reason;
   how.emit({ type: 'retry', what: how.what, error: firstLine(r.reason) });
@@ -171,8 +206,7 @@ async function settle(r: PromiseSettledResult<Built>, how: { what: string; retry
 function compareSides(options: CheckOptions, expected: SchemaModel, other: Built, tree?: BaseTree): CheckResult {
   const actual = withoutRecord(other.model, options.recordSchema ?? 'public', expected);
   const labels = { expected: 'in the schema files', actual: options.live ? 'in the live database' : 'after the patches' };
-  const differences = compareModels(expected, actual, labels)
-    .filter((d) => !(options.ignoreOwners && d.property === 'owner'));
+  const differences = compareModels(expected, actual, labels).filter((d) => !(options.ignoreOwners && d.property === 'owner'));
   const failing = differences.filter((d) => options.strict || d.kind !== 'column_order').length;
   return {
     mode: options.live ? 'live' : 'patches',
@@ -239,10 +273,12 @@ export function withoutRecord(model: SchemaModel, schema: string, files?: Schema
   delete model.tables[quoteQualified(schema, 'schema_patch')];
   const key = quoteIdent(schema);
   if (!files || files.schemas[key] || !model.schemas[key]) return model;
-  const used = [model.tables, model.views, model.sequences, model.functions, model.types, model.collations]
-    .some((map) => Object.values(map).some((o) => o.schema === schema))
-    || Object.values(model.extensions).some((x) => x.schema === schema)
-    || Object.values(model.defaultPrivileges).some((d) => d.schema === schema);
+  const used =
+    [model.tables, model.views, model.sequences, model.functions, model.types, model.collations].some((map) =>
+      Object.values(map).some((o) => o.schema === schema),
+    ) ||
+    Object.values(model.extensions).some((x) => x.schema === schema) ||
+    Object.values(model.defaultPrivileges).some((d) => d.schema === schema);
   if (!used) delete model.schemas[key];
   return model;
 }

@@ -19,7 +19,11 @@ export class ScratchDatabases {
    * `serverUrl`: the scratch server's `postgres` database URL. `onLeftover`: databases that
    * could not be dropped (the server went away), for the user to drop by hand.
    */
-  constructor(private readonly serverUrl: string, prefix: string, private readonly onLeftover: (databases: string[], error: string) => void) {
+  constructor(
+    private readonly serverUrl: string,
+    prefix: string,
+    private readonly onLeftover: (databases: string[], error: string) => void,
+  ) {
     this.prefix = `${prefix}_${randomBytes(4).toString('hex')}`;
   }
 
@@ -32,7 +36,9 @@ export class ScratchDatabases {
     const name = `${this.prefix}_${suffix}`;
     this.created.push(name);
     announce(name, describeTarget(this.targetOf(name)));
-    const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) => s.query(`create database ${quoteIdent(name)}`));
+    const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) =>
+      s.query(`create database ${quoteIdent(name)}`),
+    );
     this.creating.add(creation);
     try {
       await creation;

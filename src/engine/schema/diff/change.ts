@@ -9,8 +9,26 @@ import type { RenderContext } from '../adopt/render';
  * reverse of this order, creates and alters in it.
  */
 export enum Phase {
-  schema, extension, collation, type, sequence, function, table, column, constraint, index,
-  ownedBy, foreignKey, view, trigger, policy, rule, publication, tail, defaultPrivileges, eventTrigger,
+  schema,
+  extension,
+  collation,
+  type,
+  sequence,
+  function,
+  table,
+  column,
+  constraint,
+  index,
+  ownedBy,
+  foreignKey,
+  view,
+  trigger,
+  policy,
+  rule,
+  publication,
+  tail,
+  defaultPrivileges,
+  eventTrigger,
 }
 
 export interface Change {

@@ -29,9 +29,15 @@ export function columnChanges(ctx: DiffContext, key: string, f: Table, t: Table,
   for (const c of gone) {
     const twin = added.find((a) => t.columns[a].type === f.columns[c].type);
     add(ctx, {
-      action: 'drop', phase: Phase.column, object, answers: `${t.kind} ${key}, column ${c}: dropped`, sql: [`${at} drop column ${quoteIdent(c)};`],
+      action: 'drop',
+      phase: Phase.column,
+      object,
+      answers: `${t.kind} ${key}, column ${c}: dropped`,
+      sql: [`${at} drop column ${quoteIdent(c)};`],
       dataLoss: `drops column ${c} of ${key} and its values`,
-      note: twin ? `column ${c} disappears while ${twin} (${t.columns[twin].type}) appears: if it was renamed, write "${at} rename column ${quoteIdent(c)} to ${quoteIdent(twin)};" instead of the drop and the add` : undefined,
+      note: twin
+        ? `column ${c} disappears while ${twin} (${t.columns[twin].type}) appears: if it was renamed, write "${at} rename column ${quoteIdent(c)} to ${quoteIdent(twin)};" instead of the drop and the add`
+        : undefined,
     });
   }
   for (const c of added) {
@@ -39,12 +45,21 @@ export function columnChanges(ctx: DiffContext, key: string, f: Table, t: Table,
     const def = `${at} add column ${quoteIdent(c)} ${columnDefinition(col)};`;
     const strictNew = col.notNull && col.default === undefined && !col.identity && !col.generated;
     add(ctx, {
-      action: 'create', phase: Phase.column, object, answers: `${t.kind} ${key}, column ${c}: added`,
-      sql: [def, ...commentChange('column', `${key}.${quoteIdent(c)}`, undefined, col.comment),
-        ...grantChanges({}, col.grants ?? {}, [t.owner], `table ${key}`, c)],
-      hazard: strictNew ? 'NOT NULL without a default: fails on a table with rows; add it nullable, backfill it, then SET NOT NULL'
-        : col.generated?.kind === 'stored' || (col.default !== undefined && /\b(random|now|clock_timestamp|nextval|gen_random_uuid)\b|\(\)/.test(col.default))
-          ? 'rewrites the table (a volatile default or stored generated column) under an ACCESS EXCLUSIVE lock' : undefined,
+      action: 'create',
+      phase: Phase.column,
+      object,
+      answers: `${t.kind} ${key}, column ${c}: added`,
+      sql: [
+        def,
+        ...commentChange('column', `${key}.${quoteIdent(c)}`, undefined, col.comment),
+        ...grantChanges({}, col.grants ?? {}, [t.owner], `table ${key}`, c),
+      ],
+      hazard: strictNew
+        ? 'NOT NULL without a default: fails on a table with rows; add it nullable, backfill it, then SET NOT NULL'
+        : col.generated?.kind === 'stored' ||
+            (col.default !== undefined && /\b(random|now|clock_timestamp|nextval|gen_random_uuid)\b|\(\)/.test(col.default))
+          ? 'rewrites the table (a volatile default or stored generated column) under an ACCESS EXCLUSIVE lock'
+          : undefined,
     });
   }
   for (const c of t.columnOrder) {
@@ -69,15 +84,35 @@ function alterColumn(ctx: DiffContext, key: string, table: Table, name: string, 
   const ac = `alter table ${key} alter column ${quoteIdent(name)}`;
   const answers = (what: string) => `${table.kind} ${key}, column ${name}: ${what}`;
   const alter = (what: string, sql: string[], more: { dataLoss?: string; hazard?: string; phase?: Phase } = {}) =>
-    add(ctx, { action: 'alter', phase: more.phase ?? Phase.column, object, answers: answers(what), sql, dataLoss: more.dataLoss, hazard: more.hazard });
+    add(ctx, {
+      action: 'alter',
+      phase: more.phase ?? Phase.column,
+      object,
+      answers: answers(what),
+      sql,
+      dataLoss: more.dataLoss,
+      hazard: more.hazard,
+    });
   if (!same(f.generated, t.generated)) {
     if (f.generated && !t.generated) {
       alter('no longer generated', [`${ac} drop expression;`]);
     } else {
       // A generated column cannot take another expression in place before PostgreSQL 17: drop and add.
-      add(ctx, { action: 'drop', phase: Phase.column, object, answers: answers('generated differently'), sql: [`alter table ${key} drop column ${quoteIdent(name)};`],
-        dataLoss: f.generated ? undefined : `drops the values of ${key}.${name} to make it a generated column` });
-      add(ctx, { action: 'create', phase: Phase.column, object, answers: answers('generated differently'), sql: [`alter table ${key} add column ${quoteIdent(name)} ${columnDefinition(t)};`] });
+      add(ctx, {
+        action: 'drop',
+        phase: Phase.column,
+        object,
+        answers: answers('generated differently'),
+        sql: [`alter table ${key} drop column ${quoteIdent(name)};`],
+        dataLoss: f.generated ? undefined : `drops the values of ${key}.${name} to make it a generated column`,
+      });
+      add(ctx, {
+        action: 'create',
+        phase: Phase.column,
+        object,
+        answers: answers('generated differently'),
+        sql: [`alter table ${key} add column ${quoteIdent(name)} ${columnDefinition(t)};`],
+      });
       return;
     }
   }
@@ -87,19 +122,33 @@ function alterColumn(ctx: DiffContext, key: string, table: Table, name: string, 
   if (dropDefault) add(ctx, { action: 'drop', phase: Phase.column, object, answers: answers('default'), sql: [`${ac} drop default;`] });
   if (retype) {
     const widening = safeWidening(f.type, t.type) && f.collation === t.collation;
-    alter(`type ${f.type} -> ${t.type}`, [`${ac} type ${t.type}${t.collation ? ` collate ${t.collation}` : ''} using ${quoteIdent(name)}::${t.type};`], {
-      dataLoss: widening ? undefined : `changes the type of ${key}.${name} from ${f.type} to ${t.type}: the cast can fail or cut values`,
-      hazard: widening && /^character varying|^varchar|^text$/.test(t.type) ? undefined : 'rewrites the table under an ACCESS EXCLUSIVE lock',
-    });
+    alter(
+      `type ${f.type} -> ${t.type}`,
+      [`${ac} type ${t.type}${t.collation ? ` collate ${t.collation}` : ''} using ${quoteIdent(name)}::${t.type};`],
+      {
+        dataLoss: widening ? undefined : `changes the type of ${key}.${name} from ${f.type} to ${t.type}: the cast can fail or cut values`,
+        hazard:
+          widening && /^character varying|^varchar|^text$/.test(t.type) ? undefined : 'rewrites the table under an ACCESS EXCLUSIVE lock',
+      },
+    );
   }
   if (t.default !== undefined && (dropDefault || f.default === undefined)) alter('default', [`${ac} set default ${t.default};`]);
   if (f.notNull !== t.notNull) {
-    alter(t.notNull ? 'NOT NULL' : 'nullable', [`${ac} ${t.notNull ? 'set' : 'drop'} not null;`],
-      t.notNull ? { hazard: 'scans the whole table under an ACCESS EXCLUSIVE lock, and fails if a row holds NULL' } : {});
+    alter(
+      t.notNull ? 'NOT NULL' : 'nullable',
+      [`${ac} ${t.notNull ? 'set' : 'drop'} not null;`],
+      t.notNull ? { hazard: 'scans the whole table under an ACCESS EXCLUSIVE lock, and fails if a row holds NULL' } : {},
+    );
   }
   identityChange(ctx, key, table, name, f, t);
-  alter('comment or privileges', [...commentChange('column', `${key}.${quoteIdent(name)}`, f.comment, t.comment),
-    ...grantChanges(f.grants ?? {}, t.grants ?? {}, [table.owner], `table ${key}`, name)], { phase: Phase.tail });
+  alter(
+    'comment or privileges',
+    [
+      ...commentChange('column', `${key}.${quoteIdent(name)}`, f.comment, t.comment),
+      ...grantChanges(f.grants ?? {}, t.grants ?? {}, [table.owner], `table ${key}`, name),
+    ],
+    { phase: Phase.tail },
+  );
 }
 
 function identityChange(ctx: DiffContext, key: string, table: Table, name: string, f: Column, t: Column): void {
@@ -109,18 +158,29 @@ function identityChange(ctx: DiffContext, key: string, table: Table, name: strin
   const sql: string[] = [];
   // Its sequence goes with it, and a sequence of the same name may be created next (serial): a drop, first.
   if (fi && !ti) {
-    add(ctx, { action: 'drop', phase: Phase.column, object: `relation ${key}`, answers: `${table.kind} ${key}, column ${name}: no longer an identity`, sql: [`${ac} drop identity;`] });
+    add(ctx, {
+      action: 'drop',
+      phase: Phase.column,
+      object: `relation ${key}`,
+      answers: `${table.kind} ${key}, column ${name}: no longer an identity`,
+      sql: [`${ac} drop identity;`],
+    });
   } else if (!fi && ti) {
     const o = identityOptions(ti, undefined);
     sql.push(`${ac} add generated ${ti.generation} as identity${o.length ? ` (${o.join(' ')})` : ''};`);
-  }
-  else if (fi && ti) {
+  } else if (fi && ti) {
     const o: string[] = [];
     if (fi.generation !== ti.generation) o.push(`set generated ${ti.generation}`);
     o.push(...identityOptions(ti, fi).map((x) => `set ${x}`));
     if (o.length) sql.push(`${ac} ${o.join(' ')};`);
   }
-  add(ctx, { action: 'alter', phase: Phase.column, object: `relation ${key}`, answers: `${table.kind} ${key}, column ${name}: identity`, sql });
+  add(ctx, {
+    action: 'alter',
+    phase: Phase.column,
+    object: `relation ${key}`,
+    answers: `${table.kind} ${key}, column ${name}: identity`,
+    sql,
+  });
 }
 
 /** `start with 1`, `increment by 1`...: the options of `to` that differ from `from`'s (all without `from`). */

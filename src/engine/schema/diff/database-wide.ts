@@ -17,9 +17,27 @@ export function publicationChanges(ctx: DiffContext, from: SchemaModel, to: Sche
     const base = { phase: Phase.publication, object: `publication ${key}` };
     const shape = (p: typeof f) => ({ ...p, owner: undefined, comment: undefined });
     const rebuild = f && t && !same(shape(f), shape(t));
-    if (f && (!t || rebuild)) add(ctx, { ...base, action: 'drop', answers: `publication ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`, sql: [`drop publication ${key};`] });
-    if (t && (!f || rebuild)) add(ctx, { ...base, action: 'create', answers: `publication ${key}: ${f ? 'changed: dropped and created again' : 'created'}`, sql: publicationStatements(ctx.render, key, t) });
-    else if (f && t) add(ctx, { ...base, action: 'alter', answers: `publication ${key}: owner or comment`, sql: [...ownerChange('publication', key, f.owner, t.owner), ...commentChange('publication', key, f.comment, t.comment)] });
+    if (f && (!t || rebuild))
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `publication ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`,
+        sql: [`drop publication ${key};`],
+      });
+    if (t && (!f || rebuild))
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `publication ${key}: ${f ? 'changed: dropped and created again' : 'created'}`,
+        sql: publicationStatements(ctx.render, key, t),
+      });
+    else if (f && t)
+      add(ctx, {
+        ...base,
+        action: 'alter',
+        answers: `publication ${key}: owner or comment`,
+        sql: [...ownerChange('publication', key, f.owner, t.owner), ...commentChange('publication', key, f.comment, t.comment)],
+      });
   }
 }
 
@@ -30,13 +48,32 @@ export function eventTriggerChanges(ctx: DiffContext, from: SchemaModel, to: Sch
     const base = { phase: Phase.eventTrigger, object: `event trigger ${key}` };
     const shape = (e: typeof f) => ({ ...e, owner: undefined, comment: undefined, enabled: undefined });
     const rebuild = f && t && !same(shape(f), shape(t));
-    if (f && (!t || rebuild)) add(ctx, { ...base, action: 'drop', answers: `event trigger ${key}: ${t ? 'changed' : 'dropped'}`, sql: [`drop event trigger ${key};`] });
-    if (t && (!f || rebuild)) add(ctx, { ...base, action: 'create', answers: `event trigger ${key}: ${f ? 'changed' : 'created'}`, sql: eventTriggerStatements(ctx.render, key, t) });
+    if (f && (!t || rebuild))
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `event trigger ${key}: ${t ? 'changed' : 'dropped'}`,
+        sql: [`drop event trigger ${key};`],
+      });
+    if (t && (!f || rebuild))
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `event trigger ${key}: ${f ? 'changed' : 'created'}`,
+        sql: eventTriggerStatements(ctx.render, key, t),
+      });
     else if (f && t) {
       const how = { origin: 'enable', disabled: 'disable', replica: 'enable replica', always: 'enable always' }[t.enabled];
-      add(ctx, { ...base, action: 'alter', answers: `event trigger ${key}: state, owner or comment`, sql: [
-        ...(f.enabled !== t.enabled ? [`alter event trigger ${key} ${how};`] : []),
-        ...ownerChange('event trigger', key, f.owner, t.owner), ...commentChange('event trigger', key, f.comment, t.comment)] });
+      add(ctx, {
+        ...base,
+        action: 'alter',
+        answers: `event trigger ${key}: state, owner or comment`,
+        sql: [
+          ...(f.enabled !== t.enabled ? [`alter event trigger ${key} ${how};`] : []),
+          ...ownerChange('event trigger', key, f.owner, t.owner),
+          ...commentChange('event trigger', key, f.comment, t.comment),
+        ],
+      });
     }
   }
 }
@@ -54,6 +91,12 @@ export function defaultPrivilegeChanges(ctx: DiffContext, from: SchemaModel, to:
     const tg = (t ?? builtInDefault(f, to.serverVersion)).grants;
     const head = `alter default privileges for role ${quoteIdent(d.role)}${d.schema ? ` in schema ${quoteIdent(d.schema)}` : ''}`;
     const sql = grantChanges(fg, tg, [], d.objectType).map((s) => `${head} ${s}`);
-    add(ctx, { phase: Phase.defaultPrivileges, object: `default privileges ${key}`, action: 'alter', answers: `default privileges ${key}`, sql });
+    add(ctx, {
+      phase: Phase.defaultPrivileges,
+      object: `default privileges ${key}`,
+      action: 'alter',
+      answers: `default privileges ${key}`,
+      sql,
+    });
   }
 }

@@ -25,6 +25,11 @@ export interface DiffResult {
 export async function diff(options: DiffOptions): Promise<DiffResult> {
   const [from, to] = await Promise.all([readSource(options.from, options), readSource(options.to, options)]);
   const limit = (m: typeof from.model) => restrictModel(m, options.schemas, options.excludeSchemas);
-  const changes = planDiff({ from: limit(from.model), to: limit(to.model), fromDependencies: from.dependencies, toDependencies: to.dependencies });
+  const changes = planDiff({
+    from: limit(from.model),
+    to: limit(to.model),
+    fromDependencies: from.dependencies,
+    toDependencies: to.dependencies,
+  });
   return { from: from.label, to: to.label, changes };
 }

@@ -20,12 +20,30 @@ export function schemaChanges(ctx: DiffContext, from: Record<string, Schema>, to
     const base = { phase: Phase.schema, object: `schema ${key}` };
     if (!t) add(ctx, { ...base, action: 'drop', answers: `schema ${key}: dropped`, sql: [`drop schema ${key};`] });
     else if (!f) {
-      add(ctx, { ...base, action: 'create', answers: `schema ${key}: created`, sql: [`create schema ${key};`, ...ownerChange('schema', key, ctx.render.mainOwner ?? t.owner, t.owner)] });
-      add(ctx, { ...base, phase: Phase.tail, action: 'alter', answers: `schema ${key}: privileges, comment`, sql: [...grantsOn('schema', key, t.grants, t.owner), ...comment('schema', key, t.comment)] });
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `schema ${key}: created`,
+        sql: [`create schema ${key};`, ...ownerChange('schema', key, ctx.render.mainOwner ?? t.owner, t.owner)],
+      });
+      add(ctx, {
+        ...base,
+        phase: Phase.tail,
+        action: 'alter',
+        answers: `schema ${key}: privileges, comment`,
+        sql: [...grantsOn('schema', key, t.grants, t.owner), ...comment('schema', key, t.comment)],
+      });
     } else {
-      add(ctx, { ...base, action: 'alter', answers: `schema ${key}: owner, privileges or comment`, sql: [
-        ...ownerChange('schema', key, f.owner, t.owner), ...grantsOf('schema', key, f.grants, t.grants, [f.owner, t.owner]),
-        ...commentChange('schema', key, f.comment, t.comment)] });
+      add(ctx, {
+        ...base,
+        action: 'alter',
+        answers: `schema ${key}: owner, privileges or comment`,
+        sql: [
+          ...ownerChange('schema', key, f.owner, t.owner),
+          ...grantsOf('schema', key, f.grants, t.grants, [f.owner, t.owner]),
+          ...commentChange('schema', key, f.comment, t.comment),
+        ],
+      });
     }
   }
 }
@@ -34,13 +52,25 @@ export function extensionChanges(ctx: DiffContext, from: Record<string, Extensio
   for (const key of keysOf(from, to)) {
     const [f, t] = [from[key], to[key]];
     const base = { phase: Phase.extension, object: `extension ${key}` };
-    const create = (x: Extension) => `create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`;
+    const create = (x: Extension) =>
+      `create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`;
     if (!t || (f && f.schema !== t.schema)) {
-      add(ctx, { ...base, action: 'drop', answers: `extension ${key}: dropped`, sql: [`drop extension ${quoteIdent(f.name)};`], dataLoss: 'drops what the extension created, and the columns of its types' });
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `extension ${key}: dropped`,
+        sql: [`drop extension ${quoteIdent(f.name)};`],
+        dataLoss: 'drops what the extension created, and the columns of its types',
+      });
     }
     if (t && (!f || f.schema !== t.schema)) add(ctx, { ...base, action: 'create', answers: `extension ${key}: created`, sql: [create(t)] });
     else if (t && f.version !== t.version) {
-      add(ctx, { ...base, action: 'alter', answers: `extension ${key}: version ${f.version} -> ${t.version}`, sql: [`alter extension ${quoteIdent(t.name)} update to ${quoteLiteral(t.version)};`] });
+      add(ctx, {
+        ...base,
+        action: 'alter',
+        answers: `extension ${key}: version ${f.version} -> ${t.version}`,
+        sql: [`alter extension ${quoteIdent(t.name)} update to ${quoteLiteral(t.version)};`],
+      });
     }
   }
 }
@@ -50,9 +80,22 @@ export function collationChanges(ctx: DiffContext, from: Record<string, Collatio
     const [f, t] = [from[key], to[key]];
     const base = { phase: Phase.collation, object: `collation ${key}` };
     const props = (c: Collation) => ({ ...c, owner: undefined, comment: undefined });
-    if (f && (!t || !same(props(f), props(t)))) add(ctx, { ...base, action: 'drop', answers: `collation ${key}: ${t ? 'changed' : 'dropped'}`, sql: [`drop collation ${key};`] });
-    if (t && (!f || !same(props(f), props(t)))) add(ctx, { ...base, action: 'create', answers: `collation ${key}: ${f ? 'changed' : 'created'}`, sql: collationStatements(ctx.render, key, t) });
-    else if (f && t) add(ctx, { ...base, action: 'alter', answers: `collation ${key}: owner or comment`, sql: [...ownerChange('collation', key, f.owner, t.owner), ...commentChange('collation', key, f.comment, t.comment)] });
+    if (f && (!t || !same(props(f), props(t))))
+      add(ctx, { ...base, action: 'drop', answers: `collation ${key}: ${t ? 'changed' : 'dropped'}`, sql: [`drop collation ${key};`] });
+    if (t && (!f || !same(props(f), props(t))))
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `collation ${key}: ${f ? 'changed' : 'created'}`,
+        sql: collationStatements(ctx.render, key, t),
+      });
+    else if (f && t)
+      add(ctx, {
+        ...base,
+        action: 'alter',
+        answers: `collation ${key}: owner or comment`,
+        sql: [...ownerChange('collation', key, f.owner, t.owner), ...commentChange('collation', key, f.comment, t.comment)],
+      });
   }
 }
 
@@ -72,15 +115,35 @@ export function sequenceChanges(ctx: DiffContext, from: Record<string, Sequence>
       if (f.start !== t.start) o.push(`start with ${t.start}`);
       if (f.cache !== t.cache) o.push(`cache ${t.cache}`);
       if (f.cycle !== t.cycle) o.push(t.cycle ? 'cycle' : 'no cycle');
-      add(ctx, { ...base, action: 'alter', answers: `sequence ${key}: options`, sql: o.length ? [`alter sequence ${key} ${o.join(' ')};`] : [] });
-      add(ctx, { ...base, phase: Phase.tail, action: 'alter', answers: `sequence ${key}: owner, privileges or comment`, sql: [
-        ...ownerChange('sequence', key, f.owner, t.owner), ...grantsOf('sequence', key, f.grants, t.grants, [f.owner, t.owner]),
-        ...commentChange('sequence', key, f.comment, t.comment)] });
+      add(ctx, {
+        ...base,
+        action: 'alter',
+        answers: `sequence ${key}: options`,
+        sql: o.length ? [`alter sequence ${key} ${o.join(' ')};`] : [],
+      });
+      add(ctx, {
+        ...base,
+        phase: Phase.tail,
+        action: 'alter',
+        answers: `sequence ${key}: owner, privileges or comment`,
+        sql: [
+          ...ownerChange('sequence', key, f.owner, t.owner),
+          ...grantsOf('sequence', key, f.grants, t.grants, [f.owner, t.owner]),
+          ...commentChange('sequence', key, f.comment, t.comment),
+        ],
+      });
     }
     if (t && t.ownedBy !== f?.ownedBy) {
       // Runs with the table it names: after it is created.
       const owner = t.ownedBy ? `relation ${t.ownedBy.slice(0, t.ownedBy.lastIndexOf('.'))}` : base.object;
-      add(ctx, { ...base, object: owner, phase: Phase.ownedBy, action: 'alter', answers: `sequence ${key}: owned by ${t.ownedBy ?? 'none'}`, sql: [`alter sequence ${key} owned by ${t.ownedBy ?? 'none'};`] });
+      add(ctx, {
+        ...base,
+        object: owner,
+        phase: Phase.ownedBy,
+        action: 'alter',
+        answers: `sequence ${key}: owned by ${t.ownedBy ?? 'none'}`,
+        sql: [`alter sequence ${key} owned by ${t.ownedBy ?? 'none'};`],
+      });
     }
   }
 }
@@ -92,24 +155,56 @@ export function routineChanges(ctx: DiffContext, from: Record<string, Routine>, 
     const [f, t] = [from[key], to[key]];
     const base = { phase: Phase.function, object: `function ${key}` };
     const kind = ROUTINE_KIND[(t ?? f).kind];
-    const drop = () => add(ctx, { ...base, action: 'drop', answers: `${f.kind} ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`, sql: [`drop ${ROUTINE_KIND[f.kind]} ${key};`] });
-    const create = () => add(ctx, { ...base, action: 'create', answers: `${t.kind} ${key}: ${f ? 'changed: dropped and created again' : 'created'}`, sql: routineStatements(ctx.render, key, t) });
+    const drop = () =>
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `${f.kind} ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`,
+        sql: [`drop ${ROUTINE_KIND[f.kind]} ${key};`],
+      });
+    const create = () =>
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `${t.kind} ${key}: ${f ? 'changed: dropped and created again' : 'created'}`,
+        sql: routineStatements(ctx.render, key, t),
+      });
     if (!t) drop();
     else if (!f) create();
-    else if (recreate.has(`function ${key}`) || f.kind !== t.kind || f.returns !== t.returns || f.arguments !== t.arguments || f.kind === 'aggregate' && !same(f.aggregate, t.aggregate)) {
+    else if (
+      recreate.has(`function ${key}`) ||
+      f.kind !== t.kind ||
+      f.returns !== t.returns ||
+      f.arguments !== t.arguments ||
+      (f.kind === 'aggregate' && !same(f.aggregate, t.aggregate))
+    ) {
       drop();
       create();
     } else {
-      const body = (r: Routine) => ({ ...r, owner: undefined, grants: undefined, comment: undefined, body: r.body.replace(/\r\n?/g, '\n').trim() });
+      const body = (r: Routine) => ({
+        ...r,
+        owner: undefined,
+        grants: undefined,
+        comment: undefined,
+        body: r.body.replace(/\r\n?/g, '\n').trim(),
+      });
       if (!same(body(f), body(t))) {
         const statements = routineStatements({ ...ctx.render, mainOwner: t.owner }, key, t);
         statements[0] = statements[0].replace(/^create /, 'create or replace ');
         // routineStatements revokes PUBLIC's default and grants again: the privileges are compared below instead.
         add(ctx, { ...base, action: 'alter', answers: `${t.kind} ${key}: replaced`, sql: [statements[0]] });
       }
-      add(ctx, { ...base, phase: Phase.tail, action: 'alter', answers: `${t.kind} ${key}: owner, privileges or comment`, sql: [
-        ...ownerChange(kind, key, f.owner, t.owner), ...grantsOf(kind === 'aggregate' ? 'function' : kind, key, f.grants, t.grants, [f.owner, t.owner]),
-        ...commentChange(kind, key, f.comment, t.comment)] });
+      add(ctx, {
+        ...base,
+        phase: Phase.tail,
+        action: 'alter',
+        answers: `${t.kind} ${key}: owner, privileges or comment`,
+        sql: [
+          ...ownerChange(kind, key, f.owner, t.owner),
+          ...grantsOf(kind === 'aggregate' ? 'function' : kind, key, f.grants, t.grants, [f.owner, t.owner]),
+          ...commentChange(kind, key, f.comment, t.comment),
+        ],
+      });
     }
   }
 }
@@ -121,27 +216,57 @@ export function viewChanges(ctx: DiffContext, from: Record<string, View>, to: Re
     const base = { phase: Phase.view, object: `relation ${key}` };
     const rebuild = f && t && (recreate.has(`relation ${key}`) || !viewSame(f, t));
     if (f && (!t || rebuild)) {
-      add(ctx, { ...base, action: 'drop', answers: `${f.kind} ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`, sql: [`drop ${f.kind} ${key};`],
-        hazard: f.kind === 'materialized view' && t ? 'the materialized view is filled again when created: as long as its query takes' : undefined });
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `${f.kind} ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`,
+        sql: [`drop ${f.kind} ${key};`],
+        hazard:
+          f.kind === 'materialized view' && t
+            ? 'the materialized view is filled again when created: as long as its query takes'
+            : undefined,
+      });
     }
-    if (t && (!f || rebuild)) add(ctx, { ...base, action: 'create', answers: `${t.kind} ${key}: ${f ? 'changed: dropped and created again' : 'created'}`, sql: viewStatements(ctx.render, key, t) });
+    if (t && (!f || rebuild))
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `${t.kind} ${key}: ${f ? 'changed: dropped and created again' : 'created'}`,
+        sql: viewStatements(ctx.render, key, t),
+      });
     else if (f && t) viewPartsChanges(ctx, key, f, t);
   }
 }
 
 /** Same query, options and columns: only its parts, owner, privileges or comments may differ. */
 function viewSame(f: View, t: View): boolean {
-  const shape = (v: View) => ({ kind: v.kind, definition: v.definition, options: v.options, columns: Object.fromEntries(Object.entries(v.columns).map(([n, c]) => [n, { ...c, comment: undefined, grants: undefined }])), indexes: v.indexes, triggers: v.triggers, rules: v.rules });
+  const shape = (v: View) => ({
+    kind: v.kind,
+    definition: v.definition,
+    options: v.options,
+    columns: Object.fromEntries(Object.entries(v.columns).map(([n, c]) => [n, { ...c, comment: undefined, grants: undefined }])),
+    indexes: v.indexes,
+    triggers: v.triggers,
+    rules: v.rules,
+  });
   return same(shape(f), shape(t));
 }
 
 function viewPartsChanges(ctx: DiffContext, key: string, f: View, t: View): void {
   const kind = t.kind;
-  const sql = [...ownerChange(kind === 'view' ? 'view' : 'materialized view', key, f.owner, t.owner), ...grantsOf('table', key, f.grants, t.grants, [f.owner, t.owner]),
-    ...commentChange(kind, key, f.comment, t.comment)];
+  const sql = [
+    ...ownerChange(kind === 'view' ? 'view' : 'materialized view', key, f.owner, t.owner),
+    ...grantsOf('table', key, f.grants, t.grants, [f.owner, t.owner]),
+    ...commentChange(kind, key, f.comment, t.comment),
+  ];
   for (const c of t.columnOrder) {
     if (f.columns[c]) sql.push(...commentChange('column', `${key}.${quoteIdent(c)}`, f.columns[c].comment, t.columns[c].comment));
   }
-  add(ctx, { phase: Phase.tail, object: `relation ${key}`, action: 'alter', answers: `${kind} ${key}: owner, privileges or comments`, sql });
+  add(ctx, {
+    phase: Phase.tail,
+    object: `relation ${key}`,
+    action: 'alter',
+    answers: `${kind} ${key}: owner, privileges or comments`,
+    sql,
+  });
 }
-

@@ -15,14 +15,30 @@ import type { Dependency, SchemaModel } from '../inspect/model';
 import type { Change } from './change';
 import { quoteIdent } from '../../../quote';
 
-export function orderChanges(changes: Change[], from: SchemaModel, to: SchemaModel, fromDeps: Dependency[], toDeps: Dependency[]): Change[] {
+export function orderChanges(
+  changes: Change[],
+  from: SchemaModel,
+  to: SchemaModel,
+  fromDeps: Dependency[],
+  toDeps: Dependency[],
+): Change[] {
   const drops = changes.filter((c) => c.action === 'drop');
   const rest = changes.filter((c) => c.action !== 'drop');
   const fd = edges(from, fromDeps);
   const td = edges(to, toDeps);
   // A drop of X runs before a drop of what X needs: "X needs Y" means Y's drops wait for X's.
-  const orderedDrops = topological(drops, (c) => c.object, (y) => dependentsOf(fd, y), (c) => -c.phase);
-  const orderedRest = topological(rest, (c) => c.object, (x) => td.get(x) ?? [], (c) => c.phase);
+  const orderedDrops = topological(
+    drops,
+    (c) => c.object,
+    (y) => dependentsOf(fd, y),
+    (c) => -c.phase,
+  );
+  const orderedRest = topological(
+    rest,
+    (c) => c.object,
+    (x) => td.get(x) ?? [],
+    (c) => c.phase,
+  );
   return [...orderedDrops, ...orderedRest];
 }
 
@@ -38,11 +54,13 @@ function edges(model: SchemaModel, deps: Dependency[]): Map<string, string[]> {
     // Objects in a schema need the schema.
     link(`relation ${k}`, `schema ${quoteIdent(t.schema)}`);
   }
-  for (const [k, o] of [...Object.entries(model.views), ...Object.entries(model.sequences)]) link(`relation ${k}`, `schema ${quoteIdent(o.schema)}`);
+  for (const [k, o] of [...Object.entries(model.views), ...Object.entries(model.sequences)])
+    link(`relation ${k}`, `schema ${quoteIdent(o.schema)}`);
   for (const [k, o] of Object.entries(model.types)) link(`type ${k}`, `schema ${quoteIdent(o.schema)}`);
   for (const [k, o] of Object.entries(model.functions)) link(`function ${k}`, `schema ${quoteIdent(o.schema)}`);
   for (const [k, e] of Object.entries(model.eventTriggers ?? {})) link(`event trigger ${k}`, `function ${e.function}`);
-  for (const [k, p] of Object.entries(model.publications ?? {})) for (const t of Object.keys(p.tables)) link(`publication ${k}`, `relation ${t}`);
+  for (const [k, p] of Object.entries(model.publications ?? {}))
+    for (const t of Object.keys(p.tables)) link(`publication ${k}`, `relation ${t}`);
   return out;
 }
 
@@ -62,10 +80,15 @@ const reverse = new WeakMap<Map<string, string[]>, Map<string, string[]>>();
  * Kahn's algorithm over changes: a change waits for every change of the objects `waitsFor` names;
  * among the ready ones, the lowest `rank`, then the earliest given.
  */
-function topological(changes: Change[], objectOf: (c: Change) => string, waitsFor: (object: string) => string[], rank: (c: Change) => number): Change[] {
+function topological(
+  changes: Change[],
+  objectOf: (c: Change) => string,
+  waitsFor: (object: string) => string[],
+  rank: (c: Change) => number,
+): Change[] {
   const byObject = new Map<string, number[]>();
   changes.forEach((c, i) => byObject.set(objectOf(c), [...(byObject.get(objectOf(c)) ?? []), i]));
-  const blockers = changes.map((c) => new Set(waitsFor(objectOf(c)).flatMap((o) => (o === objectOf(c) ? [] : byObject.get(o) ?? []))));
+  const blockers = changes.map((c) => new Set(waitsFor(objectOf(c)).flatMap((o) => (o === objectOf(c) ? [] : (byObject.get(o) ?? [])))));
   const done = new Array<boolean>(changes.length).fill(false);
   const out: Change[] = [];
   while (out.length < changes.length) {
@@ -84,4 +107,3 @@ function topological(changes: Change[], objectOf: (c: Change) => string, waitsFo
   }
   return out;
 }
-

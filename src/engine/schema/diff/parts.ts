@@ -5,7 +5,14 @@
  */
 import type { Constraint, Table } from '../inspect/model';
 
-import { constraintStatements, enabled, indexStatements, policyStatements, ruleStatements, triggerStatements } from '../adopt/sql-relations';
+import {
+  constraintStatements,
+  enabled,
+  indexStatements,
+  policyStatements,
+  ruleStatements,
+  triggerStatements,
+} from '../adopt/sql-relations';
 import { comment } from '../adopt/sql-pieces';
 import { add, callsRebuilt, Phase, type DiffContext } from './change';
 import { commentChange, keysOf, same } from './pieces';
@@ -30,41 +37,67 @@ const CONSTRAINT: PartKind<Constraint> = {
   alter: (key, n, f, t) => {
     const bare = (c: Constraint) => ({ ...c, definition: c.definition.replace(/ NOT VALID$/, ''), valid: true, comment: undefined });
     if (!same(bare(f), bare(t)) || (f.valid && !t.valid)) return undefined;
-    return [...(!f.valid && t.valid ? [`alter table ${key} validate constraint ${quoteIdent(n)};`] : []),
-      ...commentChange(`constraint ${quoteIdent(n)} on`, key, f.comment, t.comment)];
+    return [
+      ...(!f.valid && t.valid ? [`alter table ${key} validate constraint ${quoteIdent(n)};`] : []),
+      ...commentChange(`constraint ${quoteIdent(n)} on`, key, f.comment, t.comment),
+    ];
   },
 };
 
-const KINDS: Array<PartKind<any>> = [ // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each kind has its own part type
+const KINDS: Array<PartKind<any>> = [
   CONSTRAINT,
   {
-    what: 'index', phase: () => Phase.index, parts: (t) => t.indexes,
+    what: 'index',
+    phase: () => Phase.index,
+    parts: (t) => t.indexes,
     drop: (_key, n, schema) => `drop index ${quoteIdent(schema)}.${quoteIdent(n)};`,
     create: (ctx, key, n, i, schema) => indexStatements(ctx.render, key, schema, n, i),
-    alter: (_key, n, f, t, schema) => (same({ ...f, comment: undefined, replicaIdentity: undefined }, { ...t, comment: undefined, replicaIdentity: undefined })
-      ? commentChange('index', `${quoteIdent(schema)}.${quoteIdent(n)}`, f.comment, t.comment) : undefined),
+    alter: (_key, n, f, t, schema) =>
+      same({ ...f, comment: undefined, replicaIdentity: undefined }, { ...t, comment: undefined, replicaIdentity: undefined })
+        ? commentChange('index', `${quoteIdent(schema)}.${quoteIdent(n)}`, f.comment, t.comment)
+        : undefined,
   },
   {
-    what: 'trigger', phase: () => Phase.trigger, parts: (t) => t.triggers,
+    what: 'trigger',
+    phase: () => Phase.trigger,
+    parts: (t) => t.triggers,
     drop: (key, n) => `drop trigger ${quoteIdent(n)} on ${key};`,
     create: (_ctx, key, n, tr) => triggerStatements(key, n, tr),
-    alter: (key, n, f, t) => (f.definition === t.definition
-      ? [...(f.enabled !== t.enabled ? (t.enabled === 'origin' ? [`alter table ${key} enable trigger ${quoteIdent(n)};`] : enabled('trigger', n, key, t.enabled)) : []),
-        ...commentChange(`trigger ${quoteIdent(n)} on`, key, f.comment, t.comment)] : undefined),
+    alter: (key, n, f, t) =>
+      f.definition === t.definition
+        ? [
+            ...(f.enabled !== t.enabled
+              ? t.enabled === 'origin'
+                ? [`alter table ${key} enable trigger ${quoteIdent(n)};`]
+                : enabled('trigger', n, key, t.enabled)
+              : []),
+            ...commentChange(`trigger ${quoteIdent(n)} on`, key, f.comment, t.comment),
+          ]
+        : undefined,
   },
   {
-    what: 'rule', phase: () => Phase.rule, parts: (t) => t.rules,
+    what: 'rule',
+    phase: () => Phase.rule,
+    parts: (t) => t.rules,
     drop: (key, n) => `drop rule ${quoteIdent(n)} on ${key};`,
     create: (_ctx, key, n, r) => ruleStatements(key, n, r),
   },
   {
-    what: 'policy', phase: () => Phase.policy, parts: (t) => t.policies,
+    what: 'policy',
+    phase: () => Phase.policy,
+    parts: (t) => t.policies,
     drop: (key, n) => `drop policy ${quoteIdent(n)} on ${key};`,
     create: (_ctx, key, n, p) => policyStatements(key, n, p),
-    alter: (key, n, f, t) => (same({ ...f, comment: undefined }, { ...t, comment: undefined }) ? commentChange(`policy ${quoteIdent(n)} on`, key, f.comment, t.comment) : undefined),
+    alter: (key, n, f, t) =>
+      same({ ...f, comment: undefined }, { ...t, comment: undefined })
+        ? commentChange(`policy ${quoteIdent(n)} on`, key, f.comment, t.comment)
+        : undefined,
   },
   {
-    what: 'statistics', phase: () => Phase.index, parts: (t) => t.statistics,
+    what: 'statistics',
+    phase: () => Phase.index,
+    parts: (t) => t.statistics,
     drop: (_key, n) => `drop statistics ${n};`,
     create: (_ctx, _key, n, s) => [`${s.definition};`, ...comment('statistics', n, s.comment)],
   },
@@ -90,13 +123,28 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
         add(ctx, { ...base, action: 'alter', answers: answers('changed'), sql: inPlace });
         continue;
       }
-      if (fp[n]) add(ctx, { ...base, action: 'drop', answers: answers(tp[n] ? 'changed: dropped and created again' : 'dropped'), sql: [kind.drop(key, n, f.schema)] });
+      if (fp[n])
+        add(ctx, {
+          ...base,
+          action: 'drop',
+          answers: answers(tp[n] ? 'changed: dropped and created again' : 'dropped'),
+          sql: [kind.drop(key, n, f.schema)],
+        });
       if (tp[n]) {
         add(ctx, {
-          ...base, action: 'create', answers: answers(fp[n] ? 'changed: dropped and created again' : 'added'), sql: kind.create(ctx, key, n, tp[n], t.schema),
-          hazard: kind.what === 'index' ? 'builds the index under a SHARE lock that blocks writes to the table: on a big table, consider CREATE INDEX CONCURRENTLY in a patch of its own'
-            : kind.what === 'constraint' && !/ NOT VALID$/.test(tp[n].definition) && tp[n].type !== 'primary key' && tp[n].type !== 'unique'
-              ? 'checks every row under a lock that blocks writes: on a big table, add it NOT VALID and VALIDATE it in a later patch' : undefined,
+          ...base,
+          action: 'create',
+          answers: answers(fp[n] ? 'changed: dropped and created again' : 'added'),
+          sql: kind.create(ctx, key, n, tp[n], t.schema),
+          hazard:
+            kind.what === 'index'
+              ? 'builds the index under a SHARE lock that blocks writes to the table: on a big table, consider CREATE INDEX CONCURRENTLY in a patch of its own'
+              : kind.what === 'constraint' &&
+                  !/ NOT VALID$/.test(tp[n].definition) &&
+                  tp[n].type !== 'primary key' &&
+                  tp[n].type !== 'unique'
+                ? 'checks every row under a lock that blocks writes: on a big table, add it NOT VALID and VALIDATE it in a later patch'
+                : undefined,
         });
       }
     }

@@ -31,11 +31,13 @@ export function planDiff(input: PlanInput): Change[] {
   const toDeps = input.toDependencies ?? [];
   const render: RenderContext = { model: to, options: {}, mainOwner: mainOwnerOf(to) ?? mainOwnerOf(from), notCarried: [] };
   const recreate = dependentsToRecreate(from, fromDeps, to);
-  const rebuiltFunctions = Object.entries(from.functions).filter(([k, f]) => {
-    const t = to.functions[k];
-    // Dropped ones too: an overload with other arguments is another function, and what calls it by name must let go.
-    return !t || recreate.has(`function ${k}`) || f.kind !== t.kind || f.returns !== t.returns || f.arguments !== t.arguments;
-  }).map(([, f]) => `${quoteQualified(f.schema, f.name)}(`);
+  const rebuiltFunctions = Object.entries(from.functions)
+    .filter(([k, f]) => {
+      const t = to.functions[k];
+      // Dropped ones too: an overload with other arguments is another function, and what calls it by name must let go.
+      return !t || recreate.has(`function ${k}`) || f.kind !== t.kind || f.returns !== t.returns || f.arguments !== t.arguments;
+    })
+    .map(([, f]) => `${quoteQualified(f.schema, f.name)}(`);
   const ctx: DiffContext = { render, out: [], rebuiltFunctions };
   schemaChanges(ctx, from.schemas, to.schemas);
   extensionChanges(ctx, from.extensions, to.extensions);
@@ -62,9 +64,14 @@ function dependentsToRecreate(from: SchemaModel, deps: Dependency[], to: SchemaM
   const seeds = new Set<string>();
   for (const [k, f] of Object.entries(from.tables)) {
     const t = to.tables[k];
-    if (!t || Object.entries(f.columns).some(([n, c]) => !t.columns[n] || c.type !== t.columns[n].type || c.collation !== t.columns[n].collation)) seeds.add(`relation ${k}`);
+    if (
+      !t ||
+      Object.entries(f.columns).some(([n, c]) => !t.columns[n] || c.type !== t.columns[n].type || c.collation !== t.columns[n].collation)
+    )
+      seeds.add(`relation ${k}`);
   }
-  for (const [k, f] of Object.entries(from.views)) if (!to.views[k] || f.definition !== to.views[k].definition || f.kind !== to.views[k].kind) seeds.add(`relation ${k}`);
+  for (const [k, f] of Object.entries(from.views))
+    if (!to.views[k] || f.definition !== to.views[k].definition || f.kind !== to.views[k].kind) seeds.add(`relation ${k}`);
   for (const [k, f] of Object.entries(from.functions)) {
     const t = to.functions[k];
     if (!t || f.returns !== t.returns || f.arguments !== t.arguments || f.kind !== t.kind) seeds.add(`function ${k}`);

@@ -16,7 +16,8 @@ export function changesAsSql(changes: Change[], options: ScriptOptions = {}): st
   const blocks = changes.map((c) => {
     const lines: string[] = [];
     if (options.explain) lines.push(`-- ${c.answers}`);
-    if (c.dataLoss) lines.push(`-- DATA LOSS: ${c.dataLoss}${options.commentOutDataLoss ? ' (commented out: remove the -- to run it)' : ''}`);
+    if (c.dataLoss)
+      lines.push(`-- DATA LOSS: ${c.dataLoss}${options.commentOutDataLoss ? ' (commented out: remove the -- to run it)' : ''}`);
     if (c.note) lines.push(`-- NOTE: ${c.note}`);
     if (c.hazard) lines.push(`-- LOCK: ${c.hazard}`);
     const off = options.commentOutDataLoss && c.dataLoss;
@@ -27,7 +28,9 @@ export function changesAsSql(changes: Change[], options: ScriptOptions = {}): st
   // As adopt's database.sql and pg_dump: a function body may name what is created after it (its
   // body is not in pg_depend, so no order follows from it); it is checked when it runs instead.
   if (changes.some((c) => c.sql.some((s) => /^create (or replace )?(function|procedure)\b/.test(s)))) {
-    blocks.unshift('-- function bodies are checked when they run: a body may name what is created after it\nset check_function_bodies = off;');
+    blocks.unshift(
+      '-- function bodies are checked when they run: a body may name what is created after it\nset check_function_bodies = off;',
+    );
     blocks.push('reset check_function_bodies;');
   }
   return `${blocks.join('\n\n')}\n`;

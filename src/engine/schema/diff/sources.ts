@@ -38,7 +38,8 @@ export async function readSource(source: string, options: ReadSourceOptions): Pr
     return { label: describeTarget(target), ...(await readDatabase(target)) };
   }
   if (!existsSync(source)) throw new UsageError(`${source}: no such schema file (a SOURCE is a postgres:// URL or a schema entry file)`);
-  if (!options.scratchUrl) throw new UsageError(`${source} is a schema file: building it needs a scratch server (--scratch-url or PGPATCH_SCRATCH_URL)`);
+  if (!options.scratchUrl)
+    throw new UsageError(`${source} is a schema file: building it needs a scratch server (--scratch-url or PGPATCH_SCRATCH_URL)`);
   return { label: source, ...(await buildFiles(source, options.scratchUrl, options)) };
 }
 
@@ -70,12 +71,19 @@ export async function buildFiles(entry: string, scratchUrl: string, options: Rea
 /** The model limited to some schemas (`only`, when given) and without others (`without`). */
 export function restrictModel(model: SchemaModel, only: string[] = [], without: string[] = []): SchemaModel {
   if (!only.length && !without.length) return model;
-  const keep = (schema: string | undefined) => schema === undefined || ((!only.length || only.includes(schema)) && !without.includes(schema));
-  const filter = <T extends { schema?: string }>(map: Record<string, T>) => Object.fromEntries(Object.entries(map).filter(([, o]) => keep(o.schema)));
+  const keep = (schema: string | undefined) =>
+    schema === undefined || ((!only.length || only.includes(schema)) && !without.includes(schema));
+  const filter = <T extends { schema?: string }>(map: Record<string, T>) =>
+    Object.fromEntries(Object.entries(map).filter(([, o]) => keep(o.schema)));
   return {
     ...model,
     schemas: Object.fromEntries(Object.entries(model.schemas).filter(([, s]) => keep(s.name))),
-    collations: filter(model.collations), types: filter(model.types), tables: filter(model.tables), views: filter(model.views),
-    sequences: filter(model.sequences), functions: filter(model.functions), defaultPrivileges: filter(model.defaultPrivileges),
+    collations: filter(model.collations),
+    types: filter(model.types),
+    tables: filter(model.tables),
+    views: filter(model.views),
+    sequences: filter(model.sequences),
+    functions: filter(model.functions),
+    defaultPrivileges: filter(model.defaultPrivileges),
   };
 }

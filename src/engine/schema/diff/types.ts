@@ -18,27 +18,55 @@ export function typeChanges(ctx: DiffContext, fromModel: SchemaModel, toModel: S
     const [f, t] = [from[key], to[key]];
     const base = { phase: Phase.type, object: `type ${key}` };
     const word = (x: TypeDef) => (x.kind === 'domain' ? 'domain' : 'type');
-    const drop = () => add(ctx, { ...base, action: 'drop', answers: `${f.kind} type ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`, sql: [`drop ${word(f)} ${key};`] });
-    const create = () => add(ctx, { ...base, action: 'create', answers: `${t.kind} type ${key}: ${f ? 'changed: dropped and created again' : 'created'}`, sql: typeStatements(ctx.render, t) });
+    const drop = () =>
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `${f.kind} type ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`,
+        sql: [`drop ${word(f)} ${key};`],
+      });
+    const create = () =>
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `${t.kind} type ${key}: ${f ? 'changed: dropped and created again' : 'created'}`,
+        sql: typeStatements(ctx.render, t),
+      });
     if (!t) drop();
     else if (!f) create();
     else {
       if (f.kind === 'enum' && t.kind === 'enum') enumChange(ctx, key, f, t, fromModel, toModel);
-      else if (f.kind === 'domain' && t.kind === 'domain' && f.baseType === t.baseType && f.collation === t.collation) domainChange(ctx, key, f, t);
+      else if (f.kind === 'domain' && t.kind === 'domain' && f.baseType === t.baseType && f.collation === t.collation)
+        domainChange(ctx, key, f, t);
       else if (f.kind === 'domain' && t.kind === 'domain') {
-        replaceType(ctx, key, t, fromModel, toModel, t.baseType, `domain ${key}: base type ${f.baseType} -> ${t.baseType}`,
-          `converts the columns of domain ${key} from ${f.baseType} to ${t.baseType}: the cast can fail or cut values`);
+        replaceType(
+          ctx,
+          key,
+          t,
+          fromModel,
+          toModel,
+          t.baseType,
+          `domain ${key}: base type ${f.baseType} -> ${t.baseType}`,
+          `converts the columns of domain ${key} from ${f.baseType} to ${t.baseType}: the cast can fail or cut values`,
+        );
         continue;
-      }
-      else if (f.kind === 'composite' && t.kind === 'composite') compositeChange(ctx, key, f, t);
+      } else if (f.kind === 'composite' && t.kind === 'composite') compositeChange(ctx, key, f, t);
       else if (!same({ ...f, owner: 0, grants: 0, comment: 0 }, { ...t, owner: 0, grants: 0, comment: 0 })) {
         drop();
         create();
         continue;
       }
-      add(ctx, { ...base, phase: Phase.tail, action: 'alter', answers: `${t.kind} type ${key}: owner, privileges or comment`, sql: [
-        ...ownerChange(word(t), key, f.owner, t.owner), ...grantsOf(word(t), key, f.grants, t.grants, [f.owner, t.owner]),
-        ...commentChange(word(t), key, f.comment, t.comment)] });
+      add(ctx, {
+        ...base,
+        phase: Phase.tail,
+        action: 'alter',
+        answers: `${t.kind} type ${key}: owner, privileges or comment`,
+        sql: [
+          ...ownerChange(word(t), key, f.owner, t.owner),
+          ...grantsOf(word(t), key, f.grants, t.grants, [f.owner, t.owner]),
+          ...commentChange(word(t), key, f.comment, t.comment),
+        ],
+      });
     }
   }
 }
@@ -53,29 +81,55 @@ export function replacedTypes(from: SchemaModel, to: SchemaModel): Set<string> {
     const t = to.types[k];
     if (f.kind === 'enum' && t?.kind === 'enum') {
       const kept = f.labels.filter((l) => t.labels.includes(l));
-      if (kept.length !== f.labels.length || !same(kept, t.labels.filter((l) => f.labels.includes(l)))) out.add(k);
+      if (
+        kept.length !== f.labels.length ||
+        !same(
+          kept,
+          t.labels.filter((l) => f.labels.includes(l)),
+        )
+      )
+        out.add(k);
     } else if (f.kind === 'domain' && t?.kind === 'domain' && (f.baseType !== t.baseType || f.collation !== t.collation)) out.add(k);
   }
   return out;
 }
 
 /** The columns of tables in both models that have the type `key` (or an array of it) in both. */
-export function columnsOfType(from: SchemaModel, to: SchemaModel, key: string): Array<{ table: string; column: string; type: string; default?: string }> {
-  return Object.entries(from.tables).flatMap(([tk, tb]) => Object.entries(tb.columns)
-    .filter(([c, col]) => (col.type === key || col.type === `${key}[]`) && to.tables[tk]?.columns[c]?.type === col.type)
-    .map(([c, col]) => ({ table: tk, column: c, type: col.type, default: to.tables[tk].columns[c].default })));
+export function columnsOfType(
+  from: SchemaModel,
+  to: SchemaModel,
+  key: string,
+): Array<{ table: string; column: string; type: string; default?: string }> {
+  return Object.entries(from.tables).flatMap(([tk, tb]) =>
+    Object.entries(tb.columns)
+      .filter(([c, col]) => (col.type === key || col.type === `${key}[]`) && to.tables[tk]?.columns[c]?.type === col.type)
+      .map(([c, col]) => ({ table: tk, column: c, type: col.type, default: to.tables[tk].columns[c].default })),
+  );
 }
 
 function enumChange(ctx: DiffContext, key: string, f: EnumType, t: EnumType, fromModel: SchemaModel, toModel: SchemaModel): void {
   if (!replacedTypes(fromModel, toModel).has(key)) {
-    const sql = t.labels.flatMap((l, i) => (f.labels.includes(l) ? []
-      : [`alter type ${key} add value ${quoteLiteral(l)}${i > 0 ? ` after ${quoteLiteral(t.labels[i - 1])}` : t.labels.length > 1 ? ` before ${quoteLiteral(t.labels[1])}` : ''};`]));
+    const sql = t.labels.flatMap((l, i) =>
+      f.labels.includes(l)
+        ? []
+        : [
+            `alter type ${key} add value ${quoteLiteral(l)}${i > 0 ? ` after ${quoteLiteral(t.labels[i - 1])}` : t.labels.length > 1 ? ` before ${quoteLiteral(t.labels[1])}` : ''};`,
+          ],
+    );
     add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'alter', answers: `enum type ${key}: labels added`, sql });
     return;
   }
   const dropped = f.labels.filter((l) => !t.labels.includes(l));
-  replaceType(ctx, key, t, fromModel, toModel, 'text', `enum type ${key}: labels ${dropped.length ? `dropped (${dropped.join(', ')})` : 'reordered'}`,
-    dropped.length ? `the rows that hold ${dropped.map(quoteLiteral).join(', ')} fail the conversion: update them first` : undefined);
+  replaceType(
+    ctx,
+    key,
+    t,
+    fromModel,
+    toModel,
+    'text',
+    `enum type ${key}: labels ${dropped.length ? `dropped (${dropped.join(', ')})` : 'reordered'}`,
+    dropped.length ? `the rows that hold ${dropped.map(quoteLiteral).join(', ')} fail the conversion: update them first` : undefined,
+  );
 }
 
 /**
@@ -83,7 +137,16 @@ function enumChange(ctx: DiffContext, key: string, f: EnumType, t: EnumType, fro
  * name, the columns move to it through `via` (text for enums, the new base type for domains),
  * and the old one is dropped. Views that read those columns are rebuilt around it (plan.ts).
  */
-function replaceType(ctx: DiffContext, key: string, t: TypeDef, fromModel: SchemaModel, toModel: SchemaModel, via: string, answers: string, dataLoss?: string): void {
+function replaceType(
+  ctx: DiffContext,
+  key: string,
+  t: TypeDef,
+  fromModel: SchemaModel,
+  toModel: SchemaModel,
+  via: string,
+  answers: string,
+  dataLoss?: string,
+): void {
   const old = quoteQualified(t.schema, `${t.name}__old`);
   const users = columnsOfType(fromModel, toModel, key);
   const create = typeStatements({ ...ctx.render, mainOwner: t.owner }, t).filter((l) => l !== '');
@@ -95,8 +158,15 @@ function replaceType(ctx: DiffContext, key: string, t: TypeDef, fromModel: Schem
     if (u.default !== undefined) sql.push(`${ac} set default ${u.default};`);
   }
   sql.push(`drop ${t.kind === 'domain' ? 'domain' : 'type'} ${old};`);
-  add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'alter', answers, sql, dataLoss,
-    hazard: users.length ? `rewrites ${[...new Set(users.map((u) => u.table))].join(', ')} under an ACCESS EXCLUSIVE lock` : undefined });
+  add(ctx, {
+    phase: Phase.type,
+    object: `type ${key}`,
+    action: 'alter',
+    answers,
+    sql,
+    dataLoss,
+    hazard: users.length ? `rewrites ${[...new Set(users.map((u) => u.table))].join(', ')} under an ACCESS EXCLUSIVE lock` : undefined,
+  });
 }
 
 function domainChange(ctx: DiffContext, key: string, f: DomainType, t: DomainType): void {
@@ -110,16 +180,38 @@ function domainChange(ctx: DiffContext, key: string, f: DomainType, t: DomainTyp
     if (fc && tc && same(fc, tc)) continue;
     const bare = (d: string) => d.replace(/ NOT VALID$/, '');
     if (fc && tc && bare(fc.definition) === bare(tc.definition) && (tc.valid || !fc.valid)) {
-      add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'alter', answers: `domain ${key}, constraint ${n}: changed`, sql: [
-        ...(!fc.valid && tc.valid ? [`${ad} validate constraint ${quoteIdent(n)};`] : []),
-        ...commentChange(`constraint ${quoteIdent(n)} on domain`, key, fc.comment, tc.comment)] });
+      add(ctx, {
+        phase: Phase.type,
+        object: `type ${key}`,
+        action: 'alter',
+        answers: `domain ${key}, constraint ${n}: changed`,
+        sql: [
+          ...(!fc.valid && tc.valid ? [`${ad} validate constraint ${quoteIdent(n)};`] : []),
+          ...commentChange(`constraint ${quoteIdent(n)} on domain`, key, fc.comment, tc.comment),
+        ],
+      });
       continue;
     }
-    if (fc) add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'drop', answers: `domain ${key}, constraint ${n}: ${tc ? 'changed' : 'dropped'}`, sql: [`${ad} drop constraint ${quoteIdent(n)};`] });
+    if (fc)
+      add(ctx, {
+        phase: Phase.type,
+        object: `type ${key}`,
+        action: 'drop',
+        answers: `domain ${key}, constraint ${n}: ${tc ? 'changed' : 'dropped'}`,
+        sql: [`${ad} drop constraint ${quoteIdent(n)};`],
+      });
     if (tc) {
-      add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'create', answers: `domain ${key}, constraint ${n}: ${fc ? 'changed' : 'added'}`,
-        sql: [`${ad} add constraint ${quoteIdent(n)} ${tc.definition};`, ...commentChange(`constraint ${quoteIdent(n)} on domain`, key, undefined, tc.comment)],
-        hazard: tc.valid ? 'checks every value of the columns of this domain' : undefined });
+      add(ctx, {
+        phase: Phase.type,
+        object: `type ${key}`,
+        action: 'create',
+        answers: `domain ${key}, constraint ${n}: ${fc ? 'changed' : 'added'}`,
+        sql: [
+          `${ad} add constraint ${quoteIdent(n)} ${tc.definition};`,
+          ...commentChange(`constraint ${quoteIdent(n)} on domain`, key, undefined, tc.comment),
+        ],
+        hazard: tc.valid ? 'checks every value of the columns of this domain' : undefined,
+      });
     }
   }
 }
@@ -133,8 +225,15 @@ function compositeChange(ctx: DiffContext, key: string, f: CompositeType, t: Com
     const o = fa.get(a.name);
     const spec = `${a.type}${a.collation ? ` collate ${a.collation}` : ''}`;
     if (!o) sql.push(`alter type ${key} add attribute ${quoteIdent(a.name)} ${spec};`);
-    else if (o.type !== a.type || o.collation !== a.collation) sql.push(`alter type ${key} alter attribute ${quoteIdent(a.name)} type ${spec};`);
+    else if (o.type !== a.type || o.collation !== a.collation)
+      sql.push(`alter type ${key} alter attribute ${quoteIdent(a.name)} type ${spec};`);
   }
-  add(ctx, { phase: Phase.type, object: `type ${key}`, action: 'alter', answers: `composite type ${key}: attributes`, sql,
-    dataLoss: f.attributes.some((a) => !ta.has(a.name)) ? 'drops attributes of a composite type' : undefined });
+  add(ctx, {
+    phase: Phase.type,
+    object: `type ${key}`,
+    action: 'alter',
+    answers: `composite type ${key}: attributes`,
+    sql,
+    dataLoss: f.attributes.some((a) => !ta.has(a.name)) ? 'drops attributes of a composite type' : undefined,
+  });
 }

@@ -3,8 +3,25 @@
  * dropped. Every map is built with sorted keys so that equal schemas give equal JSON.
  */
 import type {
-  Collation, Column, Constraint, DefaultPrivileges, EventTrigger, ExcludeTable, Grants, Identity, Index, Policy, Publication,
-  PublicationTable, Routine, Schema, SchemaModel, Sequence, Table, TypeDef, View,
+  Collation,
+  Column,
+  Constraint,
+  DefaultPrivileges,
+  EventTrigger,
+  ExcludeTable,
+  Grants,
+  Identity,
+  Index,
+  Policy,
+  Publication,
+  PublicationTable,
+  Routine,
+  Schema,
+  SchemaModel,
+  Sequence,
+  Table,
+  TypeDef,
+  View,
 } from './model';
 import { quoteIdent, quoteQualified } from '../../../quote';
 
@@ -12,9 +29,23 @@ import { quoteIdent, quoteQualified } from '../../../quote';
 type Row = Record<string, any>;
 
 export type CatalogRows = Record<
-  'schemas' | 'extensions' | 'collations' | 'types' | 'relations' | 'columns' | 'constraints' | 'indexes'
-  | 'triggers' | 'policies' | 'rules' | 'statistics' | 'sequences' | 'functions' | 'defaultPrivileges'
-  | 'publications' | 'eventTriggers',
+  | 'schemas'
+  | 'extensions'
+  | 'collations'
+  | 'types'
+  | 'relations'
+  | 'columns'
+  | 'constraints'
+  | 'indexes'
+  | 'triggers'
+  | 'policies'
+  | 'rules'
+  | 'statistics'
+  | 'sequences'
+  | 'functions'
+  | 'defaultPrivileges'
+  | 'publications'
+  | 'eventTriggers',
   Row[]
 >;
 
@@ -32,8 +63,23 @@ const DEFAULT_ACL_TYPE = { r: 'tables', S: 'sequences', f: 'functions', T: 'type
 const REPLICA_IDENTITY = { n: 'nothing', f: 'full', i: 'index' } as const;
 
 /** The order GRANT's documentation lists privileges in; unknown ones go last, by name. */
-const PRIVILEGE_ORDER = ['SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE', 'REFERENCES', 'TRIGGER', 'MAINTAIN',
-  'USAGE', 'EXECUTE', 'CREATE', 'TEMPORARY', 'CONNECT', 'SET', 'ALTER SYSTEM'];
+const PRIVILEGE_ORDER = [
+  'SELECT',
+  'INSERT',
+  'UPDATE',
+  'DELETE',
+  'TRUNCATE',
+  'REFERENCES',
+  'TRIGGER',
+  'MAINTAIN',
+  'USAGE',
+  'EXECUTE',
+  'CREATE',
+  'TEMPORARY',
+  'CONNECT',
+  'SET',
+  'ALTER SYSTEM',
+];
 
 export function buildModel(rows: CatalogRows, version: number, exclude: readonly ExcludeTable[]): SchemaModel {
   const excluded = new Set<string>();
@@ -56,15 +102,29 @@ export function buildModel(rows: CatalogRows, version: number, exclude: readonly
     format: 1,
     serverVersion: version,
     schemas: byName(rows.schemas, (r) => quoteIdent(r.name), schema),
-    extensions: byName(rows.extensions, (r) => quoteIdent(r.name), (r) => ({ name: r.name, version: r.version, schema: r.schema })),
+    extensions: byName(
+      rows.extensions,
+      (r) => quoteIdent(r.name),
+      (r) => ({ name: r.name, version: r.version, schema: r.schema }),
+    ),
     collations: byName(rows.collations, (r) => quoteQualified(r.schema, r.name), collation),
     types: sortKeys(types),
     tables: sortKeys(Object.fromEntries([...relations.values()].filter(isTable).map((t) => [quoteQualified(t.schema, t.name), t]))),
-    views: sortKeys(Object.fromEntries([...relations.values()].filter((r): r is View => !isTable(r)).map((v) => [quoteQualified(v.schema, v.name), v]))),
-    sequences: byName(rows.sequences.filter((r) => keepSequence(r, excluded)), (r) => quoteQualified(r.schema, r.name), sequence),
+    views: sortKeys(
+      Object.fromEntries([...relations.values()].filter((r): r is View => !isTable(r)).map((v) => [quoteQualified(v.schema, v.name), v])),
+    ),
+    sequences: byName(
+      rows.sequences.filter((r) => keepSequence(r, excluded)),
+      (r) => quoteQualified(r.schema, r.name),
+      sequence,
+    ),
     functions: byName(rows.functions, (r) => `${quoteQualified(r.schema, r.name)}(${r.identity})`, routine),
     defaultPrivileges: byName(rows.defaultPrivileges, defaultPrivilegesKey, defaultPrivileges),
-    publications: byName(rows.publications, (r) => quoteIdent(r.name), (r) => publication(r, excluded)),
+    publications: byName(
+      rows.publications,
+      (r) => quoteIdent(r.name),
+      (r) => publication(r, excluded),
+    ),
     eventTriggers: byName(rows.eventTriggers, (r) => quoteIdent(r.name), eventTrigger),
   };
   dropEmptiedSchemas(model, excludedSchemas);
@@ -110,7 +170,7 @@ function attachColumns(relations: Map<number, Relation>, rows: Row[]): void {
     rel.columns[r.name] = clean({
       type: r.type,
       notNull: r.not_null,
-      default: r.generated ? undefined : r.default ?? undefined,
+      default: r.generated ? undefined : (r.default ?? undefined),
       identity: r.identity ? identity(r.identity, r.identity_sequence) : undefined,
       generated: r.generated ? { kind: r.generated === 's' ? 'stored' : 'virtual', expression: r.default } : undefined,
       collation: collationName(r.collation),
@@ -171,11 +231,21 @@ function attachParts(relations: Map<number, Relation>, rows: CatalogRows): void 
   }
   for (const r of rows.triggers) {
     const rel = relations.get(r.rel);
-    if (rel) rel.triggers[r.name] = clean({ definition: r.definition, enabled: ENABLED[r.enabled as keyof typeof ENABLED], comment: r.comment ?? undefined });
+    if (rel)
+      rel.triggers[r.name] = clean({
+        definition: r.definition,
+        enabled: ENABLED[r.enabled as keyof typeof ENABLED],
+        comment: r.comment ?? undefined,
+      });
   }
   for (const r of rows.rules) {
     const rel = relations.get(r.rel);
-    if (rel) rel.rules[r.name] = clean({ definition: r.definition, enabled: ENABLED[r.enabled as keyof typeof ENABLED], comment: r.comment ?? undefined });
+    if (rel)
+      rel.rules[r.name] = clean({
+        definition: r.definition,
+        enabled: ENABLED[r.enabled as keyof typeof ENABLED],
+        comment: r.comment ?? undefined,
+      });
   }
   for (const r of rows.policies) {
     const rel = relations.get(r.rel);
@@ -191,7 +261,8 @@ function attachParts(relations: Map<number, Relation>, rows: CatalogRows): void 
   }
   for (const r of rows.statistics) {
     const rel = relations.get(r.rel);
-    if (rel && isTable(rel)) rel.statistics[quoteQualified(r.schema, r.name)] = clean({ definition: r.definition, comment: r.comment ?? undefined });
+    if (rel && isTable(rel))
+      rel.statistics[quoteQualified(r.schema, r.name)] = clean({ definition: r.definition, comment: r.comment ?? undefined });
   }
   for (const rel of relations.values()) {
     rel.indexes = sortKeys(rel.indexes);
@@ -212,21 +283,32 @@ function buildTypes(rows: Row[]): Record<string, TypeDef> {
     if (r.kind === 'e') type = { ...base, kind: 'enum', labels: r.labels ?? [] };
     else if (r.kind === 'd') {
       type = {
-        ...base, kind: 'domain', baseType: r.base_type, notNull: r.not_null, default: r.default ?? undefined,
-        collation: collationName(r.collation), constraints: {},
+        ...base,
+        kind: 'domain',
+        baseType: r.base_type,
+        notNull: r.not_null,
+        default: r.default ?? undefined,
+        collation: collationName(r.collation),
+        constraints: {},
       };
     } else if (r.kind === 'c') {
       type = {
         ...base,
         kind: 'composite',
         attributes: (r.attributes ?? []).map(([name, t, coll]: [string, string, [string, string] | null]) =>
-          clean({ name, type: t, collation: collationName(coll) })),
+          clean({ name, type: t, collation: collationName(coll) }),
+        ),
       };
     } else {
       const g = r.range ?? {};
       type = {
-        ...base, kind: 'range', subtype: g.subtype, subtypeOpclass: g.opclass ? quoteQualified(g.opclass[0], g.opclass[1]) : undefined,
-        collation: collationName(g.collation), canonical: g.canonical ?? undefined, subtypeDiff: g.subtypeDiff ?? undefined,
+        ...base,
+        kind: 'range',
+        subtype: g.subtype,
+        subtypeOpclass: g.opclass ? quoteQualified(g.opclass[0], g.opclass[1]) : undefined,
+        collation: collationName(g.collation),
+        canonical: g.canonical ?? undefined,
+        subtypeDiff: g.subtypeDiff ?? undefined,
         multirange: g.multirange ? quoteQualified(g.multirange[0], g.multirange[1]) : undefined,
       };
     }
@@ -248,9 +330,9 @@ function collation(r: Row): Collation {
     owner: r.owner,
     provider,
     // Before PostgreSQL 15, an ICU collation kept its locale in collcollate.
-    locale: libc ? undefined : r.locale ?? r.lc_collate ?? undefined,
-    lcCollate: libc ? r.lc_collate ?? undefined : undefined,
-    lcCtype: libc ? r.lc_ctype ?? undefined : undefined,
+    locale: libc ? undefined : (r.locale ?? r.lc_collate ?? undefined),
+    lcCollate: libc ? (r.lc_collate ?? undefined) : undefined,
+    lcCtype: libc ? (r.lc_ctype ?? undefined) : undefined,
     deterministic: r.deterministic,
     rules: r.rules ?? undefined,
     comment: r.comment ?? undefined,
@@ -267,10 +349,19 @@ function keepSequence(r: Row, excluded: Set<string>): boolean {
 function sequence(r: Row): Sequence {
   const [s, t, c] = (r.owned_by ?? []) as string[];
   return clean({
-    schema: r.schema, name: r.name, owner: r.owner, type: r.type, start: r.start, increment: r.increment,
-    min: r.min, max: r.max, cache: r.cache, cycle: r.cycle,
+    schema: r.schema,
+    name: r.name,
+    owner: r.owner,
+    type: r.type,
+    start: r.start,
+    increment: r.increment,
+    min: r.min,
+    max: r.max,
+    cache: r.cache,
+    cycle: r.cycle,
     ownedBy: r.owned_by ? `${quoteQualified(s, t)}.${quoteIdent(c)}` : undefined,
-    grants: grants(r.grants), comment: r.comment ?? undefined,
+    grants: grants(r.grants),
+    comment: r.comment ?? undefined,
   });
 }
 

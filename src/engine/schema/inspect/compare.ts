@@ -10,8 +10,20 @@
  */
 import type { CompareLabels } from './phrases';
 import type {
-  Collation, Column, DefaultPrivileges, EventTrigger, Extension, Grants, Publication, Routine, Schema, SchemaModel, Sequence, Table,
-  TypeDef, View,
+  Collation,
+  Column,
+  DefaultPrivileges,
+  EventTrigger,
+  Extension,
+  Grants,
+  Publication,
+  Routine,
+  Schema,
+  SchemaModel,
+  Sequence,
+  Table,
+  TypeDef,
+  View,
 } from './model';
 import { flag, PHRASES, textDifference, type Phrase } from './phrases';
 
@@ -50,17 +62,49 @@ const COLUMN: Prop[] = ['type', 'notNull', 'default', 'generated', 'collation', 
 const IDENTITY: Prop[] = ['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle'];
 const CONSTRAINT: Prop[] = ['type', { key: 'definition', normalise: withoutFlags }, 'deferrable', 'initiallyDeferred', 'valid', 'comment'];
 const DOMAIN_CONSTRAINT: Prop[] = [{ key: 'definition', normalise: withoutFlags }, 'valid', 'comment'];
-const INDEX: Prop[] = ['method', 'unique', 'predicate', { key: 'definition', normalise: indexWithout },
+const INDEX: Prop[] = [
+  'method',
+  'unique',
+  'predicate',
+  { key: 'definition', normalise: indexWithout },
   { key: 'valid', phrase: flag('valid', 'invalid (left by a failed CREATE INDEX CONCURRENTLY?)') },
-  { key: 'replicaIdentity', phrase: flag('the replica identity', 'not the replica identity') }, 'comment'];
+  { key: 'replicaIdentity', phrase: flag('the replica identity', 'not the replica identity') },
+  'comment',
+];
 const TRIGGER: Prop[] = ['definition', 'enabled', 'comment'];
 const POLICY: Prop[] = ['command', 'permissive', 'roles', 'using', 'withCheck', 'comment'];
-const TABLE: Prop[] = ['kind', 'partitionKey', 'partitionOf', 'partitionBound', 'inherits', 'unlogged', 'rowSecurity', 'forceRowSecurity',
-  'replicaIdentity', 'options', ...OWNED];
+const TABLE: Prop[] = [
+  'kind',
+  'partitionKey',
+  'partitionOf',
+  'partitionBound',
+  'inherits',
+  'unlogged',
+  'rowSecurity',
+  'forceRowSecurity',
+  'replicaIdentity',
+  'options',
+  ...OWNED,
+];
 const VIEW: Prop[] = ['kind', { key: 'definition', text: true }, 'options', ...OWNED];
 const SEQUENCE: Prop[] = ['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle', 'ownedBy', ...OWNED];
-const ROUTINE: Prop[] = ['kind', 'arguments', 'returns', 'language', 'volatility', 'strict', 'securityDefiner', 'leakproof', 'parallel',
-  'cost', 'rows', 'config', { key: 'body', text: true, normalise: trimmedBody }, 'aggregate', ...OWNED];
+const ROUTINE: Prop[] = [
+  'kind',
+  'arguments',
+  'returns',
+  'language',
+  'volatility',
+  'strict',
+  'securityDefiner',
+  'leakproof',
+  'parallel',
+  'cost',
+  'rows',
+  'config',
+  { key: 'body', text: true, normalise: trimmedBody },
+  'aggregate',
+  ...OWNED,
+];
 const PUBLICATION: Prop[] = ['allTables', 'schemas', 'publish', 'viaRoot', ...OWNED];
 const PUBLICATION_TABLE: Prop[] = ['columns', 'rowFilter'];
 const EVENT_TRIGGER: Prop[] = ['event', 'function', 'tags', 'enabled', ...OWNED];
@@ -70,7 +114,12 @@ const TYPE: Record<TypeDef['kind'], Prop[]> = {
   composite: ['attributes', ...OWNED],
   range: ['subtype', 'subtypeOpclass', 'collation', 'canonical', 'subtypeDiff', 'multirange', ...OWNED],
 };
-const TYPE_NAME: Record<TypeDef['kind'], string> = { enum: 'enum type', domain: 'domain', composite: 'composite type', range: 'range type' };
+const TYPE_NAME: Record<TypeDef['kind'], string> = {
+  enum: 'enum type',
+  domain: 'domain',
+  composite: 'composite type',
+  range: 'range type',
+};
 
 export function compareModels(expected: SchemaModel, actual: SchemaModel, labels: CompareLabels): Difference[] {
   const d = new Differ(labels);
@@ -80,29 +129,50 @@ export function compareModels(expected: SchemaModel, actual: SchemaModel, labels
   });
   d.objects<Extension>('extension', expected.extensions, actual.extensions, (w, e, a) => d.props(w, e, a, ['version', 'schema']));
   d.objects<Collation>('collation', expected.collations, actual.collations, (w, e, a) =>
-    d.props(w, e, a, ['provider', 'locale', 'lcCollate', 'lcCtype', 'deterministic', 'rules', ...OWNED]));
-  d.objects<TypeDef>((t) => TYPE_NAME[t.kind], expected.types, actual.types, (w, e, a) => {
-    if (e.kind !== a.kind) return d.changed(w, 'kind', e.kind, a.kind);
-    d.props(w, e, a, TYPE[e.kind]);
-    d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
-    if (e.kind === 'domain' && a.kind === 'domain') {
-      d.parts(w, 'constraint', e.constraints, a.constraints, DOMAIN_CONSTRAINT, true);
-    }
-  });
-  d.objects<Table>((t) => t.kind, expected.tables, actual.tables, (w, e, a) => compareTable(d, w, e, a));
-  d.objects<View>((v) => v.kind, expected.views, actual.views, (w, e, a) => {
-    d.props(w, e, a, VIEW);
-    d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
-    compareRelationParts(d, w, e, a);
-  });
+    d.props(w, e, a, ['provider', 'locale', 'lcCollate', 'lcCtype', 'deterministic', 'rules', ...OWNED]),
+  );
+  d.objects<TypeDef>(
+    (t) => TYPE_NAME[t.kind],
+    expected.types,
+    actual.types,
+    (w, e, a) => {
+      if (e.kind !== a.kind) return d.changed(w, 'kind', e.kind, a.kind);
+      d.props(w, e, a, TYPE[e.kind]);
+      d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
+      if (e.kind === 'domain' && a.kind === 'domain') {
+        d.parts(w, 'constraint', e.constraints, a.constraints, DOMAIN_CONSTRAINT, true);
+      }
+    },
+  );
+  d.objects<Table>(
+    (t) => t.kind,
+    expected.tables,
+    actual.tables,
+    (w, e, a) => compareTable(d, w, e, a),
+  );
+  d.objects<View>(
+    (v) => v.kind,
+    expected.views,
+    actual.views,
+    (w, e, a) => {
+      d.props(w, e, a, VIEW);
+      d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
+      compareRelationParts(d, w, e, a);
+    },
+  );
   d.objects<Sequence>('sequence', expected.sequences, actual.sequences, (w, e, a) => {
     d.props(w, e, a, SEQUENCE);
     d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
   });
-  d.objects<Routine>((r) => r.kind, expected.functions, actual.functions, (w, e, a) => {
-    d.props(w, e, a, ROUTINE);
-    d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
-  });
+  d.objects<Routine>(
+    (r) => r.kind,
+    expected.functions,
+    actual.functions,
+    (w, e, a) => {
+      d.props(w, e, a, ROUTINE);
+      d.grants(w, e.grants, a.grants, [e.owner, a.owner]);
+    },
+  );
   compareDefaultPrivileges(d, expected, actual);
   // Models written before publications and event triggers were inspected have neither.
   d.objects<Publication>('publication', expected.publications ?? {}, actual.publications ?? {}, (w, e, a) => {
@@ -110,7 +180,8 @@ export function compareModels(expected: SchemaModel, actual: SchemaModel, labels
     d.parts(w, 'table', e.tables, a.tables, PUBLICATION_TABLE);
   });
   d.objects<EventTrigger>('event trigger', expected.eventTriggers ?? {}, actual.eventTriggers ?? {}, (w, e, a) =>
-    d.props(w, e, a, EVENT_TRIGGER));
+    d.props(w, e, a, EVENT_TRIGGER),
+  );
   return d.sorted();
 }
 
@@ -206,8 +277,13 @@ class Differ {
    * once, as a different name.
    */
   parts<T extends object>(
-    w: Where, what: string, expected: Record<string, T>, actual: Record<string, T>, props: Prop[],
-    pairRenamed = false, more?: (pw: Where, e: T, a: T) => void,
+    w: Where,
+    what: string,
+    expected: Record<string, T>,
+    actual: Record<string, T>,
+    props: Prop[],
+    pairRenamed = false,
+    more?: (pw: Where, e: T, a: T) => void,
   ): void {
     const missing = Object.keys(expected).filter((k) => !(k in actual));
     const extra = new Set(Object.keys(actual).filter((k) => !(k in expected)));
@@ -276,7 +352,8 @@ class Differ {
       property: 'columnOrder',
       expected,
       actual,
-      message: `${prefix(w)}: column${moved.length > 1 ? 's' : ''} ${moved.join(', ')} in another position: ` +
+      message:
+        `${prefix(w)}: column${moved.length > 1 ? 's' : ''} ${moved.join(', ')} in another position: ` +
         `${e.join(', ')} ${L.expected}; ${a.join(', ')} ${L.actual}`,
     });
   }
@@ -284,11 +361,21 @@ class Differ {
   changed(w: Where, property: string, expected: unknown, actual: unknown, phrase?: Phrase): void {
     const say = phrase ?? PHRASES[property] ?? ((v: unknown) => `${property} ${v === undefined ? 'none' : String(v)}`);
     const L = this.labels;
-    this.push(w, 'changed', { property, expected, actual, message: `${prefix(w)}: ${say(expected)} ${L.expected}, ${say(actual)} ${L.actual}` });
+    this.push(w, 'changed', {
+      property,
+      expected,
+      actual,
+      message: `${prefix(w)}: ${say(expected)} ${L.expected}, ${say(actual)} ${L.actual}`,
+    });
   }
 
   private textChanged(w: Where, property: string, expected: string | undefined, actual: string | undefined): void {
-    this.push(w, 'changed', { property, expected, actual, message: `${prefix(w)}: ${textDifference(property, expected ?? '', actual ?? '', this.labels)}` });
+    this.push(w, 'changed', {
+      property,
+      expected,
+      actual,
+      message: `${prefix(w)}: ${textDifference(property, expected ?? '', actual ?? '', this.labels)}`,
+    });
   }
 
   private missingMessage(w: Where): string {

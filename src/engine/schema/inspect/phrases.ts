@@ -13,8 +13,14 @@ export interface CompareLabels {
 
 export type Phrase = (v: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-export const flag = (yes: string, no: string): Phrase => (v) => (v ? yes : no);
-const opt = (say: Phrase, none: string): Phrase => (v) => (v === undefined || v === null ? none : say(v));
+export const flag =
+  (yes: string, no: string): Phrase =>
+  (v) =>
+    v ? yes : no;
+const opt =
+  (say: Phrase, none: string): Phrase =>
+  (v) =>
+    v === undefined || v === null ? none : say(v);
 
 export const PHRASES: Record<string, Phrase> = {
   kind: (v) => `${/^[aeiou]/.test(v) ? 'an' : 'a'} ${v}`,
@@ -58,8 +64,10 @@ export const PHRASES: Record<string, Phrase> = {
   rules: opt((v) => `rules ${quoteText(v)}`, 'no rules'),
   labels: (v) => `labels ${(v as string[]).map(quoteLiteral).join(', ')}`,
   baseType: (v) => `base type ${v}`,
-  attributes: (v) => `(${(v as Array<{ name: string; type: string; collation?: string }>)
-    .map((a) => `${a.name} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`).join(', ')})`,
+  attributes: (v) =>
+    `(${(v as Array<{ name: string; type: string; collation?: string }>)
+      .map((a) => `${a.name} ${a.type}${a.collation ? ` COLLATE ${a.collation}` : ''}`)
+      .join(', ')})`,
   subtype: (v) => `subtype ${v}`,
   subtypeOpclass: opt((v) => `operator class ${v}`, 'the default operator class'),
   canonical: opt((v) => `canonical function ${v}`, 'no canonical function'),
@@ -92,7 +100,13 @@ export const PHRASES: Record<string, Phrase> = {
   event: (v) => `ON ${v}`,
   function: (v) => `EXECUTE FUNCTION ${v}`,
   tags: opt((v) => `WHEN TAG IN (${(v as string[]).map(quoteLiteral).join(', ')})`, 'for every command (no WHEN TAG)'),
-  aggregate: opt((v) => Object.entries(v as Record<string, string>).map(([k, x]) => `${k} = ${x}`).join(', '), 'not an aggregate'),
+  aggregate: opt(
+    (v) =>
+      Object.entries(v as Record<string, string>)
+        .map(([k, x]) => `${k} = ${x}`)
+        .join(', '),
+    'not an aggregate',
+  ),
 };
 
 /** `(expr)`, without doubling the parentheses pg_get_expr already put around it. */

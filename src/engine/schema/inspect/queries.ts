@@ -95,10 +95,12 @@ export function catalogQueries(version: number): Record<string, string> {
              'collation', ${collationUnlessDefault('r.rngcollation', 'st.typcollation')},
              'canonical', nullif(r.rngcanonical::oid, 0)::regproc::text,
              'subtypeDiff', nullif(r.rngsubdiff::oid, 0)::regproc::text,
-             'multirange', ${version >= 140000
-    ? `(select json_build_array(mn.nspname, mt.typname) from pg_type mt join pg_namespace mn on mn.oid = mt.typnamespace
+             'multirange', ${
+               version >= 140000
+                 ? `(select json_build_array(mn.nspname, mt.typname) from pg_type mt join pg_namespace mn on mn.oid = mt.typnamespace
                 where mt.oid = r.rngmultitypid)`
-    : 'null'})
+                 : 'null'
+             })
            from pg_range r join pg_type st on st.oid = r.rngsubtype
            join pg_opclass oc on oc.oid = r.rngsubopc join pg_namespace ocn on ocn.oid = oc.opcnamespace
            where r.rngtypid = t.oid) end as range
@@ -248,17 +250,21 @@ export function catalogQueries(version: number): Record<string, string> {
         p.pubinsert as insert, p.pubupdate as update, p.pubdelete as delete, p.pubtruncate as truncate,
         p.pubviaroot as via_root, ${comment('pg_publication', 'p.oid')} as comment,
         (select json_agg(json_build_array(n.nspname, c.relname,
-           ${version >= 150000
-    ? `(select json_agg(a.attname order by a.attnum) from pg_attribute a
+           ${
+             version >= 150000
+               ? `(select json_agg(a.attname order by a.attnum) from pg_attribute a
                where a.attrelid = pr.prrelid and a.attnum = any (pr.prattrs::int2[]))`
-    : 'null'},
+               : 'null'
+           },
            ${version >= 150000 ? 'pg_get_expr(pr.prqual, pr.prrelid)' : 'null'}))
          from pg_publication_rel pr join pg_class c on c.oid = pr.prrelid join pg_namespace n on n.oid = c.relnamespace
          where pr.prpubid = p.oid) as tables,
-        ${version >= 150000
-    ? `(select json_agg(n.nspname) from pg_publication_namespace pn join pg_namespace n on n.oid = pn.pnnspid
+        ${
+          version >= 150000
+            ? `(select json_agg(n.nspname) from pg_publication_namespace pn join pg_namespace n on n.oid = pn.pnnspid
            where pn.pnpubid = p.oid)`
-    : 'null'} as schemas
+            : 'null'
+        } as schemas
       from pg_publication p`,
 
     eventTriggers: `
