@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
 import { admin, args, dbUrl, flag, fmt, has, list, loadAverage, machine, median, option, PSQL, ROOT, timed, writeResults } from './lib.mjs';
+import { targetFrom } from 'pgpatch';
 
 const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
 const OUT = join(ROOT, 'bench', 'out', 'check');
@@ -208,8 +209,8 @@ async function phases(server, g) {
     return r;
   };
   const names = [`bench_phase_a_${process.pid}`, `bench_phase_b_${process.pid}`];
-  const inspect = async (url) => {
-    const s = await connect({ connectionString: url, source: 'bench' });
+  const inspect = async (target) => {
+    const s = await connect(target);
     try {
       return await inspectDatabase(s, { exclude: [] });
     } finally {
@@ -223,12 +224,12 @@ async function phases(server, g) {
       mkdirSync(dir);
       execFileSync('sh', ['-c', `git -C "${g.repo}" archive --format=tar main -- schema | tar -x -C "${dir}"`]);
     });
-    const [a, b] = names.map((n) => ({ connectionString: dbUrl(server, n), source: 'bench' }));
+    const [a, b] = names.map((n) => targetFrom(dbUrl(server, n), 'bench'));
     await step('CREATE DATABASE x 2', async () => {
       for (const n of names) await admin(server, `create database ${n}`);
     });
     await step('A: load the schema files', () => loadScript({ target: a, entry: join(g.schema, 'database.sql') }));
-    const ma = await step('A: inspect', () => inspect(a.connectionString));
+    const ma = await step('A: inspect', () => inspect(a));
     await step('B: load the base schema files', () => loadScript({ target: b, entry: join(g.base, 'database.sql') }));
     await step('B: record the base patches (none) and migrate 5 patches', async () => {
       const s = await connect(b);
@@ -236,7 +237,7 @@ async function phases(server, g) {
       await s.end();
       await migrate({ target: b, patchesDir: join(g.schema, 'patches'), entry: join(g.schema, 'database.sql') });
     });
-    const mb = await step('B: inspect', () => inspect(b.connectionString));
+    const mb = await step('B: inspect', () => inspect(b));
     await step('compare the models', async () => compareModels(ma, mb, { expected: 'in the schema files', actual: 'after the patches' }));
     await step('DROP DATABASE x 2', async () => {
       for (const n of names) await admin(server, `drop database ${n} with (force)`);

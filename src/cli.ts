@@ -5,7 +5,8 @@
  * Commands are loaded lazily: `pgpatch --help` must not pay for pg, the parser or git.
  */
 import { Command } from 'commander';
-import { closeLine, outcome } from './commands/common';
+import { outcome } from './commands/common';
+import { closeLine } from './output/terminal';
 import { EXIT, PgpatchError } from './errors';
 
 const COMMANDS = [

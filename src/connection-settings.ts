@@ -449,19 +449,6 @@ function connectionUri(info: ConnInfo, { password, params }: { password: 'masked
   return `postgresql://${user}${host}${info.port ? `:${info.port}` : ''}/${encodeURIComponent(info.dbname ?? '')}${query.length ? `?${query.join('&')}` : ''}`;
 }
 
-/**
- * The target as it can be shown to people: the connection it resolves to (string, service file,
- * PG* variables), as a URI, never with its password.
- */
-export function describeTarget(target: { connectionString?: string; source: string }): string {
-  try {
-    return describeConnection(withDefaultHost(resolveConnection(target.connectionString, target.source)));
-  } catch (e) {
-    if (!(e instanceof ConnectionSettingsError)) throw e;
-    return target.connectionString ? maskPassword(target.connectionString) : 'the PG* variables';
-  }
-}
-
 /** Masks the password of a URL or a key=value connection string. */
 export function maskPassword(dsn: string): string {
   if (/^postgres(ql)?:\/\//i.test(dsn)) {

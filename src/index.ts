@@ -1,6 +1,8 @@
 /** The library API: the engine's functions, their results and their errors. Nothing here prints. */
 export * from './errors';
-export { connect, withSession, maskPassword, describeTarget, type Target, type Session } from './engine/db';
+export { connect, withSession, type Session } from './engine/db';
+export { resolveTarget as targetFrom, onDatabase, targetOf, type Target, type ScratchChoice } from './target';
+export { maskPassword } from './connection-settings';
 export { compileScript, type CompiledScript, type Step, type CompileOptions } from './engine/script/compile';
 export { executeSteps, type ScriptEvent } from './engine/script/execute';
 export { loadScript, type LoadOptions, type LoadResult } from './engine/script/load';
@@ -42,7 +44,15 @@ export {
   type CheckOptions,
   type CheckResult,
 } from './engine/authoring/makemigrations';
-export { lookupPatch, expandPatch, PatchLookupError, type PatchShown, type ExpandedStatement } from './engine/authoring/sqlmigrate';
+export {
+  showPatch,
+  sqlMigrate,
+  expandPatch,
+  type PatchShown,
+  type ExpandedStatement,
+  type SqlMigrateResult,
+} from './engine/authoring/sqlmigrate';
+export { lookupPatch, PatchLookupError } from './engine/patches/lookup';
 export { scaffold, ScaffoldError, type ScaffoldOptions, type ScaffoldResult } from './engine/authoring/init';
 export {
   squashMigrations,

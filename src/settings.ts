@@ -3,11 +3,12 @@
  * here, so the engine can trust them.
  */
 import { createHash } from 'node:crypto';
+import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { resolveConnection } from './connection-settings';
 import { NoTargetError, UsageError } from './errors';
-import type { Target } from './engine/db';
+import { resolveTarget as targetFrom, type ScratchChoice, type Target } from './target';
+import type { DiffSource } from './engine/schema/diff/sources';
 
 export interface TargetFlags {
   dsn?: string;
@@ -30,17 +31,27 @@ const LIBPQ_VARS = ['PGHOST', 'PGHOSTADDR', 'PGPORT', 'PGDATABASE', 'PGUSER', 'P
  * be honoured is refused here, before the command does anything (ConnectionSettingsError).
  */
 export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): Target | undefined {
-  const target = chooseTarget(flags, env);
-  if (target) resolveConnection(target.connectionString, target.source, env);
-  return target;
+  if (flags.dsn) return targetFrom(flags.dsn, '--dsn', env);
+  if (flags.embedded) return undefined;
+  if (env.DATABASE_URL) return targetFrom(env.DATABASE_URL, 'DATABASE_URL', env);
+  if (LIBPQ_VARS.some((v) => env[v])) return targetFrom(undefined, 'PG* variables', env);
+  throw new NoTargetError(TARGET_WAYS);
 }
 
-function chooseTarget(flags: TargetFlags, env: NodeJS.ProcessEnv): Target | undefined {
-  if (flags.dsn) return { connectionString: flags.dsn, source: '--dsn' };
-  if (flags.embedded) return undefined;
-  if (env.DATABASE_URL) return { connectionString: env.DATABASE_URL, source: 'DATABASE_URL' };
-  if (LIBPQ_VARS.some((v) => env[v])) return { source: 'PG* variables' };
-  throw new NoTargetError(TARGET_WAYS);
+/** Whether flags or environment name a database at all (lint lints every patch without one). */
+export function hasTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(flags.dsn || flags.embedded || env.DATABASE_URL || LIBPQ_VARS.some((v) => env[v]));
+}
+
+/**
+ * A server where pgpatch may create and drop databases: `--scratch-url`, else
+ * PGPATCH_SCRATCH_URL (each in any form libpq reads, resolved once here), else the project's
+ * embedded server, started when a command needs it.
+ */
+export function resolveScratch(flag: string | undefined, projectDir: string, env: NodeJS.ProcessEnv = process.env): ScratchChoice {
+  if (flag) return { target: targetFrom(flag, '--scratch-url', env) };
+  if (env.PGPATCH_SCRATCH_URL) return { target: targetFrom(env.PGPATCH_SCRATCH_URL, 'PGPATCH_SCRATCH_URL', env) };
+  return { embedded: projectDir };
 }
 
 export interface PathSettings {
@@ -123,4 +134,27 @@ export function resolveStatementLockTimeout(flag: string | undefined, env: NodeJ
   const fromEnv = env.PGPATCH_STATEMENT_LOCK_TIMEOUT;
   if (fromEnv === undefined || fromEnv === '') return undefined;
   return parseDuration(fromEnv, 'PGPATCH_STATEMENT_LOCK_TIMEOUT') || undefined;
+}
+
+/**
+ * How long migrate waits for another run's lock, in ms: `--wait-for-run-lock` (or its old name
+ * `--lock-timeout`) in seconds; 0, the default, gives up at once.
+ */
+export function resolveRunLockWait(waitFlag: string | undefined, lockTimeoutFlag: string | undefined): number {
+  const flag = waitFlag !== undefined ? '--wait-for-run-lock' : '--lock-timeout';
+  const value = waitFlag ?? lockTimeoutFlag ?? '0';
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0) throw new UsageError(`${flag} expects seconds, got "${value}"`);
+  return seconds * 1000;
+}
+
+/** The paths with symbolic links resolved where they exist (git reports its root so: check compares paths with it). */
+export function realPaths(p: PathSettings): PathSettings {
+  const real = (path: string) => (existsSync(path) ? realpathSync(path) : path);
+  return { ...p, schemaDir: real(p.schemaDir), entry: real(p.entry), patchesDir: real(p.patchesDir) };
+}
+
+/** A diff SOURCE: a `postgres://` URL is a database (resolved here, once), anything else a schema entry file. */
+export function diffSource(source: string, flag: string, env: NodeJS.ProcessEnv = process.env): DiffSource {
+  return /^postgres(ql)?:\/\//i.test(source) ? { database: targetFrom(source, flag, env) } : { files: source };
 }

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../errors';
 import { resolveTarget } from '../settings';
-import { action, announceTarget, collect, globals, paths, say } from './common';
+import { action, collect, globals, paths } from './common';
 
 interface Flags {
   app: string[];
@@ -34,7 +34,8 @@ export function register(program: Command): void {
         // adopt reads a database that exists: never the embedded one, never a default.
         const target = resolveTarget({ dsn: flags.dsn, embedded: false })!;
         const { schemaDir, patchesDir } = paths(flags);
-        if (flags.record && !flags.dryRun) announceTarget('adopting (its record goes there too)', target);
+        const { renderAdopt, announceAdopt } = await import('../output/adopt.js');
+        if (flags.record && !flags.dryRun) announceAdopt(target);
         const { adopt } = await import('../engine/schema/adopt/adopt.js');
         const r = await adopt({
           target,
@@ -47,23 +48,7 @@ export function register(program: Command): void {
           record: flags.record,
           recordSchema: flags.recordSchema,
         });
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          printJson(r);
-          return EXIT.ok;
-        }
-        const { displayPath } = await import('../output/text.js');
-        const verb = r.dryRun ? 'would write' : 'wrote';
-        for (const f of r.files) {
-          const note = r.existing.includes(f.path) ? (r.dryRun ? ' (exists)' : ' (overwritten)') : '';
-          process.stdout.write(`${verb} ${displayPath(f.path)}: ${f.summary}${note}\n`);
-        }
-        for (const t of r.leftOut) say(`pgpatch: left out table ${t} (Django's migration history; --keep-django-migrations keeps it)`);
-        for (const n of r.notCarried) say(`pgpatch: not carried over: ${n.object}: ${n.reason}`);
-        if (r.mainOwner) say(`pgpatch: most objects are owned by ${r.mainOwner}: load the files as that role`);
-        if (r.record === 'created') say(`pgpatch: created ${r.recordSchema}.schema_patch, empty: the next patch is the first`);
-        else if (r.record) say(`pgpatch: ${r.recordSchema}.schema_patch was there already (${r.record}): left as it is`);
-        else if (!r.dryRun) say('pgpatch: --no-record: the database has no schema_patch; create it with pgpatch migrate --assume-applied');
+        renderAdopt(r, flags);
         return EXIT.ok;
       }),
     );

@@ -4,8 +4,8 @@
  * a schema entry file (built in a scratch database). Exit 0, or with --exit-code 1 when they differ.
  */
 import type { Command } from 'commander';
-import { parseVariableFlags } from '../settings';
-import { action, collect, globals, paths, say, scratchServer } from './common';
+import { diffSource, parseVariableFlags } from '../settings';
+import { action, collect, globals, scratch } from './common';
 
 interface DiffFlags {
   from: string;
@@ -38,31 +38,18 @@ export function register(program: Command): void {
     .action(
       action(async (_o: unknown, cmd: Command) => {
         const flags = globals(cmd) as ReturnType<typeof globals> & DiffFlags;
-        const { diff, isDatabaseUrl } = await import('../engine/schema/diff/index.js');
-        const needsScratch = !isDatabaseUrl(flags.from) || !isDatabaseUrl(flags.to);
-        const scratchUrl = needsScratch ? await scratchServer(flags.scratchUrl, paths(flags).projectDir) : undefined;
+        const { diff } = await import('../engine/schema/diff/index.js');
+        const { diffEventPrinter, renderDiff } = await import('../output/diff.js');
         const result = await diff({
-          from: flags.from,
-          to: flags.to,
+          from: diffSource(flags.from, '--from'),
+          to: diffSource(flags.to, '--to'),
           schemas: flags.schema,
           excludeSchemas: flags.excludeSchema,
-          scratchUrl,
+          scratch: scratch(flags.scratchUrl, flags),
           variables: parseVariableFlags(flags.set),
-          onEvent: (e) => {
-            if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database})`);
-          },
+          onEvent: diffEventPrinter(),
         });
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          const { diffToJson } = await import('../output/diff.js');
-          printJson(diffToJson(result));
-        } else {
-          const { formatDiff } = await import('../output/diff.js');
-          process.stdout.write(formatDiff(result, { explain: flags.explain }));
-        }
-        say(
-          `pgpatch: ${result.changes.length ? `${result.changes.length} change${result.changes.length === 1 ? '' : 's'} from ${result.from} to ${result.to}` : `${result.from} and ${result.to} have the same schema`}`,
-        );
+        renderDiff(result, flags);
         return flags.exitCode && result.changes.length ? 1 : 0;
       }),
     );

@@ -1,7 +1,7 @@
 /** `pgpatch embedded start|stop|url`: the project's local PostgreSQL, for trying things out. */
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
-import { action, embeddedDatabase, globals, paths, say } from './common';
+import { action, embedded, globals, paths } from './common';
 
 export function register(program: Command): void {
   program
@@ -11,16 +11,15 @@ export function register(program: Command): void {
     .action(
       action(async (what: string, _opts: unknown, cmd: Command) => {
         const flags = globals(cmd);
-        const { projectDir } = paths(flags);
-        const { projectDataDir, startCluster } = await import('../engine/embedded.js');
+        const { print, say } = await import('../output/terminal.js');
         if (what === 'start' || what === 'url') {
-          const url = await embeddedDatabase(projectDir, flags.embeddedDb, what === 'start' ? say : () => undefined);
-          process.stdout.write(url + '\n');
+          const db = await embedded(flags, { quiet: what === 'url' });
+          print(db.url + '\n');
           return 0;
         }
         if (what === 'stop') {
-          const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
-          await cluster.stop();
+          const { stopEmbedded } = await import('../engine/embedded.js');
+          await stopEmbedded(paths(flags).projectDir);
           say('pgpatch: stopped the embedded PostgreSQL');
           return 0;
         }

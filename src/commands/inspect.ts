@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import type { ExcludeTable } from '../engine/schema/inspect/model';
-import { action, globals, say, target } from './common';
+import { action, collect, globals, target } from './common';
 
 export function register(program: Command): void {
   program
@@ -16,17 +16,11 @@ export function register(program: Command): void {
       action(async (_opts: unknown, cmd: Command) => {
         const flags = globals(cmd) as ReturnType<typeof globals> & { exclude?: string[] };
         const exclude = flags.exclude ? flags.exclude.map(parseExclude) : undefined;
-        const { target: t } = await target(flags, say);
-        const { withSession } = await import('../engine/db.js');
-        const { inspectDatabase } = await import('../engine/schema/inspect/inspect.js');
-        const started = Date.now();
-        const model = await withSession(t, (s) => inspectDatabase(s, { exclude }));
-        const { printJson } = await import('../output/json.js');
-        printJson(model);
-        say(
-          `pgpatch: inspected ${Object.keys(model.tables).length} tables, ${Object.keys(model.views).length} views and ` +
-            `${Object.keys(model.functions).length} functions in ${Date.now() - started} ms`,
-        );
+        const t = await target(flags);
+        const { inspect } = await import('../engine/schema/inspect/inspect.js');
+        const result = await inspect(t, { exclude });
+        const { renderInspect } = await import('../output/inspect.js');
+        renderInspect(result);
         return 0;
       }),
     );
@@ -36,8 +30,4 @@ function parseExclude(value: string): ExcludeTable {
   const dot = value.indexOf('.');
   if (dot === 0 || dot === value.length - 1 || value === '') throw new UsageError(`--exclude ${value}: give a table name, or schema.table`);
   return dot < 0 ? { table: value } : { schema: value.slice(0, dot), table: value.slice(dot + 1) };
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }

@@ -4,12 +4,11 @@
  * given. Exit 1 on error-level findings (or a patch migrate would refuse), so CI can gate on it.
  */
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
-import { EXIT, NoTargetError } from '../errors';
-import type { PatchFile } from '../engine/patches/files';
-import { parseVariableFlags } from '../settings';
-import { action, collect, globals, paths, say, target, type GlobalFlags } from './common';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT } from '../errors';
+import { hasTarget, parseVariableFlags } from '../settings';
+import { action, collect, globals, paths, target, type GlobalFlags } from './common';
 
 interface LintFlags {
   all?: boolean;
@@ -33,11 +32,16 @@ export function register(program: Command): void {
       action(async (names: string[], _o: unknown, cmd: Command) => {
         const flags = globals(cmd) as GlobalFlags & LintFlags;
         const p = paths(flags);
-        const patches = await choosePatches(names, flags, p);
-        const { lintPatches } = await import('../engine/authoring/lint/lint.js');
+        const askTarget = !names.length && !flags.all && hasTarget(flags);
         const config = join(p.projectDir, '.squawk.toml');
-        const result = await lintPatches({
-          patches,
+        const { lintProject } = await import('../engine/authoring/lint/project.js');
+        const result = await lintProject({
+          patchesDir: p.patchesDir,
+          names,
+          all: flags.all,
+          target: askTarget ? await target(flags) : undefined,
+          recordSchema: flags.recordSchema,
+          checksumCache: p.checksumCache,
           compile: { variables: parseVariableFlags(flags.set) },
           exclude: flags.exclude
             .flatMap((r) => r.split(','))
@@ -47,51 +51,9 @@ export function register(program: Command): void {
           configFile: existsSync(config) ? config : undefined,
           pgVersion: flags.pgVersion,
         });
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          printJson(result);
-        } else {
-          const { formatLint } = await import('../output/lint.js');
-          process.stdout.write(formatLint(result, flags.verbose).join('\n') + '\n');
-        }
+        const { renderLint } = await import('../output/lint.js');
+        renderLint(result, flags);
         return result.errors > 0 ? EXIT.answerNo : EXIT.ok;
       }),
     );
-}
-
-async function choosePatches(names: string[], flags: GlobalFlags & LintFlags, p: ReturnType<typeof paths>): Promise<PatchFile[]> {
-  const { findPatches } = await import('../engine/patches/files.js');
-  if (names.length) {
-    const { lookupPatch } = await import('../engine/authoring/sqlmigrate.js');
-    return names.map((n) => (isFile(n) ? fileAsPatch(n, p.patchesDir, findPatches) : lookupPatch(p.patchesDir, n).patch));
-  }
-  const all = findPatches(p.patchesDir);
-  if (flags.all) return all;
-  let t;
-  try {
-    t = (await target(flags, say)).target;
-  } catch (e) {
-    if (!(e instanceof NoTargetError)) throw e;
-    say('pgpatch: no target database given: linting every patch (give --dsn or DATABASE_URL to lint only the pending ones)');
-    return all;
-  }
-  const { pendingPatchNames } = await import('../engine/authoring/lint/pending.js');
-  const pending = await pendingPatchNames({
-    target: t,
-    patchesDir: p.patchesDir,
-    recordSchema: flags.recordSchema,
-    checksumCache: p.checksumCache,
-  });
-  return all.filter((x) => pending.has(x.name));
-}
-
-function isFile(name: string): boolean {
-  return name.endsWith('.sql') && existsSync(name) && statSync(name).isFile();
-}
-
-/** A file given by path: the patch of that name when it is one, else the file on its own. */
-function fileAsPatch(path: string, patchesDir: string, findPatches: (dir: string) => PatchFile[]): PatchFile {
-  const full = resolve(path);
-  const known = findPatches(patchesDir).find((x) => x.path === full);
-  return known ?? { name: basename(full).replace(/\.sql$/, ''), path: full, relativePath: path, pre: [], post: [] };
 }

@@ -7,8 +7,17 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import { parseVariableFlags } from '../settings';
-import { action, announceTarget, collect, globals, paths, say, target } from './common';
-import { scriptEventPrinter } from './events';
+import { action, collect, globals, paths, target } from './common';
+
+interface LoadFlags {
+  set: string[];
+  includeRoot?: string;
+  fresh?: boolean;
+  singleTransaction?: boolean;
+  force?: boolean;
+  input: boolean;
+  record: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -24,31 +33,20 @@ export function register(program: Command): void {
     .option('--no-record', 'loading the schema entry file: do not record the patches present as assumed')
     .action(
       action(async (file: string | undefined, _opts: unknown, cmd: Command) => {
-        const flags = globals(cmd) as ReturnType<typeof globals> & {
-          set: string[];
-          includeRoot?: string;
-          fresh?: boolean;
-          singleTransaction?: boolean;
-          force?: boolean;
-          input: boolean;
-          record: boolean;
-        };
+        const flags = globals(cmd) as ReturnType<typeof globals> & LoadFlags;
         if (flags.fresh && !flags.embedded) throw new UsageError('--fresh drops the database: it is allowed only with --embedded');
         const variables = parseVariableFlags(flags.set);
         const entry = paths({ ...flags, entry: file }).entry;
         const configured = paths(flags);
         // The baseline belongs to the schema entry file only: a data or seed file says nothing of the patches.
         const record = flags.record && resolve(entry) === configured.entry ? { patchesDir: configured.patchesDir } : undefined;
-        const { target: t, embeddedUrl } = await target(flags, say);
-        if (flags.fresh && embeddedUrl) {
-          const { recreateDatabase } = await import('../engine/embedded.js');
-          const url = new URL(embeddedUrl);
-          await recreateDatabase(embeddedUrl.replace(url.pathname, '/postgres'), decodeURIComponent(url.pathname.slice(1)));
-        }
-        announceTarget('loading into', t);
+        const t = await target(flags, { fresh: flags.fresh });
+        const { announceTarget } = await import('../output/terminal.js');
+        announceTarget('loading into', t.display);
         const { loadScript } = await import('../engine/script/load.js');
-        const { isInteractive, confirmLoadNotEmpty, closePrompt } = await import('./prompt.js');
-        const interactive = flags.input && !flags.json && isInteractive();
+        const prompt = await import('../output/prompt.js');
+        const { scriptEventPrinter } = await import('../output/events.js');
+        const interactive = flags.input && !flags.json && prompt.isInteractive();
         const result = await loadScript({
           target: t,
           entry,
@@ -57,23 +55,12 @@ export function register(program: Command): void {
           singleTransaction: flags.singleTransaction,
           onEvent: scriptEventPrinter(),
           force: flags.force,
-          confirmNotEmpty: interactive ? confirmLoadNotEmpty : undefined,
+          confirmNotEmpty: interactive ? prompt.confirmLoadNotEmpty : undefined,
           recordSchema: flags.recordSchema,
           record,
-        }).finally(closePrompt);
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          printJson(result);
-        } else {
-          say(
-            `pgpatch: loaded ${result.statements} statements from ${result.files.length} files in ${result.durationMs} ms into ${result.target}`,
-          );
-          const r = result.recorded;
-          if (r) {
-            const what = r.assumed ? `recorded ${r.assumed} patch${r.assumed === 1 ? '' : 'es'} as assumed in` : 'created the record';
-            say(`pgpatch: ${what} ${r.schema}.schema_patch: migrate runs only patches written from now on`);
-          }
-        }
+        }).finally(prompt.closePrompt);
+        const { renderLoad } = await import('../output/load.js');
+        renderLoad(result, flags);
         return 0;
       }),
     );

@@ -6,7 +6,7 @@
  */
 import type { Command } from 'commander';
 import { EXIT, UsageError } from '../errors';
-import { action, globals, paths, say } from './common';
+import { action, globals, paths, scratch } from './common';
 
 interface Flags {
   base?: string;
@@ -38,31 +38,18 @@ export function register(program: Command): void {
     .action(
       action(async (name: string | undefined, _opts: unknown, cmd: Command) => {
         const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
-        const { schemaDir, patchesDir, entry, projectDir } = paths(flags);
+        const { schemaDir, patchesDir, entry } = paths(flags);
+        const render = await import('../output/makemigrations.js');
         if (flags.check) {
           if (name !== undefined || flags.empty || flags.dryRun)
             throw new UsageError('--check takes no NAME, --empty or --dry-run: it only checks');
           const { checkMigrations } = await import('../engine/authoring/makemigrations.js');
           const r = await checkMigrations({ schemaDir, patchesDir, base: flags.base });
-          if (flags.json) {
-            const { printJson } = await import('../output/json.js');
-            printJson(r);
-          } else if (r.ok) {
-            say(
-              r.schemaFiles.length
-                ? `pgpatch: ${r.schemaFiles.length} schema file(s) changed against ${r.base.ref}, with ${r.newPatches.length} new patch(es): ok`
-                : `pgpatch: no schema file changed against ${r.base.ref}: ok`,
-            );
-          } else {
-            say(`pgpatch: schema files changed against ${r.base.ref} without a new patch in ${await shown(patchesDir)}:`);
-            for (const f of r.schemaFiles) process.stdout.write(`${f.path}\n`);
-            say('  hint: write one with "pgpatch makemigrations NAME" (or --empty if the change needs no SQL)');
-          }
+          render.renderMigrationsCheck(r, { json: flags.json, patchesDir });
           return r.ok ? EXIT.ok : EXIT.answerNo;
         }
         if (name === undefined) throw new UsageError('makemigrations needs a NAME: what the patch does, e.g. add_book_isbn');
         const { makeMigration } = await import('../engine/authoring/makemigrations.js');
-        const draft = flags.draft && !flags.empty ? { entry, scratchUrl: await draftServer(flags.scratchUrl, projectDir) } : undefined;
         const r = await makeMigration({
           name,
           schemaDir,
@@ -71,53 +58,10 @@ export function register(program: Command): void {
           empty: flags.empty,
           dryRun: flags.dryRun,
           template: flags.template,
-          draft,
+          draft: flags.draft && !flags.empty ? { entry, scratch: scratch(flags.scratchUrl, flags) } : undefined,
         });
-        if (r.noDraft === 'no-scratch-server')
-          say(
-            'pgpatch: note: no scratch server to build the schema files on (--scratch-url or PGPATCH_SCRATCH_URL), so the patch has no draft',
-          );
-        else if (r.noDraft === 'build-failed') say(`pgpatch: note: the draft could not be made (${r.draftError}), so the patch has none`);
-        else if (r.draft) {
-          say(
-            `pgpatch: draft: ${r.draft.changes} change${r.draft.changes === 1 ? '' : 's'}${r.draft.commentedOut ? `, ${r.draft.commentedOut} commented out because they destroy data` : ''}${r.draft.hazards ? `, ${r.draft.hazards} with a lock note` : ''}: read it before you run it`,
-          );
-        }
-        if (r.git && r.noDiff === 'git-unavailable') {
-          const { describeReason } = await import('../engine/git.js');
-          say(`pgpatch: note: ${describeReason(r.git.reason, r.git.dir)}, so the patch has no diff (${r.git.hint})`);
-        } else if (r.noDiff === 'schema-outside-work-tree') {
-          say(`pgpatch: note: ${await shown(schemaDir)} is outside the git work tree, so the patch has no diff`);
-        }
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          printJson(r);
-        } else if (r.written) {
-          if (r.diff)
-            say(
-              `pgpatch: ${r.diff.files.length} schema file(s) changed against ${r.diff.base.ref}${r.diff.truncated ? ` (diff cut at ${r.diff.lines} lines)` : ''}`,
-            );
-          process.stdout.write(`${await shown(r.path)}\n`);
-        } else {
-          say(`pgpatch: would write ${await shown(r.path)}`);
-          process.stdout.write(r.content);
-        }
+        render.renderMakeMigration(r, { json: flags.json, schemaDir });
         return EXIT.ok;
       }),
     );
-}
-
-/** The flag, PGPATCH_SCRATCH_URL, or the project's embedded server if it has one (none is started for a draft). */
-async function draftServer(flag: string | undefined, projectDir: string): Promise<string | undefined> {
-  if (flag ?? process.env.PGPATCH_SCRATCH_URL) return flag ?? process.env.PGPATCH_SCRATCH_URL;
-  const { existsSync } = await import('node:fs');
-  const { projectDataDir } = await import('../engine/embedded.js');
-  if (!existsSync(projectDataDir(projectDir))) return undefined;
-  const { scratchServer } = await import('./common.js');
-  return scratchServer(undefined, projectDir);
-}
-
-async function shown(path: string): Promise<string> {
-  const { displayPath } = await import('../output/text.js');
-  return displayPath(path);
 }

@@ -1,6 +1,6 @@
 /** `pgpatch showmigrations`: each patch with its state, Django's [X] / [ ] style. */
 import type { Command } from 'commander';
-import { action, globals, paths, say, target } from './common';
+import { action, globals, paths, target } from './common';
 
 export function register(program: Command): void {
   program
@@ -9,9 +9,9 @@ export function register(program: Command): void {
     .action(
       action(async (_o: unknown, cmd: Command) => {
         const flags = globals(cmd);
-        const { target: t } = await target(flags, say);
-        const { showMigrations } = await import('../engine/migrate/showmigrations.js');
         const p = paths(flags);
+        const t = await target(flags);
+        const { showMigrations } = await import('../engine/migrate/showmigrations.js');
         const result = await showMigrations({
           target: t,
           patchesDir: p.patchesDir,
@@ -19,13 +19,8 @@ export function register(program: Command): void {
           checksumCache: p.checksumCache,
           details: flags.verbose,
         });
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          printJson(result);
-        } else {
-          const { formatShow } = await import('../output/migrations.js');
-          process.stdout.write(formatShow(result).join('\n') + '\n');
-        }
+        const { renderShow } = await import('../output/migrations.js');
+        renderShow(result, flags);
         return 0;
       }),
     );

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { EXIT } from '../errors';
-import { action, globals, paths, say, target } from './common';
+import { action, globals, paths, target } from './common';
 
 interface Flags {
   byYear?: boolean;
@@ -26,7 +26,7 @@ export function register(program: Command): void {
         const { patchesDir } = paths(flags);
         const { checkDay, squashMigrations } = await import('../engine/authoring/squashmigrations.js');
         if (flags.before !== undefined) checkDay(flags.before, '--before'); // before connecting
-        const { target: t } = await target(flags, say);
+        const t = await target(flags);
         const r = await squashMigrations({
           target: t,
           patchesDir,
@@ -35,44 +35,8 @@ export function register(program: Command): void {
           before: flags.before,
           dryRun: flags.dryRun,
         });
-        if (flags.json) {
-          const { printJson } = await import('../output/json.js');
-          printJson(r);
-          return EXIT.ok;
-        }
-        const { displayPath } = await import('../output/text.js');
-        if (!r.recordFound) say(`pgpatch: ${r.target} has no ${r.recordSchema}.schema_patch table: no patch counts as applied`);
-        for (const m of r.moves) {
-          for (const f of m.files)
-            process.stdout.write(`${r.dryRun ? 'would move' : 'moved'} ${displayPath(f.from)} -> ${displayPath(f.to)}\n`);
-        }
-        for (const m of r.moves.filter((x) => x.relativeIncludes)) {
-          say(`pgpatch: note: ${m.name} includes files by relative path; from its new folder, "sqlmigrate --expand" needs --include-root`);
-        }
-        const count = (reason: string) => r.stays.filter((s) => s.reason === reason).length;
-        for (const s of r.stays.filter((x) => x.reason === 'undated')) {
-          say(`pgpatch: left ${displayPath(s.path)}: its name does not start with a date (YYYY-MM-DD)`);
-        }
-        const left = ['pending', 'failed', 'applying', 'too-recent', 'undated', 'in-place']
-          .map((reason) => [reason, count(reason)] as const)
-          .filter(([, n]) => n > 0)
-          .map(
-            ([reason, n]) =>
-              `${n} ${reason === 'too-recent' ? `not before ${flags.before}` : reason === 'in-place' ? 'already archived' : reason}`,
-          );
-        const files = r.moves.reduce((n, m) => n + m.files.length, 0);
-        const how = r.dryRun
-          ? ''
-          : r.via.git && r.via.rename
-            ? ` (${r.via.git} with git mv)`
-            : r.via.git
-              ? ' with git mv'
-              : r.moves.length
-                ? ' (not in git: renamed)'
-                : '';
-        say(
-          `pgpatch: ${r.dryRun ? 'would move' : 'moved'} ${r.moves.length} patch(es), ${files} file(s)${how}${left.length ? `; left ${left.join(', ')}` : ''}`,
-        );
+        const { renderSquash } = await import('../output/squashmigrations.js');
+        renderSquash(r, flags);
         return EXIT.ok;
       }),
     );

@@ -5,17 +5,9 @@
  * when it was refused (it would commit).
  */
 import type { Command } from 'commander';
-import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
-import { EXIT, UsageError } from '../errors';
-import type { TryResult } from '../engine/authoring/try/try';
-import type { BaseTree } from '../engine/schema/check/base-tree';
-import type { ScriptEvent } from '../engine/script/execute';
-import type { PathSettings } from '../settings';
-import type { PatchFile } from '../engine/patches/files';
+import { EXIT } from '../errors';
 import { parseVariableFlags } from '../settings';
-import { action, collect, embeddedScratchServer, globals, paths, say, target, type GlobalFlags } from './common';
-import { scriptEventPrinter } from './events';
+import { action, collect, globals, paths, scratch, target, type GlobalFlags } from './common';
 
 interface TryFlags {
   watch?: boolean;
@@ -52,131 +44,28 @@ export function register(program: Command): void {
       action(async (name: string, _o: unknown, cmd: Command) => {
         const flags = globals(cmd) as GlobalFlags & TryFlags;
         const p = paths(flags);
-        const patch = await findPatch(name, p.patchesDir);
-        const printScript = scriptEventPrinter();
-        const common = {
-          patch,
+        const { tryEventPrinter, renderTry, renderTryError, sayWatching } = await import('../output/try.js');
+        const options = {
+          name,
+          patchesDir: p.patchesDir,
+          schemaDir: p.schemaDir,
           entry: p.entry,
           recordSchema: flags.recordSchema,
           compile: { variables: parseVariableFlags(flags.set) },
-          onEvent: (e: ScriptEvent) => printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e),
+          target: flags.scratch && !flags.dsn && !flags.embedded ? undefined : () => target(flags),
+          scratch: scratch(flags.scratchUrl, flags),
+          onScratch: flags.scratch ? { base: flags.base } : undefined,
+          compareWithFiles: flags.schemaFiles,
+          onEvent: tryEventPrinter(),
         };
-        const scratchServer = async () =>
-          flags.scratchUrl ?? process.env.PGPATCH_SCRATCH_URL ?? (await embeddedScratchServer(p.projectDir));
-        if (flags.scratch && (flags.dsn || flags.embedded))
-          throw new UsageError('--scratch runs the patch on a database of its own: give no --dsn or --embedded');
-        // Refused before any server is started or reached.
-        if (!flags.scratch) await (await import('../engine/authoring/try/try.js')).planTry(patch, common.compile);
-        const t = flags.scratch ? undefined : (await target(flags, say)).target;
-        const scratchUrl = flags.scratch || flags.schemaFiles ? await scratchServer() : undefined;
-        const once = async (): Promise<number> => {
-          let result: TryResult;
-          if (!t) {
-            result = await withBaseTree(p, flags.base, async (base) => {
-              const { tryOnScratch } = await import('../engine/authoring/try/scratch.js');
-              return tryOnScratch({
-                ...common,
-                base,
-                patchesDir: p.patchesDir,
-                scratchUrl: scratchUrl!,
-                schemaFilesUrl: flags.schemaFiles ? scratchUrl : undefined,
-              });
-            });
-          } else {
-            const { tryPatch } = await import('../engine/authoring/try/try.js');
-            result = await tryPatch({ ...common, target: t, scratchUrl });
-          }
-          return show(result, flags);
-        };
-        if (!flags.watch) return once();
-        await watch([dirname(patch.path), p.schemaDir], async () => {
-          try {
-            await once();
-          } catch (e) {
-            const { formatError } = await import('../output/text.js');
-            process.stderr.write(formatError(e, flags.verbose).join('\n') + '\n');
-          }
-          say(`pgpatch: watching ${patch.name} and the schema files; Ctrl-C to stop`);
+        const run = await import('../engine/authoring/try/run.js');
+        if (!flags.watch) return renderTry(await run.tryRun(options), flags);
+        await run.watchTry(options, (r) => {
+          if (r.result) renderTry(r.result, flags);
+          else renderTryError(r.error, flags);
+          sayWatching(r.patch);
         });
         return EXIT.ok;
       }),
     );
-}
-
-async function show(result: TryResult, flags: GlobalFlags): Promise<number> {
-  if (flags.json) {
-    const { printJson, errorToJson } = await import('../output/json.js');
-    printJson({ ...result, error: result.error ? errorToJson(result.error) : undefined });
-  } else {
-    const { formatTry } = await import('../output/try.js');
-    process.stdout.write(formatTry(result).join('\n') + '\n');
-  }
-  if (!result.error) return EXIT.ok;
-  const { formatError } = await import('../output/text.js');
-  process.stderr.write(formatError(result.error, flags.verbose).join('\n') + '\n');
-  return result.error.exitCode;
-}
-
-/**
- * Runs `run` now and again after every change under `paths` (the patch and the schema folder,
- * where includes usually live), never two at once: changes during a run start one more after
- * it. Returns only when the process is stopped (Ctrl-C); each run's transaction is already
- * rolled back by then.
- */
-async function watch(paths: string[], run: () => Promise<void>): Promise<never> {
-  const { watch: fsWatch } = await import('node:fs');
-  let running = false;
-  let again = false;
-  let timer: NodeJS.Timeout | undefined;
-  const go = async () => {
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    do {
-      again = false;
-      await run();
-    } while (again);
-    running = false;
-  };
-  for (const path of paths) {
-    if (!existsSync(path)) continue;
-    // Editors save in bursts (write, rename, chmod): one run per burst.
-    fsWatch(path, { recursive: statSync(path).isDirectory() }, () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void go(), 150);
-    });
-  }
-  await go();
-  return new Promise<never>(() => undefined);
-}
-
-async function findPatch(name: string, patchesDir: string): Promise<PatchFile> {
-  const full = resolve(name);
-  if (name.endsWith('.sql') && existsSync(full) && statSync(full).isFile()) {
-    const { findPatches } = await import('../engine/patches/files.js');
-    return (
-      findPatches(patchesDir).find((x) => x.path === full) ?? {
-        name: basename(full, '.sql'),
-        path: full,
-        relativePath: name,
-        pre: [],
-        post: [],
-      }
-    );
-  }
-  const { lookupPatch } = await import('../engine/authoring/sqlmigrate.js');
-  return lookupPatch(patchesDir, name).patch;
-}
-
-/** The schema folder at `ref` (default: check's base) in a temporary folder, removed after. */
-async function withBaseTree<T>(p: PathSettings, ref: string | undefined, fn: (base: BaseTree) => Promise<T>): Promise<T> {
-  const { exportBaseTree } = await import('../engine/schema/check/base-tree.js');
-  const tree = await exportBaseTree(p.schemaDir, ref, 'try --scratch');
-  try {
-    return await fn(tree);
-  } finally {
-    await tree.cleanup();
-  }
 }

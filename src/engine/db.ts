@@ -8,19 +8,11 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
-import {
-  describeConnection,
-  passwordFromFile,
-  resolveConnection,
-  sslPlan,
-  withDefaultHost,
-  type ConnInfo,
-  type ResolvedConnection,
-  type TlsOptions,
-} from '../connection-settings';
-import { ConnectionError, PgpatchError, SqlError, type ServerMessage } from '../errors';
+import { passwordFromFile, sslPlan, type ConnInfo, type TlsOptions } from '../connection-settings';
+import type { Target } from '../target';
+import { ConnectionError, PgpatchError, SqlError, UsageError, type ServerMessage } from '../errors';
 
-export { describeTarget, maskPassword } from '../connection-settings';
+export type { Target } from '../target';
 
 /**
  * `pg` checks at load time whether it runs in a Cloudflare Worker: without a global
@@ -41,13 +33,6 @@ function loadPg(): typeof Pg {
 }
 
 const pg = loadPg();
-
-/** A database to connect to. Without a connection string, libpq's PG* variables apply. */
-export interface Target {
-  connectionString?: string;
-  /** How the target was chosen, for messages: "--dsn", "DATABASE_URL", "PG* variables", "--embedded". */
-  source: string;
-}
 
 export type Notice = ServerMessage;
 
@@ -257,13 +242,14 @@ const plainOnly = new Set<string>();
  * libpq does (see negotiatePrefer); the plain attempt is for a TLS handshake that failed.
  */
 export async function connect(target: Target, options: SessionOptions = {}): Promise<Session> {
-  const resolved = withDefaultHost(resolveConnection(target.connectionString, target.source));
-  const plan = sslPlan(resolved.info);
-  const server = `${resolved.info.hostaddr ?? resolved.info.host ?? ''}:${resolved.info.port ?? ''}`;
+  const { info } = target;
+  if (!info) throw new UsageError('a target is made by targetFrom(connectionString) (pgpatch reads the string once, as libpq does)');
+  const plan = sslPlan(info);
+  const server = `${info.hostaddr ?? info.host ?? ''}:${info.port ?? ''}`;
   const attempts = plan.mode === 'prefer' && plainOnly.has(server) ? ['plain' as const] : plan.attempts;
   let failure: unknown;
   for (const [i, attempt] of attempts.entries()) {
-    const config = clientConfig(resolved, attempt === 'tls' ? plan.tls! : false, options);
+    const config = clientConfig(info, attempt === 'tls' ? plan.tls! : false, options);
     let client: Pg.Client | undefined;
     try {
       if (attempt === 'tls' && plan.mode === 'prefer' && config.sslnegotiation !== 'direct') {
@@ -285,7 +271,7 @@ export async function connect(target: Target, options: SessionOptions = {}): Pro
       if (i === attempts.length - 1 || !worthAnotherTry(e)) break;
     }
   }
-  throw new ConnectionError(describeConnection(resolved), (failure as Error).message, failure);
+  throw new ConnectionError(target.display, (failure as Error).message, failure);
 }
 
 const NO_TLS = 'The server does not support SSL connections';
@@ -365,7 +351,7 @@ function worthAnotherTry(e: unknown): boolean {
 }
 
 /** `pg`'s settings for one attempt: every value given, so that `pg` reads no variable itself. */
-function clientConfig({ info }: ResolvedConnection, tls: TlsOptions | false, options: SessionOptions): Pg.ClientConfig {
+function clientConfig(info: Readonly<ConnInfo>, tls: TlsOptions | false, options: SessionOptions): Pg.ClientConfig {
   const user = info.user ?? userInfo().username;
   const effective: ConnInfo = { ...info, user, dbname: info.dbname ?? user };
   const timeout = Number(info.connect_timeout ?? 0);

@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { PgpatchError, EXIT } from '../errors';
 import { withSession } from './db';
 import { quoteIdent } from '../quote';
+import { onDatabase, targetOf, type Target } from '../target';
 
 const run = promisify(execFile);
 
@@ -42,6 +43,8 @@ export interface ClusterOptions {
 export interface Cluster {
   /** Connection URL of the `postgres` database, user `postgres`, no password (trust on 127.0.0.1). */
   url: string;
+  /** The same, as a target. */
+  target: Target;
   port: number;
   dataDir: string;
   /** Whether this call started the server (false: it was already running). */
@@ -129,6 +132,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 function cluster(binDir: string, dataDir: string, port: number, started: boolean, asUser: object): Cluster {
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
+    target: targetOf({ host: '127.0.0.1', port: String(port), user: 'postgres', dbname: 'postgres' }, '--embedded'),
     port,
     dataDir,
     started,
@@ -178,16 +182,19 @@ export function projectDataDir(projectDir: string): string {
 export interface EmbeddedDatabase {
   /** URL of the database on the embedded server. */
   url: string;
+  target: Target;
+  /** The server, on its `postgres` database. */
+  server: Target;
   /** True when this call started the server (it was not running). */
   started: boolean;
   dataDir: string;
 }
 
-/** `--embedded`: the project's own local server, started when needed, and a database on it. */
-export async function startEmbedded(projectDir: string, dbName: string): Promise<EmbeddedDatabase> {
+/** `--embedded`: the project's own local server, started when needed, and a database on it (`fresh`: dropped and created anew). */
+export async function startEmbedded(projectDir: string, dbName: string, options: { fresh?: boolean } = {}): Promise<EmbeddedDatabase> {
   const dataDir = projectDataDir(projectDir);
   const cluster = await startCluster({ dataDir });
-  await withSession({ connectionString: cluster.url, source: '--embedded' }, async (s) => {
+  await withSession(cluster.target, async (s) => {
     const exists = await s.query('select 1 from pg_database where datname = $1', [dbName]);
     if (exists.rowCount === 0) {
       await s.query(`create database ${quoteIdent(dbName)}`).catch((e) => {
@@ -196,13 +203,20 @@ export async function startEmbedded(projectDir: string, dbName: string): Promise
       });
     }
   });
+  if (options.fresh) await recreateDatabase(cluster.target, dbName);
   const url = cluster.url.replace(/\/postgres$/, `/${encodeURIComponent(dbName)}`);
-  return { url, started: cluster.started, dataDir };
+  return { url, target: onDatabase(cluster.target, dbName), server: cluster.target, started: cluster.started, dataDir };
 }
 
-export async function recreateDatabase(serverUrl: string, dbName: string): Promise<void> {
-  await withSession({ connectionString: serverUrl, source: '--embedded' }, async (s) => {
+export async function recreateDatabase(server: Target, dbName: string): Promise<void> {
+  await withSession(server, async (s) => {
     await s.query(`drop database if exists ${quoteIdent(dbName)} with (force)`);
     await s.query(`create database ${quoteIdent(dbName)}`);
   });
+}
+
+/** Stops the project's embedded server (starting it first when it is not running, as pg_ctl needs a cluster). */
+export async function stopEmbedded(projectDir: string): Promise<void> {
+  const cluster = await startCluster({ dataDir: projectDataDir(projectDir) });
+  await cluster.stop();
 }

@@ -1,5 +1,9 @@
 /** Text for `check` results. */
-import type { CheckResult } from '../engine/schema/check/check';
+import type { CheckEvent, CheckResult } from '../engine/schema/check/check';
+import { showScratchStarted } from './embedded';
+import { scriptEventPrinter } from './events';
+import { printJson } from './json';
+import { printLines, say } from './terminal';
 
 /** `strictFlag: false` where no --strict makes column order fail (migrate's comparison before a baseline, where --strict means something else). */
 export function formatCheck(result: CheckResult, { strictFlag = true } = {}): string[] {
@@ -31,4 +35,29 @@ export function formatCheck(result: CheckResult, { strictFlag = true } = {}): st
       : `${result.failing} difference${result.failing === 1 ? '' : 's'}`,
   );
   return lines;
+}
+
+export function renderCheck(result: CheckResult, o: { json?: boolean }): void {
+  if (o.json) printJson(result);
+  else printLines(formatCheck(result));
+}
+
+/** What check says while it builds (stderr): each scratch database, a retry, what could not be dropped. */
+export function checkEventPrinter(): (e: CheckEvent) => void {
+  const printScript = scriptEventPrinter();
+  return (e) => {
+    if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database}) in ${e.target}`);
+    else if (e.type === 'scratch-started') showScratchStarted();
+    else if (e.type === 'retry')
+      say(
+        `pgpatch: building ${e.what} failed (${e.error}); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone`,
+      );
+    else if (e.type === 'leftover')
+      say(
+        `pgpatch: warning: could not drop the scratch database${e.databases.length === 1 ? '' : 's'} ${e.databases.join(', ')} (${e.error}): drop ${e.databases.length === 1 ? 'it' : 'them'} by hand`,
+      );
+    // \echo goes to stderr: stdout is the result (and must stay JSON with --json).
+    else if (e.type === 'echo') printScript({ ...e, stream: 'stderr' });
+    else if (e.type !== 'notice') printScript(e);
+  };
 }

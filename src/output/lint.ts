@@ -1,5 +1,8 @@
 /** Text for `lint` results: one line per finding, compiler style (file:line:column: level: ...). */
 import type { LintResult, PatchLint } from '../engine/authoring/lint/lint';
+import type { LintProjectResult } from '../engine/authoring/lint/project';
+import { printJson } from './json';
+import { printLines, say } from './terminal';
 import { displayPath, formatLocation } from './text';
 
 const MODE: Record<PatchLint['mode'], string> = {
@@ -8,6 +11,15 @@ const MODE: Record<PatchLint['mode'], string> = {
   none: 'linted as run outside a transaction',
   refused: 'not linted: migrate would refuse it',
 };
+
+export function renderLint(result: LintProjectResult, o: { json?: boolean; verbose?: boolean }): void {
+  if (result.scope === 'no-target')
+    say('pgpatch: no target database given: linting every patch (give --dsn or DATABASE_URL to lint only the pending ones)');
+  if (o.json) {
+    const { scope: _scope, ...rest } = result;
+    printJson(rest);
+  } else printLines(formatLint(result, o.verbose));
+}
 
 export function formatLint(result: LintResult, verbose = false): string[] {
   const lines: string[] = [];

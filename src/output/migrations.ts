@@ -1,7 +1,16 @@
 /** Text for migrate and showmigrations results. */
+import type { RunEvent, RunResult } from '../engine/migrate/run';
+import type { CheckEvent } from '../engine/schema/check/check';
+import type { ScriptEvent } from '../engine/script/execute';
+import { checkEventPrinter, formatCheck } from './check';
+import { scriptEventPrinter, statementLockWaitLines } from './events';
+import { formatLint } from './lint';
 import type { MigrateResult } from '../engine/migrate/types';
+import type { Target } from '../target';
 import type { ShowResult } from '../engine/migrate/showmigrations';
 import type { PatchState } from '../engine/patches/status';
+import { printJson } from './json';
+import { announceTarget, closeLine, endLine, passOn, printLines, say, startLine } from './terminal';
 
 const MARK: Record<PatchState, string> = {
   applied: '[X]',
@@ -22,6 +31,11 @@ const LABEL: Record<PatchState, string> = {
   failed: 'failed',
   applying: 'interrupted',
 };
+
+export function renderShow(result: ShowResult, o: { json?: boolean }): void {
+  if (o.json) printJson(result);
+  else printLines(formatShow(result));
+}
 
 export function formatShow(result: ShowResult): string[] {
   const lines: string[] = [];
@@ -97,4 +111,62 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
   ].filter(Boolean);
   lines.push(`${result.quit ? 'stopped: ' : ''}${parts.join(', ')}`);
   return lines;
+}
+
+export function announceMigrate(t: Target): void {
+  announceTarget('migrating', t.display);
+}
+
+/** What a running migrate says on stderr: progress, waits, the first run, the baseline comparison, the patches' own output. */
+export function migrateEventPrinter(o: { runLockWaitMs: number; statementLockTimeoutMs?: number }): (e: RunEvent) => void {
+  let printScript: ((e: ScriptEvent) => void) | undefined;
+  let printCheck: ((e: CheckEvent) => void) | undefined;
+  return (e) => {
+    if (e.type === 'lock-wait') {
+      const h = e.holders[0];
+      say(
+        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}, ${h.applicationName}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
+      );
+    } else if (e.type === 'statement-lock-wait') {
+      statementLockWaitLines(e, o.statementLockTimeoutMs).forEach(say);
+    } else if (e.type === 'first-run') {
+      say(e.empty ? 'pgpatch: empty database without a record: building it from the schema files' : 'pgpatch: database without a record');
+    } else if (e.type === 'patch-start') {
+      startLine(`[${e.index}/${e.total}] ${e.name} ... `);
+    } else if (e.type === 'patch-done') {
+      endLine(`${e.durationMs} ms`);
+    } else if (e.type === 'hook-output') {
+      passOn(e.stream, e.chunk);
+    } else if (e.type === 'baseline-compare') {
+      say('pgpatch: database without a record: comparing it with the schema files before recording the patches as applied');
+    } else if (e.type === 'baseline-no-entry') {
+      say(`pgpatch: warning: no schema entry file (${e.entry}): the database is not compared with schema files before the baseline`);
+    } else if (e.type === 'baseline-not-compared') {
+      say(
+        `pgpatch: warning: could not compare the database with the schema files (${e.error}); --force-baseline records the patches anyway`,
+      );
+    } else if (e.type === 'baseline-compared') {
+      formatCheck(e.result, { strictFlag: false }).forEach((l) => say(`pgpatch: ${l}`));
+      if (e.forced) say('pgpatch: warning: --force-baseline: recording the patches as applied anyway');
+    } else if (e.type === 'plan-not-linted') {
+      say(`pgpatch: warning: the plan is not linted: ${e.error}`);
+    } else if (e.type === 'building' || e.type === 'retry' || e.type === 'leftover' || e.type === 'scratch-started') {
+      (printCheck ??= checkEventPrinter())(e);
+    } else {
+      closeLine();
+      (printScript ??= scriptEventPrinter())(e);
+    }
+  };
+}
+
+/** The run's summary (stderr) or its plan (stdout, it is the answer), and with --plan the lint of what would run. */
+export function renderMigrate(result: RunResult, o: { json?: boolean; readOnly: boolean }): void {
+  if (o.json) {
+    printJson(result);
+    return;
+  }
+  const lines = formatMigrateSummary(result);
+  if (result.lint) lines.push(...formatLint(result.lint));
+  if (o.readOnly) printLines(lines);
+  else lines.forEach(say);
 }

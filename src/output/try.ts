@@ -1,6 +1,38 @@
 /** Text for `try` results: each statement with what it locked, rewrote and built; then the whole patch. */
-import type { TryResult } from '../engine/authoring/try/try';
-import { displayPath, formatLocation } from './text';
+import type { TryEvent, TryResult } from '../engine/authoring/try/try';
+import { EXIT } from '../errors';
+import { showScratchStarted } from './embedded';
+import { scriptEventPrinter } from './events';
+import { errorToJson, printJson } from './json';
+import { printLines, say } from './terminal';
+import { displayPath, formatError, formatLocation } from './text';
+
+/** The result (stdout) and the error that stopped the patch (stderr); returns the exit status: 0 when it ran, the error's when it failed. */
+export function renderTry(result: TryResult, o: { json?: boolean; verbose?: boolean }): number {
+  if (o.json) printJson({ ...result, error: result.error ? errorToJson(result.error) : undefined });
+  else printLines(formatTry(result));
+  if (!result.error) return EXIT.ok;
+  formatError(result.error, o.verbose).forEach((l) => say(l));
+  return result.error.exitCode;
+}
+
+/** A watched run that could not run at all (a patch that no longer compiles): said, and the watch goes on. */
+export function renderTryError(error: unknown, o: { verbose?: boolean }): void {
+  formatError(error, o.verbose).forEach((l) => say(l));
+}
+
+export function sayWatching(name: string): void {
+  say(`pgpatch: watching ${name} and the schema files; Ctrl-C to stop`);
+}
+
+/** The patch's notices and echoes (stderr: stdout is the result). */
+export function tryEventPrinter(): (e: TryEvent) => void {
+  const printScript = scriptEventPrinter();
+  return (e) => {
+    if (e.type === 'scratch-started') showScratchStarted();
+    else printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e);
+  };
+}
 
 export function formatTry(result: TryResult): string[] {
   const lines: string[] = [

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareModels, inspectDatabase, withSession } from 'pgpatch';
+import { compareModels, inspectDatabase, withSession, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { eachServer, testServers } from '../helpers/servers.mjs';
@@ -73,7 +73,7 @@ function tempDir() {
 }
 
 async function modelOf(url) {
-  return withSession({ connectionString: url, source: 'test' }, (s) => inspectDatabase(s));
+  return withSession(targetFrom(url, 'test'), (s) => inspectDatabase(s));
 }
 
 // Roles are per server (cluster), not per database.

@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compareModels, inspectDatabase, withSession } from 'pgpatch';
+import { compareModels, inspectDatabase, withSession, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { djangoMigrate, djangoProblem, importable } from '../helpers/django.mjs';
@@ -61,7 +61,7 @@ if (why) {
 }
 
 async function modelOf(url) {
-  return withSession({ connectionString: url, source: 'test' }, (s) => inspectDatabase(s));
+  return withSession(targetFrom(url, 'test'), (s) => inspectDatabase(s));
 }
 
 async function adoptApps(t, server) {

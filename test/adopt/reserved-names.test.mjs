@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { compareModels, inspectDatabase, withSession } from 'pgpatch';
+import { compareModels, inspectDatabase, withSession, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { eachServer, testServers } from '../helpers/servers.mjs';
@@ -81,7 +81,7 @@ test.before(async () => {
 });
 
 async function modelOf(url) {
-  return withSession({ connectionString: url, source: 'test' }, (s) => inspectDatabase(s));
+  return withSession(targetFrom(url, 'test'), (s) => inspectDatabase(s));
 }
 
 eachServer(

@@ -4,7 +4,7 @@ import test from 'ava';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { connect, inspectDatabase } from 'pgpatch';
+import { connect, inspectDatabase, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, mainServer, query } from '../helpers/database.mjs';
 import { plainProject } from '../helpers/gitdir.mjs';
@@ -35,7 +35,7 @@ async function liveDatabase(t) {
 
 /** Everything inspect sees, record table included, plus the list of relations: what "untouched" means here. */
 async function snapshot(url) {
-  const session = await connect({ connectionString: url, source: 'test' });
+  const session = await connect(targetFrom(url, 'test'));
   try {
     const model = await inspectDatabase(session, { exclude: [] });
     const { rows } = await session.query(`select n.nspname || '.' || c.relname as name from pg_class c

@@ -3,7 +3,7 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadScript, scaffold, UsageError } from 'pgpatch';
+import { loadScript, scaffold, UsageError, targetFrom } from 'pgpatch';
 import { CLI, runCli } from '../helpers/cli.mjs';
 import { createDatabase, mainServer, query } from '../helpers/database.mjs';
 import { gitProject, plainProject } from '../helpers/gitdir.mjs';
@@ -65,7 +65,7 @@ test('the scaffold loads into an empty database, twice at once (roles already th
     for (const db of dbs) await db.drop();
   });
   const entry = join(root, 'schema/database.sql');
-  const results = await Promise.all(dbs.map((db) => loadScript({ target: { connectionString: db.url, source: 'test' }, entry })));
+  const results = await Promise.all(dbs.map((db) => loadScript({ target: targetFrom(db.url, 'test'), entry })));
   for (const r of results) t.true(r.statements > 5);
   const { rows } = await query(dbs[0].url, `select nspname from pg_namespace where nspname = $1`, [app]);
   t.is(rows.length, 1);
@@ -74,7 +74,7 @@ test('the scaffold loads into an empty database, twice at once (roles already th
   // A third database: every role exists already, and users.sql still succeeds.
   const third = await createDatabase(server, 'pgpatch_init');
   dbs.push(third);
-  await t.notThrowsAsync(loadScript({ target: { connectionString: third.url, source: 'test' }, entry }));
+  await t.notThrowsAsync(loadScript({ target: targetFrom(third.url, 'test'), entry }));
 });
 
 (hasMake ? test : test.skip)(

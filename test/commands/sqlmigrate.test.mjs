@@ -2,7 +2,7 @@
 import test from 'ava';
 import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { lookupPatch, PatchLookupError } from 'pgpatch';
+import { showPatch, PatchLookupError } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { plainProject } from '../helpers/gitdir.mjs';
 
@@ -35,10 +35,10 @@ test('full name: the bytes as they are on stdout, the hooks on stderr', async (t
 test('an exact name wins over longer names it prefixes; .sql and folders are accepted', (t) => {
   const root = project(t);
   const dir = join(root, 'schema/patches');
-  t.is(lookupPatch(dir, '2026-03-01_add_isbn').patch.name, '2026-03-01_add_isbn');
-  t.is(lookupPatch(dir, 'schema/patches/2026-03-01_add_isbn.sql').patch.name, '2026-03-01_add_isbn');
-  t.is(lookupPatch(dir, '2026-03-01_add_isbn_i').patch.name, '2026-03-01_add_isbn_index');
-  t.is(lookupPatch(dir, '2026-02').patch.relativePath, join('2026', '02', '2026-02-10_old.sql'));
+  t.is(showPatch(dir, '2026-03-01_add_isbn').patch.name, '2026-03-01_add_isbn');
+  t.is(showPatch(dir, 'schema/patches/2026-03-01_add_isbn.sql').patch.name, '2026-03-01_add_isbn');
+  t.is(showPatch(dir, '2026-03-01_add_isbn_i').patch.name, '2026-03-01_add_isbn_index');
+  t.is(showPatch(dir, '2026-02').patch.relativePath, join('2026', '02', '2026-02-10_old.sql'));
 });
 
 test('a unique prefix finds it, archived patches included', async (t) => {
@@ -63,8 +63,8 @@ test('nothing matches: exit 2 with a clear message; slashes cannot reach outside
   const r = await runCli(['sqlmigrate', '2025'], { cwd: root });
   t.is(r.code, 2);
   t.regex(r.stderr, /no patch named "2025" or starting with it/);
-  t.throws(() => lookupPatch(join(root, 'schema/patches'), '../../../etc/passwd'), { instanceOf: PatchLookupError });
-  t.throws(() => lookupPatch(join(root, 'schema/patches'), ''), { instanceOf: PatchLookupError });
+  t.throws(() => showPatch(join(root, 'schema/patches'), '../../../etc/passwd'), { instanceOf: PatchLookupError });
+  t.throws(() => showPatch(join(root, 'schema/patches'), ''), { instanceOf: PatchLookupError });
 });
 
 test('--expand: includes expanded, each statement after its file:line', async (t) => {

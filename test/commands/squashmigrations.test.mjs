@@ -2,7 +2,17 @@
 import test from 'ava';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { connect, ensureRecord, readRecord, writeRecord, writeRecords, findPatches, planSquash, squashMigrations } from 'pgpatch';
+import {
+  connect,
+  ensureRecord,
+  readRecord,
+  writeRecord,
+  writeRecords,
+  findPatches,
+  planSquash,
+  squashMigrations,
+  targetFrom,
+} from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { useDatabase } from '../helpers/database.mjs';
 import { git, gitProject, plainProject } from '../helpers/gitdir.mjs';
@@ -26,7 +36,7 @@ const FILES = {
 };
 
 async function record(url, schema = 'public') {
-  const s = await connect({ connectionString: url, source: 'test' });
+  const s = await connect(targetFrom(url, 'test'));
   try {
     await ensureRecord(s, schema);
     await writeRecords(s, schema, [
@@ -124,9 +134,9 @@ test('moves applied, assumed and skipped patches with their scripts, by git mv; 
 test('the database is only read', async (t) => {
   const root = plainProject(t, FILES);
   await record(t.context.db.url);
-  const s = await connect({ connectionString: t.context.db.url, source: 'test' });
+  const s = await connect(targetFrom(t.context.db.url, 'test'));
   const before = await readRecord(s, 'public');
-  await squashMigrations({ target: { connectionString: t.context.db.url, source: 'test' }, patchesDir: join(root, P) });
+  await squashMigrations({ target: targetFrom(t.context.db.url, 'test'), patchesDir: join(root, P) });
   t.deepEqual(await readRecord(s, 'public'), before);
   await s.end();
 });
@@ -137,7 +147,7 @@ test('--by-year, outside git: plain renames, executable bits kept', async (t) =>
   chmodSync(join(root, P, '2024-01-05_applied.pre.sh'), 0o755);
   await record(t.context.db.url);
   const r = await squashMigrations({
-    target: { connectionString: t.context.db.url, source: 'test' },
+    target: targetFrom(t.context.db.url, 'test'),
     patchesDir: join(root, P),
     byYear: true,
   });

@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { changesAsSql, compareModels, connect, inspectDatabase, inspectDependencies, planDiff } from 'pgpatch';
+import { changesAsSql, compareModels, connect, inspectDatabase, inspectDependencies, planDiff, targetFrom } from 'pgpatch';
 import { createDatabase, query } from '../helpers/database.mjs';
 
 export const CORPUS = fileURLToPath(new URL('./corpus', import.meta.url));
@@ -33,7 +33,7 @@ export function corpusCases(dir = CORPUS) {
 }
 
 async function read(url) {
-  const s = await connect({ connectionString: url, source: 'test' });
+  const s = await connect(targetFrom(url, 'test'));
   try {
     return { model: await inspectDatabase(s), dependencies: await inspectDependencies(s) };
   } finally {

@@ -3,7 +3,7 @@
 // Databases and roles are made on the test's server (t.context.server, set by eachServer in
 // test/helpers/servers.mjs), so the same test body runs on PostgreSQL 18 and 15.
 import { randomBytes } from 'node:crypto';
-import { connect, compareModels, inspectDatabase } from 'pgpatch';
+import { connect, compareModels, inspectDatabase, targetFrom } from 'pgpatch';
 import { adminQuery, createDatabase, query } from '../helpers/database.mjs';
 import { serverOf } from '../helpers/servers.mjs';
 
@@ -11,7 +11,7 @@ export const LABELS = { expected: 'in the schema files', actual: 'after the patc
 
 /** The schema model of the database at `url`. */
 export async function modelOf(url, options) {
-  const session = await connect({ connectionString: url, source: 'test' });
+  const session = await connect(targetFrom(url, 'test'));
   try {
     return await inspectDatabase(session, options);
   } finally {

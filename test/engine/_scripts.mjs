@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { compileScript, loadScript } from 'pgpatch';
+import { compileScript, loadScript, targetFrom } from 'pgpatch';
 
 /**
  * Writes `files` ({ 'relative/path.sql': text or Buffer }) into a new temporary folder, removed
@@ -33,7 +33,7 @@ export function split(t, text, options = {}) {
 export async function load(t, entry, options = {}) {
   const events = [];
   const result = await loadScript({
-    target: { connectionString: t.context.db.url, source: 'test' },
+    target: targetFrom(t.context.db.url, 'test'),
     entry,
     onEvent: (e) => events.push(e),
     ...options,

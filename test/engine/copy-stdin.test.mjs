@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { compileScript, SqlError } from 'pgpatch';
+import { compileScript, SqlError, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { cleanEnv, freshDatabase, mainServer, query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
@@ -116,7 +116,7 @@ test('a COPY error without a row (a missing table) is at the COPY statement', as
   const { loadScript } = await import('pgpatch');
   const db = await freshDatabase(t, mainServer().url);
   const dir = scriptDir(t, { 'main.sql': '\n\ncopy nothere from stdin;\n1\n\\.\n' });
-  const e = await t.throwsAsync(loadScript({ target: { connectionString: db.url, source: 't' }, entry: join(dir, 'main.sql') }), {
+  const e = await t.throwsAsync(loadScript({ target: targetFrom(db.url, 't'), entry: join(dir, 'main.sql') }), {
     instanceOf: SqlError,
   });
   t.is(e.server.sqlstate, '42P01');

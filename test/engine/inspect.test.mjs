@@ -4,7 +4,7 @@
 // differences themselves: inspect-tables and inspect-objects.test.mjs.
 import test from 'ava';
 import { fileURLToPath } from 'node:url';
-import { connect, compareModels, inspectDatabase, loadScript, ensureRecord } from 'pgpatch';
+import { connect, compareModels, inspectDatabase, loadScript, ensureRecord, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
@@ -13,7 +13,7 @@ import { database, differences, LABELS, modelOf } from './_inspect.mjs';
 const DEMO_ENTRY = fileURLToPath(new URL('../../fixtures/demo/database.sql', import.meta.url));
 
 async function withTestSession(url, fn) {
-  const session = await connect({ connectionString: url, source: 'test' });
+  const session = await connect(targetFrom(url, 'test'));
   try {
     return await fn(session);
   } finally {
@@ -229,7 +229,7 @@ eachServer(test, 'differences come sorted by object, whatever order they are fou
 // The demo schema: loaded twice, inspected, equal; and what it holds.
 eachServer(test, 'the demo schema loaded into two databases compares equal', async (t, server) => {
   const [a, b] = await Promise.all([database(t), database(t)]);
-  for (const db of [a, b]) await loadScript({ target: { connectionString: db.url, source: 'test' }, entry: DEMO_ENTRY });
+  for (const db of [a, b]) await loadScript({ target: targetFrom(db.url, 'test'), entry: DEMO_ENTRY });
   const started = performance.now();
   const ma = await modelOf(a.url);
   t.log(

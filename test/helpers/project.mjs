@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CLI, runCli } from './cli.mjs';
 import { query } from './database.mjs';
+import { targetFrom } from 'pgpatch';
 
 /**
  * Makes a project folder. `patches` maps paths under schema/patches/ to their content (a string
@@ -138,7 +139,7 @@ export async function exists(url, relation) {
 export async function initRecord(project, url) {
   const { migrate } = await import('pgpatch');
   const result = await migrate({
-    target: { connectionString: url, source: 'test' },
+    target: targetFrom(url, 'test'),
     patchesDir: project.patchesDir,
     entry: join(project.dir, 'schema', 'database.sql'),
   });

@@ -67,9 +67,29 @@ test('the engine top level holds only the dependency modules and the folders of 
 
 test('every command has an engine file of the same name', (t) => {
   const cli = readFileSync(join(src, 'cli.ts'), 'utf8');
-  const commands = JSON.parse(cli.match(/const COMMANDS = (\[[^\]]*\])/)[1].replace(/'/g, '"'));
+  const commands = JSON.parse(
+    cli
+      .match(/const COMMANDS = (\[[^\]]*\])/)[1]
+      .replace(/'/g, '"')
+      .replace(/,\s*\]$/, ']'),
+  );
   const engineFiles = walk(join(src, 'engine')).map((f) => relative(join(src, 'engine'), f));
   const missing = commands.filter((c) => !engineFiles.some((f) => f.endsWith(`/${c}.ts`) || f === `${c}.ts`));
   t.true(commands.length >= 11);
   t.deepEqual(missing, []);
+});
+
+test('one reader of connection strings: only src/target.ts resolves one (index.ts exports the parts for the library)', (t) => {
+  const readers = walk(src)
+    .filter((f) => /\b(resolveConnection|parseConnectionString)\(/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(src, f))
+    .sort();
+  t.deepEqual(readers, ['connection-settings.ts', 'target.ts']);
+});
+
+test('one lookup of a patch by name: only src/engine/patches/lookup.ts matches names and prefixes', (t) => {
+  const lookups = walk(src)
+    .filter((f) => /\.startsWith\((name|q|query|given)\)/.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(src, f));
+  t.deepEqual(lookups, [join('engine', 'patches', 'lookup.ts')]);
 });

@@ -1,14 +1,14 @@
 // readRecord reads the whole record as one text value: every value comes back as written,
 // whatever it holds (tabs, newlines, backslashes, a lone \N), and nulls stay null.
 import test from 'ava';
-import { connect, ensureRecord, readRecord, writeRecord } from 'pgpatch';
+import { connect, ensureRecord, readRecord, writeRecord, targetFrom } from 'pgpatch';
 import { createDatabase } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
 
 eachServer(test, 'readRecord gives back names and errors with tabs, newlines and backslashes as written', async (t, server) => {
   const db = await createDatabase(server.url, 'record_read');
   t.teardown(() => db.drop());
-  const s = await connect({ connectionString: db.url, source: 'test' });
+  const s = await connect(targetFrom(db.url, 'test'));
   try {
     t.is((await readRecord(s, 'public')).size, 0, 'no table: nothing');
     await ensureRecord(s, 'public');
@@ -48,7 +48,7 @@ eachServer(
   async (t, server) => {
     const db = await createDatabase(server.url, 'record_dates');
     t.teardown(() => db.drop());
-    const s = await connect({ connectionString: db.url, source: 'test' });
+    const s = await connect(targetFrom(db.url, 'test'));
     try {
       await ensureRecord(s, 'public');
       const dates = [

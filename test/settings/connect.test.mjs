@@ -6,7 +6,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'pgpatch';
+import { connect, targetFrom } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { query, useDatabase } from '../helpers/database.mjs';
 
@@ -179,10 +179,9 @@ test('sslmode=prefer to a server without TLS goes on in plain text on the same c
   });
   await new Promise((resolve) => relay.listen(0, '127.0.0.1', resolve));
   t.teardown(() => relay.close());
-  const session = await connect({
-    connectionString: `host=127.0.0.1 port=${relay.address().port} user=${s.user} dbname=${s.db} sslmode=prefer`,
-    source: 'test',
-  });
+  const session = await connect(
+    targetFrom(`host=127.0.0.1 port=${relay.address().port} user=${s.user} dbname=${s.db} sslmode=prefer`, 'test'),
+  );
   try {
     const { rows } = await session.query('select current_database() as db, ssl from pg_stat_ssl where pid = pg_backend_pid()');
     t.deepEqual(rows, [{ db: s.db, ssl: false }]);

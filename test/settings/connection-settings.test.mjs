@@ -12,6 +12,7 @@ import {
   resolveConnection,
   resolveTarget,
   sslPlan,
+  targetFrom,
 } from 'pgpatch';
 
 function tempDir(t) {
@@ -212,7 +213,7 @@ test('resolveTarget refuses a string or variable it cannot honour before any com
     message: /^DATABASE_URL: sslmode=nope/,
   });
   t.throws(() => resolveTarget({}, { PGHOSTADDR: 'db.example' }), { instanceOf: ConnectionSettingsError });
-  t.deepEqual(resolveTarget({ dsn: 'host=db dbname=app' }, {}), { connectionString: 'host=db dbname=app', source: '--dsn' });
+  t.deepEqual(resolveTarget({ dsn: 'host=db dbname=app' }, {}), targetFrom('host=db dbname=app', '--dsn', {}));
 });
 
 test('the password file is searched with the host name when hostaddr is given, as libpq', async (t) => {

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConnectionError, connect } from 'pgpatch';
+import { ConnectionError, connect, targetFrom } from 'pgpatch';
 import { startTestCluster } from '../helpers/clusters.mjs';
 import { adminQuery } from '../helpers/database.mjs';
 
@@ -73,7 +73,7 @@ test.after.always(async () => {
 /** "t" or "f" (whether the session is encrypted), or the error, for pgpatch. */
 async function ours(conninfo) {
   try {
-    const session = await connect({ connectionString: conninfo, source: 'test' });
+    const session = await connect(targetFrom(conninfo, 'test'));
     try {
       const r = await session.query('select ssl from pg_stat_ssl where pid = pg_backend_pid()');
       return r.rows[0].ssl ? 't' : 'f';

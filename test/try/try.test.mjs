@@ -3,7 +3,7 @@
 // exactly as it was, whatever happens to the patch or to the process running it.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { connect, inspectDatabase } from 'pgpatch';
+import { connect, inspectDatabase, targetFrom } from 'pgpatch';
 import { CLI, runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { plainProject } from '../helpers/gitdir.mjs';
@@ -30,7 +30,7 @@ function tryPatch(root, server, db, args) {
 
 /** The schema as inspect sees it, the files behind the relations, and every row: "byte-for-byte as it was". */
 async function state(url) {
-  const session = await connect({ connectionString: url, source: 'test' });
+  const session = await connect(targetFrom(url, 'test'));
   try {
     const model = await inspectDatabase(session, { exclude: [] });
     const files = (await session.query(`select relname, relfilenode from pg_class where relnamespace = 'public'::regnamespace order by 1`))

@@ -12,7 +12,8 @@ import type { DiffBase, GitRepo } from '../git';
 import type { Change } from '../schema/diff/change';
 import { planDiff } from '../schema/diff/plan';
 import { changesAsSql } from '../schema/diff/script';
-import { buildFiles } from '../schema/diff/sources';
+import type { Target } from '../../target';
+import { schemaFilesModel } from '../scratch/build';
 
 export interface DraftOptions {
   repo: GitRepo;
@@ -21,7 +22,7 @@ export interface DraftOptions {
   entry: string;
   base?: string;
   /** A server where pgpatch may create and drop databases. */
-  scratchUrl: string;
+  scratchServer: Target;
   variables?: Record<string, string>;
 }
 
@@ -46,8 +47,8 @@ export async function writeDraft(options: DraftOptions): Promise<Draft> {
       writeFileSync(baseEntry, '');
     }
     const [from, to] = await Promise.all([
-      buildFiles(baseEntry, options.scratchUrl, { variables: options.variables }),
-      buildFiles(options.entry, options.scratchUrl, { variables: options.variables }),
+      schemaFilesModel(options.scratchServer, baseEntry, { prefix: 'pgpatch_draft', dependencies: true, variables: options.variables }),
+      schemaFilesModel(options.scratchServer, options.entry, { prefix: 'pgpatch_draft', dependencies: true, variables: options.variables }),
     ]);
     const changes = planDiff({ from: from.model, to: to.model, fromDependencies: from.dependencies, toDependencies: to.dependencies });
     const sql = changesAsSql(changes, { commentOutDataLoss: true, explain: true });

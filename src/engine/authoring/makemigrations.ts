@@ -16,6 +16,7 @@ import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } fro
 import { userInfo } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
+import type { ScratchChoice } from '../../target';
 import { GitUnavailableError, isRepo, openRepo, type ChangedFile, type DiffBase, type GitRepo, type GitUnavailable } from '../git';
 import { findPatches, patchNameOf } from '../patches/files';
 
@@ -229,9 +230,10 @@ export interface MakeMigrationOptions {
   now?: Date;
   /**
    * Write the draft statements (see draft.ts) between BEGIN and COMMIT: the schema files at the
-   * base and in the working tree built on `scratchUrl` and compared. Without it, the stub of old.
+   * base and in the working tree built on the scratch server and compared (the embedded one only
+   * when the project has it already: none is started for a draft). Without it, the stub of old.
    */
-  draft?: { entry: string; scratchUrl?: string; variables?: Record<string, string> };
+  draft?: { entry: string; scratch: ScratchChoice; variables?: Record<string, string> };
 }
 
 /** Why the patch has no draft, when asked for one. */
@@ -355,15 +357,17 @@ async function draftFor(
 ): Promise<{ sql: string; result: Partial<MakeMigrationResult> }> {
   const d = options.draft!;
   if (!repo) return { sql: '', result: { noDraft: 'no-diff' } };
-  if (!d.scratchUrl) return { sql: '', result: { noDraft: 'no-scratch-server' } };
+  const { openScratchServer } = await import('../scratch/server.js');
   const { writeDraft } = await import('./draft.js');
   try {
+    const server = await openScratchServer(d.scratch, { ifRunning: true });
+    if (!server) return { sql: '', result: { noDraft: 'no-scratch-server' } };
     const draft = await writeDraft({
       repo,
       schemaDir: options.schemaDir,
       entry: d.entry,
       base: options.base,
-      scratchUrl: d.scratchUrl,
+      scratchServer: server.target,
       variables: d.variables,
     });
     return {

@@ -2,36 +2,12 @@
  * `sqlmigrate`: finds one patch by its full name or a unique prefix, and shows what would run.
  */
 import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
-import { EXIT, PgpatchError } from '../../errors';
+import { PgpatchError } from '../../errors';
 import { findPatches, isExecutable, type PatchFile } from '../patches/files';
+import { lookupPatch } from '../patches/lookup';
 import { compileScript, type CompileOptions, type Step } from '../script/compile';
 import { canBatch } from '../script/execute';
 import { planTransaction, type TransactionMode } from '../script/transactions';
-
-/** No patch, or more than one, answers to the name given. */
-export class PatchLookupError extends PgpatchError {
-  readonly code = 'patch_lookup';
-  readonly exitCode = EXIT.usage;
-  constructor(
-    readonly query: string,
-    readonly patchesDir: string,
-    readonly candidates: string[],
-  ) {
-    super(
-      candidates.length
-        ? `"${query}" matches ${candidates.length} patches: ${listed(candidates)}`
-        : `no patch named "${query}" or starting with it in ${patchesDir}`,
-      {
-        hint: candidates.length ? 'give more of the name' : 'list the patches with "pgpatch showmigrations", or look in the patches folder',
-      },
-    );
-  }
-}
-
-function listed(names: string[], max = 10): string {
-  return names.length > max ? `${names.slice(0, max).join(', ')} and ${names.length - max} more` : names.join(', ');
-}
 
 export interface Hook {
   path: string;
@@ -45,22 +21,9 @@ export interface PatchShown {
   post: Hook[];
 }
 
-/**
- * The patch named `query`: its full name (with or without `.sql`, with or without folders), or
- * else the only one whose name starts with it. An exact name wins over longer names it prefixes.
- */
-export function lookupPatch(patchesDir: string, query: string): PatchShown {
-  const q = basename(query.trim()).replace(/\.sql$/, '');
-  const patches = findPatches(patchesDir);
-  const exact = q ? patches.find((p) => p.name === q) : undefined;
-  const matches = exact ? [exact] : q ? patches.filter((p) => p.name.startsWith(q)) : [];
-  if (matches.length !== 1)
-    throw new PatchLookupError(
-      query,
-      patchesDir,
-      matches.map((p) => p.name),
-    );
-  const patch = matches[0];
+/** The patch `query` names (see lookupPatch: a name, a unique prefix or its file) and its scripts. */
+export function showPatch(patchesDir: string, query: string): PatchShown {
+  const patch = lookupPatch(findPatches(patchesDir), patchesDir, query);
   const hook = (path: string): Hook => ({ path, executable: isExecutable(path) });
   return { patch, pre: patch.pre.map(hook), post: patch.post.map(hook) };
 }
@@ -128,4 +91,25 @@ export async function runPlanOf(patch: PatchFile, options: CompileOptions = {}):
     if (e instanceof PgpatchError) return { mode: 'refused', reason: e.message, oneMessage: false };
     throw e;
   }
+}
+
+export interface SqlMigrateResult extends PatchShown {
+  run: RunPlan;
+  /** The patch as it is (without `expand`). */
+  text?: Buffer;
+  /** The statements as they would run, includes followed (with `expand`). */
+  statements?: ExpandedStatement[];
+}
+
+/** `sqlmigrate`: the patch a name means, how migrate would run it, and its text or its expanded statements. */
+export async function sqlMigrate(options: {
+  patchesDir: string;
+  name: string;
+  expand?: boolean;
+  compile?: CompileOptions;
+}): Promise<SqlMigrateResult> {
+  const shown = showPatch(options.patchesDir, options.name);
+  const statements = options.expand ? expandPatch(shown.patch, options.compile) : undefined;
+  const run = await runPlanOf(shown.patch, options.compile);
+  return { ...shown, run, ...(statements ? { statements } : { text: patchText(shown.patch) }) };
 }

@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
-import { connect, describeTarget, type Target } from '../db';
+import { connect, type Target } from '../db';
 import { isRepo, openRepo, type GitRepo } from '../git';
 import { findPatches, type PatchFile } from '../patches/files';
 import { readRecord, recordExists, type PatchStatus, type RecordRow } from '../patches/recorder';
@@ -167,7 +167,7 @@ export async function squashMigrations(options: SquashOptions): Promise<SquashRe
   const plan = planSquash(options.patchesDir, record, options);
   const result: SquashResult = {
     ...plan,
-    target: describeTarget(options.target),
+    target: options.target.display,
     recordSchema,
     recordFound: found,
     dryRun: !!options.dryRun,

@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, PatchClaimedError, PatchFailedError, RunLockLostError, SqlError, UsageError } from '../../errors';
 import { isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
-import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
+import { runHook, type HookOutput } from '../patches/hooks';
 import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
 import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import { quoteLiteral } from '../../quote';
@@ -74,7 +74,7 @@ export function sessionReset(runSettings: string[], patch: string): ExtraStateme
 export async function applyPatch(context: ApplyContext, item: Prepared, sent?: SentPatch): Promise<void> {
   const { session, schema, emit, decide } = context;
   const { patch, plan } = item;
-  const dsn = patchDsn(context.target);
+  const dsn = context.target.patchDsn;
   const hookOutput: HookOutput = (stream, chunk, script) => emit({ type: 'hook-output', script, stream, chunk });
   const hasPost = patch.post.length > 0;
   const started = performance.now();

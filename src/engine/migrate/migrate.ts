@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
-import { connect, defaultApplicationName, describeTarget, isConnectionLost, type Session } from '../db';
+import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
 import { withLock } from '../patches/lock';
 import { checksumOf, Checksums } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
@@ -23,6 +23,7 @@ import {
   type RecordWrite,
 } from '../patches/recorder';
 import { isEmptyDatabase } from '../patches/emptiness';
+import { lookupPatch } from '../patches/lookup';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
 import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
@@ -35,10 +36,20 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
   const patches = findPatches(options.patchesDir);
+  // A name that means no patch is bad input: refused before anything connects, on a first run too.
+  for (const [list, flag] of [
+    [options.upTo === undefined ? [] : [options.upTo], undefined],
+    [options.fake, '--fake'],
+    [options.skip, '--skip'],
+    [options.retry, '--retry'],
+    [options.acceptChecksum, '--accept-checksum'],
+  ] as const) {
+    for (const name of list ?? []) lookupPatch(patches, options.patchesDir, name, { flag });
+  }
   const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
   const session = await connect(options.target, { applicationName });
   const result: MigrateResult = {
-    database: describeTarget(options.target),
+    database: options.target.display,
     recordSchema: schema,
     dryRun: Boolean(options.dryRun),
     outcomes: [],

@@ -6,6 +6,7 @@
 import { PatchInvalidError, PatchSetError, UsageError } from '../../errors';
 import { checksumOf, checksumOfBytes, type Checksums } from '../patches/checksums';
 import { isExecutable, type PatchFile } from '../patches/files';
+import { lookupPatch } from '../patches/lookup';
 import { BUILD_ROW, type ExpectedRow, type RecordRow } from '../patches/recorder';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
 import type { MigrateOptions, Prepared } from './types';
@@ -37,22 +38,6 @@ export interface Selection {
   /** Applied patches whose file changed since. */
   edited: string[];
   outOfOrder: Array<{ name: string; sortsBefore: string }>;
-}
-
-/** The patch a name given on the command line means: the name, with or without .sql, or a unique prefix. */
-export function resolvePatch(patches: PatchFile[], given: string, flag?: string): PatchFile {
-  const name = given.replace(/\.sql$/, '');
-  const exact = patches.find((p) => p.name === name);
-  if (exact) return exact;
-  const matches = patches.filter((p) => p.name.startsWith(name));
-  if (matches.length === 1) return matches[0];
-  const label = flag ? `${flag}: ` : '';
-  throw new UsageError(
-    matches.length
-      ? `${label}"${given}" matches several patches: ${matches.map((m) => m.name).join(', ')}`
-      : `${label}no patch named "${given}"`,
-    { hint: 'showmigrations lists the patches' },
-  );
 }
 
 /** How patches are compiled: psql's variables and the server's standard_conforming_strings (see scriptContext). */
@@ -94,7 +79,8 @@ export async function selectPatches(
     outOfOrder: [],
   };
 
-  const named = (list: string[] | undefined, flag: string) => (list ?? []).map((n) => resolvePatch(patches, n, flag));
+  const named = (list: string[] | undefined, flag: string) =>
+    (list ?? []).map((n) => lookupPatch(patches, options.patchesDir, n, { flag }));
   const fake = named(options.fake, '--fake');
   const skip = named(options.skip, '--skip');
   const accept = named(options.acceptChecksum, '--accept-checksum');
@@ -147,7 +133,7 @@ export async function selectPatches(
   }
   checkRenames(patches, rows, record);
   checkFolder(rows, record, options.patchesDir);
-  const last = options.upTo ? patches.indexOf(resolvePatch(patches, options.upTo)) : patches.length - 1;
+  const last = options.upTo ? patches.indexOf(lookupPatch(patches, options.patchesDir, options.upTo)) : patches.length - 1;
   // Every patch that will run is read and analysed first: a broken include or a BEGIN without
   // COMMIT in the fifth patch stops the run before the first one is applied.
   for (const [i, p] of patches.entries()) {

@@ -1,5 +1,5 @@
 /** `showmigrations`: every patch and where it stands, read in a read-only session. */
-import { describeTarget, withSession, type Target } from '../db';
+import { withSession, type Target } from '../db';
 import { Checksums } from '../patches/checksums';
 import { findPatches } from '../patches/files';
 import { readRecord, recordColumns } from '../patches/recorder';
@@ -38,6 +38,6 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
     });
     const hasRecord = columns.size > 0;
     const rows = patchStates(patches, record, checksums);
-    return { database: describeTarget(options.target), recordSchema: schema, hasRecord, patches: rows };
+    return { database: options.target.display, recordSchema: schema, hasRecord, patches: rows };
   });
 }

@@ -4,22 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { basename, dirname } from 'node:path';
-import { connectionUriForChild, resolveConnection } from '../../connection-settings';
 import { HookScriptError, InterruptedError, PatchInvalidError } from '../../errors';
-import type { Target } from '../db';
 import { isExecutable } from './files';
 
 export type HookOutput = (stream: 'stdout' | 'stderr', chunk: string, script: string) => void;
-
-/**
- * The connection string a script gets: a URI as given, else the connection the settings resolve
- * to (a key/value string, a service file, PG* variables) as one URI, so that a script whose
- * client knows no service file or key/value form still reaches the same database.
- */
-export function patchDsn(target: Target, env: NodeJS.ProcessEnv = process.env): string {
-  if (target.connectionString && /^postgres(ql)?:\/\//i.test(target.connectionString)) return target.connectionString;
-  return connectionUriForChild(resolveConnection(target.connectionString, target.source, env).info);
-}
 
 /** How long a script gets to end after pgpatch passes it a signal, before it is killed. */
 export const HOOK_GRACE_MS = 5000;

@@ -18,7 +18,7 @@
  * session-mode connection (pids of two live sessions cannot be equal).
  */
 import { TransactionPoolerError } from '../../errors';
-import { connect, describeTarget, type Session, type Target } from '../db';
+import { connect, type Session, type Target } from '../db';
 
 interface Identity {
   pid: number;
@@ -48,7 +48,7 @@ export async function refuseTransactionPooler(session: Session, target: Target, 
     await probe.end();
   }
   const again = await identity(session);
-  const where = describeTarget(target);
+  const where = target.display;
   if (other.pid === first.pid) {
     throw new TransactionPoolerError(
       where,

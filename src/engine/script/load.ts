@@ -13,7 +13,7 @@ import { recordBaseline } from '../patches/baseline';
 import { databaseContents, isEmpty, type DatabaseContents } from '../patches/emptiness';
 import { findPatches, type PatchFile } from '../patches/files';
 import { recordExists } from '../patches/recorder';
-import { connect, describeTarget, type Session, type SessionOptions, type Target } from '../db';
+import { connect, type Session, type SessionOptions, type Target } from '../db';
 import { executeInTransaction } from './commit';
 import { compileScript, type Step } from './compile';
 import { executeSteps, type ScriptEvent } from './execute';
@@ -87,7 +87,7 @@ export async function loadScript(options: LoadOptions): Promise<LoadResult> {
     }
     return {
       entry: script.entry,
-      target: describeTarget(options.target),
+      target: options.target.display,
       files: script.files,
       statements: run.statements,
       rowsCopied: run.rowsCopied,
@@ -104,7 +104,7 @@ async function refuseIfNotEmpty(session: Session, recordSchema: string, options:
   const contents = await databaseContents(session);
   const record = await recordExists(session, recordSchema);
   if (isEmpty(contents) && !record) return;
-  const database = describeTarget(options.target);
+  const database = options.target.display;
   if (options.confirmNotEmpty && (await options.confirmNotEmpty({ database, contents, record }))) return;
   const objects = contents.schemas + contents.relations + contents.functions + contents.types;
   throw new DatabaseNotEmptyError(database, objects, contents.examples, record);

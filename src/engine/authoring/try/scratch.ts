@@ -5,19 +5,19 @@
  * were at the base commit, the patches of that commit recorded as assumed, then the patches
  * added since that sort before this one, applied by migrate.
  */
-import { CheckBuildError } from '../../../errors';
-import { migrate } from '../../migrate/migrate';
+import type { ScratchChoice } from '../../../target';
+import { scratchTarget } from '../../scratch/server';
 import { byteOrder, findPatches } from '../../patches/files';
-import type { BaseTree } from '../../schema/check/base-tree';
-import { buildAtBase } from '../../schema/check/check';
-import { withScratchDatabase } from '../../schema/check/scratch';
+import type { BaseTree } from '../../scratch/base-tree';
+import { applyPatches, loadAtBase } from '../../scratch/build';
+import { withScratchDatabase } from '../../scratch/databases';
 import { tryPatch, type TryOptions, type TryResult } from './try';
 
-export interface ScratchTryOptions extends Omit<TryOptions, 'target' | 'scratch' | 'scratchUrl'> {
-  /** Where the scratch database is made. */
-  scratchUrl: string;
-  /** Where the schema files are built for the comparison; without it, left out. */
-  schemaFilesUrl?: string;
+export interface ScratchTryOptions extends Omit<TryOptions, 'target' | 'onScratch' | 'scratch'> {
+  /** Where the scratch database is made, and the schema files built for the comparison. */
+  scratch: ScratchChoice;
+  /** Compare the result with the schema files. */
+  compareWithFiles: boolean;
   patchesDir: string;
   base: BaseTree;
 }
@@ -25,8 +25,9 @@ export interface ScratchTryOptions extends Omit<TryOptions, 'target' | 'scratch'
 export async function tryOnScratch(options: ScratchTryOptions): Promise<TryResult> {
   const { base, patch } = options;
   const recordSchema = options.recordSchema ?? 'public';
-  return withScratchDatabase(options.scratchUrl, 'pgpatch_try_scratch', async (db) => {
-    const basePatches = await buildAtBase(db, base, {
+  const server = await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' }));
+  return withScratchDatabase(server, 'pgpatch_try_scratch', async (db) => {
+    const basePatches = await loadAtBase(db, base, {
       entry: options.entry,
       patchesDir: options.patchesDir,
       recordSchema,
@@ -35,27 +36,25 @@ export async function tryOnScratch(options: ScratchTryOptions): Promise<TryResul
     const inBase = new Set(basePatches.map((p) => p.name));
     const earlier = findPatches(options.patchesDir).filter((p) => byteOrder(p.name, patch.name) < 0 && !inBase.has(p.name));
     if (earlier.length) {
-      await build('the patches before it', () =>
-        migrate({
-          target: db,
+      await applyPatches(
+        db,
+        {
           patchesDir: options.patchesDir,
           entry: options.entry,
           recordSchema,
           upTo: earlier[earlier.length - 1].name,
           variables: options.compile?.variables,
-        }),
+        },
+        'the patches before it',
       );
     }
-    const result = await tryPatch({ ...options, target: db, scratch: true, scratchUrl: options.schemaFilesUrl });
+    const result = await tryPatch({
+      ...options,
+      target: db,
+      onScratch: true,
+      scratch: options.compareWithFiles ? { target: server } : undefined,
+    });
     const since = earlier.length ? ` and ${earlier.length} patch${earlier.length === 1 ? '' : 'es'} since` : '';
     return { ...result, scratch: `the schema files at ${base.ref} (${base.commit.slice(0, 12)})${since}` };
   });
-}
-
-async function build<T>(which: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw new CheckBuildError(which, e);
-  }
 }

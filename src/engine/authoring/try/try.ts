@@ -9,14 +9,20 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { PgpatchError, TryRefusedError, type SourceLocation } from '../../../errors';
-import { connect, describeTarget, isServerError, type Session, type Target } from '../../db';
+import type { ScratchChoice, Target } from '../../../target';
+import { connect, isServerError, type Session } from '../../db';
 import type { PatchFile } from '../../patches/files';
-import { schemaFilesModel, withoutRecord } from '../../schema/check/check';
+import { withoutRecord } from '../../schema/check/check';
+import { schemaFilesModel } from '../../scratch/build';
+import { scratchTarget } from '../../scratch/server';
 import { compareModels, inspectDatabase, type Difference } from '../../schema/inspect/index';
 import { compileScript, type CompileOptions, type CopyStep, type SqlStep } from '../../script/compile';
 import { runCopy, sqlErrorFor, type ScriptEvent } from '../../script/execute';
 import { planTransaction } from '../../script/transactions';
 import { blocks, filenodes, heldLocks, LOCK_MODES, lockName, newIndexes, relations, type LockMode, type Relation } from './snapshot';
+
+/** What a running try says: the patch's notices and echoes, and the embedded server started for the schema files. */
+export type TryEvent = ScriptEvent | { type: 'scratch-started' };
 
 export interface TryOptions {
   target: Target;
@@ -25,14 +31,14 @@ export interface TryOptions {
   /** The schema files' entry: the database after the patch is compared with what it builds. */
   entry: string;
   /** Where the schema files may be built; without it, the comparison with them is left out. */
-  scratchUrl?: string;
+  scratch?: ScratchChoice;
   recordSchema?: string;
-  onEvent?: (e: ScriptEvent) => void;
+  onEvent?: (e: TryEvent) => void;
   /**
    * The target is a scratch database that is dropped afterwards (see scratch.ts): a patch that
    * commits may run there, outside the transaction try would otherwise add.
    */
-  scratch?: boolean;
+  onScratch?: boolean;
 }
 
 export interface TracedLock {
@@ -96,14 +102,19 @@ export async function planTry(patch: PatchFile, compile?: CompileOptions, scratc
 
 export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { patch } = options;
-  const { compiled, inTransaction } = await planTry(patch, options.compile, options.scratch);
+  const { compiled, inTransaction } = await planTry(patch, options.compile, options.onScratch);
   const recordSchema = options.recordSchema ?? 'public';
+  const server = options.scratch ? await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' })) : undefined;
   const session = await connect(options.target, { applicationName: 'pgpatch try' });
   // Built while the patch runs, in a scratch database of its own, on another connection; started
   // once the target answers, so that a failed connection leaves no scratch database behind.
-  const files = options.scratchUrl
-    ? schemaFilesModel({ scratchUrl: options.scratchUrl, entry: options.entry, variables: options.compile?.variables, recordSchema }).then(
-        (m) => ({ m }),
+  const files = server
+    ? schemaFilesModel(server, options.entry, {
+        prefix: 'pgpatch_try',
+        inspect: { exclude: [] },
+        variables: options.compile?.variables,
+      }).then(
+        ({ model }) => ({ m: withoutRecord(model, recordSchema) }),
         (e: unknown) => ({ e }),
       )
     : undefined;
@@ -118,7 +129,7 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     const { statements, error } = await trace(session, compiled.steps, before, options.onEvent);
     const result: TryResult = {
       patch: patch.name,
-      database: describeTarget(options.target),
+      database: options.target.display,
       statements,
       changes: [],
       hazards: hazardsOf(statements),

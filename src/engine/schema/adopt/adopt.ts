@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, PgpatchError } from '../../../errors';
-import { describeTarget, withSession, type Target } from '../../db';
+import { withSession, type Target } from '../../db';
 import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
 import { ensureRecord } from '../../patches/recorder';
 import { renderSchemaFiles, type RenderResult } from './render';
@@ -82,7 +82,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       if (options.record !== false) record = await ensureRecord(session, recordSchema);
     }
     return {
-      target: describeTarget(options.target),
+      target: options.target.display,
       schemaDir: options.schemaDir,
       files: files.map((f) => ({ path: f.path, summary: f.summary })),
       existing,

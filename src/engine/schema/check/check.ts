@@ -7,17 +7,14 @@
  *      applied by the migrate engine.
  * With a live database instead of B, it reports drift: changes made outside the patches.
  */
-import { existsSync } from 'node:fs';
-import { join, relative } from 'node:path';
 import { CheckBuildError, InterruptedError, SqlError } from '../../../errors';
-import { connect, describeTarget, isServerError, withSession, type Target } from '../../db';
-import { exportBaseTree, type BaseTree } from './base-tree';
-import { ScratchDatabases, withScratchDatabase } from './scratch';
+import type { ScratchChoice, Target } from '../../../target';
+import { connect, isServerError } from '../../db';
+import { exportBaseTree, type BaseTree } from '../../scratch/base-tree';
+import { applyPatches, loadAtBase, loadSchemaFiles } from '../../scratch/build';
+import { ScratchDatabases } from '../../scratch/databases';
+import { scratchTarget } from '../../scratch/server';
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
-import { loadScript } from '../../script/load';
-import { migrate } from '../../migrate/migrate';
-import { findPatches, type PatchFile } from '../../patches/files';
-import { recordBaseline } from '../../patches/baseline';
 import type { ScriptEvent } from '../../script/execute';
 import { quoteIdent, quoteQualified } from '../../../quote';
 
@@ -27,8 +24,8 @@ export interface CheckOptions {
   schemaDir: string;
   entry: string;
   patchesDir: string;
-  /** A server where the tool may create and drop databases (its `postgres` database URL). */
-  scratchUrl: string;
+  /** Where the tool may create and drop databases: a server, or the embedded one (started when needed). */
+  scratch: ScratchChoice;
   /** Compare with this database instead of building B (drift). Read-only. */
   live?: Target;
   /** B starts from the schema files at the merge base of this ref and HEAD (default: main's). */
@@ -54,7 +51,9 @@ export type CheckEvent =
   /** A build failed while the other one ran: it is built again, alone, in a new database. */
   | { type: 'retry'; what: string; error: string }
   /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
-  | { type: 'leftover'; databases: string[]; error: string };
+  | { type: 'leftover'; databases: string[]; error: string }
+  /** The embedded server was started for the scratch databases. */
+  | { type: 'scratch-started' };
 
 export interface CheckResult {
   mode: 'patches' | 'live';
@@ -75,9 +74,8 @@ interface Built {
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const scratch = new ScratchDatabases(options.scratchUrl, 'pgpatch_check', (databases, error) =>
-    emit({ type: 'leftover', databases, error }),
-  );
+  const server = await scratchTarget(options.scratch, () => emit({ type: 'scratch-started' }));
+  const scratch = new ScratchDatabases(server, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
   const interrupt = () => void scratch.dropAll();
   options.signal?.addEventListener('abort', interrupt, { once: true });
   const tree = options.live ? undefined : await exportBaseTree(options.schemaDir, options.baseRef);
@@ -109,26 +107,8 @@ async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suff
   const a = await scratch.create(suffix, (database, target) =>
     options.onEvent?.({ type: 'building', what: 'the schema files', database, target }),
   );
-  await build('the database from the schema files', () =>
-    loadScript({ target: a, entry: options.entry, variables: options.variables, onEvent: options.onEvent }),
-  );
+  await loadSchemaFiles(a, options.entry, options);
   return { model: withoutRecord(await inspect(a), options.recordSchema ?? 'public') };
-}
-
-/** The model of the database the schema files build, as check's A side (record left out), in a scratch database dropped after: try's "what the files make". */
-export async function schemaFilesModel(options: {
-  scratchUrl: string;
-  entry: string;
-  variables?: Record<string, string>;
-  recordSchema?: string;
-  onEvent?: (e: ScriptEvent) => void;
-}): Promise<SchemaModel> {
-  return withScratchDatabase(options.scratchUrl, 'pgpatch_try', async (db) => {
-    await build('the database from the schema files', () =>
-      loadScript({ target: db, entry: options.entry, variables: options.variables, onEvent: options.onEvent }),
-    );
-    return withoutRecord(await inspect(db), options.recordSchema ?? 'public');
-  });
 }
 
 /** B: the schema files at the base commit, plus the patches added since, applied by migrate. */
@@ -138,47 +118,10 @@ async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tr
   const b = await scratch.create(suffix, (database, target) =>
     emit({ type: 'building', what: `the schema files at ${tree.ref} and the patches since`, database, target }),
   );
-  await buildAtBase(b, tree, { ...options, recordSchema, onEvent: emit });
-  const run = await build('the patches added since the base', () =>
-    migrate({
-      target: b,
-      patchesDir: options.patchesDir,
-      entry: options.entry,
-      recordSchema: options.recordSchema,
-      variables: options.variables,
-      onEvent: (e) => (e.type === 'notice' || e.type === 'echo' || e.type === 'warning') && emit(e),
-    }),
-  );
+  await loadAtBase(b, tree, { ...options, recordSchema, onEvent: emit });
+  const run = await applyPatches(b, { ...options, onEvent: emit });
   const patchesAdded = run.outcomes.filter((o) => o.status === 'applied').map((o) => o.name);
   return { model: await inspect(b), base: { ref: tree.ref, commit: tree.commit, patchesAdded } };
-}
-
-/**
- * Builds `db` as the schema files were at the base commit, with the patches of that commit
- * recorded as assumed (the schema files had them): where check's B side, and try --scratch,
- * start before migrate applies the patches since. A base that had no schema files yet leaves
- * the database empty: the patches alone make it. Returns the base's patches.
- */
-export async function buildAtBase(
-  db: Target,
-  tree: BaseTree,
-  options: {
-    entry: string;
-    patchesDir: string;
-    recordSchema?: string;
-    variables?: Record<string, string>;
-    onEvent?: (e: ScriptEvent) => void;
-  },
-): Promise<PatchFile[]> {
-  const rel = (p: string) => join(tree.root, relative(tree.repoRoot, p));
-  if (existsSync(rel(options.entry))) {
-    await build(`the database from the schema files at ${tree.ref}`, () =>
-      loadScript({ target: db, entry: rel(options.entry), variables: options.variables, onEvent: options.onEvent }),
-    );
-  }
-  const basePatches = findPatches(rel(options.patchesDir));
-  await withSession(db, (s) => recordBaseline(s, options.recordSchema ?? 'public', basePatches));
-  return basePatches;
 }
 
 async function readLive(live: Target): Promise<Built> {
@@ -211,7 +154,7 @@ function compareSides(options: CheckOptions, expected: SchemaModel, other: Built
   return {
     mode: options.live ? 'live' : 'patches',
     expected: 'the schema files',
-    actual: options.live ? describeTarget(options.live) : `the schema files at ${tree!.ref} plus the patches since`,
+    actual: options.live ? options.live.display : `the schema files at ${tree!.ref} plus the patches since`,
     base: other.base,
     differences,
     failing,
@@ -241,14 +184,6 @@ function firstLine(e: unknown): string {
   // CheckBuildError says which build; its cause says why.
   while (x instanceof CheckBuildError && x.cause) x = x.cause;
   return String((x as Error)?.message ?? x).split('\n')[0];
-}
-
-async function build<T>(which: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (e) {
-    throw new CheckBuildError(which, e);
-  }
 }
 
 async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {

@@ -5,11 +5,11 @@
  */
 import type { Change } from './change';
 import { planDiff } from './plan';
-import { readSource, restrictModel, type ReadSourceOptions } from './sources';
+import { readSource, restrictModel, scratchFor, type DiffSource, type ReadSourceOptions } from './sources';
 
 export interface DiffOptions extends ReadSourceOptions {
-  from: string;
-  to: string;
+  from: DiffSource;
+  to: DiffSource;
   /** Only these schemas (by name, as in the catalog). */
   schemas?: string[];
   excludeSchemas?: string[];
@@ -23,7 +23,8 @@ export interface DiffResult {
 }
 
 export async function diff(options: DiffOptions): Promise<DiffResult> {
-  const [from, to] = await Promise.all([readSource(options.from, options), readSource(options.to, options)]);
+  const server = await scratchFor([options.from, options.to], options);
+  const [from, to] = await Promise.all([readSource(options.from, options, server), readSource(options.to, options, server)]);
   const limit = (m: typeof from.model) => restrictModel(m, options.schemas, options.excludeSchemas);
   const changes = planDiff({
     from: limit(from.model),

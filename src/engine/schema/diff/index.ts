@@ -3,4 +3,4 @@ export { planDiff, type PlanInput } from './plan';
 export { changesAsSql, type ScriptOptions } from './script';
 export { Phase, type Change } from './change';
 export { diff, type DiffOptions, type DiffResult } from './diff';
-export { buildFiles, readSource, restrictModel, isDatabaseUrl, type SourceRead } from './sources';
+export { readSource, restrictModel, type DiffSource, type SourceRead } from './sources';

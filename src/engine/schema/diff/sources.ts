@@ -1,71 +1,62 @@
 /**
- * A diff's two sides: a database URL, read as it is (read-only), or schema files, loaded into a
- * scratch database that is dropped afterwards (as check builds its A side). Each side gives its
- * model and its pg_depend.
+ * A diff's two sides: a database, read as it is (read-only), or schema files, loaded into a
+ * scratch database that is dropped afterwards (the scratch module, as check builds its A side).
+ * Each side gives its model and its pg_depend.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { CheckBuildError, UsageError } from '../../../errors';
-import { describeTarget, withSession, type Target } from '../../db';
-import { loadScript } from '../../script/load';
+import { UsageError } from '../../../errors';
+import type { ScratchChoice, Target } from '../../../target';
+import { withSession } from '../../db';
+import { schemaFilesModel } from '../../scratch/build';
+import { openScratchServer } from '../../scratch/server';
 import type { ScriptEvent } from '../../script/execute';
 import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
 import type { Dependency, SchemaModel } from '../inspect/model';
-import { quoteIdent } from '../../../quote';
+
+/** A database (read, never written) or a schema entry file (built in a scratch database). */
+export type DiffSource = { database: Target } | { files: string };
 
 export interface SourceRead {
-  /** For people: the URL with its password masked, or the entry file. */
+  /** For people: the database with its password masked, or the entry file. */
   label: string;
   model: SchemaModel;
   dependencies: Dependency[];
 }
 
 export interface ReadSourceOptions {
-  /** A server where pgpatch may create and drop databases: needed for schema files. */
-  scratchUrl?: string;
+  /** Where schema files are built: needed for a side that is schema files. */
+  scratch?: ScratchChoice;
   variables?: Record<string, string>;
-  onEvent?: (e: ScriptEvent | { type: 'building'; what: string; database: string }) => void;
+  onEvent?: (e: ScriptEvent | { type: 'building'; what: string; database: string } | { type: 'scratch-started' }) => void;
 }
 
-/** `postgres://...` and `postgresql://...` are databases; anything else is a schema entry file. */
-export function isDatabaseUrl(source: string): boolean {
-  return /^postgres(ql)?:\/\//.test(source);
-}
-
-export async function readSource(source: string, options: ReadSourceOptions): Promise<SourceRead> {
-  if (isDatabaseUrl(source)) {
-    const target: Target = { connectionString: source, source: 'diff' };
-    return { label: describeTarget(target), ...(await readDatabase(target)) };
+export async function readSource(source: DiffSource, options: ReadSourceOptions, server?: Target): Promise<SourceRead> {
+  if ('database' in source) {
+    return { label: source.database.display, ...(await withSession(source.database, readDatabase)) };
   }
-  if (!existsSync(source)) throw new UsageError(`${source}: no such schema file (a SOURCE is a postgres:// URL or a schema entry file)`);
-  if (!options.scratchUrl)
-    throw new UsageError(`${source} is a schema file: building it needs a scratch server (--scratch-url or PGPATCH_SCRATCH_URL)`);
-  return { label: source, ...(await buildFiles(source, options.scratchUrl, options)) };
+  const entry = source.files;
+  if (!existsSync(entry)) throw new UsageError(`${entry}: no such schema file (a SOURCE is a postgres:// URL or a schema entry file)`);
+  if (!server) throw new UsageError(`${entry} is a schema file: building it needs a scratch server (--scratch-url or PGPATCH_SCRATCH_URL)`);
+  const built = await schemaFilesModel(server, entry, {
+    prefix: 'pgpatch_diff',
+    dependencies: true,
+    variables: options.variables,
+    onEvent: options.onEvent,
+    onDatabase: (db) => options.onEvent?.({ type: 'building', what: entry, database: db.info.dbname ?? '' }),
+  });
+  return { label: entry, ...built };
 }
 
-async function readDatabase(target: Target): Promise<Omit<SourceRead, 'label'>> {
-  return withSession(target, async (s) => ({ model: await inspectDatabase(s), dependencies: await inspectDependencies(s) }));
+/** The scratch server both sides share, opened (the embedded one started) only when a side is schema files. */
+export async function scratchFor(sources: DiffSource[], options: ReadSourceOptions): Promise<Target | undefined> {
+  if (!options.scratch || sources.every((s) => 'database' in s)) return undefined;
+  const server = (await openScratchServer(options.scratch))!;
+  if (server.started) options.onEvent?.({ type: 'scratch-started' });
+  return server.target;
 }
 
-/** Loads `entry` into a new database on the scratch server, reads it, and drops it whatever happens. */
-export async function buildFiles(entry: string, scratchUrl: string, options: ReadSourceOptions = {}): Promise<Omit<SourceRead, 'label'>> {
-  const name = `pgpatch_diff_${randomBytes(4).toString('hex')}`;
-  const admin: Target = { connectionString: scratchUrl, source: 'scratch' };
-  options.onEvent?.({ type: 'building', what: entry, database: name });
-  await withSession(admin, (s) => s.query(`create database ${quoteIdent(name)}`));
-  try {
-    const url = new URL(scratchUrl);
-    url.pathname = `/${name}`;
-    const target: Target = { connectionString: url.toString(), source: 'scratch' };
-    try {
-      await loadScript({ target, entry, variables: options.variables, onEvent: options.onEvent });
-    } catch (e) {
-      throw new CheckBuildError(`the database from ${entry}`, e);
-    }
-    return await readDatabase(target);
-  } finally {
-    await withSession(admin, (s) => s.query(`drop database if exists ${quoteIdent(name)} with (force)`));
-  }
+async function readDatabase(s: import('../../db').Session): Promise<Omit<SourceRead, 'label'>> {
+  return { model: await inspectDatabase(s), dependencies: await inspectDependencies(s) };
 }
 
 /** The model limited to some schemas (`only`, when given) and without others (`without`). */

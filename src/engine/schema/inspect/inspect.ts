@@ -6,7 +6,8 @@
  * (REPEATABLE READ) for all the queries, so a schema changed meanwhile is seen whole or not at all.
  */
 import { EXIT, PgpatchError } from '../../../errors';
-import type { Session } from '../../db';
+import type { Target } from '../../../target';
+import { withSession, type Session } from '../../db';
 import { buildModel, type CatalogRows } from './build';
 import { DEFAULT_EXCLUDE, type Dependency, type DependencyRef, type InspectOptions, type SchemaModel } from './model';
 import { catalogQueries, dependenciesQuery, DEPARSE_SETTINGS } from './queries';
@@ -77,4 +78,16 @@ async function inSnapshot<T>(session: Session, fn: () => Promise<T>): Promise<T>
   // Also undoes the settings: they were local to the transaction or the savepoint.
   await undo();
   return result;
+}
+
+export interface InspectResult {
+  model: SchemaModel;
+  durationMs: number;
+}
+
+/** `pgpatch inspect`: the target's schema model, read in one read-only snapshot. */
+export async function inspect(target: Target, options: InspectOptions = {}): Promise<InspectResult> {
+  const started = Date.now();
+  const model = await withSession(target, (s) => inspectDatabase(s, options));
+  return { model, durationMs: Date.now() - started };
 }

@@ -1,7 +1,7 @@
 /** Prints what a running script says: notices and warnings to stderr, \echo to stdout; and migrate's lock waits. */
 import type { ScriptEvent } from '../engine/script/execute';
 import type { StatementLockWaitEvent } from '../engine/migrate/lock-waits';
-import { formatBlocker, formatLocation, formatNotice } from '../output/text';
+import { formatBlocker, formatLocation, formatNotice } from './text';
 
 export function scriptEventPrinter(): (event: ScriptEvent) => void {
   return (event) => {

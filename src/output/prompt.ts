@@ -4,8 +4,8 @@ import { createInterface } from 'node:readline';
 import type { Decision, Question } from '../engine/migrate/types';
 import type { NotEmpty } from '../engine/script/load';
 import type { CheckResult } from '../engine/schema/check/check';
-import { formatCheck } from '../output/check';
-import { displayPath } from '../output/text';
+import { formatCheck } from './check';
+import { displayPath } from './text';
 
 export function isInteractive(): boolean {
   return Boolean(process.stdin.isTTY && process.stderr.isTTY);

@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../../errors';
-import { isRepo, openRepo } from '../../git';
+import { UsageError } from '../../errors';
+import { isRepo, openRepo } from '../git';
 
 export interface BaseTree {
   /** What the user asked for (a ref) and the commit it resolved to. */

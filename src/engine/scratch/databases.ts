@@ -1,12 +1,13 @@
 /**
  * Scratch databases on a server where pgpatch may create and drop databases: check builds its
- * two sides in them. Every name is listed before its CREATE DATABASE is sent, and dropping waits
+ * two sides in them, try, diff and the makemigrations draft their schema files. Every name is listed before its CREATE DATABASE is sent, and dropping waits
  * for a CREATE in flight, so a Ctrl-C that arrives while the server creates one cannot leave it
  * behind.
  */
 import { randomBytes } from 'node:crypto';
-import { quoteIdent } from '../../../quote';
-import { describeTarget, withSession, type Target } from '../../db';
+import { quoteIdent } from '../../quote';
+import { onDatabase, type Target } from '../../target';
+import { withSession } from '../db';
 
 export class ScratchDatabases {
   readonly prefix: string;
@@ -16,11 +17,11 @@ export class ScratchDatabases {
   stopped = false;
 
   /**
-   * `serverUrl`: the scratch server's `postgres` database URL. `onLeftover`: databases that
+   * `server`: the scratch server, on a database that is there (`postgres`). `onLeftover`: databases that
    * could not be dropped (the server went away), for the user to drop by hand.
    */
   constructor(
-    private readonly serverUrl: string,
+    private readonly server: Target,
     prefix: string,
     private readonly onLeftover: (databases: string[], error: string) => void,
   ) {
@@ -35,10 +36,8 @@ export class ScratchDatabases {
     if (this.stopped) throw new Error('interrupted');
     const name = `${this.prefix}_${suffix}`;
     this.created.push(name);
-    announce(name, describeTarget(this.targetOf(name)));
-    const creation = withSession({ connectionString: this.serverUrl, source: 'scratch' }, (s) =>
-      s.query(`create database ${quoteIdent(name)}`),
-    );
+    announce(name, this.targetOf(name).display);
+    const creation = withSession(this.server, (s) => s.query(`create database ${quoteIdent(name)}`));
     this.creating.add(creation);
     try {
       await creation;
@@ -56,7 +55,7 @@ export class ScratchDatabases {
     const names = this.created.splice(0);
     const left: string[] = [];
     let error = '';
-    await withSession({ connectionString: this.serverUrl, source: 'scratch' }, async (s) => {
+    await withSession(this.server, async (s) => {
       for (const db of names) {
         try {
           await s.query(`drop database if exists ${quoteIdent(db)} with (force)`);
@@ -72,18 +71,14 @@ export class ScratchDatabases {
     if (left.length) this.onLeftover(left, error);
   }
 
-  /** The scratch server's connection string with another database: a URI's path, or a later dbname= (which wins in libpq). */
   private targetOf(name: string): Target {
-    if (!/^postgres(ql)?:\/\//i.test(this.serverUrl)) return { connectionString: `${this.serverUrl} dbname=${name}`, source: 'scratch' };
-    const url = new URL(this.serverUrl);
-    url.pathname = `/${name}`;
-    return { connectionString: url.toString(), source: 'scratch' };
+    return onDatabase(this.server, name, 'scratch');
   }
 }
 
 /** Runs `fn` on one scratch database made for it (`<prefix>_<hex>_db`), dropped afterwards whatever happens. */
-export async function withScratchDatabase<T>(scratchUrl: string, prefix: string, fn: (db: Target) => Promise<T>): Promise<T> {
-  const scratch = new ScratchDatabases(scratchUrl, prefix, () => undefined);
+export async function withScratchDatabase<T>(server: Target, prefix: string, fn: (db: Target) => Promise<T>): Promise<T> {
+  const scratch = new ScratchDatabases(server, prefix, () => undefined);
   try {
     return await fn(await scratch.create('db'));
   } finally {

@@ -1,0 +1,22 @@
+/** `init`'s result: the files created and skipped, and the Makefile snippet. */
+import type { ScaffoldResult } from '../engine/authoring/init';
+import { printJson } from './json';
+import { print, printLines, say } from './terminal';
+import { displayPath } from './text';
+
+export function renderInit(r: ScaffoldResult, o: { json?: boolean; makefile: boolean }): void {
+  if (o.json) {
+    printJson({ written: r.written, skipped: r.skipped, ...(o.makefile ? {} : { makefile: r.makefile }) });
+    return;
+  }
+  printLines([
+    ...r.written.map((f) => `created ${displayPath(f)}`),
+    ...r.skipped.map((f) => `skipped ${displayPath(f)} (exists, left as it is)`),
+  ]);
+  if (!o.makefile) {
+    print(`\n# ${displayPath(r.makefile!.path)}\n${r.makefile!.content}`);
+  } else if (r.written.includes(r.makefile!.path)) {
+    say(`pgpatch: add "include ${displayPath(r.makefile!.path)}" to your Makefile for make migrate, makemigrations, ...`);
+  }
+  if (r.written.length === 0) say('pgpatch: nothing to do: every file exists');
+}
