@@ -3,6 +3,7 @@
  * `output/text.ts` turns it into lines for people, `output/json.ts` into JSON.
  * The CLI maps `exitCode` to the process exit status (see README, "Exit codes").
  */
+import { quoteIdent } from './quote';
 
 /** Where something is in a script, after following includes. Lines and columns are 1-based. */
 export interface SourceLocation {
@@ -445,5 +446,31 @@ export class BaselineMismatchError extends PgpatchError {
         hint: 'make the database match the schema files (or the schema files match it) and run again; or record the patches anyway with --force-baseline',
       },
     );
+  }
+}
+
+/**
+ * The role in use may not read or write the schema_patch record (it belongs to another role,
+ * typically the superuser that ran adopt or the first migrate): nothing ran. Not a bug, and not
+ * fixed by retrying: the record changes hands, or pgpatch runs as its owner.
+ */
+export class RecordPermissionError extends PgpatchError {
+  readonly code = 'record_permission';
+  readonly exitCode = EXIT.usage;
+  constructor(
+    /** schema.schema_patch */
+    readonly record: string,
+    /** Its owner, when the role in use may see it. */
+    readonly owner: string | null,
+    /** current_user. */
+    readonly role: string,
+    /** What the server said. */
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super(`pgpatch cannot use its record ${record} as role ${role}: ${reason} (${record} is owned by ${owner ?? 'another role'})`, {
+      cause,
+      hint: `run pgpatch as the role that owns the schema's objects; if that is ${role}, hand the record over as ${owner ?? 'its owner'} or a superuser: alter table ${record} owner to ${quoteIdent(role)};`,
+    });
   }
 }

@@ -11,11 +11,13 @@ import { withLock } from '../patches/lock';
 import { checksumOf, Checksums } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
 import {
+  assertRecordWritable,
   BUILD_ROW,
   ensureRecord,
   isRecordConflict,
   readRecord,
   recordColumns,
+  recordPermissionError,
   recordTable,
   recordWriteSql,
   writeRecords,
@@ -99,6 +101,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
+    const denied = await recordPermissionError(options.target, schema, e);
+    if (denied) throw denied;
     if (isConnectionLost(e)) {
       throw new ConnectionLostError(`lost the connection to ${result.database}: ${(e as Error).message}`, { cause: e });
     }
@@ -184,6 +188,8 @@ async function run(
   const upgraded = (await ensureRecord(session, schema, columns)) !== 'present';
   const selection = await selectWithRecord(session, patches, schema, options, compile, upgraded ? undefined : columns);
   report(selection, result);
+  if (selection.marks.length || selection.accepted.length || selection.todo.length)
+    await assertRecordWritable(session, options.target, schema);
   if (selection.marks.length || selection.accepted.length) {
     await writeMarks(session, schema, selection, result);
     return;

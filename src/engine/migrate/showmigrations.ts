@@ -2,7 +2,7 @@
 import { withSession, type Target } from '../db';
 import { Checksums } from '../patches/checksums';
 import { findPatches } from '../patches/files';
-import { readRecord, recordColumns } from '../patches/recorder';
+import { readRecord, recordColumns, recordPermissionError } from '../patches/recorder';
 import { patchStates, type PatchStatusRow } from '../patches/status';
 
 export interface ShowOptions {
@@ -39,5 +39,7 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
     const hasRecord = columns.size > 0;
     const rows = patchStates(patches, record, checksums);
     return { database: options.target.display, recordSchema: schema, hasRecord, patches: rows };
+  }).catch(async (e: unknown) => {
+    throw (await recordPermissionError(options.target, schema, e)) ?? e;
   });
 }
