@@ -24,6 +24,7 @@ const COMMANDS = [
   'lint',
   'try',
   'diff',
+  'testdb',
 ] as const;
 
 /**

@@ -474,3 +474,33 @@ export class RecordPermissionError extends PgpatchError {
     });
   }
 }
+
+/** `testdb`: the database it would replace was not made by it. */
+export class NotATemplateError extends PgpatchError {
+  readonly code = 'not_a_template';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly template: string) {
+    super(`${template} exists and was not made by pgpatch testdb: testdb would replace it, so it leaves it alone`, {
+      hint: `name another database for the template (--dsn .../${template}_template), or drop this one if it is a leftover`,
+    });
+  }
+}
+
+/** Another testdb run on the same template, or sessions connected to it, did not go away in time. */
+export class TemplateBusyError extends PgpatchError {
+  readonly code = 'template_busy';
+  readonly exitCode = EXIT.lock;
+  constructor(
+    readonly template: string,
+    readonly what: 'run' | 'sessions',
+    readonly holders: LockHolder[],
+    readonly waitedMs: number,
+  ) {
+    super(
+      what === 'run'
+        ? `another pgpatch testdb run is building ${template} (waited ${waitedMs} ms)`
+        : `${holders.length} session${holders.length === 1 ? ' is' : 's are'} connected to ${template} (waited ${waitedMs} ms): the new template cannot take its name`,
+      { hint: 'run again when they are done, or raise --wait' },
+    );
+  }
+}
