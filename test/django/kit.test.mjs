@@ -81,13 +81,13 @@ async function kitProject(t, server) {
   return p;
 }
 
-/** Adds `line` after the born_on field of the Author model. */
-function addAuthorField(p, line) {
+/** Adds `line` to myapp's models after the field `after` (born_on: Author; in_print: BookSummary, on a view). */
+function addField(p, after, line) {
   const path = join(p.dir, 'myapp/models.py');
   const text = readFileSync(path, 'utf8');
   writeFileSync(
     path,
-    text.replace(/( *)born_on = .*\n/, (m, indent) => `${m}${indent}${line}\n`),
+    text.replace(new RegExp(`( *)${after} = .*\\n`), (m, indent) => `${m}${indent}${line}\n`),
   );
 }
 
@@ -131,18 +131,20 @@ if (problem) {
         join(p.dir, 'schema/database.sql'),
         `${readFileSync(join(p.dir, 'schema/database.sql'), 'utf8')}alter table myapp.myapp_author add column nickname text;\n`,
       );
-      addAuthorField(p, 'nickname = models.TextField(null=True, blank=True)');
+      addField(p, 'born_on', 'nickname = models.TextField(null=True, blank=True)');
       const pending = await manage(p, ['migrate', '--check'], { user: 'postgres', dbName: p.template, env: { PGPATCH_DSN: '' } });
       t.is(pending.code, 1, pending.out);
       const switched = await manage(p, ['test', '--noinput', 'myapp.tests']);
       t.is(switched.code, 0, switched.out);
       t.regex(switched.out, new RegExp(`rebuilt ${p.template}: the schema files changed; the patches changed`));
 
-      // A field with no column: the model check (a database check) fails, naming it.
-      addAuthorField(p, 'ghost = models.TextField(null=True)');
+      // A field with no column, on a table and on an unmanaged model's view: the model check (a database check) fails, naming it.
+      addField(p, 'born_on', 'ghost = models.TextField(null=True)');
+      addField(p, 'in_print', 'ghost_total = models.IntegerField()');
       const ghost = await manage(p, ['check', '--database', 'default'], { dbName: p.template });
       t.is(ghost.code, 1, ghost.out);
       t.regex(ghost.out, /pgpatch\.E002.*myapp\.Author\.ghost: no column ghost in table myapp_author/);
+      t.regex(ghost.out, /pgpatch\.E002.*myapp\.BookSummary\.ghost_total: no column ghost_total in view myapp_book_summary/);
       t.notRegex(ghost.out, /nickname/);
     },
   );
