@@ -27,7 +27,7 @@ export interface PatchStatusRow {
   stage: PatchStage | null;
   /** When the record's status was last set. */
   date: string | null;
-  /** The file changed since it was applied (checksums differ). */
+  /** The patch changed since it was applied: its file, or a file it includes (see checksums.ts). */
   edited: boolean;
   /**
    * For a pending patch: the last applied (or assumed) patch that sorts after it, so it would
@@ -63,7 +63,7 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
     };
     if (r) {
       matched++;
-      row.edited = Boolean(r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksums.of(p));
+      row.edited = Boolean(r.checksum && (r.status === 'applied' || r.status === 'assumed') && !checksums.matches(p, r.checksum));
       if (r.details) row.details = r.details;
     }
     rows.push(row);
