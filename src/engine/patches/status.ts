@@ -3,7 +3,7 @@
  * and by migrate to decide what to run.
  */
 import { Checksums } from './checksums';
-import { sortByteOrder, type PatchFile } from './files';
+import { patchDate, sortByteOrder, type PatchFile } from './files';
 import type { PatchStage, RecordDetails, RecordRow } from './recorder';
 
 export type PatchState =
@@ -89,11 +89,14 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
   }
   // Byte order, like the patches: rows already in order (findPatches sorted them) cost one comparison each.
   sortByteOrder(rows, (row) => row.name);
+  // Undated patches (an older project's, which the record names: see files.ts) sort after every
+  // dated name when they start with a letter; new patches are dated: they are not "before" those.
   let lastApplied: string | null = null;
   for (let i = rows.length - 1; i >= 0; i--) {
     const row = rows[i];
-    if (row.state === 'applied' || row.state === 'assumed') lastApplied ??= row.name;
-    else if (row.state === 'pending' && row.file) row.sortsBefore = lastApplied;
+    if (row.state === 'applied' || row.state === 'assumed') {
+      if (lastApplied === null && patchDate(row.name)) lastApplied = row.name;
+    } else if (row.state === 'pending' && row.file) row.sortsBefore = lastApplied;
   }
   return rows;
 }
