@@ -66,6 +66,9 @@ interface Computed extends PatchSums {
   includes: string[];
 }
 
+/** Every include command (`\\i`, `\\ir`, `\\include`, `\\include_relative`) starts with these two bytes. */
+const INCLUDE = Buffer.from('\\i');
+
 /**
  * Reads the patch and, when it may include something, compiles it: the compiler is loaded only
  * then (a run over patches without includes never loads it). A patch that cannot be compiled
@@ -74,8 +77,7 @@ interface Computed extends PatchSums {
 function compute(path: string, context: IncludeContext | undefined): Computed {
   const bytes = readFileSync(path);
   const file = checksumOfBytes(bytes);
-  // Every include command (\\i, \\ir, \\include, \\include_relative) starts with these two bytes.
-  if (!bytes.includes('\\i')) return { expansion: file, file, includes: [] };
+  if (bytes.indexOf(INCLUDE) < 0) return { expansion: file, file, includes: [] };
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for patches that may include files
   const { compileScript } = require('../script/compile') as typeof import('../script/compile');
   try {

@@ -63,6 +63,8 @@ export interface PatchScan {
 }
 
 const DAYS_IN_MONTH = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** Where `YYYY-MM-DD` has digits. */
+const DATE_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9];
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const digits = (s: string, from: number, to: number) => {
   let n = 0;
@@ -77,7 +79,7 @@ const digits = (s: string, from: number, to: number) => {
  */
 function dateOf(name: string): 'date' | 'not_a_date' | 'none' {
   if (name.length < 10 || isDigit(name.charCodeAt(10))) return 'none';
-  for (const i of [0, 1, 2, 3, 5, 6, 8, 9]) if (!isDigit(name.charCodeAt(i))) return 'none';
+  for (const i of DATE_DIGITS) if (!isDigit(name.charCodeAt(i))) return 'none';
   if (name.charCodeAt(4) !== 45 || name.charCodeAt(7) !== 45) return 'none';
   const year = digits(name, 0, 4);
   const month = digits(name, 5, 7);
@@ -164,8 +166,9 @@ export function scanPatches(dir: string): PatchScan {
     // be scripts, and most folders have none: then no set of names is built.
     let hooks: Map<string, { pre: string[]; post: string[] }> | undefined;
     let scriptFiles: Set<string> | undefined;
+    const names = sqlFiles.map(patchNameOf);
     if (others.length) {
-      const sqlNames = new Set(sqlFiles.map(patchNameOf));
+      const sqlNames = new Set(names);
       for (const f of others) {
         const m = /^(.*)\.(pre|post)\.[^.]+$/.exec(f) ?? /^(.*)\.(pre|post)$/.exec(f);
         if (!m || !sqlNames.has(m[1])) continue;
@@ -188,9 +191,9 @@ export function scanPatches(dir: string): PatchScan {
     const relFolder = relative(dir, folder);
     const relPrefix = relFolder ? relFolder + sep : '';
     // What each .sql file is: a patch, a stray (undefined: a patch), or nothing of ours (null).
-    const reasons = sqlFiles.map((f): StrayReason | undefined | null => {
+    const reasons = sqlFiles.map((f, i): StrayReason | undefined | null => {
       if (scriptFiles?.has(f)) return null;
-      const date = dateOf(patchNameOf(f));
+      const date = dateOf(names[i]);
       if (kind === 'other') return date === 'date' ? 'misplaced' : null;
       return date === 'date' ? undefined : date === 'none' ? 'no_date' : 'not_a_date';
     });
@@ -205,7 +208,7 @@ export function scanPatches(dir: string): PatchScan {
       const reason = reasons[i];
       if (reason === null) continue;
       const f = sqlFiles[i];
-      const name = patchNameOf(f);
+      const name = names[i];
       const path = folder + sep + f;
       // Most patches have no scripts: they share one empty list (nothing adds to these lists).
       const scripts = hooks?.get(name) ?? NO_SCRIPTS;
