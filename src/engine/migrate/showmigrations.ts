@@ -1,9 +1,9 @@
 /** `showmigrations`: every patch and where it stands, read in a read-only session. */
 import { withSession, type Target } from '../db';
 import { Checksums } from '../patches/checksums';
-import { findPatches } from '../patches/files';
-import { readRecord, recordColumns } from '../patches/recorder';
-import { patchStates, type PatchStatusRow } from '../patches/status';
+import { everyCandidate, notPatch, scanPatches, withRecorded, type NotPatch } from '../patches/files';
+import { BUILD_ROW, readRecord, recordColumns } from '../patches/recorder';
+import { isoDate, patchStates, type PatchStatusRow } from '../patches/status';
 
 export interface ShowOptions {
   target: Target;
@@ -20,12 +20,20 @@ export interface ShowResult {
   recordSchema: string;
   /** False when the database has no schema_patch table yet: everything is pending. */
   hasRecord: boolean;
+  /**
+   * Set when migrate's first-run build from the schema files failed or was interrupted: the
+   * database is half-built, and migrate refuses it until it is recreated (patches is then empty:
+   * none of them is pending, none applied).
+   */
+  halfBuilt?: { status: 'applying' | 'failed'; date: string; error: string | null };
   patches: PatchStatusRow[];
+  /** `.sql` files that look meant as patches and are not: they never run (see files.ts). */
+  notPatches: NotPatch[];
 }
 
 export async function showMigrations(options: ShowOptions): Promise<ShowResult> {
   const schema = options.recordSchema ?? 'public';
-  const patches = findPatches(options.patchesDir);
+  const scan = scanPatches(options.patchesDir);
   return withSession(options.target, async (session) => {
     await session.query('set default_transaction_read_only = on');
     const columns = await recordColumns(session, schema);
@@ -33,11 +41,24 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
     // The files are stat'ed while the server builds the record's text: on 2 cores the two overlap.
     const record = await readRecord(session, schema, {
       details: options.details,
-      whileReading: () => checksums.prefetch(patches),
+      whileReading: () => checksums.prefetch(everyCandidate(scan)),
       columns,
     });
     const hasRecord = columns.size > 0;
-    const rows = patchStates(patches, record, checksums);
-    return { database: options.target.display, recordSchema: schema, hasRecord, patches: rows };
+    const { patches, strays } = withRecorded(scan, (name) => record.has(name));
+    const result: ShowResult = {
+      database: options.target.display,
+      recordSchema: schema,
+      hasRecord,
+      patches: [],
+      notPatches: strays.map(notPatch),
+    };
+    const build = record.get(BUILD_ROW);
+    if (build) {
+      result.halfBuilt = { status: build.status === 'failed' ? 'failed' : 'applying', date: isoDate(build.statusDate), error: build.error };
+      return result;
+    }
+    result.patches = patchStates(patches, record, checksums);
+    return result;
   });
 }
