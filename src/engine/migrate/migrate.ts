@@ -20,6 +20,7 @@ import {
   recordTable,
   recordWriteSql,
   type ExpectedRow,
+  type RecordRow,
   type RecordWrite,
 } from '../patches/recorder';
 import { isEmptyDatabase } from '../patches/emptiness';
@@ -28,7 +29,7 @@ import type { Step } from '../script/compile';
 import { checkNamed, reportStrays, selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
-import { refuseTransactionPooler } from '../patches/pooler';
+import { inReadOnlyTransaction, refuseTransactionPooler } from '../patches/pooler';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
@@ -63,18 +64,17 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
     const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
+    const compile = await scriptContext(session, options.variables);
+    if (options.dryRun) {
+      await plan(session, patches, schema, options, result, compile);
+      return result;
+    }
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
     const runSettings = await session.query(checkInterval).then(
       () => [checkInterval],
       () => [],
     );
-    const compile = await scriptContext(session, options.variables);
-    if (options.dryRun) {
-      await session.query('set default_transaction_read_only = on');
-      await plan(session, patches, schema, options, result, compile);
-      return result;
-    }
     await withLock(
       session,
       { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) },
@@ -122,15 +122,20 @@ async function plan(
   result: MigrateResult,
   compile: CompileContext,
 ): Promise<void> {
-  const columns = await recordColumns(session, schema);
-  if (columns.size === 0) {
-    const empty = await isEmptyDatabase(session);
+  // Read in one READ ONLY transaction, nothing set for the session (pooler.ts says why), ended
+  // before the patches are compiled: no lock on the record is held meanwhile.
+  const read = await inReadOnlyTransaction(session, async () => {
+    const columns = await recordColumns(session, schema);
+    if (columns.size === 0) return { empty: await isEmptyDatabase(session) };
+    return readWithChecksums(session, patches, schema, options, compile, columns);
+  });
+  if ('empty' in read) {
     result.notPatches = reportStrays(patches.strays, options);
-    if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.patches.length);
-    result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.patches.length };
+    if (!read.empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.patches.length);
+    result.firstRun = { built: read.empty, entry: read.empty ? options.entry : undefined, assumed: patches.patches.length };
     return;
   }
-  const selection = await selectWithRecord(session, patches, schema, options, compile, columns);
+  const selection = await selectPatches(patches, read.record, options, compile, read.checksums);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -140,7 +145,21 @@ async function plan(
   }
 }
 
-/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
+/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap). */
+async function readWithChecksums(
+  session: Session,
+  patches: PatchScan,
+  schema: string,
+  options: MigrateOptions,
+  compile: CompileContext,
+  columns?: Set<string>,
+): Promise<{ record: Map<string, RecordRow>; checksums: Checksums }> {
+  const checksums = new Checksums(options.checksumCache, compile);
+  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(everyCandidate(patches)), columns });
+  return { record, checksums };
+}
+
+/** readWithChecksums, then selectPatches. */
 async function selectWithRecord(
   session: Session,
   patches: PatchScan,
@@ -149,8 +168,7 @@ async function selectWithRecord(
   compile: CompileContext,
   columns?: Set<string>,
 ): Promise<Selection> {
-  const checksums = new Checksums(options.checksumCache, compile);
-  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(everyCandidate(patches)), columns });
+  const { record, checksums } = await readWithChecksums(session, patches, schema, options, compile, columns);
   return selectPatches(patches, record, options, compile, checksums);
 }
 

@@ -1,7 +1,11 @@
-/** `showmigrations`: every patch and where it stands, read in a read-only session. */
+/**
+ * `showmigrations`: every patch and where it stands, read in one read-only transaction (nothing
+ * set for the session: through a transaction pooler it would outlive the command, see pooler.ts).
+ */
 import { withSession, type Target } from '../db';
 import { Checksums } from '../patches/checksums';
 import { everyCandidate, notPatch, scanPatches, withRecorded, type NotPatch } from '../patches/files';
+import { inReadOnlyTransaction } from '../patches/pooler';
 import { BUILD_ROW, readRecord, recordColumns } from '../patches/recorder';
 import { isoDate, patchStates, type PatchStatusRow } from '../patches/status';
 
@@ -34,31 +38,32 @@ export interface ShowResult {
 export async function showMigrations(options: ShowOptions): Promise<ShowResult> {
   const schema = options.recordSchema ?? 'public';
   const scan = scanPatches(options.patchesDir);
-  return withSession(options.target, async (session) => {
-    await session.query('set default_transaction_read_only = on');
-    const columns = await recordColumns(session, schema);
-    const checksums = new Checksums(options.checksumCache);
-    // The files are stat'ed while the server builds the record's text: on 2 cores the two overlap.
-    const record = await readRecord(session, schema, {
-      details: options.details,
-      whileReading: () => checksums.prefetch(everyCandidate(scan)),
-      columns,
-    });
-    const hasRecord = columns.size > 0;
-    const { patches, strays } = withRecorded(scan, (name) => record.has(name));
-    const result: ShowResult = {
-      database: options.target.display,
-      recordSchema: schema,
-      hasRecord,
-      patches: [],
-      notPatches: strays.map(notPatch),
-    };
-    const build = record.get(BUILD_ROW);
-    if (build) {
-      result.halfBuilt = { status: build.status === 'failed' ? 'failed' : 'applying', date: isoDate(build.statusDate), error: build.error };
-      return result;
-    }
-    result.patches = patchStates(patches, record, checksums);
+  const checksums = new Checksums(options.checksumCache);
+  const { columns, record } = await withSession(options.target, (session) =>
+    inReadOnlyTransaction(session, async () => {
+      const columns = await recordColumns(session, schema);
+      // The files are stat'ed while the server builds the record's text: on 2 cores the two overlap.
+      const record = await readRecord(session, schema, {
+        details: options.details,
+        whileReading: () => checksums.prefetch(everyCandidate(scan)),
+        columns,
+      });
+      return { columns, record };
+    }),
+  );
+  const { patches, strays } = withRecorded(scan, (name) => record.has(name));
+  const result: ShowResult = {
+    database: options.target.display,
+    recordSchema: schema,
+    hasRecord: columns.size > 0,
+    patches: [],
+    notPatches: strays.map(notPatch),
+  };
+  const build = record.get(BUILD_ROW);
+  if (build) {
+    result.halfBuilt = { status: build.status === 'failed' ? 'failed' : 'applying', date: isoDate(build.statusDate), error: build.error };
     return result;
-  });
+  }
+  result.patches = patchStates(patches, record, checksums);
+  return result;
 }
