@@ -26,7 +26,7 @@ export function checksumOf(path: string): string {
 }
 
 /** First line of the cache file: a cache of another format is ignored (and rewritten). */
-const HEADER = 'pgpatch checksums 4\n';
+const HEADER = 'pgpatch checksums 5\n';
 /** Files changed more recently than this are not cached (see the limits above). */
 const SETTLED_MS = 2000;
 const TAB = 9;
@@ -36,7 +36,7 @@ const NINE = 57;
 
 /**
  * The cache: HEADER, then a line per file in the patches' order: its path under the patches
- * folder, size, inode, mtime and ctime (each as seconds and nanoseconds), and checksum,
+ * folder, size, inode, mtime and ctime (each in microseconds: file-stat.ts), and checksum,
  * tab-separated. Text, not JSON: the runs read it in the order it was written, so an unchanged
  * file costs one comparison of its line, digit by digit, and no object (JSON.parse of 10,000
  * entries, and their garbage, was ~25-40 ms of each run; a string of the stat to compare with
@@ -125,7 +125,7 @@ export class Checksums {
     }
     const sum = checksumOf(patch.path);
     this.changed = true;
-    if (cacheable(key) && Date.now() - Math.max(timeMs(st, 2), timeMs(st, 4)) > SETTLED_MS) this.lines.push(statedLine(key, st) + sum);
+    if (cacheable(key) && Date.now() - Math.max(timeMs(st, 2), timeMs(st, 3)) > SETTLED_MS) this.lines.push(statedLine(key, st) + sum);
     return sum;
   }
 
