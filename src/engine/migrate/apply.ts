@@ -12,7 +12,15 @@ import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type R
 import { quoteLiteral } from '../../quote';
 import type { SqlStep, Step } from '../script/compile';
 import { endOf, executeInTransaction, transactionBatch } from '../script/commit';
-import { batchMessage, canBatch, executeBatch, executeBatchAhead, executeSteps, type ExtraStatement } from '../script/execute';
+import {
+  batchMessage,
+  canBatch,
+  executeBatch,
+  executeBatchAhead,
+  executeSteps,
+  type BatchAhead,
+  type ExtraStatement,
+} from '../script/execute';
 import type { Target } from '../db';
 import type { Decision, MigrateEvent, Prepared, Question } from './types';
 import { sessionLockTimeout, statementLockTimeout } from './lock-waits';
@@ -310,7 +318,7 @@ function patchBatch(
 
 /** A patch whose message is on its way to the server (sendPatch). */
 export interface SentPatch {
-  result: Promise<unknown>;
+  batch: BatchAhead;
   /** Once the result is in without error: the record row is what this run wrote. */
   done: () => void;
 }
@@ -329,11 +337,9 @@ export function sendPatch(context: ApplyContext, item: Prepared, previous?: Prep
   if (!goesAhead(item) || (previous && (!goesAhead(previous) || previous.patch.name.includes('$')))) return undefined;
   const built = patchBatch(context, item, new PatchRow(context, item), false, performance.now(), previous?.patch.name);
   if (!built) return undefined;
-  const result = executeBatchAhead(context.session, batchMessage(built.items), { onEvent: context.emit });
-  if (!result) return undefined;
-  // Awaited by applyPatch in its turn; until then its failure is not "unhandled".
-  result.catch(() => undefined);
-  return { result, done: built.done };
+  const batch = executeBatchAhead(context.session, batchMessage(built.items), { onEvent: context.emit });
+  if (!batch) return undefined;
+  return { batch, done: built.done };
 }
 
 function goesAhead(item: Prepared): boolean {
@@ -357,7 +363,7 @@ async function runPatchSql(
   const { session, schema, emit: onEvent } = context;
   const { patch, plan, steps } = item;
   if (sent) {
-    await sent.result;
+    await sent.batch.take();
     sent.done();
     return;
   }
