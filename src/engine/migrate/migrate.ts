@@ -11,6 +11,7 @@ import { withLock, type RunLock } from '../patches/lock';
 import { checksumOf, Checksums } from '../patches/checksums';
 import { findPatches, type PatchFile } from '../patches/files';
 import {
+  acceptChecksumSql,
   BUILD_ROW,
   ensureRecord,
   isRecordConflict,
@@ -300,12 +301,12 @@ async function writeMarks(session: Session, schema: string, selection: Selection
       result.outcomes.push(markOutcome(m, false));
     }
     for (const a of selection.accepted) {
-      await writeMark(
-        session,
-        schema,
-        { name: a.patch.name, status: a.recorded!.status, stage: a.recorded!.stage, checksum: a.newChecksum },
-        a.recorded,
-      );
+      // Only the checksum and when it was accepted: the row keeps when and how the patch was applied.
+      try {
+        await session.query(acceptChecksumSql(schema, a.patch.name, a.newChecksum, a.recorded!, a.oldChecksum));
+      } catch (e) {
+        throw isRecordConflict(e) ? new PatchClaimedError(a.patch.name, e) : e;
+      }
       result.outcomes.push(acceptOutcome(a, false));
     }
     await session.query('commit');

@@ -58,6 +58,8 @@ const COLUMNS: Array<[string, string]> = [
   ['error', 'text'],
   // Who the patch ran as (current_user when its row was written): a patch may SET ROLE.
   ['ran_as', 'text'],
+  // When --accept-checksum last recorded an edit on purpose (status_date stays when it was applied).
+  ['checksum_accepted_at', 'timestamptz'],
 ];
 
 export async function recordExists(session: Session, schema: string): Promise<boolean> {
@@ -347,8 +349,29 @@ export function recordWriteSql(
   );
 }
 
+/**
+ * --accept-checksum: the new checksum and when it was accepted, guarded like recordWriteSql
+ * (and on the checksum read). The rest of the row (when, by whom and how long the patch was
+ * applied) stays as it is.
+ */
+export function acceptChecksumSql(
+  schema: string,
+  name: string,
+  checksum: string,
+  expected: NonNullable<ExpectedRow>,
+  oldChecksum: string | null,
+): string {
+  return guardedUpdate(
+    recordTable(schema),
+    name,
+    expected,
+    `checksum = ${lit(checksum)}, checksum_accepted_at = now()`,
+    `checksum is not distinct from ${lit(oldChecksum)}`,
+  );
+}
+
 /** An UPDATE of the row of `name` that raises ROW_CHANGED_SQLSTATE unless it is still the row `expected`. */
-function guardedUpdate(table: string, name: string, expected: ExpectedRow & object, set: string, extraGuard?: string): string {
+function guardedUpdate(table: string, name: string, expected: NonNullable<ExpectedRow>, set: string, extraGuard?: string): string {
   // The reference's script may have kept the name with its .sql extension.
   const guard = [
     `name in (${lit(name)}, ${lit(`${name}.sql`)})`,
