@@ -138,17 +138,23 @@ export class Session {
     for (const w of waiters) w();
   }
 
-  /** A plain query of `pg`, answered through its callback (which `pg` calls in its handler). */
-  private pgQuery<R>(config: Pg.QueryConfig | Pg.QueryArrayConfig): Promise<R> {
+  /**
+   * A plain query of `pg`, answered through its callback (which `pg` calls in its handler). Text
+   * goes as text: `pg` copies a config object, property by property, for every query.
+   */
+  private pgQuery<R>(query: string | Pg.QueryArrayConfig, values?: unknown[]): Promise<R> {
     return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, result: unknown) => {
+        this.finished(work);
+        if (err) reject(err);
+        else resolve(result as R);
+      };
       const work: Work = {
         pipelinable: true,
         start: () => {
-          this.client.query(config as Pg.QueryConfig, (err: Error | null, result: unknown) => {
-            this.finished(work);
-            if (err) reject(err);
-            else resolve(result as R);
-          });
+          if (typeof query !== 'string') this.client.query(query, callback);
+          else if (values) this.client.query(query, values, callback);
+          else this.client.query(query, callback);
         },
       };
       this.enqueue(work);
@@ -157,7 +163,7 @@ export class Session {
 
   /** Runs SQL with the simple query protocol (no parameters) or the extended one (with). */
   async query<R extends Pg.QueryResultRow = Pg.QueryResultRow>(text: string, params?: unknown[]): Promise<Pg.QueryResult<R>> {
-    return this.pgQuery<Pg.QueryResult<R>>(params ? { text, values: params } : { text });
+    return this.pgQuery<Pg.QueryResult<R>>(text, params);
   }
 
   /**

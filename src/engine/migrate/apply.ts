@@ -4,7 +4,15 @@
  * the record. `migrate.ts` decides what runs; this file runs it.
  */
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, PatchClaimedError, PatchFailedError, RunLockLostError, SqlError, UsageError } from '../../errors';
+import {
+  ConnectionError,
+  ConnectionLostError,
+  PatchClaimedError,
+  PatchFailedError,
+  RunLockLostError,
+  SqlError,
+  UsageError,
+} from '../../errors';
 import { connect, isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { patchDsn, runHook, type HookOutput } from '../patches/hooks';
 import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
@@ -162,7 +170,7 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
     }
   };
 
-  let reconnected = false;
+  let settingsChanged = false;
   try {
     if (!item.postOnly && patch.pre.length) {
       await row.write({ status: 'applying', stage: 'pre' });
@@ -170,10 +178,7 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
       await runScripts(patch.pre, 'pre');
     }
     stage = 'patch';
-    if (!item.postOnly && (await runPatchSql(context, item, row, hasPost, started, sent)).settingsChanged) {
-      await freshSession(context);
-      reconnected = true;
-    }
+    if (!item.postOnly) settingsChanged = (await runPatchSql(context, item, row, hasPost, started, sent)).settingsChanged;
     if (hasPost) {
       stage = 'post';
       await runScripts(patch.post, 'post');
@@ -182,7 +187,9 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
   } catch (e) {
     await fail(e);
   }
-  return { reconnected };
+  // The patch is applied and recorded: a failure from here on is not its failure.
+  if (settingsChanged) await freshSession(context, patch.name);
+  return { reconnected: settingsChanged };
 }
 
 /**
@@ -191,8 +198,15 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
  * (RESET ALL goes back to what the connection started with). The run lock is held by a
  * connection of its own (patches/lock.ts), so this one can go.
  */
-async function freshSession(context: ApplyContext): Promise<void> {
-  const fresh = await connect(context.target, { applicationName: context.applicationName });
+async function freshSession(context: ApplyContext, patch: string): Promise<void> {
+  const fresh = await connect(context.target, { applicationName: context.applicationName }).catch((e: unknown) => {
+    const reason = e instanceof ConnectionError ? e.reason : ((e as Error)?.message ?? String(e));
+    throw new ConnectionError(
+      context.database,
+      `${reason} (patch ${patch} is applied and recorded; it changed what a new connection starts with, and the next patch needs one)`,
+      e,
+    );
+  });
   await context.session.replaceWith(fresh);
   if (context.runSettings.length) await context.session.query(context.runSettings.join(';\n'));
 }
