@@ -352,10 +352,11 @@ function ending(
   const recordError = recordErrorFor(item.patch, context.schema);
   const write = record.sql(finalRow(hasPost), durationSql);
   let changed = false;
-  const check = `select pg_catalog.pg_advisory_unlock_all() as unlocked, ${failUnless(context.lockHeldSql)} as run_lock, s.changed,
-    pg_catalog.set_config('${COMMITTED_SETTING}', case when s.changed then '' else ${quoteLiteral(item.patch.name)} end, false) as mark
-  from (select ${SETTINGS_CHANGED_SQL} as changed) s`;
-  const onRow = (values: Array<string | null>) => (changed = values[2] === 't');
+  // The mark is '' (no patch name is) when the settings changed: set_config returns it, so the
+  // question is asked once, without a subquery.
+  const check = `select pg_catalog.pg_advisory_unlock_all() as unlocked, ${failUnless(context.lockHeldSql)} as run_lock,
+    pg_catalog.set_config('${COMMITTED_SETTING}', case when ${SETTINGS_CHANGED_SQL} then '' else ${quoteLiteral(item.patch.name)} end, false) as mark`;
+  const onRow = (values: Array<string | null>) => (changed = values[2] === '');
   const statements: ExtraStatement[] = record.isNew
     ? [{ sql: `with record as (${write.sql})\n${check};`, onError: recordError, onRow }]
     : [
@@ -505,7 +506,7 @@ async function runPatchSql(
     const result = await session.query(statements.map((s) => s.sql).join('\n')).catch((e: unknown) => {
       throw isServerError(e) ? recordError(e) : e;
     });
-    settingsChanged = lastRows(result)[0].changed === true;
+    settingsChanged = lastRows(result)[0].mark === '';
     done();
   };
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
