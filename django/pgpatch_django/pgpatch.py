@@ -21,10 +21,15 @@ def run(args, connection):
     if not dsn:
         s = connection.settings_dict
         parts = {'host': s.get('HOST'), 'port': s.get('PORT'), 'dbname': s.get('NAME'), 'user': s.get('USER')}
-        dsn = ' '.join(f"{k}='{str(v)}'" for k, v in parts.items() if v)
+        dsn = ' '.join(f"{k}='{_quote(v)}'" for k, v in parts.items() if v)
         if s.get('PASSWORD'):
             env['PGPASSWORD'] = s['PASSWORD']  # not on the command line, where ps shows it
     try:
         return subprocess.run([*command, *args, '--dsn', dsn], cwd=getattr(settings, 'PGPATCH_DIR', None), env=env).returncode
     except FileNotFoundError as e:
         raise CommandError(f'cannot run pgpatch ({" ".join(command)}): {e}; set PGPATCH_COMMAND')
+
+
+def _quote(value):
+    """A value of a libpq key/value connection string, for inside single quotes."""
+    return str(value).replace('\\', '\\\\').replace("'", "\\'")

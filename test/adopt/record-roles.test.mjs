@@ -56,7 +56,7 @@ eachServer(test, 'a first migrate --assume-applied as postgres leaves the record
   const { owner, db, ownerUrl } = await ownedDatabase(t, server);
   const dir = project(t, { '2030-01-01_first.sql': 'select 1;\n' });
   writeFileSync(join(dir, 'schema', 'database.sql'), 'create table public.shop_item (id int primary key, name text not null);\n');
-  const run = await runCli(['migrate', '--assume-applied', '--dsn', db.url, '--scratch-url', server.url], { cwd: dir });
+  const run = await runCli(['migrate', '--assume-applied', '--dsn', db.url, '--scratch-url', server.url], { cwd: dir, timeoutMs: 180000 }); // a scratch build: slow on a loaded machine
   t.is(run.code, 0, run.stderr);
   t.is(await ownerOf(db.url), owner);
   const check = await runCli(['migrate', '--check', '--dsn', ownerUrl], { cwd: dir });

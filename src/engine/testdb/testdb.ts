@@ -7,7 +7,8 @@
  *
  * How it stays safe:
  * - A rebuild happens in a database of its own (`pgpatch_testdb_<10 hex of the name>_new_<hex>`),
- *   built by migrate's first run (the schema files, the patches recorded as assumed), then swapped
+ *   built as migrate's first run builds an empty database (scratch/build.ts applyPatches: the
+ *   schema files, the patches recorded as assumed), then swapped
  *   in by two renames in one transaction: a run killed before it leaves the old template, one
  *   killed after it leaves the old one under another name; the next rebuild drops what is left.
  * - One run at a time per template: a session advisory lock on the maintenance database,
