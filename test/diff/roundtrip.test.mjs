@@ -19,7 +19,7 @@ for (const c of corpusCases()) {
     known ? test.failing : test,
     `round trip both ways: ${title}${known ? ` (known failure: ${known})` : ''}`,
     async (t, server) => {
-      const r = await roundTrip(server.url, c);
+      const r = await roundTrip(server.url, c, server.major);
       t.true(r.forward.ok, `A -> B: ${r.forward.cause}\n${r.forward.sql}`);
       t.true(r.backward.ok, `B -> A: ${r.backward.cause}\n${r.backward.sql}`);
     },
