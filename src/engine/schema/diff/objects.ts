@@ -4,10 +4,10 @@
  * dependents too: see plan.ts); a function whose signature changed is dropped and created, one
  * whose body or attributes changed is replaced (CREATE OR REPLACE).
  */
-import type { Collation, Extension, Routine, Schema, Sequence, View } from '../inspect/model';
+import type { Collation, Extension, Routine, Schema, View } from '../inspect/model';
 
 import { collationStatements } from '../adopt/database-file';
-import { sequenceStatements, viewStatements } from '../adopt/sql-relations';
+import { viewStatements } from '../adopt/sql-relations';
 import { routineStatements } from '../adopt/sql-types-routines';
 import { comment, grantsOn } from '../adopt/sql-pieces';
 import { add, Phase, type DiffContext } from './change';
@@ -96,55 +96,6 @@ export function collationChanges(ctx: DiffContext, from: Record<string, Collatio
         answers: `collation ${key}: owner or comment`,
         sql: [...ownerChange('collation', key, f.owner, t.owner), ...commentChange('collation', key, f.comment, t.comment)],
       });
-  }
-}
-
-export function sequenceChanges(ctx: DiffContext, from: Record<string, Sequence>, to: Record<string, Sequence>): void {
-  for (const key of keysOf(from, to)) {
-    const [f, t] = [from[key], to[key]];
-    const base = { phase: Phase.sequence, object: `relation ${key}` };
-    // A sequence owned by a column goes with its column or table: hence "if exists".
-    if (!t) add(ctx, { ...base, action: 'drop', answers: `sequence ${key}: dropped`, sql: [`drop sequence if exists ${key};`] });
-    else if (!f) add(ctx, { ...base, action: 'create', answers: `sequence ${key}: created`, sql: sequenceStatements(ctx.render, t) });
-    else {
-      const o: string[] = [];
-      if (f.type !== t.type) o.push(`as ${t.type}`);
-      if (f.increment !== t.increment) o.push(`increment by ${t.increment}`);
-      if (f.min !== t.min) o.push(`minvalue ${t.min}`);
-      if (f.max !== t.max) o.push(`maxvalue ${t.max}`);
-      if (f.start !== t.start) o.push(`start with ${t.start}`);
-      if (f.cache !== t.cache) o.push(`cache ${t.cache}`);
-      if (f.cycle !== t.cycle) o.push(t.cycle ? 'cycle' : 'no cycle');
-      add(ctx, {
-        ...base,
-        action: 'alter',
-        answers: `sequence ${key}: options`,
-        sql: o.length ? [`alter sequence ${key} ${o.join(' ')};`] : [],
-      });
-      add(ctx, {
-        ...base,
-        phase: Phase.tail,
-        action: 'alter',
-        answers: `sequence ${key}: owner, privileges or comment`,
-        sql: [
-          ...ownerChange('sequence', key, f.owner, t.owner),
-          ...grantsOf('sequence', key, f.grants, t.grants, [f.owner, t.owner]),
-          ...commentChange('sequence', key, f.comment, t.comment),
-        ],
-      });
-    }
-    if (t && t.ownedBy !== f?.ownedBy) {
-      // Runs with the table it names: after it is created.
-      const owner = t.ownedBy ? `relation ${t.ownedBy.slice(0, t.ownedBy.lastIndexOf('.'))}` : base.object;
-      add(ctx, {
-        ...base,
-        object: owner,
-        phase: Phase.ownedBy,
-        action: 'alter',
-        answers: `sequence ${key}: owned by ${t.ownedBy ?? 'none'}`,
-        sql: [`alter sequence ${key} owned by ${t.ownedBy ?? 'none'};`],
-      });
-    }
   }
 }
 

@@ -15,7 +15,7 @@ import {
 } from '../adopt/sql-relations';
 import { comment } from '../adopt/sql-pieces';
 import { add, callsRebuilt, Phase, type DiffContext } from './change';
-import { commentChange, keysOf, same } from './pieces';
+import { commentChange, freesOf, keysOf, needsOf, referencedKey, same } from './pieces';
 import { quoteIdent } from '../../../quote';
 
 interface PartKind<T> {
@@ -108,27 +108,35 @@ const KINDS: Array<PartKind<any>> = [
  * reads them, so its policies are dropped before and created again after. A part that calls a
  * function dropped and created again is, too.
  */
-export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, retyped = false): void {
+export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, retyped = false, skip: Set<string> = new Set()): void {
   for (const kind of KINDS) {
     const fp = kind.parts(f);
     const tp = kind.parts(t);
     for (const n of keysOf(fp, tp)) {
+      if ((kind.what === 'index' || kind.what === 'constraint') && skip.has(n)) continue;
       const answers = (what: string) => `${t.kind} ${key}, ${kind.what} ${n}: ${what}`;
       const base = { object: `relation ${key}`, phase: kind.phase(tp[n] ?? fp[n]) };
       const text = fp[n] ? JSON.stringify(fp[n]) : undefined;
-      const rebuild = (retyped && kind.what === 'policy') || (kind.what !== 'trigger' && callsRebuilt(ctx, text));
+      // A foreign key on a table dropped and created again, or whose keys are, goes first and comes back after.
+      const fk = kind.what === 'constraint' && fp[n]?.type === 'foreign key' ? referencedKey(fp[n].definition) : undefined;
+      const rebuild =
+        (retyped && kind.what === 'policy') ||
+        (kind.what !== 'trigger' && callsRebuilt(ctx, text)) ||
+        (fk !== undefined && (ctx.rebuilt.has(`relation ${fk.table}`) || ctx.keysDropped.has(`${fk.table}${fk.columns}`)));
       if (fp[n] && tp[n] && same(fp[n], tp[n]) && !rebuild) continue;
       const inPlace = fp[n] && tp[n] && !rebuild ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
       if (inPlace) {
         add(ctx, { ...base, action: 'alter', answers: answers('changed'), sql: inPlace });
         continue;
       }
+      const isFk = (p: unknown) => kind.what === 'constraint' && (p as Constraint).type === 'foreign key';
       if (fp[n])
         add(ctx, {
           ...base,
           action: 'drop',
           answers: answers(tp[n] ? 'changed: dropped and created again' : 'dropped'),
           sql: [kind.drop(key, n, f.schema)],
+          frees: isFk(fp[n]) ? freesOf(fp[n].definition) : undefined,
         });
       if (tp[n]) {
         add(ctx, {
@@ -136,6 +144,7 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
           action: 'create',
           answers: answers(fp[n] ? 'changed: dropped and created again' : 'added'),
           sql: kind.create(ctx, key, n, tp[n], t.schema),
+          needs: isFk(tp[n]) ? needsOf(tp[n].definition) : undefined,
           hazard:
             kind.what === 'index'
               ? 'builds the index under a SHARE lock that blocks writes to the table: on a big table, consider CREATE INDEX CONCURRENTLY in a patch of its own'
