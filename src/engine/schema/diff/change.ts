@@ -70,6 +70,8 @@ export interface DiffContext {
   sequences: SequencePlan;
   /** Tables whose primary key or unique constraints or indexes are dropped: the foreign keys on them go first. */
   keysDropped: Set<string>;
+  /** `table name` of NOT VALID checks dropped and added again so that a child's validated copy is not validated any more. */
+  unvalidated: Set<string>;
 }
 
 /** Whether a deparsed text (a CHECK, an index, a default) calls one of the functions rebuilt. */

@@ -104,6 +104,25 @@ const KINDS: Array<PartKind<any>> = [
 ];
 
 /**
+ * A child's copy of its parent's NOT VALID check, validated on the child: VALIDATE it when TO has
+ * it and FROM has not (or the parent's is added again). The way back has no ALTER: the parent's
+ * constraint is dropped and added again NOT VALID (`ctx.unvalidated`, see plan.ts).
+ */
+function validatedCopy(ctx: DiffContext, key: string, n: string, f: Table, t: Table, answers: (what: string) => string): void {
+  const parents = [t.partitionOf, ...(t.inherits ?? [])].filter((p): p is string => Boolean(p));
+  const again = parents.some((p) => ctx.unvalidated.has(`${p} ${n}`) || ctx.rebuilt.has(`relation ${p}`));
+  if (!t.constraints[n]?.inherited || (f.constraints[n]?.inherited && !again)) return;
+  add(ctx, {
+    action: 'alter',
+    phase: Phase.constraint,
+    object: `relation ${key}`,
+    answers: answers(`validated (a copy of its parent's)`),
+    sql: [`alter table ${key} validate constraint ${quoteIdent(n)};`],
+    hazard: 'checks every row of the table under a SHARE UPDATE EXCLUSIVE lock',
+  });
+}
+
+/**
  * `retyped`: the table has columns whose type changes; PostgreSQL refuses that while a policy
  * reads them, so its policies are dropped before and created again after. A part that calls a
  * function dropped and created again is, too.
@@ -115,6 +134,10 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
     for (const n of keysOf(fp, tp)) {
       if ((kind.what === 'index' || kind.what === 'constraint') && skip.has(n)) continue;
       const answers = (what: string) => `${t.kind} ${key}, ${kind.what} ${n}: ${what}`;
+      if (kind.what === 'constraint' && (fp[n]?.inherited || tp[n]?.inherited)) {
+        validatedCopy(ctx, key, n, f, t, answers);
+        continue;
+      }
       const base = { object: `relation ${key}`, phase: kind.phase(tp[n] ?? fp[n]) };
       const text = fp[n] ? JSON.stringify(fp[n]) : undefined;
       // A foreign key on a table dropped and created again, or whose keys are, goes first and comes back after.
@@ -122,7 +145,8 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
       const rebuild =
         (retyped && kind.what === 'policy') ||
         (kind.what !== 'trigger' && callsRebuilt(ctx, text)) ||
-        (fk !== undefined && (ctx.rebuilt.has(`relation ${fk.table}`) || ctx.keysDropped.has(`${fk.table}${fk.columns}`)));
+        (fk !== undefined && (ctx.rebuilt.has(`relation ${fk.table}`) || ctx.keysDropped.has(`${fk.table}${fk.columns}`))) ||
+        (kind.what === 'constraint' && ctx.unvalidated.has(`${key} ${n}`));
       if (fp[n] && tp[n] && same(fp[n], tp[n]) && !rebuild) continue;
       const inPlace = fp[n] && tp[n] && !rebuild ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
       if (inPlace) {

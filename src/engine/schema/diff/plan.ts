@@ -47,6 +47,7 @@ export function planDiff(input: PlanInput): Change[] {
     rebuilt,
     sequences: planSequences(from, to, rebuilt),
     keysDropped: droppedKeys(from, to),
+    unvalidated: unvalidatedChecks(from, to),
   };
   schemaChanges(ctx, from.schemas, to.schemas);
   extensionChanges(ctx, from.extensions, to.extensions);
@@ -60,6 +61,24 @@ export function planDiff(input: PlanInput): Change[] {
   eventTriggerChanges(ctx, from, to);
   defaultPrivilegeChanges(ctx, from, to);
   return orderChanges(ctx.out, from, to, fromDeps, toDeps);
+}
+
+/**
+ * A child's validated copy of its parent's NOT VALID check that TO has not validated: no ALTER
+ * takes a validation back, so the parent's check is dropped and added again, NOT VALID (as
+ * `table name`, the parent's).
+ */
+function unvalidatedChecks(from: SchemaModel, to: SchemaModel): Set<string> {
+  const out = new Set<string>();
+  for (const [k, f] of Object.entries(from.tables)) {
+    const t = to.tables[k];
+    if (!t) continue;
+    for (const [n, c] of Object.entries(f.constraints)) {
+      if (!c.inherited || t.constraints[n]?.inherited) continue;
+      for (const p of [f.partitionOf, ...(f.inherits ?? [])]) if (p && from.tables[p]?.constraints[n]) out.add(`${p} ${n}`);
+    }
+  }
+  return out;
 }
 
 /**

@@ -211,6 +211,7 @@ function attachConstraints(relations: Map<number, Relation>, types: Record<strin
       initiallyDeferred: r.deferred,
       valid: r.valid,
       attachedTo: r.attached_to ?? undefined,
+      inherited: r.inherited ? true : undefined,
       comment: r.comment ?? undefined,
     } as Constraint);
   }

@@ -225,6 +225,11 @@ export interface Constraint {
    * foreign keys are not listed: they follow the parent's.
    */
   attachedTo?: string;
+  /**
+   * A child's (or partition's) copy of its parent's CHECK constraint, listed only because the
+   * child validated it while the parent's is NOT VALID (pg_dump shows it on the child).
+   */
+  inherited?: true;
   comment?: string;
 }
 

@@ -152,18 +152,23 @@ export function catalogQueries(version: number): Record<string, string> {
     // the model has Column.notNull), constraint triggers (in triggers), and the copies a
     // partition or child table inherits (conparentid, coninhcount): the parent has them, except
     // a partition's primary key, unique or exclusion constraint attached to its parent's, whose
-    // name is the partition's own (pg_dump shows it): listed with the parent's name (attached_to).
+    // name is the partition's own (pg_dump shows it): listed with the parent's name (attached_to);
+    // and a child's copy of a parent's NOT VALID check that the child validated (inherited).
     constraints: `
       select co.conrelid as rel, co.contypid as type_oid, co.conname as name, co.contype as type,
         pg_get_constraintdef(co.oid) as definition, co.condeferrable as deferrable,
         co.condeferred as deferred, co.convalidated as valid,
         ${comment('pg_constraint', 'co.oid')} as comment,
         tn.nspname as type_schema, ty.typname as type_name,
-        (select pc.conname from pg_constraint pc where pc.oid = co.conparentid) as attached_to
+        (select pc.conname from pg_constraint pc where pc.oid = co.conparentid) as attached_to,
+        co.contype = 'c' and co.coninhcount > 0 and not co.conislocal as inherited
       from pg_constraint co join pg_namespace n on n.oid = co.connamespace
       left join pg_type ty on ty.oid = co.contypid left join pg_namespace tn on tn.oid = ty.typnamespace
-      where co.contype in ('c', 'f', 'p', 'u', 'x') and co.coninhcount = 0
-        and (co.conparentid = 0 or co.contype in ('p', 'u', 'x'))
+      where co.contype in ('c', 'f', 'p', 'u', 'x')
+        and ((co.conparentid = 0 and co.coninhcount = 0) or (co.conparentid <> 0 and co.contype in ('p', 'u', 'x'))
+          or (co.contype = 'c' and co.coninhcount > 0 and not co.conislocal and co.convalidated
+              and exists (select from pg_inherits h join pg_constraint pc on pc.conrelid = h.inhparent
+                          where h.inhrelid = co.conrelid and pc.conname = co.conname and pc.contype = 'c' and not pc.convalidated)))
         and ${userSchema('n')}`,
 
     // Indexes that implement a constraint are described by it. The index of a partition attached
