@@ -3,6 +3,7 @@
  * with what `order.ts` needs to place them and what a person needs before running them.
  */
 import type { RenderContext } from '../adopt/render';
+import type { ExtensionRebuild } from './extensions';
 import type { SequencePlan } from './sequences';
 
 /**
@@ -72,6 +73,8 @@ export interface DiffContext {
   keysDropped: Set<string>;
   /** `table name` of NOT VALID checks dropped and added again so that a child's validated copy is not validated any more. */
   unvalidated: Set<string>;
+  /** Extensions whose version goes down: dropped and created again, with what uses them around it. */
+  extensions: ExtensionRebuild;
 }
 
 /** Whether a deparsed text (a CHECK, an index, a default) calls one of the functions rebuilt. */

@@ -200,6 +200,11 @@ function alterColumn(
       return;
     }
   }
+  const viaText = ctx.extensions.columns.get(key)?.get(name);
+  if (viaText && f.type === t.type && f.collation === t.collation) {
+    throughText(ctx, key, table, name, f, t, viaText);
+    f = { ...f, default: t.default };
+  }
   const handover = ctx.sequences.handovers.get(`${key}.${quoteIdent(name)}`);
   const retype = f.type !== t.type || f.collation !== t.collation;
   // The old default may not cast to the new type: it goes first and comes back after.
@@ -240,6 +245,35 @@ function alterColumn(
     ],
     { phase: Phase.tail },
   );
+}
+
+/**
+ * A column of a type of an extension dropped and created again (its version goes down): through
+ * text before the drop, back to its type after the create, its values kept.
+ */
+function throughText(ctx: DiffContext, key: string, table: Table, name: string, f: Column, t: Column, extension: string): void {
+  const ac = `alter table ${key} alter column ${quoteIdent(name)}`;
+  const dims = f.type.slice(f.type.replace(/(\[\])+$/, '').length);
+  add(ctx, {
+    action: 'drop',
+    phase: Phase.column,
+    object: `relation ${key}`,
+    answers: `${table.kind} ${key}, column ${name}: as text while extension ${extension} is created again`,
+    sql: [...(f.default !== undefined ? [`${ac} drop default;`] : []), `${ac} type text${dims} using ${quoteIdent(name)}::text${dims};`],
+    frees: [`extension ${extension}`],
+  });
+  add(ctx, {
+    action: 'create',
+    phase: Phase.column,
+    object: `relation ${key}`,
+    answers: `${table.kind} ${key}, column ${name}: back to ${t.type}`,
+    sql: [
+      `${ac} type ${t.type} using ${quoteIdent(name)}::${t.type};`,
+      ...(t.default !== undefined ? [`${ac} set default ${t.default};`] : []),
+    ],
+    needs: [`extension ${extension}`],
+    hazard: 'rewrites the table twice (through text and back) under an ACCESS EXCLUSIVE lock',
+  });
 }
 
 /**

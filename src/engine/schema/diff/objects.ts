@@ -54,16 +54,28 @@ export function extensionChanges(ctx: DiffContext, from: Record<string, Extensio
     const base = { phase: Phase.extension, object: `extension ${key}` };
     const create = (x: Extension) =>
       `create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`;
-    if (!t || (f && f.schema !== t.schema)) {
+    const down = ctx.extensions.extensions.has(key);
+    if (!t || (f && f.schema !== t.schema) || down) {
       add(ctx, {
         ...base,
         action: 'drop',
-        answers: `extension ${key}: dropped`,
+        answers: down ? `extension ${key}: version ${f.version} -> ${t.version}, dropped and created again` : `extension ${key}: dropped`,
         sql: [`drop extension ${quoteIdent(f.name)};`],
-        dataLoss: 'drops what the extension created, and the columns of its types',
+        dataLoss: down
+          ? `drops extension ${f.name} ${f.version} to create it at ${t.version}: what it keeps of its own (tables, configuration) is lost; the columns of its types go through text and back`
+          : 'drops what the extension created, and the columns of its types',
+        note: down
+          ? `the version of ${f.name} goes down (${f.version} -> ${t.version}): extensions have no update path downwards, so it is dropped and created again, and what uses it around that`
+          : undefined,
       });
     }
-    if (t && (!f || f.schema !== t.schema)) add(ctx, { ...base, action: 'create', answers: `extension ${key}: created`, sql: [create(t)] });
+    if (t && (!f || f.schema !== t.schema || down))
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `extension ${key}: ${down ? `created at version ${t.version}` : 'created'}`,
+        sql: [create(t)],
+      });
     else if (t && f.version !== t.version) {
       add(ctx, {
         ...base,

@@ -15,6 +15,7 @@ import {
 } from '../adopt/sql-relations';
 import { comment } from '../adopt/sql-pieces';
 import { add, callsRebuilt, Phase, type DiffContext } from './change';
+import { usesRebuiltExtension } from './extensions';
 import { commentChange, freesOf, keysOf, needsOf, referencedKey, same } from './pieces';
 import { quoteIdent } from '../../../quote';
 
@@ -146,7 +147,12 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
         (retyped && kind.what === 'policy') ||
         (kind.what !== 'trigger' && callsRebuilt(ctx, text)) ||
         (fk !== undefined && (ctx.rebuilt.has(`relation ${fk.table}`) || ctx.keysDropped.has(`${fk.table}${fk.columns}`))) ||
-        (kind.what === 'constraint' && ctx.unvalidated.has(`${key} ${n}`));
+        (kind.what === 'constraint' && ctx.unvalidated.has(`${key} ${n}`)) ||
+        (kind.what !== 'trigger' &&
+          text !== undefined &&
+          fk === undefined &&
+          ctx.extensions.extensions.size > 0 &&
+          usesRebuiltExtension(ctx.extensions, text, [...(ctx.extensions.columns.get(key)?.keys() ?? [])].map(quoteIdent)));
       if (fp[n] && tp[n] && same(fp[n], tp[n]) && !rebuild) continue;
       const inPlace = fp[n] && tp[n] && !rebuild ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
       if (inPlace) {

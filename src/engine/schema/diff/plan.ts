@@ -11,6 +11,7 @@ import type { Dependency, SchemaModel } from '../inspect/model';
 import type { Change, DiffContext } from './change';
 import { defaultPrivilegeChanges, eventTriggerChanges, publicationChanges } from './database-wide';
 import { collationChanges, extensionChanges, routineChanges, schemaChanges, viewChanges } from './objects';
+import { planExtensionRebuild } from './extensions';
 import { orderChanges } from './order';
 import { same } from './pieces';
 import { planSequences, sequenceChanges } from './sequences';
@@ -32,14 +33,22 @@ export function planDiff(input: PlanInput): Change[] {
   const toDeps = input.toDependencies ?? [];
   const render: RenderContext = { model: to, options: {}, mainOwner: mainOwnerOf(to) ?? mainOwnerOf(from), notCarried: [] };
   const rebuilt = new Set(rebuiltTables(from, to).map((k) => `relation ${k}`));
-  const recreate = dependentsToRecreate(from, fromDeps, to, rebuilt);
+  const extensions = planExtensionRebuild(from, to, fromDeps);
+  const recreate = dependentsToRecreate(
+    from,
+    fromDeps,
+    to,
+    new Set([...rebuilt, ...extensions.members, ...[...extensions.columns.keys()].map((k) => `relation ${k}`)]),
+  );
   const rebuiltFunctions = Object.entries(from.functions)
     .filter(([k, f]) => {
       const t = to.functions[k];
       // Dropped ones too: an overload with other arguments is another function, and what calls it by name must let go.
       return !t || recreate.has(`function ${k}`) || f.kind !== t.kind || f.returns !== t.returns || f.arguments !== t.arguments;
     })
-    .map(([, f]) => `${quoteQualified(f.schema, f.name)}(`);
+    .map(([, f]) => `${quoteQualified(f.schema, f.name)}(`)
+    // The functions of an extension dropped and created again: what calls them lets go first.
+    .concat([...extensions.members].filter((m) => m.startsWith('function ')).map((m) => m.slice(9, m.indexOf('(') + 1)));
   const ctx: DiffContext = {
     render,
     out: [],
@@ -48,6 +57,7 @@ export function planDiff(input: PlanInput): Change[] {
     sequences: planSequences(from, to, rebuilt),
     keysDropped: droppedKeys(from, to),
     unvalidated: unvalidatedChecks(from, to),
+    extensions,
   };
   schemaChanges(ctx, from.schemas, to.schemas);
   extensionChanges(ctx, from.extensions, to.extensions);
@@ -110,8 +120,8 @@ function droppedKeys(from: SchemaModel, to: SchemaModel): Set<string> {
  * not, on a table losing or retyping a column, on a view or function that is dropped or
  * rebuilt, or on a type that is. Only those that also exist in TO are rebuilt; the others go anyway.
  */
-function dependentsToRecreate(from: SchemaModel, deps: Dependency[], to: SchemaModel, rebuilt: Set<string>): Set<string> {
-  const seeds = new Set<string>(rebuilt);
+function dependentsToRecreate(from: SchemaModel, deps: Dependency[], to: SchemaModel, more: Set<string>): Set<string> {
+  const seeds = new Set<string>(more);
   for (const [k, f] of Object.entries(from.tables)) {
     const t = to.tables[k];
     if (

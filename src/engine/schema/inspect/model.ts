@@ -372,7 +372,8 @@ export interface EventTrigger {
  * `myapp.isbn13_is_valid(text)` for a function, `myapp.book` for a table, view or sequence.
  */
 export interface DependencyRef {
-  kind: 'type' | 'function' | 'relation';
+  /** An operator class is `schema.name` (its access method aside); an extension, its name. */
+  kind: 'type' | 'function' | 'relation' | 'operator class' | 'extension';
   name: string;
 }
 

@@ -301,6 +301,9 @@ export function catalogQueries(version: number): Record<string, string> {
  * ties a part to its own object or a serial sequence to its column (created before it, OWNED BY
  * after), 'i' an implicit object to its owner, 'e' an extension's members. Foreign keys are left
  * out: adopt writes them after every table. OIDs below 16384 (FirstNormalObjectId) are initdb's.
+ * Also what depends on an operator class (an index using one), and the types, functions and
+ * operator classes that belong to an extension ('e': on [extension, null, name, null]), so that
+ * `diff` knows what goes when an extension is dropped and created again.
  */
 export function dependenciesQuery(version: number): string {
   // Multirange types came with PostgreSQL 14.
@@ -349,10 +352,18 @@ export function dependenciesQuery(version: number): string {
     select 'pg_type'::regclass, t.oid, 'type', n.nspname, t.typname, null
     from pg_type t join pg_namespace n on n.oid = t.typnamespace
     where ${userSchema('n')}
+    union all
+    select 'pg_opclass'::regclass, oc.oid, 'operator class', n.nspname, oc.opcname, am.amname
+    from pg_opclass oc join pg_namespace n on n.oid = oc.opcnamespace join pg_am am on am.oid = oc.opcmethod
+    where ${userSchema('n')}
   )
   select json_build_array(a.kind, a.schema, a.name, a.args) as object, json_build_array(b.kind, b.schema, b.name, b.args) as "on"
   from edges x join named a on a.cls = x.cls and a.oid = x.oid join named b on b.cls = x.rcls and b.oid = x.roid
-  where (x.cls, x.oid) <> (x.rcls, x.roid)`;
+  where (x.cls, x.oid) <> (x.rcls, x.roid)
+  union all
+  select json_build_array(a.kind, a.schema, a.name, a.args), json_build_array('extension', null, x.extname, null)
+  from pg_depend d join named a on a.cls = d.classid and a.oid = d.objid join pg_extension x on x.oid = d.refobjid
+  where d.refclassid = 'pg_extension'::regclass and d.deptype = 'e'`;
 }
 
 /**
