@@ -2,9 +2,9 @@
 import type { DiffResult } from '../engine/schema/diff/diff';
 import { changesAsSql } from '../engine/schema/diff/script';
 
-/** The script; empty when the schemas are the same. */
-export function formatDiff(result: DiffResult, options: { explain?: boolean } = {}): string {
-  return changesAsSql(result.changes, { explain: options.explain });
+/** The script; empty when the schemas are the same. `safe`: what loses data is written commented out. */
+export function formatDiff(result: DiffResult, options: { explain?: boolean; safe?: boolean } = {}): string {
+  return changesAsSql(result.changes, { explain: options.explain, commentOutDataLoss: options.safe });
 }
 
 export function diffToJson(result: DiffResult): Record<string, unknown> {

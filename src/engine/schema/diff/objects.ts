@@ -18,7 +18,15 @@ export function schemaChanges(ctx: DiffContext, from: Record<string, Schema>, to
   for (const key of keysOf(from, to)) {
     const [f, t] = [from[key], to[key]];
     const base = { phase: Phase.schema, object: `schema ${key}` };
-    if (!t) add(ctx, { ...base, action: 'drop', answers: `schema ${key}: dropped`, sql: [`drop schema ${key};`] });
+    if (!t)
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `schema ${key}: dropped`,
+        sql: [`drop schema ${key};`],
+        // Not CASCADE: what the statements above do not drop (what pgpatch does not model) makes it fail instead.
+        dataLoss: `drops schema ${key} and whatever is left in it: the statements above drop what pgpatch models (each marked); anything else in it makes this fail`,
+      });
     else if (!f) {
       add(ctx, {
         ...base,
@@ -184,6 +192,10 @@ export function viewChanges(ctx: DiffContext, from: Record<string, View>, to: Re
         action: 'drop',
         answers: `${f.kind} ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`,
         sql: [`drop ${f.kind} ${key};`],
+        dataLoss:
+          f.kind === 'materialized view'
+            ? `drops materialized view ${key} and the rows it holds${t ? ' (its query fills it again when it is created below)' : ''}`
+            : undefined,
         hazard:
           f.kind === 'materialized view' && t
             ? 'the materialized view is filled again when created: as long as its query takes'

@@ -153,7 +153,15 @@ function alterTable(ctx: DiffContext, key: string, f: Table, t: Table, parents: 
       sql: leave.map((p) => `${at} no inherit ${p};`),
     });
   if (join.length) alter('inheritance', [...join.map((p) => `${at} inherit ${p};`)]);
-  if (!f.unlogged !== !t.unlogged) alter(t.unlogged ? 'unlogged' : 'logged', [`${at} set ${t.unlogged ? 'unlogged' : 'logged'};`]);
+  if (!f.unlogged !== !t.unlogged)
+    add(ctx, {
+      action: 'alter',
+      phase: Phase.table,
+      object,
+      answers: `${t.kind} ${key}: ${t.unlogged ? 'unlogged' : 'logged'}`,
+      sql: [`${at} set ${t.unlogged ? 'unlogged' : 'logged'};`],
+      hazard: `rewrites the table${t.unlogged ? '' : ' and writes all of it to the WAL'} under an ACCESS EXCLUSIVE lock`,
+    });
   if (!same(f.options ?? [], t.options ?? [])) {
     const name = (o: string) => o.slice(0, o.indexOf('='));
     const gone = (f.options ?? []).map(name).filter((n) => !(t.options ?? []).some((o) => name(o) === n));
