@@ -1,6 +1,6 @@
 /** Text for `check` results. */
 import type { CheckEvent, CheckResult } from '../engine/schema/check/check';
-import { showScratchStarted } from './embedded';
+import { showScratchServer, showScratchStarted } from './embedded';
 import { scriptEventPrinter } from './events';
 import { printJson } from './json';
 import { printLines, say } from './terminal';
@@ -47,7 +47,8 @@ export function checkEventPrinter(): (e: CheckEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
     if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database}) in ${e.target}`);
-    else if (e.type === 'scratch-started') showScratchStarted();
+    else if (e.type === 'scratch-started') showScratchStarted(e.server);
+    else if (e.type === 'scratch-server') showScratchServer(e.server);
     else if (e.type === 'retry')
       say(
         `pgpatch: building ${e.what} failed (${e.error}); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone`,

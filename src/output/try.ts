@@ -1,7 +1,7 @@
 /** Text for `try` results: each statement with what it locked, rewrote and built; then the whole patch. */
 import type { TryEvent, TryResult } from '../engine/authoring/try/try';
 import { EXIT } from '../errors';
-import { showScratchStarted } from './embedded';
+import { showScratchServer, showScratchStarted } from './embedded';
 import { scriptEventPrinter } from './events';
 import { errorToJson, printJson } from './json';
 import { printLines, say } from './terminal';
@@ -29,7 +29,8 @@ export function sayWatching(name: string): void {
 export function tryEventPrinter(): (e: TryEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
-    if (e.type === 'scratch-started') showScratchStarted();
+    if (e.type === 'scratch-started') showScratchStarted(e.server);
+    else if (e.type === 'scratch-server') showScratchServer(e.server);
     else printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e);
   };
 }

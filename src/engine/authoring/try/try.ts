@@ -14,7 +14,7 @@ import { connect, isServerError, type Session } from '../../db';
 import type { PatchFile } from '../../patches/files';
 import { withoutRecord } from '../../schema/check/check';
 import { schemaFilesModel } from '../../scratch/build';
-import { scratchTarget } from '../../scratch/server';
+import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
 import { compareModels, inspectDatabase, type Difference } from '../../schema/inspect/index';
 import { compileScript, type CompileOptions, type CopyStep, type SqlStep } from '../../script/compile';
 import { runCopy, sqlErrorFor, type ScriptEvent } from '../../script/execute';
@@ -22,7 +22,7 @@ import { planTransaction } from '../../script/transactions';
 import { blocks, filenodes, heldLocks, LOCK_MODES, lockName, newIndexes, relations, type LockMode, type Relation } from './snapshot';
 
 /** What a running try says: the patch's notices and echoes, and the embedded server started for the schema files. */
-export type TryEvent = ScriptEvent | { type: 'scratch-started' };
+export type TryEvent = ScriptEvent | ScratchServerEvent;
 
 export interface TryOptions {
   target: Target;
@@ -104,7 +104,7 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { patch } = options;
   const { compiled, inTransaction } = await planTry(patch, options.compile, options.onScratch);
   const recordSchema = options.recordSchema ?? 'public';
-  const server = options.scratch ? await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' })) : undefined;
+  const server = options.scratch ? await scratchTarget(options.scratch, options.onEvent) : undefined;
   const session = await connect(options.target, { applicationName: 'pgpatch try' });
   // Built while the patch runs, in a scratch database of its own, on another connection; started
   // once the target answers, so that a failed connection leaves no scratch database behind.

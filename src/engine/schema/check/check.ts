@@ -13,7 +13,7 @@ import { connect, isServerError } from '../../db';
 import { exportBaseTree, type BaseTree } from '../../scratch/base-tree';
 import { applyPatches, loadAtBase, loadSchemaFiles } from '../../scratch/build';
 import { ScratchDatabases } from '../../scratch/databases';
-import { scratchTarget } from '../../scratch/server';
+import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
 import type { ScriptEvent } from '../../script/execute';
 import { quoteIdent, quoteQualified } from '../../../quote';
@@ -52,8 +52,8 @@ export type CheckEvent =
   | { type: 'retry'; what: string; error: string }
   /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
   | { type: 'leftover'; databases: string[]; error: string }
-  /** The embedded server was started for the scratch databases. */
-  | { type: 'scratch-started' };
+  /** The embedded server was started for the scratch databases; which one was chosen for the live database's major. */
+  | ScratchServerEvent;
 
 export interface CheckResult {
   mode: 'patches' | 'live';
@@ -74,7 +74,7 @@ interface Built {
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const server = await scratchTarget(options.scratch, () => emit({ type: 'scratch-started' }));
+  const server = await scratchTarget(options.scratch, emit);
   const scratch = new ScratchDatabases(server, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
   const interrupt = () => void scratch.dropAll();
   options.signal?.addEventListener('abort', interrupt, { once: true });
