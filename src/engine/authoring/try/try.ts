@@ -15,7 +15,9 @@ import type { PatchFile } from '../../patches/files';
 import { withoutRecord } from '../../schema/check/check';
 import { schemaFilesModel } from '../../scratch/build';
 import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
-import { compareModels, inspectDatabase, type Difference } from '../../schema/inspect/index';
+import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../../schema/inspect/index';
+import { mainOwnerOf } from '../../schema/adopt/render';
+import { asLoadedByOwner, loadingFor } from '../../scratch/owner';
 import { compileScript, type CompileOptions, type CopyStep, type SqlStep } from '../../script/compile';
 import { runCopy, sqlErrorFor, type ScriptEvent } from '../../script/execute';
 import { planTransaction } from '../../script/transactions';
@@ -104,28 +106,23 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { patch } = options;
   const { compiled, inTransaction } = await planTry(patch, options.compile, options.onScratch);
   const recordSchema = options.recordSchema ?? 'public';
-  const server = options.scratch ? await scratchTarget(options.scratch, options.onEvent) : undefined;
   const session = await connect(options.target, { applicationName: 'pgpatch try' });
-  // Built while the patch runs, in a scratch database of its own, on another connection; started
-  // once the target answers, so that a failed connection leaves no scratch database behind.
-  const files = server
-    ? schemaFilesModel(server, options.entry, {
-        prefix: 'pgpatch_try',
-        inspect: { exclude: [] },
-        variables: options.compile?.variables,
-      }).then(
-        ({ model }) => ({ m: withoutRecord(model, recordSchema) }),
-        (e: unknown) => ({ e }),
-      )
-    : undefined;
+  let files: Promise<{ m: SchemaModel } | { e: unknown }> | undefined;
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const started = performance.now();
   try {
+    // A scratch server of the target's major, opened once the target answers, so that a failed
+    // connection starts nothing.
+    const major = Math.floor(Number((await session.query('show server_version_num')).rows[0].server_version_num) / 10000);
+    const server = options.scratch ? await scratchTarget(options.scratch, options.onEvent, { major }) : undefined;
     await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
     // Without it (on a scratch database), locks end with each statement and are not seen.
     if (inTransaction) await session.query('begin');
     const before = await relations(session);
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
+    // Built while the patch runs, in a scratch database of its own, on another connection, as
+    // the role that owns most of the target's objects (scratch/owner.ts).
+    files = server ? schemaFilesOf(server, options, mainOwnerOf(beforeModel)) : undefined;
     const { statements, error } = await trace(session, compiled.steps, before, options.onEvent);
     const result: TryResult = {
       patch: patch.name,
@@ -156,6 +153,24 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     await session.end();
     await files;
   }
+}
+
+function schemaFilesOf(server: Target, options: TryOptions, owner: string | undefined): Promise<{ m: SchemaModel } | { e: unknown }> {
+  const recordSchema = options.recordSchema ?? 'public';
+  return loadingFor(server, owner)
+    .then(async (loading) => {
+      const { model } = await schemaFilesModel(server, options.entry, {
+        prefix: 'pgpatch_try',
+        inspect: { exclude: [] },
+        variables: options.compile?.variables,
+        loading,
+      });
+      return asLoadedByOwner(model, loading);
+    })
+    .then(
+      (model) => ({ m: withoutRecord(model, recordSchema) }),
+      (e: unknown) => ({ e }),
+    );
 }
 
 async function trace(
