@@ -128,9 +128,10 @@ function enableCompileCache(env: NodeJS.ProcessEnv): void {
   const { enableCompileCache: enable } = require('node:module') as { enableCompileCache?: (dir: string) => unknown };
   if (!enable) return;
   const { homedir } = require('node:os') as typeof import('node:os');
-  const { isAbsolute, join, resolve } = require('node:path') as typeof import('node:path');
+  const { isAbsolute, join } = require('node:path') as typeof import('node:path');
   /* eslint-enable @typescript-eslint/no-require-imports */
   const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
   const dir = env.PGPATCH_CACHE_DIR ?? join(xdg, 'pgpatch');
-  if (dir !== '' && dir !== 'off') enable(join(resolve(dir), 'node-compile-cache'));
+  // A relative PGPATCH_CACHE_DIR is refused by settings with a hint; until then nothing is made.
+  if (isAbsolute(dir)) enable(join(dir, 'node-compile-cache'));
 }

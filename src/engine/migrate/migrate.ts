@@ -8,8 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
 import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
 import { withLock } from '../patches/lock';
-import { checksumOf, Checksums } from '../patches/checksums';
-import { findPatches, type PatchFile } from '../patches/files';
+import { Checksums } from '../patches/checksums';
+import { everyCandidate, scanPatches, type PatchScan } from '../patches/files';
+import { recordBaseline } from '../patches/baseline';
 import {
   BUILD_ROW,
   ensureRecord,
@@ -18,24 +19,23 @@ import {
   recordColumns,
   recordTable,
   recordWriteSql,
-  writeRecords,
   type ExpectedRow,
+  type RecordRow,
   type RecordWrite,
 } from '../patches/recorder';
 import { isEmptyDatabase } from '../patches/emptiness';
-import { lookupPatch } from '../patches/lookup';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
-import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
+import { checkNamed, reportStrays, selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
-import { refuseTransactionPooler } from '../patches/pooler';
+import { inReadOnlyTransaction, refuseTransactionPooler } from '../patches/pooler';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
-  const patches = findPatches(options.patchesDir);
+  const patches = scanPatches(options.patchesDir);
   // A name that means no patch is bad input: refused before anything connects, on a first run too.
   for (const [list, flag] of [
     [options.upTo === undefined ? [] : [options.upTo], undefined],
@@ -43,8 +43,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     [options.skip, '--skip'],
     [options.retry, '--retry'],
     [options.acceptChecksum, '--accept-checksum'],
+    [options.allowCopy, '--allow-copy'],
   ] as const) {
-    for (const name of list ?? []) lookupPatch(patches, options.patchesDir, name, { flag });
+    for (const name of list ?? []) checkNamed(patches, options.patchesDir, name, flag);
   }
   const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
   const session = await connect(options.target, { applicationName });
@@ -57,22 +58,23 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     outOfOrder: [],
     pending: [],
     quit: false,
+    copies: [],
+    notPatches: [],
   };
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
     const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
+    const compile = await scriptContext(session, options.variables);
+    if (options.dryRun) {
+      await plan(session, patches, schema, options, result, compile);
+      return result;
+    }
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
     const runSettings = await session.query(checkInterval).then(
       () => [checkInterval],
       () => [],
     );
-    const compile = await scriptContext(session, options.variables);
-    if (options.dryRun) {
-      await session.query('set default_transaction_read_only = on');
-      await plan(session, patches, schema, options, result, compile);
-      return result;
-    }
     await withLock(
       session,
       { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) },
@@ -114,20 +116,26 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
  */
 async function plan(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   compile: CompileContext,
 ): Promise<void> {
-  const columns = await recordColumns(session, schema);
-  if (columns.size === 0) {
-    const empty = await isEmptyDatabase(session);
-    if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.length);
-    result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
+  // Read in one READ ONLY transaction, nothing set for the session (pooler.ts says why), ended
+  // before the patches are compiled: no lock on the record is held meanwhile.
+  const read = await inReadOnlyTransaction(session, async () => {
+    const columns = await recordColumns(session, schema);
+    if (columns.size === 0) return { empty: await isEmptyDatabase(session) };
+    return readWithChecksums(session, patches, schema, options, compile, columns);
+  });
+  if ('empty' in read) {
+    result.notPatches = reportStrays(patches.strays, options);
+    if (!read.empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.patches.length);
+    result.firstRun = { built: read.empty, entry: read.empty ? options.entry : undefined, assumed: patches.patches.length };
     return;
   }
-  const selection = await selectWithRecord(session, patches, schema, options, compile, columns);
+  const selection = await selectPatches(patches, read.record, options, compile, read.checksums);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -137,17 +145,30 @@ async function plan(
   }
 }
 
-/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
+/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap). */
+async function readWithChecksums(
+  session: Session,
+  patches: PatchScan,
+  schema: string,
+  options: MigrateOptions,
+  compile: CompileContext,
+  columns?: Set<string>,
+): Promise<{ record: Map<string, RecordRow>; checksums: Checksums }> {
+  const checksums = new Checksums(options.checksumCache, compile);
+  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(everyCandidate(patches)), columns });
+  return { record, checksums };
+}
+
+/** readWithChecksums, then selectPatches. */
 async function selectWithRecord(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   compile: CompileContext,
   columns?: Set<string>,
 ): Promise<Selection> {
-  const checksums = new Checksums(options.checksumCache);
-  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches), columns });
+  const { record, checksums } = await readWithChecksums(session, patches, schema, options, compile, columns);
   return selectPatches(patches, record, options, compile, checksums);
 }
 
@@ -156,6 +177,8 @@ function report(selection: Selection, result: MigrateResult): void {
   result.edited = selection.edited;
   result.outOfOrder = selection.outOfOrder;
   result.pending.push(...selection.beyond);
+  result.copies = selection.copies;
+  result.notPatches = selection.notPatches;
 }
 
 /** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch. */
@@ -167,7 +190,7 @@ interface RunSetup {
 
 async function run(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
@@ -316,13 +339,16 @@ function baselineNeeded(database: string, schema: string, patches: number): Usag
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
 async function firstRun(
   session: Session,
-  patches: PatchFile[],
+  scan: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   emit: (e: MigrateEvent) => void,
   compile: CompileContext,
 ): Promise<void> {
+  // The baseline records the patches and nothing else (files.ts): the strays are reported, or refused first.
+  result.notPatches = reportStrays(scan.strays, options);
+  const patches = scan.patches;
   const empty = await isEmptyDatabase(session);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
@@ -367,12 +393,7 @@ async function firstRun(
       await session.query('begin');
       await session.query(`delete from ${recordTable(schema)} where name = $1`, [BUILD_ROW]);
     }
-    await ensureRecord(session, schema);
-    await writeRecords(
-      session,
-      schema,
-      patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })),
-    );
+    await recordBaseline(session, schema, patches, compile);
     await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.
