@@ -58,6 +58,11 @@ export function formatTry(result: TryResult): string[] {
   }
   lines.push(result.changes.length ? 'what the patch changed:' : 'the patch changed no schema object');
   for (const d of result.changes) lines.push(`- ${d.message}`);
+  const m = result.schemaFiles?.majors;
+  if (m && m.schemaFiles !== m.database)
+    lines.push(
+      `note: the schema files were built on PostgreSQL ${m.schemaFiles} and the database is PostgreSQL ${m.database}: what only the major makes (MAINTAIN, extension versions, ...) is left out`,
+    );
   if (result.schemaFiles?.matches) lines.push('ok: the database now matches the schema files');
   else if (result.schemaFiles) {
     lines.push('the database now differs from the schema files (is the patch complete? are the schema files updated?):');

@@ -261,6 +261,12 @@ with15('migrate --assume-applied and try on PostgreSQL 15 owned by its own role:
   t.deepEqual(listed(tried.stdout.split('the database now differs from the schema files')[1] ?? ''), [
     'table store.customer, column phone: not in the schema files, but present after the patch',
   ]);
+  // On a scratch server of another major (18): the same, and the note that says so.
+  const across = await run(root, ['try', '2026-01-01', '--dsn', db.url, '--scratch-url', scratchUrl()]);
+  t.is(across.code, 0, across.stderr + across.stdout);
+  const [, after18] = across.stdout.split('the database now differs from the schema files');
+  t.deepEqual(listed(after18 ?? ''), ['table store.customer, column phone: not in the schema files, but present after the patch']);
+  t.regex(across.stdout, /^note: the schema files were built on PostgreSQL 18 and the database is PostgreSQL 15: /m);
   const baseline = await check(root, ['--dsn', db.url]);
   t.is(baseline.code, 0, baseline.stderr + baseline.stdout);
   t.regex(baseline.stdout, /^note: the schema files were built on PostgreSQL 18 and the live database is PostgreSQL 15: /m);

@@ -16,6 +16,7 @@ import { withoutRecord } from '../../schema/check/check';
 import { schemaFilesModel } from '../../scratch/build';
 import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../../schema/inspect/index';
+import { majorOf } from '../../schema/inspect/majors';
 import { mainOwnerOf } from '../../schema/adopt/render';
 import { asLoadedByOwner, loadingFor } from '../../scratch/owner';
 import { compileScript, type CompileOptions, type CopyStep, type SqlStep } from '../../script/compile';
@@ -82,8 +83,12 @@ export interface TryResult {
   error?: PgpatchError;
   /** What the patch changed, in check's sentences (empty when it failed). */
   changes: Difference[];
-  /** Whether the database after the patch is what the schema files build; absent without a scratch server. */
-  schemaFiles?: { matches: boolean; differences: Difference[] };
+  /**
+   * Whether the database after the patch is what the schema files build; absent without a
+   * scratch server. `majors`: of the servers the two were read from; when they differ, what only
+   * the version makes was left out (inspect/majors.ts).
+   */
+  schemaFiles?: { matches: boolean; differences: Difference[]; majors: { schemaFiles: number; database: number } };
   /** Hazards observed, in squawk's vocabulary: a rewrite, an ACCESS EXCLUSIVE lock on a table with rows. */
   hazards: string[];
   durationMs: number;
@@ -147,7 +152,11 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
           expected: 'in the schema files',
           actual: 'after the patch',
         });
-        result.schemaFiles = { matches: differences.every((d) => d.kind === 'column_order'), differences };
+        result.schemaFiles = {
+          matches: differences.every((d) => d.kind === 'column_order'),
+          differences,
+          majors: { schemaFiles: majorOf(built.m), database: majorOf(after) },
+        };
       }
     }
     result.durationMs = Math.round(performance.now() - started);
