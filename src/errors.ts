@@ -381,9 +381,10 @@ export class TransactionPoolerError extends PgpatchError {
 }
 
 /**
- * The run lock was released while a patch ran (the patch called pg_advisory_unlock_all() or
- * DISCARD ALL, or unlocked pgpatch's key): another run may have started. `rolledBack`: the patch
- * ran in a transaction, which was rolled back; else it ran to its end and is recorded applied.
+ * The run lock was lost while a patch ran: the connection that held it ended (a patch that
+ * called pg_terminate_backend on it, an administrator, the network), and another run may have
+ * started. `rolledBack`: the patch ran in a transaction, which was rolled back; else it ran to
+ * its end and is recorded applied.
  */
 export class RunLockLostError extends PgpatchError {
   readonly code = 'run_lock_lost';
@@ -393,9 +394,9 @@ export class RunLockLostError extends PgpatchError {
     readonly rolledBack: boolean,
   ) {
     super(
-      `patch ${patch} released pgpatch's run lock, so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`,
+      `pgpatch's run lock was lost while patch ${patch} ran (the connection that held it ended), so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`,
       {
-        hint: 'a patch must not call pg_advisory_unlock_all() or DISCARD ALL: unlock its own advisory locks by key (pg_advisory_unlock(key)), and use DISCARD PLANS/TEMP/SEQUENCES for the rest',
+        hint: 'pgpatch holds its run lock on a connection of its own, named "... (run lock)" in pg_stat_activity: a patch must not end it, and nothing else should (idle_session_timeout is turned off for it)',
       },
     );
   }

@@ -156,7 +156,7 @@ export function migrateEventPrinter(o: { runLockWaitMs: number; statementLockTim
     if (e.type === 'lock-wait') {
       const h = e.holders[0];
       say(
-        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}, ${h.applicationName}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
+        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}${h.applicationName ? `, ${h.applicationName}` : ''}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
       );
     } else if (e.type === 'statement-lock-wait') {
       statementLockWaitLines(e, o.statementLockTimeoutMs).forEach(say);
