@@ -276,8 +276,9 @@ export async function startEmbedded(projectDir: string, dbName: string, options:
     const exists = await s.query('select 1 from pg_database where datname = $1', [dbName]);
     if (exists.rowCount === 0) {
       await s.query(`create database ${quoteIdent(dbName)}`).catch((e) => {
-        // Another run may have created it at the same moment.
-        if (e.code !== '42P04') throw e;
+        // Another run may have created it at the same moment: 42P04, or, when both passed the
+        // check, the catalog's unique index (23505).
+        if (e.code !== '42P04' && e.code !== '23505') throw e;
       });
     }
   });
