@@ -512,3 +512,19 @@ export class TemplateBusyError extends PgpatchError {
     );
   }
 }
+
+/**
+ * The embedded server (`--embedded`, the default scratch server) could not be set up or started:
+ * `log` has the end of its server log when it got that far; `hint` says what to do.
+ */
+export class EmbeddedServerError extends PgpatchError {
+  readonly code = 'embedded_server';
+  readonly exitCode = EXIT.connection;
+  constructor(
+    message: string,
+    readonly log?: string,
+    options?: { hint?: string },
+  ) {
+    super(message, options);
+  }
+}
