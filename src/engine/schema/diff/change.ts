@@ -4,7 +4,6 @@
  */
 import type { RenderContext } from '../adopt/render';
 import type { ExtensionRebuild } from './extensions';
-import type { SequencePlan } from './sequences';
 
 /**
  * When a change runs, as a tie-break after dependencies (see order.ts): drops run in the
@@ -86,4 +85,21 @@ export function callsRebuilt(ctx: DiffContext, text: string | undefined): boolea
 export function add(ctx: DiffContext, change: Omit<Change, 'sql'> & { sql: string[] }): void {
   const sql = change.sql.filter((l) => l.trim() !== '');
   if (sql.length || (change.note && change.action === 'alter' && !change.hazard && !change.dataLoss)) ctx.out.push({ ...change, sql });
+}
+
+/** How a column's numbering moves from one sequence to another; keyed by `table.column` (as `ownedBy` writes it). */
+export interface Handover {
+  kind: 'serial to identity' | 'identity to serial' | 'new sequence';
+  /** The sequence it numbers from in FROM. */
+  from: string;
+  /** In TO (an identity's, when known). */
+  to?: string;
+  /** The name `from` is renamed to while both exist, when the new sequence takes its name. */
+  parkedAs?: string;
+}
+
+export interface SequencePlan {
+  /** Sequences moved to another schema under the same name: FROM key -> TO key. */
+  moved: Map<string, string>;
+  handovers: Map<string, Handover>;
 }

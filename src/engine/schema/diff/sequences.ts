@@ -14,26 +14,11 @@
 import type { Column, Identity, Sequence, SchemaModel } from '../inspect/model';
 
 import { sequenceStatements } from '../adopt/sql-relations';
-import { add, Phase, type DiffContext } from './change';
+import { add, Phase, type DiffContext, type Handover, type SequencePlan } from './change';
+
+export type { Handover, SequencePlan };
 import { commentChange, grantsOf, keysOf, ownerChange } from './pieces';
 import { quoteIdent, quoteLiteral } from '../../../quote';
-
-/** How a column's numbering moves from one sequence to another; keyed by `table.column` (as `ownedBy` writes it). */
-export interface Handover {
-  kind: 'serial to identity' | 'identity to serial' | 'new sequence';
-  /** The sequence it numbers from in FROM. */
-  from: string;
-  /** In TO (an identity's, when known). */
-  to?: string;
-  /** The name `from` is renamed to while both exist, when the new sequence takes its name. */
-  parkedAs?: string;
-}
-
-export interface SequencePlan {
-  /** Sequences moved to another schema under the same name: FROM key -> TO key. */
-  moved: Map<string, string>;
-  handovers: Map<string, Handover>;
-}
 
 /** The sequences of `model` owned by a column of `table` (or of that column only). */
 export function ownedSequencesOf(model: SchemaModel, table: string, column?: string): string[] {
