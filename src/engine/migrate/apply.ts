@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, PatchClaimedError, PatchFailedError, RunLockLostError, SqlError, UsageError } from '../../errors';
 import { isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { runHook, type HookOutput } from '../patches/hooks';
-import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
+import { lockCheckSql, lockHeldSql, LOCK_LOST_SQLSTATE } from '../patches/lock';
 import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import { quoteLiteral } from '../../quote';
 import type { SqlStep, Step } from '../script/compile';
@@ -241,7 +241,7 @@ function ending(
   const write = record.sql(finalRow(hasPost), durationSql);
   return {
     statements: [
-      { sql: `${LOCK_CHECK_SQL};`, onError: recordError },
+      { sql: `${lockCheckSql(context.schema)};`, onError: recordError },
       { sql: `${write.sql};`, onError: recordError },
       { sql: `select pg_catalog.set_config('${COMMITTED_SETTING}', ${quoteLiteral(item.patch.name)}, false);` },
     ],
@@ -408,7 +408,7 @@ async function runPatchSql(
     // Recorded applied (it ran to its end) in the same message that asks whether the run lock
     // is still held; if not, the run stops after it.
     const write = record.sql(final, String(Math.round(performance.now() - started)));
-    const results = (await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`).catch((e: unknown) => {
+    const results = (await session.query(`${write.sql};\nselect ${lockHeldSql(schema)} as held`).catch((e: unknown) => {
       throw isServerError(e) ? recordError(e) : e;
     })) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
     write.done();

@@ -75,7 +75,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     }
     await withLock(
       session,
-      { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) },
+      { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }), schema },
       async () => {
         // Made (and its code loaded) only when there are patches to run: not for a no-op run.
         let watcher: LockWatcher | undefined;
