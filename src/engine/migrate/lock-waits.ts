@@ -37,6 +37,11 @@ export interface LockWatchOptions {
   onEvent: (e: StatementLockWaitEvent) => void;
   /** Report a wait longer than this. */
   reportAfterMs?: number;
+  /**
+   * A turn for the watch's connection, when connections are bounded (a fleet): none free, and
+   * the patch runs unwatched (the statement lock timeout still applies; its error then names no holders).
+   */
+  gate?: { tryTake(): (() => void) | undefined };
   pollMs?: number;
 }
 
@@ -76,6 +81,10 @@ const LOCK_TYPES: Record<string, string> = {
 export class LockWatcher {
   private session: Promise<Session | undefined> | undefined;
   private closed = false;
+  /** Gives back the gate's turn, once the connection is closed. */
+  private release?: () => void;
+  /** The gate had no turn free: the next look asks again. */
+  private refused = false;
   private readonly reportAfterMs: number;
   private readonly pollMs: number;
   private readonly firstPollMs: number;
@@ -147,13 +156,21 @@ export class LockWatcher {
     this.closed = true;
     const session = await this.session?.catch(() => undefined);
     await session?.end();
+    this.release?.();
+    this.release = undefined;
   }
 
   private async look(): Promise<Array<{ lock: string; waitedMs: number; blocker: BlockingSession }>> {
     if (this.closed) return [];
     this.session ??= this.open();
     const session = await this.session;
-    if (!session) return [];
+    if (!session) {
+      if (this.refused) {
+        this.refused = false;
+        this.session = undefined;
+      }
+      return [];
+    }
     const r = await session.query(WAIT_QUERY, [this.options.pid]);
     return r.rows.map((row) => ({
       lock: `${row.mode} on ${row.relation ?? LOCK_TYPES[row.locktype] ?? `a lock of type ${row.locktype}`}`,
@@ -174,12 +191,21 @@ export class LockWatcher {
 
   /** Undefined when it cannot connect: the run goes on unwatched. */
   private async open(): Promise<Session | undefined> {
+    const gate = this.options.gate;
+    const release = gate ? gate.tryTake() : () => undefined;
+    if (!release) {
+      this.refused = true;
+      return undefined;
+    }
+    this.release = release;
     try {
       const session = await connect(this.options.target, { applicationName: this.options.applicationName });
       // Never queue behind a patch's lock (a catalog view's AccessShareLock), nor run long.
       await session.query(`set lock_timeout = '500ms'; set statement_timeout = '5s'; set default_transaction_read_only = on`);
       return session;
     } catch {
+      release();
+      this.release = undefined;
       return undefined;
     }
   }

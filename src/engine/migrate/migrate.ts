@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
+import { BaselineNeededError, ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError } from '../../errors';
 import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
 import { withLock } from '../patches/lock';
 import { checksumOf, Checksums } from '../patches/checksums';
@@ -22,7 +22,7 @@ import {
   type ExpectedRow,
   type RecordWrite,
 } from '../patches/recorder';
-import { isEmptyDatabase } from '../patches/emptiness';
+import { isEmptyDatabase, isEmptySchema } from '../patches/emptiness';
 import { lookupPatch } from '../patches/lookup';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
@@ -30,10 +30,11 @@ import { selectPatches, type Acceptance, type CompileContext, type Mark, type Se
 import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
 import { refuseTransactionPooler } from '../patches/pooler';
+import { quoteIdent } from '../../quote';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
-  const schema = options.recordSchema ?? 'public';
+  const schema = options.tenantSchema ?? options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
   const patches = findPatches(options.patchesDir);
   // A name that means no patch is bad input: refused before anything connects, on a first run too.
@@ -60,13 +61,24 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   };
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
-    const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
+    const backendPid = await refuseTransactionPooler(
+      session,
+      options.target,
+      `${applicationName} (pooler check)`,
+      options.extraConnections,
+    );
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
-    const runSettings = await session.query(checkInterval).then(
+    const runSettings: string[] = await session.query(checkInterval).then(
       () => [checkInterval],
       () => [],
     );
+    if (options.tenantSchema !== undefined) {
+      // A tenant's patches (and its first-run build) find its tables first; set again after each reset.
+      const searchPath = `set search_path = ${quoteIdent(options.tenantSchema)}, public`;
+      await session.query(searchPath);
+      runSettings.push(searchPath);
+    }
     const compile = await scriptContext(session, options.variables);
     if (options.dryRun) {
       await session.query('set default_transaction_read_only = on');
@@ -87,6 +99,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
             applicationName: `${applicationName} (lock watch)`,
             statementLockTimeoutMs: options.statementLockTimeoutMs,
             onEvent: emit,
+            gate: options.extraConnections,
           }));
         };
         try {
@@ -122,8 +135,8 @@ async function plan(
 ): Promise<void> {
   const columns = await recordColumns(session, schema);
   if (columns.size === 0) {
-    const empty = await isEmptyDatabase(session);
-    if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.length);
+    const empty = await isEmptyTarget(session, options);
+    if (!empty && !options.assumeApplied) throw new BaselineNeededError(result.database, schema, patches.length);
     result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
     return;
   }
@@ -307,10 +320,9 @@ async function writeMark(session: Session, schema: string, row: RecordWrite, exp
   }
 }
 
-function baselineNeeded(database: string, schema: string, patches: number): UsageError {
-  return new UsageError(`${database} has objects of its own but no ${schema}.schema_patch record`, {
-    hint: `if its schema matches the schema files, record all ${patches} patches as already applied with --assume-applied, which compares the two first (or answer yes at the prompt, which shows the differences)`,
-  });
+/** Whether the target is empty, so that a first run builds it: the database, or the tenant's schema. */
+function isEmptyTarget(session: Session, options: MigrateOptions): Promise<boolean> {
+  return options.tenantSchema === undefined ? isEmptyDatabase(session) : isEmptySchema(session, options.tenantSchema);
 }
 
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
@@ -323,11 +335,11 @@ async function firstRun(
   emit: (e: MigrateEvent) => void,
   compile: CompileContext,
 ): Promise<void> {
-  const empty = await isEmptyDatabase(session);
+  const empty = await isEmptyTarget(session, options);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
     const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
-    if (!ok) throw baselineNeeded(result.database, schema, patches.length);
+    if (!ok) throw new BaselineNeededError(result.database, schema, patches.length);
   }
   // The script runtime is loaded here, not for every run: most runs are not first runs.
   const [{ compileScript }, { canBatch, executeBatch, executeSteps }, { planTransaction }, { commitScript }] = await Promise.all([
