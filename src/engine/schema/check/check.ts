@@ -74,31 +74,61 @@ interface Built {
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const emit = options.onEvent ?? (() => undefined);
+  const tree = options.live ? undefined : await exportBaseTree(options.schemaDir, options.baseRef);
+  try {
+    return await withScratch(options, async (scratch) => {
+      const sides = options.live
+        ? { expected: buildFiles(scratch, options, 'files'), actual: readLive(options.live) }
+        : { expected: buildFiles(scratch, options, 'files'), actual: buildPatches(scratch, options, tree!, 'patches') };
+      const [ra, rb] = await Promise.allSettled([sides.expected, sides.actual]);
+      const again = (r: PromiseSettledResult<Built>, what: string, retry: () => Promise<Built>) =>
+        settle(r, { what, retry: options.live ? undefined : retry, scratch, emit });
+      const expected = (await again(ra, 'the schema files', () => buildFiles(scratch, options, 'files_again'))).model;
+      const other = await again(rb, 'the schema files at the base and the patches since', () =>
+        buildPatches(scratch, options, tree!, 'patches_again'),
+      );
+      return compareSides(options, expected, other, tree);
+    });
+  } finally {
+    await tree?.cleanup();
+  }
+}
+
+/**
+ * check --dsn over many databases (a fleet): the schema files are built once, in a scratch
+ * database dropped before the comparisons start; `each` then gets the comparison of one live
+ * database with them (read-only on it, as check --dsn), to call for every database.
+ */
+export async function withSchemaFiles<T>(
+  options: Omit<CheckOptions, 'live' | 'baseRef'>,
+  each: (compare: (live: Target) => Promise<CheckResult>) => Promise<T>,
+): Promise<T> {
+  const expected = await withScratch(options, async (scratch) => (await buildFiles(scratch, options, 'files')).model);
+  return each(async (live) => compareSides({ ...options, live }, expected, await readLive(live)));
+}
+
+/**
+ * `fn` with scratch databases on the scratch server, every one dropped after it, also after an
+ * error or an abort (Ctrl-C: they are dropped at once, and this throws InterruptedError).
+ */
+async function withScratch<T>(
+  options: Pick<CheckOptions, 'scratch' | 'onEvent' | 'signal'>,
+  fn: (scratch: ScratchDatabases) => Promise<T>,
+): Promise<T> {
+  const emit = options.onEvent ?? (() => undefined);
   const server = await scratchTarget(options.scratch, () => emit({ type: 'scratch-started' }));
   const scratch = new ScratchDatabases(server, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
   const interrupt = () => void scratch.dropAll();
   options.signal?.addEventListener('abort', interrupt, { once: true });
-  const tree = options.live ? undefined : await exportBaseTree(options.schemaDir, options.baseRef);
   try {
     if (options.signal?.aborted) throw new InterruptedError('check was interrupted before it built anything');
-    const sides = options.live
-      ? { expected: buildFiles(scratch, options, 'files'), actual: readLive(options.live) }
-      : { expected: buildFiles(scratch, options, 'files'), actual: buildPatches(scratch, options, tree!, 'patches') };
-    const [ra, rb] = await Promise.allSettled([sides.expected, sides.actual]);
-    const again = (r: PromiseSettledResult<Built>, what: string, retry: () => Promise<Built>) =>
-      settle(r, { what, retry: options.live ? undefined : retry, scratch, emit });
-    const expected = (await again(ra, 'the schema files', () => buildFiles(scratch, options, 'files_again'))).model;
-    const other = await again(rb, 'the schema files at the base and the patches since', () =>
-      buildPatches(scratch, options, tree!, 'patches_again'),
-    );
-    return compareSides(options, expected, other, tree);
+    return await fn(scratch);
   } catch (e) {
     if (options.signal?.aborted) throw new InterruptedError('check was interrupted: its scratch databases were dropped', { cause: e });
     throw e;
   } finally {
     options.signal?.removeEventListener('abort', interrupt);
     await scratch.dropAll();
-    await tree?.cleanup();
   }
 }
 
