@@ -77,8 +77,9 @@ function patchText(i) {
 
 /**
  * A project folder with `count` patches, an empty database.sql and an empty patches folder beside.
- * `monthly`: archive folders YYYY/MM of ~100 patches (what squashmigrations makes), else y1, y2...
- * of 1,000 each.
+ * `monthly`: archive folders YYYY/MM of ~100 patches (what squashmigrations makes), else year
+ * folders 2001, 2002... of 1,000 each (a patch is found only in the patches folder and YYYY/ and
+ * YYYY/MM/ archive folders).
  */
 function generate(dir, count, { concatenated = false, monthly = false } = {}) {
   mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
@@ -90,7 +91,7 @@ function generate(dir, count, { concatenated = false, monthly = false } = {}) {
     const month = Math.floor((i - 1) / 100);
     const folder = monthly
       ? join(dir, 'schema', 'patches', String(2010 + Math.floor(month / 12)), String((month % 12) + 1).padStart(2, '0'))
-      : join(dir, 'schema', 'patches', `y${Math.ceil(i / 1000)}`);
+      : join(dir, 'schema', 'patches', String(2000 + Math.ceil(i / 1000)));
     if (monthly ? i % 100 === 1 : i % 1000 === 1) mkdirSync(folder, { recursive: true });
     const text = patchText(i);
     writeFileSync(join(folder, `2024-01-01_${pad(i)}_bench.sql`), text);

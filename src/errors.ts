@@ -360,15 +360,22 @@ export class StatementLockTimeoutError extends PgpatchError {
  * (PgBouncer's transaction or statement mode): the run's session advisory lock, and the session
  * each patch expects, would belong to whichever server connection ran that statement.
  */
+/** Why each command that refuses a transaction pooler needs one server session. */
+const ONE_SESSION_FOR = {
+  migrate: 'migrate needs one server session for the whole run (its lock, each patch and its record)',
+  load: 'load needs one server session for the whole script (a SET or a transaction of the script reaches the statements after it)',
+};
+
 export class TransactionPoolerError extends PgpatchError {
   readonly code = 'transaction_pooler';
   readonly exitCode = EXIT.usage;
   constructor(
     readonly target: string,
     readonly evidence: string,
+    readonly command: keyof typeof ONE_SESSION_FOR = 'migrate',
   ) {
     super(`${target} goes through a connection pooler in transaction (or statement) mode: ${evidence}`, {
-      hint: "point migrate at the PostgreSQL server itself (its host and port, not the pooler's), or at a pooler in session mode; migrate needs one server session for the whole run",
+      hint: `point ${command} at the PostgreSQL server itself (its host and port, not the pooler's), or at a pooler in session mode; ${ONE_SESSION_FOR[command]}`,
     });
   }
 }

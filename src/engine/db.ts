@@ -8,7 +8,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
-import { passwordFromFile, sslPlan, type ConnInfo, type TlsOptions } from '../connection-settings';
+import { lookupPasswordFile, sslPlan, type ConnInfo, type TlsOptions } from '../connection-settings';
 import type { Target } from '../target';
 import { ConnectionError, PgpatchError, SqlError, UsageError, type ServerMessage } from '../errors';
 
@@ -363,9 +363,10 @@ function clientConfig(info: Readonly<ConnInfo>, tls: TlsOptions | false, options
     password:
       info.password ??
       (async () => {
-        const found = await passwordFromFile(effective);
-        if (found === undefined) throw new Error('fe_sendauth: no password supplied (no password given, none in the password file)');
-        return found;
+        // Why the password file gave none is said as psql says it (an ignored file above all).
+        const found = await lookupPasswordFile(effective);
+        if (found.password === undefined) throw new Error(`fe_sendauth: no password supplied (${found.reason})`);
+        return found.password;
       }),
     ssl: tls,
     // Given always: pg would read PGSSLNEGOTIATION itself (and refuse direct on a plain attempt).

@@ -15,7 +15,8 @@ import type { Session } from '../db';
 import { migrate } from '../migrate/migrate';
 import { selectPatches } from '../migrate/select';
 import type { MigrateEvent, MigrateOptions, MigrateResult } from '../migrate/types';
-import { findPatches, type PatchFile } from '../patches/files';
+import { scanPatches, type PatchScan } from '../patches/files';
+import { checkNamed } from '../migrate/select';
 import { lookupPatch } from '../patches/lookup';
 import { BUILD_ROW, readRecord, RECORD_TABLE } from '../patches/recorder';
 import { forEachTarget, Turns } from './pool';
@@ -33,7 +34,9 @@ export interface FleetMigrateOptions
       | 'entry'
       | 'upTo'
       | 'dryRun'
+      | 'allowCopy'
       | 'strict'
+      | 'check'
       | 'lockTimeoutMs'
       | 'statementLockTimeoutMs'
       | 'variables'
@@ -94,13 +97,18 @@ export function isFailure(r: FleetTargetRun): boolean {
 
 export async function migrateFleet(options: FleetMigrateOptions): Promise<FleetMigrateResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const patches = findPatches(options.patchesDir);
+  const patches = scanPatches(options.patchesDir);
   // A name that means no patch is refused before anything connects, as migrate does.
-  const last = options.upTo === undefined ? patches.length - 1 : patches.indexOf(lookupPatch(patches, options.patchesDir, options.upTo));
+  if (options.upTo !== undefined) checkNamed(patches, options.patchesDir, options.upTo);
+  for (const name of options.allowCopy ?? []) checkNamed(patches, options.patchesDir, name, '--allow-copy');
+  const last = lastToRun(patches, options);
   const targets = await listFleet(options.fleet);
   emit({ type: 'fleet-listed', total: targets.length });
   const dryRun = Boolean(options.dryRun);
-  const known = options.fleet.kind === 'schemas' ? await nothingToDo(targets, patches, last, options) : new Map<string, MigrateResult>();
+  const known =
+    options.fleet.kind === 'schemas' && last !== undefined
+      ? await nothingToDo(targets, patches, last, options)
+      : new Map<string, MigrateResult>();
   // The pooler check's second connection and the lock watch take turns in one more connection.
   const turns = new Turns(1);
   let done = 0;
@@ -138,6 +146,19 @@ export async function migrateFleet(options: FleetMigrateOptions): Promise<FleetM
   return { dryRun, targets: results, counts, stopped, exitCode: results.reduce((worst, r) => Math.max(worst, r.exitCode), 0) };
 }
 
+/**
+ * The index of the last patch a run goes up to; undefined when the patch named is a file that
+ * is a patch only where a record has it (files.ts, withRecorded): each tenant's migrate decides.
+ */
+function lastToRun(scan: PatchScan, options: FleetMigrateOptions): number | undefined {
+  if (options.upTo === undefined) return scan.patches.length - 1;
+  try {
+    return scan.patches.indexOf(lookupPatch(scan.patches, options.patchesDir, options.upTo));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The options of one target's migrate: a tenant's record and search_path are its schema, and :SCHEMA names it. */
 function migrateOptions(t: FleetTarget, options: FleetMigrateOptions): MigrateOptions {
   return {
@@ -148,7 +169,9 @@ function migrateOptions(t: FleetTarget, options: FleetMigrateOptions): MigrateOp
     tenantSchema: t.tenantSchema,
     upTo: options.upTo,
     dryRun: options.dryRun,
+    allowCopy: options.allowCopy,
     strict: options.strict,
+    check: options.check,
     lockTimeoutMs: options.lockTimeoutMs,
     statementLockTimeoutMs: options.statementLockTimeoutMs,
     variables: t.tenantSchema === undefined ? options.variables : { ...options.variables, SCHEMA: t.tenantSchema },
@@ -172,9 +195,6 @@ function failure(e: unknown): Pick<FleetTargetRun, 'status' | 'exitCode' | 'resu
   return { status: 'failed', exitCode: e instanceof PgpatchError ? e.exitCode : EXIT.internal, result };
 }
 
-/** Never used: a tenant with nothing to do compiles no patch (selectPatches compiles only what would run). */
-const NOTHING_TO_COMPILE = { variables: {}, standardConformingStrings: true };
-
 /**
  * The tenants (of a schema fleet) with nothing to do, and what migrate would return for each,
  * read on a few shared read-only sessions. Anything this look cannot settle (no record, a
@@ -182,7 +202,7 @@ const NOTHING_TO_COMPILE = { variables: {}, standardConformingStrings: true };
  */
 async function nothingToDo(
   targets: FleetTarget[],
-  patches: PatchFile[],
+  patches: PatchScan,
   last: number,
   options: FleetMigrateOptions,
 ): Promise<Map<string, MigrateResult>> {
@@ -231,7 +251,7 @@ async function recordColumnsOf(session: Session, schemas: string[]): Promise<Map
 async function upToDate(
   session: Session,
   t: FleetTarget,
-  patches: PatchFile[],
+  patches: PatchScan,
   last: number,
   columns: Set<string>,
   options: FleetMigrateOptions,
@@ -239,8 +259,11 @@ async function upToDate(
   const schema = t.tenantSchema!;
   const record = await readRecord(session, schema, { columns });
   if (record.has(BUILD_ROW)) return undefined;
-  for (let i = 0; i <= last; i++) if (!isDoneRow(record.get(patches[i].name))) return undefined;
-  const selection = await selectPatches(patches, record, migrateOptions(t, options), NOTHING_TO_COMPILE);
+  for (let i = 0; i <= last; i++) if (!isDoneRow(record.get(patches.patches[i].name))) return undefined;
+  const own = migrateOptions(t, options);
+  // Compiled only to find the includes of a patch whose checksum is not in the cache (as migrate does).
+  const compile = { variables: own.variables ?? {}, standardConformingStrings: true };
+  const selection = await selectPatches(patches, record, own, compile);
   if (selection.todo.length) return undefined;
   return {
     database: t.target.display,
@@ -251,5 +274,7 @@ async function upToDate(
     outOfOrder: selection.outOfOrder,
     pending: selection.beyond,
     quit: false,
+    copies: selection.copies,
+    notPatches: selection.notPatches,
   };
 }

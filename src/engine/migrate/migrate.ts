@@ -8,8 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { BaselineNeededError, ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError } from '../../errors';
 import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
 import { withLock } from '../patches/lock';
-import { checksumOf, Checksums } from '../patches/checksums';
-import { findPatches, type PatchFile } from '../patches/files';
+import { Checksums } from '../patches/checksums';
+import { everyCandidate, scanPatches, type PatchScan } from '../patches/files';
+import { recordBaseline } from '../patches/baseline';
 import {
   BUILD_ROW,
   ensureRecord,
@@ -18,25 +19,24 @@ import {
   recordColumns,
   recordTable,
   recordWriteSql,
-  writeRecords,
   type ExpectedRow,
+  type RecordRow,
   type RecordWrite,
 } from '../patches/recorder';
 import { isEmptyDatabase, isEmptySchema } from '../patches/emptiness';
-import { lookupPatch } from '../patches/lookup';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
-import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
+import { checkNamed, reportStrays, selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
-import { refuseTransactionPooler } from '../patches/pooler';
+import { inReadOnlyTransaction, refuseTransactionPooler } from '../patches/pooler';
 import { quoteIdent } from '../../quote';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.tenantSchema ?? options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
-  const patches = findPatches(options.patchesDir);
+  const patches = scanPatches(options.patchesDir);
   // A name that means no patch is bad input: refused before anything connects, on a first run too.
   for (const [list, flag] of [
     [options.upTo === undefined ? [] : [options.upTo], undefined],
@@ -44,8 +44,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     [options.skip, '--skip'],
     [options.retry, '--retry'],
     [options.acceptChecksum, '--accept-checksum'],
+    [options.allowCopy, '--allow-copy'],
   ] as const) {
-    for (const name of list ?? []) lookupPatch(patches, options.patchesDir, name, { flag });
+    for (const name of list ?? []) checkNamed(patches, options.patchesDir, name, flag);
   }
   const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
   const session = await connect(options.target, { applicationName });
@@ -58,6 +59,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     outOfOrder: [],
     pending: [],
     quit: false,
+    copies: [],
+    notPatches: [],
   };
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
@@ -65,8 +68,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       session,
       options.target,
       `${applicationName} (pooler check)`,
+      'migrate',
       options.extraConnections,
     );
+    const compile = await scriptContext(session, options.variables);
+    if (options.dryRun) {
+      await plan(session, patches, schema, options, result, compile);
+      return result;
+    }
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
     const runSettings: string[] = await session.query(checkInterval).then(
@@ -78,12 +87,6 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
       const searchPath = `set search_path = ${quoteIdent(options.tenantSchema)}, public`;
       await session.query(searchPath);
       runSettings.push(searchPath);
-    }
-    const compile = await scriptContext(session, options.variables);
-    if (options.dryRun) {
-      await session.query('set default_transaction_read_only = on');
-      await plan(session, patches, schema, options, result, compile);
-      return result;
     }
     await withLock(
       session,
@@ -127,20 +130,26 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
  */
 async function plan(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   compile: CompileContext,
 ): Promise<void> {
-  const columns = await recordColumns(session, schema);
-  if (columns.size === 0) {
-    const empty = await isEmptyTarget(session, options);
-    if (!empty && !options.assumeApplied) throw new BaselineNeededError(result.database, schema, patches.length);
-    result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
+  // Read in one READ ONLY transaction, nothing set for the session (pooler.ts says why), ended
+  // before the patches are compiled: no lock on the record is held meanwhile.
+  const read = await inReadOnlyTransaction(session, async () => {
+    const columns = await recordColumns(session, schema);
+    if (columns.size === 0) return { empty: await isEmptyTarget(session, options) };
+    return readWithChecksums(session, patches, schema, options, compile, columns);
+  });
+  if ('empty' in read) {
+    result.notPatches = reportStrays(patches.strays, options);
+    if (!read.empty && !options.assumeApplied) throw new BaselineNeededError(result.database, schema, patches.patches.length);
+    result.firstRun = { built: read.empty, entry: read.empty ? options.entry : undefined, assumed: patches.patches.length };
     return;
   }
-  const selection = await selectWithRecord(session, patches, schema, options, compile, columns);
+  const selection = await selectPatches(patches, read.record, options, compile, read.checksums);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -150,17 +159,30 @@ async function plan(
   }
 }
 
-/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
+/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap). */
+async function readWithChecksums(
+  session: Session,
+  patches: PatchScan,
+  schema: string,
+  options: MigrateOptions,
+  compile: CompileContext,
+  columns?: Set<string>,
+): Promise<{ record: Map<string, RecordRow>; checksums: Checksums }> {
+  const checksums = new Checksums(options.checksumCache, compile);
+  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(everyCandidate(patches)), columns });
+  return { record, checksums };
+}
+
+/** readWithChecksums, then selectPatches. */
 async function selectWithRecord(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   compile: CompileContext,
   columns?: Set<string>,
 ): Promise<Selection> {
-  const checksums = new Checksums(options.checksumCache);
-  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches), columns });
+  const { record, checksums } = await readWithChecksums(session, patches, schema, options, compile, columns);
   return selectPatches(patches, record, options, compile, checksums);
 }
 
@@ -169,6 +191,8 @@ function report(selection: Selection, result: MigrateResult): void {
   result.edited = selection.edited;
   result.outOfOrder = selection.outOfOrder;
   result.pending.push(...selection.beyond);
+  result.copies = selection.copies;
+  result.notPatches = selection.notPatches;
 }
 
 /** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch. */
@@ -180,7 +204,7 @@ interface RunSetup {
 
 async function run(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
@@ -328,13 +352,16 @@ function isEmptyTarget(session: Session, options: MigrateOptions): Promise<boole
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
 async function firstRun(
   session: Session,
-  patches: PatchFile[],
+  scan: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   emit: (e: MigrateEvent) => void,
   compile: CompileContext,
 ): Promise<void> {
+  // The baseline records the patches and nothing else (files.ts): the strays are reported, or refused first.
+  result.notPatches = reportStrays(scan.strays, options);
+  const patches = scan.patches;
   const empty = await isEmptyTarget(session, options);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
@@ -379,12 +406,7 @@ async function firstRun(
       await session.query('begin');
       await session.query(`delete from ${recordTable(schema)} where name = $1`, [BUILD_ROW]);
     }
-    await ensureRecord(session, schema);
-    await writeRecords(
-      session,
-      schema,
-      patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })),
-    );
+    await recordBaseline(session, schema, patches, compile);
     await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.

@@ -121,9 +121,13 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const started = performance.now();
   try {
-    await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
     // Without it (on a scratch database), locks end with each statement and are not seen.
     if (inTransaction) await session.query('begin');
+    // In the transaction, for it alone: a session setting would outlive try on a server
+    // connection that a transaction pooler hands to another client. (Unknown before 14.)
+    await session.query(
+      `select set_config('client_connection_check_interval', '2s', ${inTransaction}) where current_setting('client_connection_check_interval', true) is not null`,
+    );
     const before = await relations(session);
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
     const { statements, error } = await trace(session, compiled.steps, before, options.onEvent);
