@@ -5,25 +5,23 @@
  * do not cost a thousand connections.
  */
 import { connect, defaultApplicationName, type Session } from '../db';
+import { inReadOnlyTransaction } from '../patches/pooler';
 import type { FleetTarget } from './types';
 
 export interface ReadSessions {
-  /** `fn` on a read-only session to the target's database. A failure to connect is thrown (ConnectionError). */
+  /**
+   * `fn` in a READ ONLY transaction of a session to the target's database (nothing is set for
+   * the session: through a pooler it would outlive the command). A failure to connect is thrown
+   * (ConnectionError).
+   */
   use<T>(target: FleetTarget, fn: (s: Session) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 const applicationName = () => `${defaultApplicationName()} (fleet)`;
 
-async function open(target: FleetTarget): Promise<Session> {
-  const session = await connect(target.target, { applicationName: applicationName() });
-  try {
-    await session.query('set default_transaction_read_only = on');
-  } catch (e) {
-    await session.end();
-    throw e;
-  }
-  return session;
+function open(target: FleetTarget): Promise<Session> {
+  return connect(target.target, { applicationName: applicationName() });
 }
 
 /** A session per target, ended after it. */
@@ -32,7 +30,7 @@ export function sessionPerTarget(): ReadSessions {
     use: async (target, fn) => {
       const session = await open(target);
       try {
-        return await fn(session);
+        return await inReadOnlyTransaction(session, () => fn(session));
       } finally {
         await session.end();
       }
@@ -56,7 +54,7 @@ export function sharedSessions(): ReadSessions {
         all.add(session);
       }
       try {
-        const r = await fn(session);
+        const r = await inReadOnlyTransaction(session, () => fn(session!));
         idle.push(session);
         return r;
       } catch (e) {
