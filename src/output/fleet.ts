@@ -12,6 +12,7 @@ import type { MigrateEvent } from '../engine/migrate/types';
 import type { CheckEvent } from '../engine/schema/check/check';
 import { ConnectionError, PatchFailedError } from '../errors';
 import { checkEventPrinter } from './check';
+import { notPatchReason } from './migrations';
 import { formatNotice } from './text';
 import { formatError, formatLocation } from './text';
 import { errorToJson, printJson } from './json';
@@ -194,19 +195,28 @@ function stopLines(result: FleetMigrateResult): string[] {
   return [];
 }
 
-/** Patches edited after they were applied, as the targets' runs warned: the same patch on many targets is one line. */
+/**
+ * What the targets' runs warned of, each once for the fleet: files in the patches folder that
+ * are not patches (the same on every target, unless a record makes one a patch), and patches
+ * edited after they were applied (with the targets where they were).
+ */
 function warnings(targets: FleetTargetRun[]): string[] {
+  const strays = new Map<string, string>();
   const edited = new Map<string, string[]>();
   for (const t of targets) {
+    for (const n of t.result?.notPatches ?? []) if (!strays.has(n.file)) strays.set(n.file, notPatchReason(n));
     for (const name of t.result?.edited ?? []) {
       const on = edited.get(name);
       if (on) on.push(t.name);
       else edited.set(name, [t.name]);
     }
   }
-  return [...edited].map(
-    ([patch, on]) => `warning: patch ${patch} was edited after it was applied, on ${plural(on.length, 'target')}: ${names(on)}`,
-  );
+  return [
+    ...[...strays].map(([file, why]) => `warning: ${file} is not a patch and never runs: ${why} (--strict and --check refuse it)`),
+    ...[...edited].map(
+      ([patch, on]) => `warning: patch ${patch} was edited after it was applied, on ${plural(on.length, 'target')}: ${names(on)}`,
+    ),
+  ];
 }
 
 function unreachableLines(targets: Array<{ name: string; error?: unknown }>): string[] {
