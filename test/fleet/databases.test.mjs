@@ -2,6 +2,8 @@
 // its own, several at a time; one that fails never stops the others; a re-run does nothing
 // where everything is done.
 import test from 'ava';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { eachServer } from '../helpers/servers.mjs';
 import { pgpatch } from '../helpers/project.mjs';
 import { byName, databases, fleetProject, outcomes } from './_fleet.mjs';
@@ -42,14 +44,16 @@ eachServer(
 
 eachServer(
   test,
-  'a database with a conflicting object fails alone: exit 3, the others applied, the fleet view shows it, a re-run after the fix applies it alone',
+  'a database with a conflicting object fails alone: exit 3, the others applied, a stray file warned of once, the fleet view shows it, a re-run after the fix applies it alone',
   async (t, server) => {
     const fleet = await databases(t, server.url, 5);
     const p = fleetProject(t, { '2024-01-01_item.sql': ITEM });
     const bad = fleet.names[2];
     await fleet.query(bad, 'create table item (x int)');
+    writeFileSync(join(p.patchesDir, 'README.sql'), '-- not a patch\n');
     const run = await pgpatch(p, server.url, 'migrate', ['--databases', fleet.pattern, '--jobs', '2']);
     t.is(run.code, 3, run.stderr);
+    t.is(run.stderr.match(/warning: README\.sql is not a patch and never runs/g)?.length, 1, 'warned of once for the fleet');
     t.regex(run.stderr, new RegExp(`${bad}: patch 2024-01-01_item failed: .*relation "item" already exists`));
     t.regex(run.stderr, /5 targets: 4 applied, 1 failed \(4 patches applied\)/);
     for (const name of fleet.names) {
