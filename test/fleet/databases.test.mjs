@@ -5,6 +5,8 @@ import test from 'ava';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eachServer } from '../helpers/servers.mjs';
+import pg from 'pg';
+import { mainServer } from '../helpers/database.mjs';
 import { pgpatch } from '../helpers/project.mjs';
 import { byName, databases, fleetProject, outcomes } from './_fleet.mjs';
 
@@ -107,4 +109,29 @@ eachServer(test, 'the plan is the run across the fleet: each database would appl
     [0, 0, 1, 1, 2, 2],
   );
   t.is((await pgpatch(p, server.url, 'migrate', ['--databases', fleet.pattern, '--check'])).code, 0);
+});
+
+test('a database that is up to date is seen so in one read, without its run lock: a no-op does not wait for a run holding it', async (t) => {
+  const fleet = await databases(t, mainServer().url, 2);
+  const p = fleetProject(t, { '2024-01-01_item.sql': ITEM });
+  const args = ['--databases', fleet.pattern, '--json'];
+  t.is((await pgpatch(p, mainServer().url, 'migrate', args)).code, 0);
+  // Another run's lock on the first database (pgpatch's keys for the record in public): a run there would give up at once (exit 5).
+  const holder = new pg.Client({ connectionString: fleet.url(fleet.names[0]) });
+  await holder.connect();
+  t.teardown(() => holder.end());
+  await holder.query('select pg_advisory_lock(1885827169, 1952671744)');
+  const again = await pgpatch(p, mainServer().url, 'migrate', args);
+  t.is(again.code, 0, again.stderr);
+  t.deepEqual(
+    JSON.parse(again.stdout).targets.map((x) => x.status),
+    ['up_to_date', 'up_to_date'],
+  );
+  p.patch('2024-01-02_more.sql', MORE);
+  const blocked = await pgpatch(p, mainServer().url, 'migrate', args);
+  t.is(blocked.code, 5, 'with a patch to apply, the run needs the lock, and gives up at once as a single run would');
+  t.deepEqual(
+    JSON.parse(blocked.stdout).targets.map((x) => x.status),
+    ['failed', 'applied'],
+  );
 });

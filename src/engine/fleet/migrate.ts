@@ -4,10 +4,11 @@
  * that fails, or cannot be reached, never stops another's patches (unless asked: --fail-fast,
  * --canary). Returns one result per target, in the fleet's order; never prints.
  *
- * A schema fleet first reads every tenant's record on a few shared read-only sessions: a tenant
- * with nothing to do gets the result migrate would give it, without a connection and a run lock
- * of its own (a no-op over a thousand tenants is then a thousand reads, not a thousand runs). What
- * decides is migrate's own selection (selectPatches), so the answer and its errors are the same.
+ * A fleet first reads every target's record, read-only (a tenant's on a few sessions shared by
+ * the schemas of the database): a target with nothing to do gets the result migrate would give
+ * it, without settings and a run lock (a no-op over a thousand tenants is then a thousand reads,
+ * not a thousand runs). What decides is migrate's own selection (selectPatches), so the answer
+ * and its errors are the same.
  */
 import { performance } from 'node:perf_hooks';
 import { BaselineNeededError, ConnectionError, PatchFailedError, PgpatchError, EXIT } from '../../errors';
@@ -18,9 +19,9 @@ import type { MigrateEvent, MigrateOptions, MigrateResult } from '../migrate/typ
 import { scanPatches, type PatchScan } from '../patches/files';
 import { checkNamed } from '../migrate/select';
 import { lookupPatch } from '../patches/lookup';
-import { BUILD_ROW, readRecord, RECORD_TABLE } from '../patches/recorder';
+import { BUILD_ROW, readRecord, recordColumns, RECORD_TABLE } from '../patches/recorder';
 import { forEachTarget, Turns } from './pool';
-import { sharedSessions } from './sessions';
+import { sessionPerTarget, sharedSessions } from './sessions';
 import { isDoneRow } from './showmigrations';
 import { listFleet } from './targets';
 import type { FleetListedEvent, FleetRunOptions, FleetSpec, FleetStop, FleetTarget, TargetDoneEvent, TargetEvent } from './types';
@@ -105,10 +106,7 @@ export async function migrateFleet(options: FleetMigrateOptions): Promise<FleetM
   const targets = await listFleet(options.fleet);
   emit({ type: 'fleet-listed', total: targets.length });
   const dryRun = Boolean(options.dryRun);
-  const known =
-    options.fleet.kind === 'schemas' && last !== undefined
-      ? await nothingToDo(targets, patches, last, options)
-      : new Map<string, MigrateResult>();
+  const known = last === undefined ? new Map<string, Known>() : await nothingToDo(targets, patches, last, options);
   // The pooler check's second connection and the lock watch take turns in one more connection.
   const turns = new Turns(1);
   let done = 0;
@@ -119,6 +117,7 @@ export async function migrateFleet(options: FleetMigrateOptions): Promise<FleetM
     async (t): Promise<FleetTargetRun> => {
       const base = { name: t.name, target: t.target.display };
       const already = known.get(t.name);
+      if (already instanceof ConnectionError) return { ...base, ...failure(already), error: already, durationMs: 0 };
       if (already) return { ...base, status: 'up_to_date', exitCode: 0, result: already, durationMs: 0 };
       const started = performance.now();
       try {
@@ -195,40 +194,51 @@ function failure(e: unknown): Pick<FleetTargetRun, 'status' | 'exitCode' | 'resu
   return { status: 'failed', exitCode: e instanceof PgpatchError ? e.exitCode : EXIT.internal, result };
 }
 
+/** What the look before the runs settled for a target: nothing to do (what migrate would return), or no connection. */
+type Known = MigrateResult | ConnectionError;
+
 /**
- * The tenants (of a schema fleet) with nothing to do, and what migrate would return for each,
- * read on a few shared read-only sessions. Anything this look cannot settle (no record, a
- * patch to run, an error) is left to the tenant's own migrate, which says it properly.
+ * The targets with nothing to do, and what migrate would return for each, from one read of
+ * each record in a READ ONLY transaction (no settings, no run lock): a tenant's on a few
+ * sessions shared by the schemas of the database, a database's on one session of its own.
+ * Anything this look cannot settle (no record, a patch to run, an error) is left to the
+ * target's own migrate, which says it properly; a target that cannot be reached is not asked twice.
  */
 async function nothingToDo(
   targets: FleetTarget[],
   patches: PatchScan,
   last: number,
   options: FleetMigrateOptions,
-): Promise<Map<string, MigrateResult>> {
-  const found = new Map<string, MigrateResult>();
-  const sessions = sharedSessions();
+): Promise<Map<string, Known>> {
+  const found = new Map<string, Known>();
+  const tenants = options.fleet.kind === 'schemas';
+  const sessions = tenants ? sharedSessions() : sessionPerTarget();
   try {
-    const columns = await sessions.use(targets[0], (s) =>
-      recordColumnsOf(
-        s,
-        targets.map((t) => t.tenantSchema!),
-      ),
-    );
-    const withRecord = targets.filter((t) => columns.has(t.tenantSchema!));
+    const shared = tenants
+      ? await sessions.use(targets[0], (s) =>
+          recordColumnsOf(
+            s,
+            targets.map((t) => t.tenantSchema!),
+          ),
+        )
+      : undefined;
     await forEachTarget(
-      withRecord,
+      shared ? targets.filter((t) => shared.has(t.tenantSchema!)) : targets,
       { jobs: options.jobs },
       async (t) => {
+        const schema = t.tenantSchema ?? options.recordSchema ?? 'public';
         const result = await sessions
-          .use(t, (s) => upToDate(s, t, patches, last, columns.get(t.tenantSchema!)!, options))
-          .catch(() => undefined);
+          .use(t, async (s) => {
+            const columns = shared?.get(schema) ?? (await recordColumns(s, schema));
+            return columns.size ? upToDate(s, t, schema, patches, last, columns, options) : undefined;
+          })
+          .catch((e: unknown) => (e instanceof ConnectionError ? e : undefined));
         if (result) found.set(t.name, result);
       },
       { failed: () => false, notStarted: () => undefined },
     );
   } catch {
-    // Unreadable here (the connection, a permission): each tenant's migrate finds out and says.
+    // Unreadable here (the connection, a permission): each target's migrate finds out and says.
   } finally {
     await sessions.close();
   }
@@ -251,12 +261,12 @@ async function recordColumnsOf(session: Session, schemas: string[]): Promise<Map
 async function upToDate(
   session: Session,
   t: FleetTarget,
+  schema: string,
   patches: PatchScan,
   last: number,
   columns: Set<string>,
   options: FleetMigrateOptions,
 ): Promise<MigrateResult | undefined> {
-  const schema = t.tenantSchema!;
   const record = await readRecord(session, schema, { columns });
   if (record.has(BUILD_ROW)) return undefined;
   for (let i = 0; i <= last; i++) if (!isDoneRow(record.get(patches.patches[i].name))) return undefined;
