@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Runs the test suite against throwaway clusters started once for the whole run, and stopped at
 // the end whatever happens. PGPATCH_TEST_URL (and PGPATCH_TEST_URL_15) given from outside are used
-// instead: a server where the tests may CREATE DATABASE.
+// instead: a server where the tests may CREATE DATABASE. PGPATCH_TEST_MAJORS=18 runs on 18 alone
+// (the tests of 15 are skipped, visibly): CI's second Node, whose differences are Node's, not
+// the server's.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,9 +14,14 @@ import { hasPg15, PG15_BIN, startTestCluster } from './helpers/clusters.mjs';
 const started = [];
 // The CLI caches patch checksums in the user's cache folder: tests keep theirs apart, and remove it.
 const cacheDir = mkdtempSync(join(tmpdir(), 'pgpatch-test-cache-'));
+// As root, the embedded server of a project in a private folder (every test project) keeps its
+// data in PGPATCH_SERVER_DIR: one of the run's own, not the machine's /var/lib/pgpatch.
+const serverDir = mkdtempSync(join(tmpdir(), 'pgpatch-test-servers-'));
+chmodSync(serverDir, 0o755);
 const stopAll = async () => {
   for (const c of started.splice(0)) await c.stop().catch(() => undefined);
   rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(serverDir, { recursive: true, force: true });
 };
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => stopAll().then(() => process.exit(130)));
@@ -24,18 +31,20 @@ let code = 1;
 try {
   const env = { ...process.env };
   env.PGPATCH_CACHE_DIR ??= cacheDir;
+  env.PGPATCH_SERVER_DIR ??= serverDir;
   if (!env.PGPATCH_TEST_URL) {
     const c = await startTestCluster('pg18');
     started.push(c);
     env.PGPATCH_TEST_URL = c.url;
   }
-  if (!env.PGPATCH_TEST_URL_15 && hasPg15()) {
+  const majors = (env.PGPATCH_TEST_MAJORS ?? '18,15').split(',').map((m) => m.trim());
+  if (!env.PGPATCH_TEST_URL_15 && majors.includes('15') && hasPg15()) {
     const c = await startTestCluster('pg15', PG15_BIN);
     started.push(c);
     env.PGPATCH_TEST_URL_15 = c.url;
   }
   process.stderr.write(
-    `test servers: ${env.PGPATCH_TEST_URL}${env.PGPATCH_TEST_URL_15 ? `, ${env.PGPATCH_TEST_URL_15} (PostgreSQL 15)` : ' (no PostgreSQL 15 on this machine)'}\n`,
+    `test servers: ${env.PGPATCH_TEST_URL}${env.PGPATCH_TEST_URL_15 ? `, ${env.PGPATCH_TEST_URL_15} (PostgreSQL 15)` : majors.includes('15') ? ' (no PostgreSQL 15 on this machine)' : ' (PostgreSQL 18 only: PGPATCH_TEST_MAJORS)'}\n`,
   );
   const ava = fileURLToPath(new URL('../node_modules/ava/entrypoints/cli.mjs', import.meta.url));
   code = await new Promise((resolve) => {

@@ -156,7 +156,7 @@ export function migrateEventPrinter(o: { runLockWaitMs: number; statementLockTim
     if (e.type === 'lock-wait') {
       const h = e.holders[0];
       say(
-        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}, ${h.applicationName}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
+        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}${h.applicationName ? `, ${h.applicationName}` : ''}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
       );
     } else if (e.type === 'statement-lock-wait') {
       statementLockWaitLines(e, o.statementLockTimeoutMs).forEach(say);
@@ -181,7 +181,13 @@ export function migrateEventPrinter(o: { runLockWaitMs: number; statementLockTim
       if (e.forced) say('pgpatch: warning: --force-baseline: recording the patches as applied anyway');
     } else if (e.type === 'plan-not-linted') {
       say(`pgpatch: warning: the plan is not linted: ${e.error}`);
-    } else if (e.type === 'building' || e.type === 'retry' || e.type === 'leftover' || e.type === 'scratch-started') {
+    } else if (
+      e.type === 'building' ||
+      e.type === 'retry' ||
+      e.type === 'leftover' ||
+      e.type === 'scratch-started' ||
+      e.type === 'scratch-server'
+    ) {
       (printCheck ??= checkEventPrinter())(e);
     } else {
       closeLine();

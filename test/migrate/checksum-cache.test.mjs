@@ -40,11 +40,11 @@ function cacheFile(cache) {
   return files.length === 1 ? join(cache, files[0]) : undefined;
 }
 
-const HEADER = 'pgpatch checksums 5\n';
+const HEADER = 'pgpatch checksums 6\n';
 
 /**
- * The cache's lines by path: [size, inode, mtime s, ns, ctime s, ns, checksum] (throws on a
- * malformed file). The lines of a patch's includes (starting with a tab) are left out.
+ * The cache's lines by path: [size, inode, mtime µs, ctime µs, checksum] (throws on a malformed
+ * file). The lines of a patch's includes (starting with a tab) are left out.
  */
 function readEntries(file) {
   const text = readFileSync(file, 'utf8');
@@ -55,7 +55,7 @@ function readEntries(file) {
     .split('\n')
     .filter((l) => l && !l.startsWith('\t'))) {
     const [path, ...rest] = line.split('\t');
-    if (rest.length !== 7) throw new Error(`malformed line: ${line}`);
+    if (rest.length !== 5) throw new Error(`malformed line: ${line}`);
     entries[path] = rest;
   }
   return entries;
@@ -78,10 +78,10 @@ test('the cache holds the checksums the record has, and showmigrations reads it'
   const entries = readEntries(file);
   const rows = await record(url);
   t.deepEqual(Object.keys(entries).sort(), ['2024-01-01_a.sql', join('2024', '2024-02-01_b.sql')].sort());
-  t.is(entries['2024-01-01_a.sql'][6], rows.find((r) => r.name === '2024-01-01_a').checksum);
+  t.is(entries['2024-01-01_a.sql'][4], rows.find((r) => r.name === '2024-01-01_a').checksum);
 
   // A cache entry that matches the file's stat is believed: proof that the cache is read.
-  entries['2024-01-01_a.sql'][6] = '0'.repeat(64);
+  entries['2024-01-01_a.sql'][4] = '0'.repeat(64);
   writeEntries(file, entries);
   const show = await run('showmigrations');
   t.is(show.code, 0, show.stderr);
@@ -211,7 +211,7 @@ test('a run that changes nothing does not write the cache; a patch added between
   const b = join('2024', '2024-02-01_b.sql');
   const entries = readEntries(file);
   t.truthy(entries[b]);
-  entries[b][6] = '0'.repeat(64);
+  entries[b][4] = '0'.repeat(64);
   writeEntries(file, { '2023-12-31_gone.sql': ['1', '2', '3', '4', '5', '6', 'f'.repeat(64)], ...entries });
   t.regex((await run('showmigrations')).stdout, /\[E\] 2024-02-01_b/);
   t.false(Object.keys(readEntries(file)).includes('2023-12-31_gone.sql'));

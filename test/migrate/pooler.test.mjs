@@ -79,8 +79,9 @@ if (!PGBOUNCER) {
   });
 
   /** Both server connections of a pool of 2, held at once by two clients: what each lets a client do. */
-  async function bothServerConnections(url) {
-    const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
+  // As many clients as the pool has server connections: each client gets one of them.
+  async function serverConnections(url, n = 3) {
+    const clients = Array.from({ length: n }, () => new pg.Client({ connectionString: url }));
     try {
       await Promise.all(clients.map((c) => c.connect()));
       return await Promise.all(
@@ -102,7 +103,7 @@ if (!PGBOUNCER) {
   }
 
   function untouched(t, seen, after, more = {}) {
-    t.is(new Set(seen.map((s) => s.pid)).size, 2, 'two server connections');
+    t.is(new Set(seen.map((s) => s.pid)).size, seen.length, 'one server connection each');
     for (const s of seen) t.like(s, { insert: 'accepted', read_only: 'off', lock_timeout: '0', statement_timeout: '0', ...more }, after);
   }
 
@@ -112,7 +113,8 @@ if (!PGBOUNCER) {
     async (t, server) => {
       const db = await createDatabase(server.url, 'pgpatch_pooler');
       const p = makeProject({ database: 'create table log (v text);\ncreate table t (id int);\n' });
-      const bouncer = await startPgBouncer(server.url, 'session', { poolSize: 2, resetQuery: '' });
+      // migrate's session, its run lock's and its lock watch's: three server connections.
+      const bouncer = await startPgBouncer(server.url, 'session', { poolSize: 3, resetQuery: '' });
       t.teardown(async () => {
         await bouncer.stop();
         p.cleanup();
@@ -124,7 +126,7 @@ if (!PGBOUNCER) {
       // The pooler check's second connection makes the pool's second server connection.
       const plan = await pgpatch(p, pooled, 'migrate', ['--plan']);
       t.is(plan.code, 0, plan.stderr);
-      untouched(t, await bothServerConnections(pooled), 'after migrate --plan', { check_interval: '0' });
+      untouched(t, await serverConnections(pooled), 'after migrate --plan', { check_interval: '0' });
       // A reader holds t (directly, not through the pooler): the patch waits, the lock watch looks.
       // (The run's own session keeps client_connection_check_interval: migrate sets it for its run.)
       const reader = new pg.Client({ connectionString: db.url, application_name: 'long reader' });
@@ -135,7 +137,7 @@ if (!PGBOUNCER) {
       t.not(run.code, 0);
       t.regex(run.stderr, /long reader/, 'the lock watch named the holder');
       await reader.query('commit');
-      untouched(t, await bothServerConnections(pooled), 'after the lock watch');
+      untouched(t, await serverConnections(pooled), 'after the lock watch');
     },
   );
 }

@@ -7,16 +7,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { BaselineNeededError, ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError } from '../../errors';
 import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
-import { withLock } from '../patches/lock';
+import { withLock, type RunLock } from '../patches/lock';
 import { Checksums } from '../patches/checksums';
 import { everyCandidate, scanPatches, type PatchScan } from '../patches/files';
 import { recordBaseline } from '../patches/baseline';
 import {
+  acceptChecksumSql,
+  assertRecordWritable,
   BUILD_ROW,
   ensureRecord,
   isRecordConflict,
   readRecord,
   recordColumns,
+  recordPermissionError,
   recordTable,
   recordWriteSql,
   type ExpectedRow,
@@ -91,22 +94,38 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     await withLock(
       session,
       { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }), schema },
-      async () => {
+      async (lock) => {
         // Made (and its code loaded) only when there are patches to run: not for a no-op run.
         let watcher: LockWatcher | undefined;
-        const watch = async () => {
+        let watchedPid = backendPid;
+        // `pid`: the session's backend, new when a patch made it start over (apply.ts, freshSession).
+        const watch = async (pid = watchedPid) => {
+          if (watcher && pid !== watchedPid) {
+            await watcher.close();
+            watcher = undefined;
+          }
+          watchedPid = pid;
           const { LockWatcher: Watcher } = await import('./lock-waits.js');
           return (watcher ??= new Watcher({
             target: options.target,
-            pid: backendPid,
+            pid,
             applicationName: `${applicationName} (lock watch)`,
             statementLockTimeoutMs: options.statementLockTimeoutMs,
             onEvent: emit,
             gate: options.extraConnections,
           }));
         };
+        // Before any patch or schema file runs, the lock moves to a connection of its own (patches/lock.ts).
+        const keepLockApart = () => lock.keepApart(() => connect(options.target, { applicationName: `${applicationName} (run lock)` }));
         try {
-          await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher: watch });
+          await run(session, patches, schema, options, result, emit, {
+            runSettings,
+            compile,
+            watcher: watch,
+            lock,
+            keepLockApart,
+            applicationName,
+          });
         } finally {
           await watcher?.close();
         }
@@ -115,6 +134,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
+    const denied = await recordPermissionError(options.target, schema, e);
+    if (denied) throw denied;
     if (isConnectionLost(e)) {
       throw new ConnectionLostError(`lost the connection to ${result.database}: ${(e as Error).message}`, { cause: e });
     }
@@ -195,11 +216,15 @@ function report(selection: Selection, result: MigrateResult): void {
   result.notPatches = selection.notPatches;
 }
 
-/** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch. */
+/** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch, the run lock. */
 interface RunSetup {
   runSettings: string[];
   compile: CompileContext;
-  watcher: () => Promise<LockWatcher>;
+  watcher: (pid?: number) => Promise<LockWatcher>;
+  lock: RunLock;
+  /** Moves the run lock to a connection of its own: before anything of the user's runs. */
+  keepLockApart: () => Promise<void>;
+  applicationName: string;
 }
 
 async function run(
@@ -209,18 +234,20 @@ async function run(
   options: MigrateOptions,
   result: MigrateResult,
   emit: (e: MigrateEvent) => void,
-  { runSettings, compile, watcher }: RunSetup,
+  { runSettings, compile, watcher, lock, keepLockApart, applicationName }: RunSetup,
 ): Promise<void> {
   const columns = await recordColumns(session, schema);
   if (columns.size === 0) {
     // Every patch on disk is then recorded as assumed: nothing else to do.
-    await firstRun(session, patches, schema, options, result, emit, compile);
+    await firstRun(session, patches, schema, options, result, emit, compile, keepLockApart);
     return;
   }
   // The columns read are the record's still, unless ensureRecord has just added some.
   const upgraded = (await ensureRecord(session, schema, columns)) !== 'present';
   const selection = await selectWithRecord(session, patches, schema, options, compile, upgraded ? undefined : columns);
   report(selection, result);
+  if (selection.marks.length || selection.accepted.length || selection.todo.length)
+    await assertRecordWritable(session, options.target, schema);
   if (selection.marks.length || selection.accepted.length) {
     await writeMarks(session, schema, selection, result);
     return;
@@ -229,7 +256,8 @@ async function run(
   if (todo.length === 0) return;
   // The apply path's code (scripts, hooks, the lock watch) is loaded only when something runs.
   const { applyPatch, sendPatch } = await import('./apply.js');
-  const lockWatcher = await watcher();
+  await keepLockApart();
+  let lockWatcher = await watcher();
   let askAll = Boolean(options.decide);
   // The next patch's message, sent while this one runs (sendPatch): the server goes from one to
   // the next without waiting for this client. Not while each patch is asked about first.
@@ -266,11 +294,13 @@ async function run(
       emit,
       runSettings,
       statementLockTimeoutMs: options.statementLockTimeoutMs,
+      applicationName,
+      lockHeldSql: lock.heldSql!,
     };
     const next = askAll ? undefined : todo[index + 1];
     const sent = ahead ?? (next ? sendPatch(context, item) : undefined);
     ahead = sent && next ? sendPatch(context, next, item) : undefined;
-    await applyPatch(context, item, sent)
+    const applied = await applyPatch(context, item, sent)
       .catch((e: unknown) => {
         // The failure carries what this run did before it, for callers that report it, and the
         // sessions a statement waited for when the statement lock timeout fired.
@@ -278,6 +308,11 @@ async function run(
         throw watch.explain(failure);
       })
       .finally(() => watch.stop());
+    if (applied.reconnected) {
+      // The patch sent ahead went to the old connection, where its check refused it: sent again in its turn.
+      ahead = undefined;
+      lockWatcher = await watcher((await session.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid);
+    }
     const durationMs = Math.round(performance.now() - started);
     result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
     emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });
@@ -320,12 +355,12 @@ async function writeMarks(session: Session, schema: string, selection: Selection
       result.outcomes.push(markOutcome(m, false));
     }
     for (const a of selection.accepted) {
-      await writeMark(
-        session,
-        schema,
-        { name: a.patch.name, status: a.recorded!.status, stage: a.recorded!.stage, checksum: a.newChecksum },
-        a.recorded,
-      );
+      // Only the checksum and when it was accepted: the row keeps when and how the patch was applied.
+      try {
+        await session.query(acceptChecksumSql(schema, a.patch.name, a.newChecksum, a.recorded!, a.oldChecksum));
+      } catch (e) {
+        throw isRecordConflict(e) ? new PatchClaimedError(a.patch.name, e) : e;
+      }
       result.outcomes.push(acceptOutcome(a, false));
     }
     await session.query('commit');
@@ -358,6 +393,7 @@ async function firstRun(
   result: MigrateResult,
   emit: (e: MigrateEvent) => void,
   compile: CompileContext,
+  keepLockApart: () => Promise<void>,
 ): Promise<void> {
   // The baseline records the patches and nothing else (files.ts): the strays are reported, or refused first.
   result.notPatches = reportStrays(scan.strays, options);
@@ -368,6 +404,8 @@ async function firstRun(
     const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
     if (!ok) throw new BaselineNeededError(result.database, schema, patches.length);
   }
+  // The schema files run in this session: the run lock must not be this session's then.
+  if (empty) await keepLockApart();
   // The script runtime is loaded here, not for every run: most runs are not first runs.
   const [{ compileScript }, { canBatch, executeBatch, executeSteps }, { planTransaction }, { commitScript }] = await Promise.all([
     import('../script/compile.js'),

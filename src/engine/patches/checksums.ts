@@ -96,7 +96,7 @@ export function patchChecksum(path: string, context?: IncludeContext): string {
 }
 
 /** First line of the cache file: a cache of another format is ignored (and rewritten). */
-const HEADER = 'pgpatch checksums 5\n';
+const HEADER = 'pgpatch checksums 6\n';
 /** Files changed more recently than this are not cached (see the limits above). */
 const SETTLED_MS = 2000;
 const TAB = 9;
@@ -107,10 +107,10 @@ const NINE = 57;
 
 /**
  * The cache: HEADER, then a line per patch in the patches' order: its path under the patches
- * folder, size, inode, mtime and ctime (each as seconds and nanoseconds), and checksum (of what
- * it runs), tab-separated. A patch that includes files has lines after its own, each starting
- * with a tab: the checksum of its file alone, then one per file it includes: the file's absolute
- * path and stat. Text, not JSON: the runs read it in the order it was written, so an unchanged
+ * folder, size, inode, mtime and ctime (each in microseconds: file-stat.ts), and checksum (of
+ * what it runs), tab-separated. A patch that includes files has lines after its own, each
+ * starting with a tab: the checksum of its file alone, then one per file it includes: the file's
+ * absolute path and stat. Text, not JSON: the runs read it in the order it was written, so an unchanged
  * file costs one comparison of its line, digit by digit, and no object (JSON.parse of 10,000
  * entries, and their garbage, was ~25-40 ms of each run; a string of the stat to compare with
  * was ~12 ms more). A path holding a tab or a newline is never cached.
@@ -407,7 +407,7 @@ function statMatches(text: string, i: number, st: FileStat): number {
 
 /** Whether a file's times are old enough for its stat to tell every later edit (see the limits above). */
 function settled(st: FileStat): boolean {
-  return Date.now() - Math.max(timeMs(st, 2), timeMs(st, 4)) > SETTLED_MS;
+  return Date.now() - Math.max(timeMs(st, 2), timeMs(st, 3)) > SETTLED_MS;
 }
 
 /** A path holding a tab or a newline would break its line: such a file is never cached. */

@@ -14,15 +14,18 @@ import { connect, isServerError, type Session } from '../../db';
 import type { PatchFile } from '../../patches/files';
 import { withoutRecord } from '../../schema/check/check';
 import { schemaFilesModel } from '../../scratch/build';
-import { scratchTarget } from '../../scratch/server';
-import { compareModels, inspectDatabase, type Difference } from '../../schema/inspect/index';
+import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
+import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../../schema/inspect/index';
+import { majorOf } from '../../schema/inspect/majors';
+import { mainOwnerOf } from '../../schema/adopt/render';
+import { asLoadedByOwner, loadingFor } from '../../scratch/owner';
 import { compileScript, type CompileOptions, type CopyStep, type SqlStep } from '../../script/compile';
 import { runCopy, sqlErrorFor, type ScriptEvent } from '../../script/execute';
 import { planTransaction } from '../../script/transactions';
 import { blocks, filenodes, heldLocks, LOCK_MODES, lockName, newIndexes, relations, type LockMode, type Relation } from './snapshot';
 
 /** What a running try says: the patch's notices and echoes, and the embedded server started for the schema files. */
-export type TryEvent = ScriptEvent | { type: 'scratch-started' };
+export type TryEvent = ScriptEvent | ScratchServerEvent;
 
 export interface TryOptions {
   target: Target;
@@ -80,8 +83,12 @@ export interface TryResult {
   error?: PgpatchError;
   /** What the patch changed, in check's sentences (empty when it failed). */
   changes: Difference[];
-  /** Whether the database after the patch is what the schema files build; absent without a scratch server. */
-  schemaFiles?: { matches: boolean; differences: Difference[] };
+  /**
+   * Whether the database after the patch is what the schema files build; absent without a
+   * scratch server. `majors`: of the servers the two were read from; when they differ, what only
+   * the version makes was left out (inspect/majors.ts).
+   */
+  schemaFiles?: { matches: boolean; differences: Difference[]; majors: { schemaFiles: number; database: number } };
   /** Hazards observed, in squawk's vocabulary: a rewrite, an ACCESS EXCLUSIVE lock on a table with rows. */
   hazards: string[];
   durationMs: number;
@@ -104,23 +111,15 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { patch } = options;
   const { compiled, inTransaction } = await planTry(patch, options.compile, options.onScratch);
   const recordSchema = options.recordSchema ?? 'public';
-  const server = options.scratch ? await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' })) : undefined;
   const session = await connect(options.target, { applicationName: 'pgpatch try' });
-  // Built while the patch runs, in a scratch database of its own, on another connection; started
-  // once the target answers, so that a failed connection leaves no scratch database behind.
-  const files = server
-    ? schemaFilesModel(server, options.entry, {
-        prefix: 'pgpatch_try',
-        inspect: { exclude: [] },
-        variables: options.compile?.variables,
-      }).then(
-        ({ model }) => ({ m: withoutRecord(model, recordSchema) }),
-        (e: unknown) => ({ e }),
-      )
-    : undefined;
+  let files: Promise<{ m: SchemaModel } | { e: unknown }> | undefined;
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const started = performance.now();
   try {
+    // A scratch server of the target's major, opened once the target answers, so that a failed
+    // connection starts nothing.
+    const major = Math.floor(Number((await session.query('show server_version_num')).rows[0].server_version_num) / 10000);
+    const server = options.scratch ? await scratchTarget(options.scratch, options.onEvent, { major }) : undefined;
     // Without it (on a scratch database), locks end with each statement and are not seen.
     if (inTransaction) await session.query('begin');
     // In the transaction, for it alone: a session setting would outlive try on a server
@@ -130,6 +129,9 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     );
     const before = await relations(session);
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
+    // Built while the patch runs, in a scratch database of its own, on another connection, as
+    // the role that owns most of the target's objects (scratch/owner.ts).
+    files = server ? schemaFilesOf(server, options, mainOwnerOf(beforeModel)) : undefined;
     const { statements, error } = await trace(session, compiled.steps, before, options.onEvent);
     const result: TryResult = {
       patch: patch.name,
@@ -150,7 +152,11 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
           expected: 'in the schema files',
           actual: 'after the patch',
         });
-        result.schemaFiles = { matches: differences.every((d) => d.kind === 'column_order'), differences };
+        result.schemaFiles = {
+          matches: differences.every((d) => d.kind === 'column_order'),
+          differences,
+          majors: { schemaFiles: majorOf(built.m), database: majorOf(after) },
+        };
       }
     }
     result.durationMs = Math.round(performance.now() - started);
@@ -160,6 +166,24 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     await session.end();
     await files;
   }
+}
+
+function schemaFilesOf(server: Target, options: TryOptions, owner: string | undefined): Promise<{ m: SchemaModel } | { e: unknown }> {
+  const recordSchema = options.recordSchema ?? 'public';
+  return loadingFor(server, owner)
+    .then(async (loading) => {
+      const { model } = await schemaFilesModel(server, options.entry, {
+        prefix: 'pgpatch_try',
+        inspect: { exclude: [] },
+        variables: options.compile?.variables,
+        loading,
+      });
+      return asLoadedByOwner(model, loading);
+    })
+    .then(
+      (model) => ({ m: withoutRecord(model, recordSchema) }),
+      (e: unknown) => ({ e }),
+    );
 }
 
 async function trace(

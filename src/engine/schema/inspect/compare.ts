@@ -6,7 +6,8 @@
  * The labels say where each model came from ("in the schema files", "after the patches",
  * "in the live database"). A whole object that is missing is one difference, not one per column.
  * A column that a patch appended but the schema files declare in the middle is its own kind,
- * `column_order`, so that the caller decides whether it matters (`check --strict`).
+ * `column_order`, so that the caller decides whether it matters (`check --strict`). Models read
+ * from servers of two majors are compared without what only the version makes (majors.ts).
  */
 import type { CompareLabels } from './phrases';
 import type {
@@ -25,6 +26,7 @@ import type {
   TypeDef,
   View,
 } from './model';
+import { acrossMajors } from './majors';
 import { flag, PHRASES, textDifference, type Phrase } from './phrases';
 
 export type DifferenceKind = 'missing' | 'extra' | 'changed' | 'column_order';
@@ -58,9 +60,17 @@ interface Where {
 type Prop = string | { key: string; phrase?: Phrase; normalise?: (v: unknown) => unknown; text?: boolean };
 
 const OWNED = ['owner', 'comment'];
-const COLUMN: Prop[] = ['type', 'notNull', 'default', 'generated', 'collation', 'comment'];
+const COLUMN: Prop[] = ['type', 'notNull', 'default', 'generated', 'collation', 'inherited', 'comment'];
 const IDENTITY: Prop[] = ['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle'];
-const CONSTRAINT: Prop[] = ['type', { key: 'definition', normalise: withoutFlags }, 'deferrable', 'initiallyDeferred', 'valid', 'comment'];
+const CONSTRAINT: Prop[] = [
+  'type',
+  { key: 'definition', normalise: withoutFlags },
+  'deferrable',
+  'initiallyDeferred',
+  'valid',
+  'attachedTo',
+  'comment',
+];
 const DOMAIN_CONSTRAINT: Prop[] = [{ key: 'definition', normalise: withoutFlags }, 'valid', 'comment'];
 const INDEX: Prop[] = [
   'method',
@@ -69,6 +79,7 @@ const INDEX: Prop[] = [
   { key: 'definition', normalise: indexWithout },
   { key: 'valid', phrase: flag('valid', 'invalid (left by a failed CREATE INDEX CONCURRENTLY?)') },
   { key: 'replicaIdentity', phrase: flag('the replica identity', 'not the replica identity') },
+  'attachedTo',
   'comment',
 ];
 const TRIGGER: Prop[] = ['definition', 'enabled', 'comment'];
@@ -122,6 +133,8 @@ const TYPE_NAME: Record<TypeDef['kind'], string> = {
 };
 
 export function compareModels(expected: SchemaModel, actual: SchemaModel, labels: CompareLabels): Difference[] {
+  // Read from servers of two majors: what only the version makes is no difference (majors.ts).
+  [expected, actual] = acrossMajors(expected, actual);
   const d = new Differ(labels);
   d.objects<Schema>('schema', expected.schemas, actual.schemas, (w, e, a) => {
     d.props(w, e, a, OWNED);
