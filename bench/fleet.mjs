@@ -14,7 +14,8 @@
 //    small patch (a table and an index) applied to every tenant (target ≤ 20 s; each round adds
 //    a new patch), with the peak memory of the process (target ≤ 150 MB).
 // While each fleet command runs, pg_stat_activity is sampled every 10 ms: the most connections
-// pgpatch had open at once, against --jobs + 1 (the listing, then the pooler check or lock watch).
+// pgpatch had open at once, against --jobs + 1 (the listing, then the pooler check or lock watch),
+// or 2 x --jobs + 1 where patches are applied (each target's run lock moves to a connection of its own).
 // The figures go between the fleet markers in bench/RESULTS.md; the rest of the file is kept.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -128,8 +129,9 @@ async function main() {
     const rss = (xs) => Math.round(Math.max(...xs.map((x) => x.maxRssKb ?? NaN)) / 1024);
     const conns = (xs) => Math.max(...xs.map((x) => x.connections));
     const verdict = (value, target) => `${value <= target ? 'met' : 'MISSED'}`;
-    const fleetRow = (what, xs, target) =>
-      `| ${what} | ${fmt(ms(xs))} (target ≤ ${target / 1000} s: ${verdict(ms(xs), target)}) | ${fmt(median(xs.map((x) => x.cpuMs ?? NaN)))} | ${rss(xs)} MB (≤ ${TARGETS.rssMb} MB: ${verdict(rss(xs), TARGETS.rssMb)}) | ${conns(xs)} (≤ ${JOBS + 1}: ${verdict(conns(xs), JOBS + 1)}) | ${all(xs)} |`;
+    // A target that applies patches holds two connections (its session and the run lock's keeper).
+    const fleetRow = (what, xs, target, most = JOBS + 1) =>
+      `| ${what} | ${fmt(ms(xs))} (target ≤ ${target / 1000} s: ${verdict(ms(xs), target)}) | ${fmt(median(xs.map((x) => x.cpuMs ?? NaN)))} | ${rss(xs)} MB (≤ ${TARGETS.rssMb} MB: ${verdict(rss(xs), TARGETS.rssMb)}) | ${conns(xs)} (≤ ${most}: ${verdict(conns(xs), most)}) | ${all(xs)} |`;
     const floor = ms(d.psql);
     const block = [
       '<!-- fleet:start (written by bench/fleet.mjs) -->',
@@ -139,7 +141,12 @@ async function main() {
       '|---|---:|---:|---:|---:|---|',
       fleetRow(`\`--databases 'bench\\_%'\`: ${DATABASES} databases, nothing to do`, d.fleet, TARGETS.noopDatabases),
       fleetRow(`\`--schemas '%'\`: ${SCHEMAS} tenant schemas, nothing to do`, s.noop, TARGETS.noopSchemas),
-      fleetRow(`\`--schemas '%'\`: ${SCHEMAS} tenant schemas, one patch each (a table and an index)`, s.apply, TARGETS.applySchemas),
+      fleetRow(
+        `\`--schemas '%'\`: ${SCHEMAS} tenant schemas, one patch each (a table and an index)`,
+        s.apply,
+        TARGETS.applySchemas,
+        2 * JOBS + 1,
+      ),
       '',
       `| the same ${DATABASES} databases, nothing to do, from a shell | wall time | / fleet | / psql loop | all rounds (ms) |`,
       '|---|---:|---:|---:|---|',
