@@ -437,6 +437,24 @@ export class PatchClaimedError extends PgpatchError {
 }
 
 /**
+ * A database (or a tenant's schema) with objects of its own and no record: migrate records its
+ * patches as applied only when told so (--assume-applied, or yes at the prompt). Nothing ran.
+ */
+export class BaselineNeededError extends PgpatchError {
+  readonly code = 'baseline_needed';
+  readonly exitCode = EXIT.usage;
+  constructor(
+    readonly database: string,
+    readonly recordSchema: string,
+    readonly patches: number,
+  ) {
+    super(`${database} has objects of its own but no ${recordSchema}.schema_patch record`, {
+      hint: `if its schema matches the schema files, record all ${patches} patches as already applied with --assume-applied, which compares the two first (or answer yes at the prompt, which shows the differences)`,
+    });
+  }
+}
+
+/**
  * `migrate --assume-applied` on a database without a record that differs from the schema
  * files: nothing was recorded. `differences` are check's (live comparison, owners left out).
  */

@@ -15,7 +15,7 @@ export {
   type ClusterOptions,
   type EmbeddedDatabase,
 } from './engine/embedded';
-export { resolveTarget, resolvePaths } from './settings';
+export { resolveTarget, resolvePaths, readTargets } from './settings';
 export {
   openRepo,
   isRepo,
@@ -179,3 +179,27 @@ export {
   type ScriptOptions as DiffScriptOptions,
 } from './engine/schema/diff';
 export { needsBaseline, compareBeforeBaseline, type BaselineCompareOptions } from './engine/schema/check/baseline';
+export { listFleet } from './engine/fleet/targets';
+export type { FleetSpec, FleetTarget, FleetRunOptions, FleetStop } from './engine/fleet/types';
+export {
+  migrateFleet,
+  type FleetMigrateOptions,
+  type FleetMigrateResult,
+  type FleetMigrateEvent,
+  type FleetTargetRun,
+  type FleetRunStatus,
+} from './engine/fleet/migrate';
+export {
+  showFleet,
+  type FleetShowOptions,
+  type FleetShowResult,
+  type FleetTargetState,
+  type FleetState,
+} from './engine/fleet/showmigrations';
+export {
+  checkFleet,
+  type FleetCheckOptions,
+  type FleetCheckResult,
+  type FleetTargetCheck,
+  type FleetCheckStatus,
+} from './engine/fleet/check';

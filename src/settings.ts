@@ -3,10 +3,10 @@
  * here, so the engine can trust them.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { NoTargetError, UsageError } from './errors';
+import { ConnectionSettingsError, NoTargetError, UsageError } from './errors';
 import { resolveTarget as targetFrom, type ScratchChoice, type Target } from './target';
 import type { DiffSource } from './engine/schema/diff/sources';
 
@@ -163,4 +163,103 @@ export function realPaths(p: PathSettings): PathSettings {
 /** A diff SOURCE: a `postgres://` URL is a database (resolved here, once), anything else a schema entry file. */
 export function diffSource(source: string, flag: string, env: NodeJS.ProcessEnv = process.env): DiffSource {
   return /^postgres(ql)?:\/\//i.test(source) ? { database: targetFrom(source, flag, env) } : { files: source };
+}
+
+export interface FleetFlags {
+  databases?: string;
+  schemas?: string;
+  targets?: string;
+  jobs?: string;
+  failFast?: boolean;
+  canary?: string;
+}
+
+/**
+ * Which fleet the flags name, if any: `--databases PATTERN` or `--schemas PATTERN` (the server
+ * or database is the command's target, which the caller resolves: it may be the embedded one),
+ * or `--targets FILE` with every line resolved here, once, as libpq reads it. With how it runs:
+ * `--jobs` (default 4), `--fail-fast`, `--canary K`. Refuses what cannot go together.
+ */
+export type FleetChoice =
+  ({ kind: 'databases' | 'schemas'; pattern: string } & FleetRun) | ({ kind: 'targets'; targets: Target[] } & FleetRun);
+
+export interface FleetRun {
+  jobs: number;
+  failFast: boolean;
+  canary: number;
+}
+
+export function resolveFleet(flags: FleetFlags & TargetFlags, env: NodeJS.ProcessEnv = process.env): FleetChoice | undefined {
+  const named = (['databases', 'schemas', 'targets'] as const).filter((k) => flags[k] !== undefined);
+  if (named.length > 1)
+    throw new UsageError(`give one of --databases, --schemas and --targets, not ${named.map((k) => `--${k}`).join(' and ')}`);
+  if (named.length === 0) {
+    for (const [flag, given] of [
+      ['--jobs', flags.jobs !== undefined],
+      ['--fail-fast', flags.failFast],
+      ['--canary', flags.canary !== undefined],
+    ] as const)
+      if (given) throw new UsageError(`${flag} is for a fleet: give --databases PATTERN, --schemas PATTERN or --targets FILE`);
+    return undefined;
+  }
+  const run: FleetRun = {
+    jobs: positive(flags.jobs, '--jobs') ?? 4,
+    failFast: Boolean(flags.failFast),
+    canary: positive(flags.canary, '--canary') ?? 0,
+  };
+  if (flags.targets !== undefined) {
+    if (flags.dsn || flags.embedded) throw new UsageError('--targets lists the databases: give no --dsn or --embedded with it');
+    return { kind: 'targets', targets: readTargets(flags.targets, env), ...run };
+  }
+  const kind = named[0] as 'databases' | 'schemas';
+  const pattern = flags[kind]!;
+  if (pattern === '') throw new UsageError(`--${kind} expects a LIKE pattern, such as 'tenant_%'`);
+  return { kind, pattern, ...run };
+}
+
+function positive(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\s*\d+\s*$/.test(value) || !Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`${flag} expects a whole number of 1 or more, got "${value}"`);
+  return n;
+}
+
+/**
+ * `--targets FILE` (`-`: standard input): a connection string per line (a URI or libpq's
+ * key/value pairs), resolved as libpq resolves it (service file, PG* variables); blank lines and
+ * lines starting with `#` are skipped. Two lines that reach the same database (host, port and
+ * database) are refused: they would share a record and a run lock. Errors name the file and line.
+ */
+export function readTargets(file: string, env: NodeJS.ProcessEnv = process.env): Target[] {
+  const where = file === '-' ? 'standard input' : file;
+  let text: string;
+  try {
+    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--targets: cannot read ${where}: ${(e as Error).message}`);
+  }
+  const targets: Target[] = [];
+  const seen = new Map<string, number>();
+  for (const [i, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const at = `${where}:${i + 1}`;
+    const target = targetFrom(line, at, env);
+    const { info } = target;
+    const key = `${info.hostaddr ?? info.host ?? ''}:${info.port ?? ''}/${info.dbname ?? info.user ?? ''}`;
+    const before = seen.get(key);
+    if (before !== undefined)
+      throw new ConnectionSettingsError(
+        at,
+        `the same database as line ${before} (${target.display}): each target has one record and one run lock`,
+      );
+    seen.set(key, i + 1);
+    targets.push(target);
+  }
+  if (targets.length === 0)
+    throw new UsageError(`--targets: no connection string in ${where}`, {
+      hint: 'one per line; blank lines and lines starting with # are skipped',
+    });
+  return targets;
 }

@@ -68,5 +68,23 @@ export function onDatabase(target: Target, dbname: string, source = target.sourc
   };
 }
 
+/**
+ * A schema of the target's database, as a tenant of a schema-per-tenant fleet: shown with its
+ * schema; PATCH_DSN carries `options=-c search_path=...` (`searchPath`, quoted SQL names), so
+ * the pre/post scripts of a tenant's patches find its tables as the patches do. The connection
+ * itself is unchanged: migrate sets the search_path on its session (a pooler may refuse startup
+ * options), see MigrateOptions.tenantSchema.
+ */
+export function inSchema(target: Target, schema: string, searchPath: string): Target {
+  // libpq's options: words split at white space, a backslash keeps the next character.
+  const option = `-c search_path=${searchPath.replace(/[\\\s]/g, (c) => `\\${c}`)}`;
+  const options = target.info.options ? `${target.info.options} ${option}` : option;
+  return {
+    ...target,
+    display: `${target.display} schema ${schema}`,
+    patchDsn: connectionUriForChild({ ...target.info, options }),
+  };
+}
+
 /** Where scratch databases go: a server the settings name, or the project's embedded server (its folder). */
 export type ScratchChoice = { target: Target } | { embedded: string };

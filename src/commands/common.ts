@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { UsageError } from '../errors';
 import type { EmbeddedDatabase } from '../engine/embedded';
-import { resolvePaths, resolveScratch, resolveTarget, type PathSettings } from '../settings';
+import type { FleetRunOptions, FleetSpec } from '../engine/fleet/types';
+import { resolveFleet, resolvePaths, resolveScratch, resolveTarget, type FleetFlags, type PathSettings } from '../settings';
 import type { ScratchChoice, Target } from '../target';
 
 export interface GlobalFlags {
@@ -42,6 +43,54 @@ export async function embedded(flags: GlobalFlags, options: { fresh?: boolean; q
   const { showEmbedded } = await import('../output/embedded.js');
   showEmbedded(db, options.quiet);
   return db;
+}
+
+/**
+ * The fleet flags (issue 22): which targets, and how many at a time; `run`: also what happens
+ * after a failure (migrate).
+ */
+export function fleetOptions(command: Command, { run = false } = {}): Command {
+  command
+    .option(
+      '--databases <pattern>',
+      "every database of the server (--dsn, DATABASE_URL, PG*) whose name is LIKE the pattern, e.g. 'tenant_%'",
+    )
+    .option(
+      '--schemas <pattern>',
+      'every schema of the database whose name is LIKE the pattern: a tenant each, with its record and run lock',
+    )
+    .option('--targets <file>', 'a connection string per line (URI or key/value; # comments; - for standard input)')
+    .option('--jobs <n>', 'targets at a time, each on a connection of its own (default 4)');
+  if (run)
+    command
+      .option('--fail-fast', 'after a target fails, start no other (the default goes on and reports every failure at the end)')
+      .option('--canary <k>', 'run the first K targets first, and the others only if none of them failed');
+  return command;
+}
+
+/** Whether the flags name a fleet; without one, --jobs, --fail-fast and --canary are refused. */
+export function isFleet(flags: FleetFlags): boolean {
+  if (flags.databases !== undefined || flags.schemas !== undefined || flags.targets !== undefined) return true;
+  resolveFleet(flags);
+  return false;
+}
+
+/** The fleet the flags name, with its server or database resolved (started, for --embedded); undefined without fleet flags. */
+export async function fleet(flags: GlobalFlags & FleetFlags): Promise<{ spec: FleetSpec; run: FleetRunOptions } | undefined> {
+  const choice = resolveFleet(flags);
+  if (!choice) return undefined;
+  const run = { jobs: choice.jobs, failFast: choice.failFast, canary: choice.canary };
+  if (choice.kind === 'targets') return { spec: { kind: 'targets', targets: choice.targets }, run };
+  if (choice.kind === 'schemas' && flags.recordSchema !== 'public')
+    throw new UsageError(
+      "--schemas keeps each tenant's record in its own schema: --record-schema (PGPATCH_RECORD_SCHEMA) has no meaning with it",
+    );
+  const base = await target(flags);
+  const spec: FleetSpec =
+    choice.kind === 'databases'
+      ? { kind: 'databases', server: base, pattern: choice.pattern }
+      : { kind: 'schemas', database: base, pattern: choice.pattern };
+  return { spec, run };
 }
 
 /** Where scratch databases go: `--scratch-url`, PGPATCH_SCRATCH_URL, else the embedded server (started by the engine when needed). */

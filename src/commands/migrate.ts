@@ -3,8 +3,8 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../errors';
-import { parseVariableFlags, resolveRunLockWait, resolveStatementLockTimeout } from '../settings';
-import { abortOnSignals, action, collect, globals, paths, scratch, target } from './common';
+import { parseVariableFlags, resolveRunLockWait, resolveStatementLockTimeout, type FleetFlags, type PathSettings } from '../settings';
+import { abortOnSignals, action, collect, fleet, fleetOptions, globals, isFleet, paths, scratch, target, type GlobalFlags } from './common';
 
 interface MigrateFlags {
   input: boolean;
@@ -26,8 +26,10 @@ interface MigrateFlags {
   set: string[];
 }
 
+type Flags = GlobalFlags & MigrateFlags & FleetFlags;
+
 export function register(program: Command): void {
-  program
+  const command = program
     .command('migrate')
     .description('apply pending patches in name order, each recorded in schema_patch with it, under an advisory lock')
     .argument('[target]', 'apply up to and including this patch (name, unique prefix or file)')
@@ -84,64 +86,116 @@ export function register(program: Command): void {
       '--statement-lock-timeout <duration>',
       "PostgreSQL's lock_timeout for patch statements (500ms, 5s, 2min): a statement that waits longer for a table lock fails its patch (env PGPATCH_STATEMENT_LOCK_TIMEOUT)",
     )
-    .option('-v, --set <name=value>', 'set a psql variable for the patches (repeatable)', collect, [])
-    .action(
-      action(async (upTo: string | undefined, _o: unknown, cmd: Command) => {
-        const flags = globals(cmd) as ReturnType<typeof globals> & MigrateFlags;
-        const runLockWaitMs = resolveRunLockWait(flags.waitForRunLock, flags.lockTimeout);
-        const statementLockTimeoutMs = resolveStatementLockTimeout(flags.statementLockTimeout);
-        const variables = parseVariableFlags(flags.set);
-        const readOnly = Boolean(flags.plan || flags.dryRun || flags.check);
-        const prompt = await import('../output/prompt.js');
-        const interactive = flags.input && !readOnly && !flags.json && prompt.isInteractive();
-        const p = paths(flags);
-        // A mistyped folder, or the wrong working directory, would otherwise read as "nothing to apply".
-        if (!existsSync(p.patchesDir))
-          throw new UsageError(`no patches folder: ${p.patchesDir}`, {
-            hint: 'give it with --patches-dir (or PGPATCH_PATCHES_DIR), or run from the project folder',
-          });
-        const t = await target(flags);
-        const { migrateEventPrinter, renderMigrate, announceMigrate } = await import('../output/migrations.js');
-        const { say } = await import('../output/terminal.js');
-        if (!readOnly) announceMigrate(t);
-        const assumeApplied = Boolean(flags.assumeApplied || flags.forceBaseline);
-        const squawkConfig = join(p.projectDir, '.squawk.toml');
-        const { runMigrate } = await import('../engine/migrate/run.js');
-        const result = await runMigrate({
-          target: t,
-          patchesDir: p.patchesDir,
-          checksumCache: p.checksumCache,
-          entry: p.entry,
-          recordSchema: flags.recordSchema,
-          upTo,
-          dryRun: readOnly,
-          fake: flags.fake,
-          skip: flags.skip,
-          retry: flags.retry,
-          acceptChecksum: flags.acceptChecksum,
-          allowCopy: flags.allowCopy,
-          strict: flags.strict,
-          check: flags.check,
-          assumeApplied,
-          lockTimeoutMs: runLockWaitMs,
-          statementLockTimeoutMs,
-          variables,
-          baseline: {
-            scratch: scratch(flags.scratchUrl, flags),
-            force: Boolean(flags.forceBaseline),
-            schemaDir: p.schemaDir,
-            projectRoot: p.projectDir,
-            interruptible: () => abortOnSignals(() => say('pgpatch: interrupted: dropping the scratch database')),
-          },
-          decide: interactive ? prompt.decide : undefined,
-          confirmBaseline: interactive ? prompt.confirmBaseline : undefined,
-          confirmCopy: interactive ? prompt.confirmCopy : undefined,
-          lintPlan: flags.plan || flags.dryRun ? { configFile: existsSync(squawkConfig) ? squawkConfig : undefined } : undefined,
-          onEvent: migrateEventPrinter({ runLockWaitMs, statementLockTimeoutMs }),
-        }).finally(prompt.closePrompt);
-        renderMigrate(result, { json: flags.json, readOnly });
-        if (flags.check) return result.pending.length > 0 || result.outcomes.length > 0 || result.firstRun ? 1 : 0;
-        return 0;
-      }),
-    );
+    .option('-v, --set <name=value>', 'set a psql variable for the patches (repeatable)', collect, []);
+  fleetOptions(command, { run: true }).action(
+    action(async (upTo: string | undefined, _o: unknown, cmd: Command) => {
+      const flags = globals(cmd) as Flags;
+      const runLockWaitMs = resolveRunLockWait(flags.waitForRunLock, flags.lockTimeout);
+      const statementLockTimeoutMs = resolveStatementLockTimeout(flags.statementLockTimeout);
+      const variables = parseVariableFlags(flags.set);
+      const readOnly = Boolean(flags.plan || flags.dryRun || flags.check);
+      const p = paths(flags);
+      // A mistyped folder, or the wrong working directory, would otherwise read as "nothing to apply".
+      if (!existsSync(p.patchesDir))
+        throw new UsageError(`no patches folder: ${p.patchesDir}`, {
+          hint: 'give it with --patches-dir (or PGPATCH_PATCHES_DIR), or run from the project folder',
+        });
+      if (isFleet(flags)) return migrateFleet(flags, upTo, p, { runLockWaitMs, statementLockTimeoutMs, variables, readOnly });
+      const prompt = await import('../output/prompt.js');
+      const interactive = flags.input && !readOnly && !flags.json && prompt.isInteractive();
+      const t = await target(flags);
+      const { migrateEventPrinter, renderMigrate, announceMigrate } = await import('../output/migrations.js');
+      const { say } = await import('../output/terminal.js');
+      if (!readOnly) announceMigrate(t);
+      const assumeApplied = Boolean(flags.assumeApplied || flags.forceBaseline);
+      const squawkConfig = join(p.projectDir, '.squawk.toml');
+      const { runMigrate } = await import('../engine/migrate/run.js');
+      const result = await runMigrate({
+        target: t,
+        patchesDir: p.patchesDir,
+        checksumCache: p.checksumCache,
+        entry: p.entry,
+        recordSchema: flags.recordSchema,
+        upTo,
+        dryRun: readOnly,
+        fake: flags.fake,
+        skip: flags.skip,
+        retry: flags.retry,
+        acceptChecksum: flags.acceptChecksum,
+        allowCopy: flags.allowCopy,
+        strict: flags.strict,
+        check: flags.check,
+        assumeApplied,
+        lockTimeoutMs: runLockWaitMs,
+        statementLockTimeoutMs,
+        variables,
+        baseline: {
+          scratch: scratch(flags.scratchUrl, flags),
+          force: Boolean(flags.forceBaseline),
+          schemaDir: p.schemaDir,
+          projectRoot: p.projectDir,
+          interruptible: () => abortOnSignals(() => say('pgpatch: interrupted: dropping the scratch database')),
+        },
+        decide: interactive ? prompt.decide : undefined,
+        confirmBaseline: interactive ? prompt.confirmBaseline : undefined,
+        confirmCopy: interactive ? prompt.confirmCopy : undefined,
+        lintPlan: flags.plan || flags.dryRun ? { configFile: existsSync(squawkConfig) ? squawkConfig : undefined } : undefined,
+        onEvent: migrateEventPrinter({ runLockWaitMs, statementLockTimeoutMs }),
+      }).finally(prompt.closePrompt);
+      renderMigrate(result, { json: flags.json, readOnly });
+      if (flags.check) return result.pending.length > 0 || result.outcomes.length > 0 || result.firstRun ? 1 : 0;
+      return 0;
+    }),
+  );
+}
+
+/**
+ * migrate over a fleet: each target a migrate of its own, never interactive. Record-only flags
+ * and the baseline are for one target at a time (--dsn): on a fleet they would mean the same
+ * thing to targets in different states. Exit status: the worst of the targets' (--check: 1 when
+ * one has patches pending).
+ */
+async function migrateFleet(
+  flags: Flags,
+  upTo: string | undefined,
+  p: PathSettings,
+  o: { runLockWaitMs: number; statementLockTimeoutMs?: number; variables: Record<string, string>; readOnly: boolean },
+): Promise<number> {
+  for (const [flag, given] of [
+    ['--fake', flags.fake.length > 0],
+    ['--skip', flags.skip.length > 0],
+    ['--retry', flags.retry.length > 0],
+    ['--accept-checksum', flags.acceptChecksum.length > 0],
+    ['--assume-applied', flags.assumeApplied],
+    ['--force-baseline', flags.forceBaseline],
+  ] as const) {
+    if (given)
+      throw new UsageError(`${flag} is for one target at a time: run it on that target (--dsn), not on a fleet`, {
+        hint: 'showmigrations over the fleet lists the targets that need it',
+      });
+  }
+  const f = (await fleet(flags))!;
+  const { migrateFleet: run } = await import('../engine/fleet/migrate.js');
+  const { announceFleet, fleetEventPrinter, renderFleetMigrate } = await import('../output/fleet.js');
+  if (!o.readOnly) announceFleet(f.spec);
+  const result = await run({
+    fleet: f.spec,
+    ...f.run,
+    patchesDir: p.patchesDir,
+    checksumCache: p.checksumCache,
+    entry: p.entry,
+    recordSchema: flags.recordSchema,
+    upTo,
+    dryRun: o.readOnly,
+    allowCopy: flags.allowCopy,
+    strict: flags.strict,
+    check: flags.check,
+    lockTimeoutMs: o.runLockWaitMs,
+    statementLockTimeoutMs: o.statementLockTimeoutMs,
+    variables: o.variables,
+    onEvent: fleetEventPrinter({ runLockWaitMs: o.runLockWaitMs, statementLockTimeoutMs: o.statementLockTimeoutMs }),
+  });
+  renderFleetMigrate(result, flags);
+  if (flags.check) return Math.max(result.exitCode, result.counts.pending > 0 ? 1 : 0);
+  return result.exitCode;
 }

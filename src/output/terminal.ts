@@ -23,6 +23,16 @@ export function endLine(text: string): void {
   lineOpen = false;
 }
 
+/**
+ * A status line on a terminal, written over the one before (a fleet's "37/100 targets done");
+ * the next message starts on a line of its own. Nothing when stderr is not a terminal.
+ */
+export function statusLine(text: string): void {
+  if (!process.stderr.isTTY) return;
+  process.stderr.write(`\r\x1b[K${text}`);
+  lineOpen = true;
+}
+
 /** Ends a progress line left open, so that an error starts on a line of its own. */
 export function closeLine(): void {
   if (lineOpen) process.stderr.write('\n');

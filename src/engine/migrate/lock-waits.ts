@@ -39,6 +39,11 @@ export interface LockWatchOptions {
   onEvent: (e: StatementLockWaitEvent) => void;
   /** Report a wait longer than this. */
   reportAfterMs?: number;
+  /**
+   * A turn for the watch's connection, when connections are bounded (a fleet): none free, and
+   * the patch runs unwatched (the statement lock timeout still applies; its error then names no holders).
+   */
+  gate?: { tryTake(): (() => void) | undefined };
   pollMs?: number;
 }
 
@@ -85,6 +90,10 @@ const LOCK_TYPES: Record<string, string> = {
 export class LockWatcher {
   private session: Promise<Session | undefined> | undefined;
   private closed = false;
+  /** Gives back the gate's turn, once the connection is closed. */
+  private release?: () => void;
+  /** The gate had no turn free: the next look asks again. */
+  private refused = false;
   private readonly reportAfterMs: number;
   private readonly pollMs: number;
   private readonly firstPollMs: number;
@@ -156,13 +165,21 @@ export class LockWatcher {
     this.closed = true;
     const session = await this.session?.catch(() => undefined);
     await session?.end();
+    this.release?.();
+    this.release = undefined;
   }
 
   private async look(): Promise<Array<{ lock: string; waitedMs: number; blocker: BlockingSession }>> {
     if (this.closed) return [];
     this.session ??= this.open();
     const session = await this.session;
-    if (!session) return [];
+    if (!session) {
+      if (this.refused) {
+        this.refused = false;
+        this.session = undefined;
+      }
+      return [];
+    }
     // Several statements in one message give a result each: the rows are the last one's.
     const results = (await session.query(`${LOOK_SETTINGS}\n${waitQuery(Math.trunc(this.options.pid))}`)) as unknown as Array<
       Awaited<ReturnType<Session['query']>>
@@ -186,9 +203,18 @@ export class LockWatcher {
 
   /** Undefined when it cannot connect: the run goes on unwatched. */
   private async open(): Promise<Session | undefined> {
+    const gate = this.options.gate;
+    const release = gate ? gate.tryTake() : () => undefined;
+    if (!release) {
+      this.refused = true;
+      return undefined;
+    }
+    this.release = release;
     try {
       return await connect(this.options.target, { applicationName: this.options.applicationName });
     } catch {
+      release();
+      this.release = undefined;
       return undefined;
     }
   }

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
+import { BaselineNeededError, ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError } from '../../errors';
 import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
 import { withLock, type RunLock } from '../patches/lock';
 import { Checksums } from '../patches/checksums';
@@ -26,17 +26,18 @@ import {
   type RecordRow,
   type RecordWrite,
 } from '../patches/recorder';
-import { isEmptyDatabase } from '../patches/emptiness';
+import { isEmptyDatabase, isEmptySchema } from '../patches/emptiness';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
 import { checkNamed, reportStrays, selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
 import { inReadOnlyTransaction, refuseTransactionPooler } from '../patches/pooler';
+import { quoteIdent } from '../../quote';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
-  const schema = options.recordSchema ?? 'public';
+  const schema = options.tenantSchema ?? options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
   const patches = scanPatches(options.patchesDir);
   // A name that means no patch is bad input: refused before anything connects, on a first run too.
@@ -66,7 +67,13 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   };
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
-    const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
+    const backendPid = await refuseTransactionPooler(
+      session,
+      options.target,
+      `${applicationName} (pooler check)`,
+      'migrate',
+      options.extraConnections,
+    );
     const compile = await scriptContext(session, options.variables);
     if (options.dryRun) {
       await plan(session, patches, schema, options, result, compile);
@@ -74,13 +81,19 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     }
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
-    const runSettings = await session.query(checkInterval).then(
+    const runSettings: string[] = await session.query(checkInterval).then(
       () => [checkInterval],
       () => [],
     );
+    if (options.tenantSchema !== undefined) {
+      // A tenant's patches (and its first-run build) find its tables first; set again after each reset.
+      const searchPath = `set search_path = ${quoteIdent(options.tenantSchema)}, public`;
+      await session.query(searchPath);
+      runSettings.push(searchPath);
+    }
     await withLock(
       session,
-      { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) },
+      { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }), schema },
       async (lock) => {
         // Made (and its code loaded) only when there are patches to run: not for a no-op run.
         let watcher: LockWatcher | undefined;
@@ -99,6 +112,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
             applicationName: `${applicationName} (lock watch)`,
             statementLockTimeoutMs: options.statementLockTimeoutMs,
             onEvent: emit,
+            gate: options.extraConnections,
           }));
         };
         // Before any patch or schema file runs, the lock moves to a connection of its own (patches/lock.ts).
@@ -147,12 +161,12 @@ async function plan(
   // before the patches are compiled: no lock on the record is held meanwhile.
   const read = await inReadOnlyTransaction(session, async () => {
     const columns = await recordColumns(session, schema);
-    if (columns.size === 0) return { empty: await isEmptyDatabase(session) };
+    if (columns.size === 0) return { empty: await isEmptyTarget(session, options) };
     return readWithChecksums(session, patches, schema, options, compile, columns);
   });
   if ('empty' in read) {
     result.notPatches = reportStrays(patches.strays, options);
-    if (!read.empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.patches.length);
+    if (!read.empty && !options.assumeApplied) throw new BaselineNeededError(result.database, schema, patches.patches.length);
     result.firstRun = { built: read.empty, entry: read.empty ? options.entry : undefined, assumed: patches.patches.length };
     return;
   }
@@ -365,10 +379,9 @@ async function writeMark(session: Session, schema: string, row: RecordWrite, exp
   }
 }
 
-function baselineNeeded(database: string, schema: string, patches: number): UsageError {
-  return new UsageError(`${database} has objects of its own but no ${schema}.schema_patch record`, {
-    hint: `if its schema matches the schema files, record all ${patches} patches as already applied with --assume-applied, which compares the two first (or answer yes at the prompt, which shows the differences)`,
-  });
+/** Whether the target is empty, so that a first run builds it: the database, or the tenant's schema. */
+function isEmptyTarget(session: Session, options: MigrateOptions): Promise<boolean> {
+  return options.tenantSchema === undefined ? isEmptyDatabase(session) : isEmptySchema(session, options.tenantSchema);
 }
 
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
@@ -385,11 +398,11 @@ async function firstRun(
   // The baseline records the patches and nothing else (files.ts): the strays are reported, or refused first.
   result.notPatches = reportStrays(scan.strays, options);
   const patches = scan.patches;
-  const empty = await isEmptyDatabase(session);
+  const empty = await isEmptyTarget(session, options);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
     const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
-    if (!ok) throw baselineNeeded(result.database, schema, patches.length);
+    if (!ok) throw new BaselineNeededError(result.database, schema, patches.length);
   }
   // The schema files run in this session: the run lock must not be this session's then.
   if (empty) await keepLockApart();

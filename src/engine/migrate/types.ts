@@ -36,6 +36,13 @@ export interface MigrateOptions {
   /** Schema entry file: builds an empty database on the first run. */
   entry: string;
   recordSchema?: string;
+  /**
+   * A schema-per-tenant target (a fleet's --schemas): the record is in this schema (it replaces
+   * recordSchema, and so does the run lock, see runLockKeys), the session's search_path is this
+   * schema then public, set again after the session reset before each patch, and a first run
+   * builds the schema files into it when this schema (not the database) is empty.
+   */
+  tenantSchema?: string;
   /** Apply up to and including this patch (name or unique prefix). */
   upTo?: string;
   /** Only report what would run; the session is read-only. */
@@ -74,6 +81,17 @@ export interface MigrateOptions {
   applicationName?: string;
   /** Where checksums of unchanged files are cached; without it every file is hashed. */
   checksumCache?: string;
+  /**
+   * Turns for the connections a run opens besides its session (the pooler check's second one,
+   * the lock watch's), when connections are bounded: a fleet's `--jobs`.
+   */
+  extraConnections?: ExtraConnections;
+}
+
+/** A bounded number of connections: wait for a turn, or take one only if it is free; each gives it back. */
+export interface ExtraConnections {
+  take(): Promise<() => void>;
+  tryTake(): (() => void) | undefined;
 }
 
 /** A pending patch with the same content as another patch, which runs only when allowed (see select.ts). */

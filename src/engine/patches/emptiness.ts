@@ -46,3 +46,21 @@ export function isEmpty(contents: DatabaseContents): boolean {
 export async function isEmptyDatabase(session: Session): Promise<boolean> {
   return isEmpty(await databaseContents(session));
 }
+
+/**
+ * Whether a schema holds objects of its own (a tenant's, in a schema-per-tenant database): its
+ * tables, views, sequences, indexes, functions and types, not those of extensions. Asked, as
+ * isEmptyDatabase, only of a schema without a record. The rest of the database does not count:
+ * the other tenants and the shared schema are there.
+ */
+export async function isEmptySchema(session: Session, schema: string): Promise<boolean> {
+  const r = await session.query<{ n: number }>(
+    `select ((select count(*) from pg_class c where c.relnamespace = n.oid and ${NOT_EXTENSION('pg_class', 'c.oid')})
+          + (select count(*) from pg_proc p where p.pronamespace = n.oid and ${NOT_EXTENSION('pg_proc', 'p.oid')})
+          + (select count(*) from pg_type t where t.typnamespace = n.oid and t.typtype in ('d', 'e', 'r', 'm')
+               and ${NOT_EXTENSION('pg_type', 't.oid')}))::int as n
+       from pg_namespace n where n.nspname = $1`,
+    [schema],
+  );
+  return (r.rows[0]?.n ?? 0) === 0;
+}

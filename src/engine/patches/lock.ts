@@ -10,13 +10,28 @@
  * (pg_advisory_unlock_all(), DISCARD ALL, pg_advisory_unlock of pgpatch's key all act on the
  * patch's session only), and the patch's session can drop every advisory lock a patch left.
  */
+import { createHash } from 'node:crypto';
 import { LockTimeoutError, type LockHolder } from '../../errors';
 import type { Session } from '../db';
 
 /** The two keys of our advisory lock: "pgpa" and "tch\0" in ASCII, unlikely to collide with an app's. */
 export const LOCK_KEYS = [0x70677061, 0x74636800] as const;
 
-const KEYS = `${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}`;
+/**
+ * The run lock's keys for a record: one run at a time per record, so that the tenants of one
+ * database (a record in each tenant's schema) are patched at the same time. The record in
+ * `public` keeps LOCK_KEYS, the keys pgpatch has always used; another schema's keys are the
+ * first 62 bits of sha256("pgpatch run lock " + schema), as two non-negative int4 (so that they
+ * can be written in SQL as they are): stable across versions, and two schemas of a database
+ * share a lock only by a hash collision (about 1 pair in 10^18).
+ */
+export function runLockKeys(schema = 'public'): readonly [number, number] {
+  if (schema === 'public') return LOCK_KEYS;
+  const hash = createHash('sha256').update(`pgpatch run lock ${schema}`).digest();
+  return [hash.readUInt32BE(0) & 0x7fffffff, hash.readUInt32BE(4) & 0x7fffffff];
+}
+
+type Keys = readonly [number, number];
 
 export interface LockOptions {
   /** How long to keep trying; 0 fails at once when the lock is held. */
@@ -24,22 +39,24 @@ export interface LockOptions {
   pollMs?: number;
   /** Told once, when the first try fails, who holds the lock. */
   onWait?: (holders: LockHolder[]) => void;
+  /** The record's schema: its run lock (runLockKeys). Default public. */
+  schema?: string;
 }
 
-async function tryLock(session: Session): Promise<boolean> {
-  const r = await session.query('select pg_try_advisory_lock($1, $2) as ok', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+async function tryLock(session: Session, keys: Keys): Promise<boolean> {
+  const r = await session.query('select pg_try_advisory_lock($1, $2) as ok', [keys[0], keys[1]]);
   return r.rows[0].ok as boolean;
 }
 
 /** Who holds the lock (in either mode: the keeper holds it shared). */
-export async function lockHolders(session: Session): Promise<LockHolder[]> {
+export async function lockHolders(session: Session, keys: Keys = LOCK_KEYS): Promise<LockHolder[]> {
   const r = await session.query(
     `select a.pid, coalesce(a.application_name, '') as application_name, coalesce(a.usename::text, '') as usename,
             host(a.client_addr) as client_addr, a.backend_start::text as backend_start, a.state
        from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.granted and l.classid = $1::int::oid and l.objid = $2::int::oid
         and l.objsubid = 2 and l.database = (select oid from pg_database where datname = current_database())`,
-    [LOCK_KEYS[0], LOCK_KEYS[1]],
+    [keys[0], keys[1]],
   );
   return r.rows.map((row) => ({
     pid: row.pid,
@@ -53,15 +70,16 @@ export async function lockHolders(session: Session): Promise<LockHolder[]> {
 
 export async function acquireLock(session: Session, options: LockOptions): Promise<RunLock> {
   const started = Date.now();
-  if (await tryLock(session)) return new RunLock(session);
-  let holders = await lockHolders(session);
+  const keys = runLockKeys(options.schema);
+  if (await tryLock(session, keys)) return new RunLock(session, keys);
+  let holders = await lockHolders(session, keys);
   options.onWait?.(holders);
   const poll = options.pollMs ?? 250;
   while (Date.now() - started < options.timeoutMs) {
     await new Promise((r) => setTimeout(r, Math.min(poll, Math.max(1, options.timeoutMs - (Date.now() - started)))));
-    if (await tryLock(session)) return new RunLock(session);
+    if (await tryLock(session, keys)) return new RunLock(session, keys);
   }
-  holders = await lockHolders(session);
+  holders = await lockHolders(session, keys);
   throw new LockTimeoutError(holders, Date.now() - started);
 }
 
@@ -82,7 +100,15 @@ export class RunLock {
   /** A key of this run's own, which the keeper holds too: see heldSql. */
   private token = 0;
 
-  constructor(private readonly session: Session) {}
+  /** The keys as SQL writes them. */
+  private readonly sql: string;
+
+  constructor(
+    private readonly session: Session,
+    private readonly keys: Keys = LOCK_KEYS,
+  ) {
+    this.sql = `${keys[0]}, ${keys[1]}`;
+  }
 
   /**
    * Moves the lock to `keeper`, a new connection that runs nothing else, without a moment in
@@ -97,17 +123,17 @@ export class RunLock {
     try {
       // An idle connection would be ended by idle_session_timeout (PostgreSQL 14+), and the lock with it.
       await keeper.query('set idle_session_timeout = 0').catch(() => undefined);
-      const token = randomToken();
+      const token = randomToken(this.keys);
       const moved =
         (await allTrue(this.session, [
-          `select pg_catalog.pg_try_advisory_lock_shared(${KEYS}) as ok`,
-          `select pg_catalog.pg_advisory_unlock(${KEYS}) as ok`,
+          `select pg_catalog.pg_try_advisory_lock_shared(${this.sql}) as ok`,
+          `select pg_catalog.pg_advisory_unlock(${this.sql}) as ok`,
         ])) &&
         (await allTrue(keeper, [
-          `select pg_catalog.pg_try_advisory_lock_shared(${KEYS}) as ok`,
-          `select pg_catalog.pg_try_advisory_lock(${LOCK_KEYS[0]}, ${token}) as ok`,
+          `select pg_catalog.pg_try_advisory_lock_shared(${this.sql}) as ok`,
+          `select pg_catalog.pg_try_advisory_lock(${this.keys[0]}, ${token}) as ok`,
         ])) &&
-        (await allTrue(this.session, [`select pg_catalog.pg_advisory_unlock_shared(${KEYS}) as ok`]));
+        (await allTrue(this.session, [`select pg_catalog.pg_advisory_unlock_shared(${this.sql}) as ok`]));
       if (!moved) throw new Error('could not move the run lock to a connection of its own');
       this.keeper = keeper;
       this.token = token;
@@ -124,7 +150,7 @@ export class RunLock {
    * it, and no unlock (and no WARNING) is ever needed. Undefined before keepApart.
    */
   get heldSql(): string | undefined {
-    return this.keeper ? `(not pg_catalog.pg_try_advisory_xact_lock(${LOCK_KEYS[0]}, ${this.token}))` : undefined;
+    return this.keeper ? `(not pg_catalog.pg_try_advisory_xact_lock(${this.keys[0]}, ${this.token}))` : undefined;
   }
 
   /** Gives the lock back (ending the keeper, or unlocking in the run's session). */
@@ -133,15 +159,15 @@ export class RunLock {
       await this.keeper.end();
       return;
     }
-    await this.session.query('select pg_advisory_unlock($1, $2)', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+    await this.session.query('select pg_advisory_unlock($1, $2)', [this.keys[0], this.keys[1]]);
   }
 }
 
-/** A key for this run: any but pgpatch's own second key, so that lockHolders never counts it. */
-function randomToken(): number {
+/** A key for this run: any but the run lock's second key, so that lockHolders never counts it. */
+function randomToken(keys: Keys): number {
   for (;;) {
     const n = (Math.random() * 0x100000000) | 0;
-    if (n !== LOCK_KEYS[1]) return n;
+    if (n !== keys[1]) return n;
   }
 }
 

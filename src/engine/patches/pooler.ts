@@ -47,17 +47,24 @@ export async function refuseTransactionPooler(
   target: Target,
   applicationName: string,
   command: TransactionPoolerError['command'] = 'migrate',
+  /** Where the second connection waits for its turn (a fleet bounds its connections). */
+  gate?: { take(): Promise<() => void> },
 ): Promise<number> {
   const first = await identity(session);
   if (first.clientPort !== null && first.clientPort === session.localPort) return first.pid;
-  // A second connection that cannot be had (max_connections, a pool limit) proves nothing.
-  const probe = await connect(target, { applicationName }).catch(() => undefined);
-  if (!probe) return first.pid;
+  const release = await gate?.take();
   let other: Identity;
   try {
-    other = await identity(probe);
+    // A second connection that cannot be had (max_connections, a pool limit) proves nothing.
+    const probe = await connect(target, { applicationName }).catch(() => undefined);
+    if (!probe) return first.pid;
+    try {
+      other = await identity(probe);
+    } finally {
+      await probe.end();
+    }
   } finally {
-    await probe.end();
+    release?.();
   }
   const again = await identity(session);
   const where = target.display;

@@ -114,6 +114,36 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   }
 }
 
+/**
+ * check --dsn over many databases (a fleet): the schema files are built once, in a scratch
+ * database dropped before the comparisons start; `each` then gets the comparison of one live
+ * database with them (read-only on it, as check --dsn), to call for every database. Built as
+ * `check` without a live database builds them (the scratch server's default major, its
+ * user): a fleet's databases may differ in major and owner, and are compared with one build.
+ */
+export async function withSchemaFiles<T>(
+  options: Omit<CheckOptions, 'live' | 'baseRef'>,
+  each: (compare: (live: Target) => Promise<CheckResult>) => Promise<T>,
+): Promise<T> {
+  const emit = options.onEvent ?? (() => undefined);
+  const server = await scratchTarget(options.scratch, emit, {});
+  const scratch = new ScratchDatabases(server, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
+  const interrupt = () => void scratch.dropAll();
+  options.signal?.addEventListener('abort', interrupt, { once: true });
+  let expected: SchemaModel;
+  try {
+    if (options.signal?.aborted) throw new InterruptedError('check was interrupted before it built anything');
+    expected = (await buildFiles(scratch, options, 'files')).model;
+  } catch (e) {
+    if (options.signal?.aborted) throw new InterruptedError('check was interrupted: its scratch databases were dropped', { cause: e });
+    throw e;
+  } finally {
+    options.signal?.removeEventListener('abort', interrupt);
+    await scratch.dropAll();
+  }
+  return each(async (live) => compareSides({ ...options, live }, expected, await readLive(live)));
+}
+
 /** A: the schema files as they are now; with `loading`, as if loaded by the live database's owner (scratch/owner.ts). */
 async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suffix: string, loading?: Loading): Promise<Built> {
   const what = loading ? `the schema files, as if loaded by ${loading.owner}` : 'the schema files';
