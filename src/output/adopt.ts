@@ -21,6 +21,7 @@ export function renderAdopt(r: AdoptResult, o: { json?: boolean }): void {
       return `${verb} ${displayPath(f.path)}: ${f.summary}${note}`;
     }),
   );
+  if (r.squawkConfig) printLines([`${verb} ${displayPath(r.squawkConfig)}: lint's rules for a pgpatch project (squawk)`]);
   for (const t of r.leftOut) say(`pgpatch: left out table ${t} (Django's migration history; --keep-django-migrations keeps it)`);
   for (const n of r.notCarried) say(`pgpatch: not carried over: ${n.object}: ${n.reason}`);
   if (r.mainOwner) say(`pgpatch: most objects are owned by ${r.mainOwner}: load the files as that role`);

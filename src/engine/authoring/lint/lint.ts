@@ -5,6 +5,13 @@
  * file for squawk (with the `-- squawk-ignore` comments that stood above them), squawk told
  * whether pgpatch wraps the patch, and each finding mapped back to the file and line it came
  * from. Findings on a table the same patch created are dropped: nobody else can hold it yet.
+ *
+ * squawk's timeout rules ask every patch to set `lock_timeout` and `statement_timeout`. migrate
+ * sets lock_timeout itself when it has a statement lock timeout (`--statement-lock-timeout`,
+ * PGPATCH_STATEMENT_LOCK_TIMEOUT): lint reads the same setting, shows squawk the SET that migrate
+ * sends, and then leaves require-statement-timeout out: the lock timeout is what keeps other
+ * sessions from queueing behind a patch, and a statement timeout would only cut a long backfill
+ * short (try and the rewrite rules show how long a patch holds its locks).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -28,6 +35,8 @@ export interface LintOptions {
   /** The project's `.squawk.toml`, when it has one. */
   configFile?: string;
   pgVersion?: string;
+  /** The statement lock timeout migrate will set (ms), when it sets one: it satisfies squawk's timeout rules. */
+  statementLockTimeoutMs?: number;
 }
 
 export interface LintFinding {
@@ -60,6 +69,8 @@ export interface PatchLint {
 
 export interface LintResult {
   squawkVersion: string;
+  /** The statement lock timeout migrate sets, as lint counted it (ms); null: none, so the timeout rules apply. */
+  statementLockTimeoutMs: number | null;
   patches: PatchLint[];
   /** Findings at error level, plus refused patches: lint exits 1 when this is not 0. */
   errors: number;
@@ -90,12 +101,14 @@ export async function lintPatches(options: LintOptions): Promise<LintResult> {
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-lint-'));
   try {
     const prepared: Prepared[] = [];
-    for (const [i, patch] of options.patches.entries()) prepared.push(await prepare(patch, options.compile, join(dir, `${i}.sql`)));
+    const timeout = options.statementLockTimeoutMs ? lockTimeoutLine(options.statementLockTimeoutMs) : undefined;
+    for (const [i, patch] of options.patches.entries())
+      prepared.push(await prepare(patch, options.compile, join(dir, `${i}.sql`), timeout));
     // Written all at once: one by one, a thousand small files cost seconds on a busy disk.
     await Promise.all(prepared.filter((p) => p.squawkFile).map((p) => writeFile(p.squawkFile!, p.squawkText!)));
     const byFile = new Map(prepared.filter((p) => p.squawkFile).map((p) => [p.squawkFile!, p]));
     const base: Omit<SquawkOptions, 'assumeInTransaction'> = {
-      exclude: options.exclude,
+      exclude: timeout ? [...(options.exclude ?? []), 'require-statement-timeout'] : options.exclude,
       include: options.include,
       configFile: options.configFile,
       pgVersion: options.pgVersion,
@@ -117,6 +130,7 @@ export async function lintPatches(options: LintOptions): Promise<LintResult> {
     const all = patches.flatMap((p) => p.findings);
     return {
       squawkVersion: version,
+      statementLockTimeoutMs: options.statementLockTimeoutMs || null,
       patches,
       errors: all.filter((f) => f.level === 'error').length + patches.filter((p) => p.mode === 'refused').length,
       warnings: all.filter((f) => f.level === 'warning').length,
@@ -126,7 +140,12 @@ export async function lintPatches(options: LintOptions): Promise<LintResult> {
   }
 }
 
-async function prepare(patch: PatchFile, compile: CompileOptions | undefined, squawkFile: string): Promise<Prepared> {
+/** What migrate sends before a patch when it has a statement lock timeout, as squawk reads it (SET LOCAL in a transaction, SET outside one: the same to squawk). */
+function lockTimeoutLine(ms: number): string {
+  return `set lock_timeout = '${Math.round(ms)}ms';`;
+}
+
+async function prepare(patch: PatchFile, compile: CompileOptions | undefined, squawkFile: string, first?: string): Promise<Prepared> {
   const lint: PatchLint = { name: patch.name, path: patch.path, mode: 'refused', reason: '', findings: [], ignored: [] };
   const prepared: Prepared = { lint, statements: [], ignoreFile: new Map() };
   let compiled;
@@ -141,8 +160,8 @@ async function prepare(patch: PatchFile, compile: CompileOptions | undefined, sq
     lint.reason = e.message;
     return prepared;
   }
-  const out: string[] = [];
-  let genLine = 0;
+  const out: string[] = first ? [first] : [];
+  let genLine = out.length;
   for (const step of compiled.steps) {
     if (step.kind !== 'sql' && step.kind !== 'copy') continue;
     const at = step.file.locate(step.start);
@@ -188,11 +207,16 @@ function place(p: Prepared, f: SquawkFinding): void {
     rule: f.rule,
     level: f.level === 'Error' ? 'warning' : 'error',
     message: f.level === 'Error' ? `squawk cannot read this statement (${f.message}); its rules were not checked` : f.message,
-    help: f.help,
+    help: TIMEOUT_RULES.has(f.rule) ? TIMEOUT_HELP : f.help,
     location,
     trace: s.step.trace,
   });
 }
+
+const TIMEOUT_RULES = new Set(['require-lock-timeout', 'require-statement-timeout', 'require-timeout-settings']);
+const TIMEOUT_HELP =
+  'give migrate a statement lock timeout (--statement-lock-timeout 5s, or PGPATCH_STATEMENT_LOCK_TIMEOUT=5s where migrate and lint run): ' +
+  'migrate then sets lock_timeout for the patch statements, and lint counts it';
 
 const CREATES_TABLE = /\bcreate\b[\s\S]*\btable\b/i;
 

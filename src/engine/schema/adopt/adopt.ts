@@ -12,6 +12,7 @@ import { EXIT, PgpatchError } from '../../../errors';
 import { withSession, type Target } from '../../db';
 import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
 import { ensureRecord } from '../../patches/recorder';
+import { writeProjectSquawkConfig } from '../../squawk';
 import { renderSchemaFiles, type RenderResult } from './render';
 
 /** Django's own record of its migrations: replaced by schema_patch, so left out by default. */
@@ -40,6 +41,8 @@ export interface AdoptOptions {
   /** Write the files but leave the database alone. */
   record?: boolean;
   recordSchema?: string;
+  /** The project's root: lint's `.squawk.toml` for a pgpatch project is written there when it has none. */
+  projectDir?: string;
 }
 
 export interface AdoptResult {
@@ -56,6 +59,8 @@ export interface AdoptResult {
   /** Tables left out on purpose (django_migrations). */
   leftOut: string[];
   mainOwner?: string;
+  /** The `.squawk.toml` written (or that would be, dry run) at the project root; absent when the project has one. */
+  squawkConfig?: string;
   notCarried: RenderResult['notCarried'];
   counts: { tables: number; views: number; functions: number; types: number; sequences: number };
 }
@@ -81,6 +86,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       for (const f of files) writeFileSync(f.path, f.content);
       if (options.record !== false) record = await ensureRecord(session, recordSchema);
     }
+    const squawk = options.projectDir ? writeProjectSquawkConfig(options.projectDir, options.dryRun) : undefined;
     return {
       target: options.target.display,
       schemaDir: options.schemaDir,
@@ -91,6 +97,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       recordSchema,
       leftOut,
       mainOwner: rendered.mainOwner,
+      ...(squawk && !squawk.existed ? { squawkConfig: squawk.path } : {}),
       notCarried: rendered.notCarried,
       counts: {
         tables: Object.keys(model.tables).length,
