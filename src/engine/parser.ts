@@ -146,3 +146,28 @@ export function isSessionSetting(sql: string): boolean {
     return false;
   }
 }
+
+/** Where PostgreSQL's parser stopped in a statement it rejects, and why. */
+export interface SyntaxProblem {
+  /** `syntax error at or near "selec"` */
+  message: string;
+  /** Offset in the text (0-based), when the parser gives one. */
+  position?: number;
+}
+
+/**
+ * Whether PostgreSQL 18's parser rejects `sql`: its message and where, or undefined when it reads
+ * it. Call `loadParser()` first. Only lint asks (for a statement squawk could not read either):
+ * everything else sends a statement the parser cannot read to the server, which decides.
+ */
+export function syntaxProblem(sql: string): SyntaxProblem | undefined {
+  if (!parser) throw new Error('syntaxProblem() called before loadParser()');
+  try {
+    parser.parseSync(sql);
+    return undefined;
+  } catch (e) {
+    const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const message = details?.message ?? (e instanceof Error ? e.message : String(e));
+    return { message, ...(typeof details?.cursorPosition === 'number' ? { position: details.cursorPosition } : {}) };
+  }
+}

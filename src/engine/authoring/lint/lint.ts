@@ -18,9 +18,10 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PgpatchError, type SourceLocation } from '../../../errors';
-import { loadParser, statementTables, type RelationName, type StatementTables } from '../../parser';
+import { loadParser, statementTables, syntaxProblem, type RelationName, type StatementTables, type SyntaxProblem } from '../../parser';
 import type { PatchFile } from '../../patches/files';
 import { compileScript, type CompileOptions, type Step } from '../../script/compile';
+import { charIndexToOffset, mapToSource } from '../../script/execute';
 import { planTransaction, type TransactionMode } from '../../script/transactions';
 import { runSquawk, squawkVersion, type SquawkFinding, type SquawkOptions } from '../../squawk';
 import { fileIgnores, ignoreCommentsAbove } from './ignores';
@@ -41,7 +42,7 @@ export interface LintOptions {
 
 export interface LintFinding {
   rule: string;
-  /** `error` for a rule's finding (lint exits 1); `warning` when squawk cannot read the SQL. */
+  /** `error` for a rule's finding and for SQL PostgreSQL's parser rejects (lint exits 1); `warning` when only squawk cannot read it. */
   level: 'error' | 'warning';
   message: string;
   help: string | null;
@@ -95,6 +96,8 @@ interface Placed {
   at: SourceLocation;
   /** Parsed on first need, once: a statement often has several findings. */
   tables?: StatementTables;
+  /** What PostgreSQL's parser says of a statement squawk could not read (null: it reads it), once reported. */
+  syntax?: { problem: SyntaxProblem | null; reported: boolean };
 }
 
 export async function lintPatches(options: LintOptions): Promise<LintResult> {
@@ -121,7 +124,8 @@ export async function lintPatches(options: LintOptions): Promise<LintResult> {
       squawkVersion(),
     ]);
     const findings = [...inTx, ...outside];
-    if (findings.some((f) => f.rule !== 'syntax-error')) await loadParser();
+    // The tables a finding is on, and whether PostgreSQL's parser rejects what squawk could not read.
+    if (findings.length) await loadParser();
     for (const f of findings) {
       const p = byFile.get(f.file);
       if (p) place(p, f);
@@ -194,6 +198,7 @@ function place(p: Prepared, f: SquawkFinding): void {
     line: s.at.line + offset,
     column: offset === 0 ? s.at.column + f.column : f.column + 1,
   };
+  if (f.rule === 'syntax-error' && rejected(p, s)) return;
   const fileRules = p.ignoreFile.get(location.file);
   if (fileRules === 'all' || fileRules?.has(f.rule)) {
     p.lint.ignored.push({ rule: f.rule, location, why: 'squawk-ignore-file' });
@@ -211,6 +216,32 @@ function place(p: Prepared, f: SquawkFinding): void {
     location,
     trace: s.step.trace,
   });
+}
+
+/**
+ * A statement squawk could not read that PostgreSQL's parser rejects too: the server will, so it
+ * is an error at the place the parser stopped (once per statement, whatever squawk said), that no
+ * squawk-ignore comment hides. One the parser reads stays squawk's warning (squawk's own parser
+ * lags behind PostgreSQL's). Limit: text squawk reads and PostgreSQL rejects is not seen here.
+ */
+function rejected(p: Prepared, s: Placed): boolean {
+  if (s.step.kind !== 'sql') return false;
+  const step = s.step;
+  s.syntax ??= { problem: syntaxProblem(step.text) ?? null, reported: false };
+  const { problem } = s.syntax;
+  if (!problem) return false;
+  if (s.syntax.reported) return true;
+  s.syntax.reported = true;
+  const at = problem.position === undefined ? step.start : mapToSource(step.segments, charIndexToOffset(step.text, problem.position));
+  p.lint.findings.push({
+    rule: 'syntax-error',
+    level: 'error',
+    message: `PostgreSQL's parser rejects this statement: ${problem.message}`,
+    help: 'the server would reject it too: migrate stops there',
+    location: step.file.locate(at),
+    trace: step.trace,
+  });
+  return true;
 }
 
 const TIMEOUT_RULES = new Set(['require-lock-timeout', 'require-statement-timeout', 'require-timeout-settings']);
