@@ -16,6 +16,7 @@ import {
   PgpatchError,
   SqlError,
   StatementLockTimeoutError,
+  TryRefusedError,
   type BlockingSession,
   type ServerMessage,
   type SourceLocation,
@@ -102,7 +103,7 @@ export function formatError(error: unknown, verbose = false): string[] {
   }
   if (error instanceof PatchSetError) {
     lines.push(`pgpatch: error: ${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
-  } else if (error instanceof PatchInvalidError) {
+  } else if (error instanceof PatchInvalidError || (error instanceof TryRefusedError && error.location)) {
     lines.push(`${error.location ? formatLocation(error.location) : 'pgpatch'}: error: ${error.message}`);
   } else if (error instanceof SqlError) {
     const at = error.location ?? error.statementLocation;

@@ -45,6 +45,8 @@ export interface PatchWatch {
   stop(): void;
   /** A failure of the patch, reworded when the statement lock timeout cancelled it. */
   explain(e: unknown): unknown;
+  /** The same for a statement's own error, not wrapped in a patch failure (try): the SqlError, or the timeout's. */
+  explainStatement(e: SqlError): SqlError | StatementLockTimeoutError;
 }
 
 interface Seen {
@@ -139,6 +141,7 @@ export class LockWatcher {
         clearTimeout(timer);
       },
       explain: (e) => this.explain(e, last),
+      explainStatement: (e) => this.timedOut(e, last) ?? e,
     };
   }
 
@@ -185,11 +188,17 @@ export class LockWatcher {
   }
 
   private explain(e: unknown, seen: Seen | undefined): unknown {
-    if (!(e instanceof PatchFailedError) || !(e.cause instanceof SqlError) || e.cause.server.sqlstate !== '55P03') return e;
+    if (!(e instanceof PatchFailedError) || !(e.cause instanceof SqlError)) return e;
+    const cause = this.timedOut(e.cause, seen);
+    return cause ? new PatchFailedError(e.patch, e.stage, e.recorded, e.result, cause) : e;
+  }
+
+  /** The lock timeout's error for a statement the server cancelled for it; undefined for any other error. */
+  private timedOut(e: SqlError, seen: Seen | undefined): StatementLockTimeoutError | undefined {
+    if (e.server.sqlstate !== '55P03') return undefined;
     // 55P03 is also NOWAIT's "could not obtain lock": only the lock timeout's cancel is reworded.
-    if (!this.options.statementLockTimeoutMs && !/lock timeout/i.test(e.cause.server.message)) return e;
-    const cause = new StatementLockTimeoutError(this.options.statementLockTimeoutMs, seen?.blockers ?? [], seen?.lock, e.cause);
-    return new PatchFailedError(e.patch, e.stage, e.recorded, e.result, cause);
+    if (!this.options.statementLockTimeoutMs && !/lock timeout/i.test(e.server.message)) return undefined;
+    return new StatementLockTimeoutError(this.options.statementLockTimeoutMs, seen?.blockers ?? [], seen?.lock, e);
   }
 }
 
