@@ -5,8 +5,8 @@
  * schema files, and what the rollback could not undo).
  *
  * The target is a real database, maybe busy: while the patch's transaction is open nothing slow
- * happens (the schema files are built on the scratch server meanwhile and compared after the
- * rollback; only catalog reads run inside), its statements wait for a table lock no longer than
+ * happens (only catalog reads run inside; the schema files are built on the scratch server after
+ * the rollback, and compared then), its statements wait for a table lock no longer than
  * the statement lock timeout (2 s by default, the blocking sessions named, as migrate does), and
  * the time a lock is reported held runs from the start of the statement that took it to the
  * rollback. Nothing commits: a patch that would (a second transaction, CONCURRENTLY, VACUUM) or
@@ -151,19 +151,6 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const lockTimeoutMs = options.statementLockTimeoutMs ?? TRY_STATEMENT_LOCK_TIMEOUT_MS;
   const server = options.scratch ? await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' })) : undefined;
   const session = await connect(options.target, { applicationName: 'pgpatch try' });
-  // Built on the scratch server while the patch runs, awaited only after the rollback: nothing
-  // slow happens while the patch holds its locks on the target. Started once the target
-  // answers, so that a failed connection leaves no scratch database behind.
-  const files = server
-    ? schemaFilesModel(server, options.entry, {
-        prefix: 'pgpatch_try',
-        inspect: { exclude: [] },
-        variables: options.compile?.variables,
-      }).then(
-        ({ model }) => ({ m: withoutRecord(model, recordSchema) }),
-        (e: unknown) => ({ e }),
-      )
-    : undefined;
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const watcher = new LockWatcher({
     target: options.target,
@@ -209,10 +196,19 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     if (traced.error) result.error = traced.error;
     else if (after) {
       result.changes = compareModels(beforeModel, after, { expected: 'before the patch', actual: 'after the patch' });
-      const built = await files;
-      if (built && 'e' in built) throw built.e;
-      if (built) {
-        const differences = compareModels(built.m, withoutRecord(after, recordSchema, built.m), {
+      // Built after the rollback, never while the patch's transaction holds its locks on the target.
+      if (server) {
+        const built = withoutRecord(
+          (
+            await schemaFilesModel(server, options.entry, {
+              prefix: 'pgpatch_try',
+              inspect: { exclude: [] },
+              variables: options.compile?.variables,
+            })
+          ).model,
+          recordSchema,
+        );
+        const differences = compareModels(built, withoutRecord(after, recordSchema, built), {
           expected: 'in the schema files',
           actual: 'after the patch',
         });
@@ -225,7 +221,6 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     await session.query('rollback').catch(() => undefined);
     await session.end();
     await watcher.close();
-    await files;
   }
 }
 
