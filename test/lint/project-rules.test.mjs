@@ -62,14 +62,31 @@ eachServer(test, 'migrate --plan lints with the statement lock timeout the run w
   t.deepEqual(JSON.parse(fromEnv.stdout).lint.patches[0].findings, []);
 });
 
-test("squawk's current release: its rules are the ones lint runs (ban-duplicate-column-assignments, new in 2.62)", async (t) => {
+// squawk-cli 2.65: ban-char-field no longer fires on character varying (2.61 to 2.63 did), and
+// ban-duplicate-column-assignments is new (2.62). 2.66 panics on a malformed WITH ("the parser
+// seems stuck"), which stops the whole lint: the second test is there for the next upgrade.
+test("squawk's release: character varying is not a char field, and ban-duplicate-column-assignments runs", async (t) => {
   const root = plainProject(t, {
     'schema/database.sql': '',
     'schema/patches/2026-01-01_twice.sql': "update book set title = 'a', title = 'b';\n",
+    'schema/patches/2026-01-02_varchar.sql': 'alter table book add column isbn character varying(20);\n',
+  });
+  const r = await cli(root, ['lint', '--all', '--json', '--exclude', 'prefer-text-field'], { PGPATCH_STATEMENT_LOCK_TIMEOUT: '5s' });
+  t.regex(JSON.parse(r.stdout).squawkVersion, /^2\.65\./);
+  t.deepEqual(rules(r), ['ban-duplicate-column-assignments', 'ban-duplicate-column-assignments']);
+});
+
+test('a malformed WITH is a syntax error at its line, not a squawk crash that stops the lint', async (t) => {
+  const root = plainProject(t, {
+    'schema/database.sql': '',
+    'schema/patches/2026-01-01_typo.sql': 'alter table book add column isbn text;\nwith x as (select 1);\n',
   });
   const r = await cli(root, ['lint', '--all', '--json'], { PGPATCH_STATEMENT_LOCK_TIMEOUT: '5s' });
-  t.regex(JSON.parse(r.stdout).squawkVersion, /^2\.66\./);
-  t.true(rules(r).includes('ban-duplicate-column-assignments'), JSON.stringify(rules(r)));
+  t.is(r.code, 1, r.stderr);
+  t.deepEqual(
+    JSON.parse(r.stdout).patches[0].findings.map((f) => [f.rule, f.level, f.location.line]),
+    [['syntax-error', 'error', 2]],
+  );
 });
 
 eachServer(
