@@ -5,22 +5,32 @@
 //
 //   npx tsc -p tsconfig.json && node bench/diff-roundtrip.mjs [--no-write] [--pg15] [--only TEXT]
 //
-// Runs on a throwaway PostgreSQL 18 cluster (with --pg15, Debian's PostgreSQL 15 too). The
-// figures go between the diff-roundtrip markers in bench/RESULTS.md.
+// Runs on a throwaway PostgreSQL 18 cluster (with --pg15, Debian's PostgreSQL 15 too), or on the
+// servers of PGPATCH_TEST_URL (and PGPATCH_TEST_URL_15 with --pg15) when set. On PostgreSQL 15
+// the round trip also compares pg_dump (see _roundtrip.mjs). With --verbose, the SQL of each
+// failure and what was left. The figures go between the diff-roundtrip markers in bench/RESULTS.md.
 import { startTestCluster, PG15_BIN, hasPg15 } from '../test/helpers/clusters.mjs';
 import { corpusCases, roundTrip } from '../test/diff/_roundtrip.mjs';
 import { has, option, writeResults } from './lib.mjs';
 
-const clusters = [['PostgreSQL 18', await startTestCluster('pg18')]];
-if (has('--pg15') && hasPg15()) clusters.push(['PostgreSQL 15', await startTestCluster('pg15', PG15_BIN)]);
+const given = (url) => ({ url, stop: async () => undefined });
+const clusters = [
+  ['PostgreSQL 18', process.env.PGPATCH_TEST_URL ? given(process.env.PGPATCH_TEST_URL) : await startTestCluster('pg18'), 18],
+];
+if (has('--pg15') && (process.env.PGPATCH_TEST_URL_15 || hasPg15()))
+  clusters.push([
+    'PostgreSQL 15',
+    process.env.PGPATCH_TEST_URL_15 ? given(process.env.PGPATCH_TEST_URL_15) : await startTestCluster('pg15', PG15_BIN),
+    15,
+  ]);
 const lines = [];
 try {
-  for (const [label, cluster] of clusters) {
+  for (const [label, cluster, major] of clusters) {
     const cases = corpusCases().filter((c) => !option('--only') || `${c.file}: ${c.name}`.includes(option('--only')));
     let ok = 0;
     const failures = [];
     for (const c of cases) {
-      const r = await roundTrip(cluster.url, c);
+      const r = await roundTrip(cluster.url, c, major);
       for (const [way, x] of [
         ['A -> B', r.forward],
         ['B -> A', r.backward],
@@ -28,7 +38,7 @@ try {
         if (x.ok) ok++;
         else {
           failures.push(`${c.file}: ${c.name} (${way}): ${x.cause.split('\n')[0]}`);
-          if (has('--verbose')) process.stderr.write(`--- ${c.name} ${way}\n${x.sql}\n${(x.left ?? []).join('\n')}\n`);
+          if (has('--verbose')) process.stderr.write(`--- ${c.name} ${way}: ${x.cause}\n${x.sql}\n${(x.left ?? []).join('\n')}\n`);
         }
       }
     }

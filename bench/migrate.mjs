@@ -3,9 +3,12 @@
 //
 //   npm run bench:migrate          (builds, then runs this file)
 //   node bench/migrate.mjs [--rounds N] [--patches N] [--applied N] [--runs N] [--no-write] [--cli PATH] [--only-applied]
+//                          [--baseline PATH]
 //
 // --cli times another build of pgpatch (e.g. a candidate fix built elsewhere); implies --no-write.
 // --only-applied times only part 2 (the 10,000 applied patches); implies --no-write.
+// --baseline times another build (e.g. main's dist/cli.js) beside this one, interleaved in every
+// round and run (the order turns each round), and reports both: before/after on one noisy machine.
 //
 // 1. Applies 1,000 patches (each a CREATE TABLE plus a CREATE INDEX) to an empty database with
 //    `pgpatch migrate`, against `psql -X -q -v ON_ERROR_STOP=1 -f` of the same patches
@@ -20,7 +23,7 @@
 // Files are generated under the system's temporary folder; a throwaway cluster is started with
 // its data in /dev/shm (tmpfs) where there is one, fsync on, as issue 15 measured.
 // The figures go between the migrate markers in bench/RESULTS.md; the rest of the file is kept.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster } from '../test/helpers/clusters.mjs';
@@ -29,7 +32,9 @@ import {
   dbUrl,
   flag,
   fmt,
+  args,
   has,
+  list,
   loadAverage,
   machine,
   median,
@@ -42,6 +47,9 @@ import {
 } from './lib.mjs';
 
 const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
+const BASELINE = option('--baseline');
+/** The builds timed: this one, and the baseline when given. */
+const BUILDS = BASELINE ? { pgpatch: CLI, baseline: BASELINE } : { pgpatch: CLI };
 const ROUNDS = flag('--rounds', 5);
 const PATCHES = flag('--patches', 1000);
 const APPLIED = flag('--applied', 10000);
@@ -77,8 +85,9 @@ function patchText(i) {
 
 /**
  * A project folder with `count` patches, an empty database.sql and an empty patches folder beside.
- * `monthly`: archive folders YYYY/MM of ~100 patches (what squashmigrations makes), else y1, y2...
- * of 1,000 each.
+ * `monthly`: archive folders YYYY/MM of ~100 patches (what squashmigrations makes), else year
+ * folders 2001, 2002... of 1,000 each (a patch is found only in the patches folder and YYYY/ and
+ * YYYY/MM/ archive folders).
  */
 function generate(dir, count, { concatenated = false, monthly = false } = {}) {
   mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
@@ -90,7 +99,7 @@ function generate(dir, count, { concatenated = false, monthly = false } = {}) {
     const month = Math.floor((i - 1) / 100);
     const folder = monthly
       ? join(dir, 'schema', 'patches', String(2010 + Math.floor(month / 12)), String((month % 12) + 1).padStart(2, '0'))
-      : join(dir, 'schema', 'patches', `y${Math.ceil(i / 1000)}`);
+      : join(dir, 'schema', 'patches', String(2000 + Math.ceil(i / 1000)));
     if (monthly ? i % 100 === 1 : i % 1000 === 1) mkdirSync(folder, { recursive: true });
     const text = patchText(i);
     writeFileSync(join(folder, `2024-01-01_${pad(i)}_bench.sql`), text);
@@ -98,6 +107,36 @@ function generate(dir, count, { concatenated = false, monthly = false } = {}) {
   }
   if (concatenated) writeFileSync(join(dir, 'all.sql'), all.join(''));
 }
+
+/**
+ * The CPU the server's backends used for one run: what the postmaster has reaped from its exited
+ * children (utime + stime of the backends, in clock ticks), before and after; Linux only. The run's
+ * backends must have exited: waited for by name of database.
+ */
+function serverCpu(cluster) {
+  const pm = Number(readFileSync(join(cluster.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const reaped = () => {
+    const f = readFileSync(`/proc/${pm}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[13]) + Number(f[14])) * 1000) / CLOCK_TICKS;
+  };
+  let before = NaN;
+  return {
+    start: () => (before = existsSync(`/proc/${pm}/stat`) ? reaped() : NaN),
+    async stop(db) {
+      if (Number.isNaN(before)) return undefined;
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await admin(cluster.url, `select count(*)::int as n from pg_stat_activity where datname = '${db}'`);
+        if (rows[0].n === 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The postmaster reaps an exited backend on SIGCHLD: a moment after it is gone from pg_stat_activity.
+      await new Promise((r) => setTimeout(r, 100));
+      return reaped() - before;
+    },
+  };
+}
+
+const CLOCK_TICKS = 100;
 
 let dbCount = 0;
 /** Applies the project's patches with `tool`; `via` is the server URL the tool uses (a proxy). */
@@ -107,15 +146,20 @@ async function applyWith(cluster, tool, project, { count = PATCHES, via = cluste
   const url = dbUrl(via, name);
   try {
     let r;
-    if (tool === 'pgpatch') {
+    const cli = BUILDS[tool];
+    const server = serverCpu(cluster);
+    if (cli) {
       // The record first (untimed), from a project with no patches: nothing to assume.
-      await timed(process.execPath, [CLI, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
-      r = await timed(process.execPath, [CLI, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
+      await timed(process.execPath, [cli, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
+      server.start();
+      r = await timed(process.execPath, [cli, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
       const { rows } = await admin(dbUrl(cluster.url, name), "select count(*)::int as n from schema_patch where status = 'applied'");
       if (rows[0].n !== count) throw new Error(`pgpatch recorded ${rows[0].n} patches as applied, not ${count}`);
     } else {
+      server.start();
       r = await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'all.sql', url], { cwd: project, cpu: true });
     }
+    r.serverCpuMs = await server.stop(name);
     const { rows } = await admin(
       dbUrl(cluster.url, name),
       "select count(*)::int as t, (select count(*)::int from pg_class where relkind = 'i' and relname like 'bench_t%_name_idx') as i from pg_class where relkind = 'r' and relname like 'bench_t%'",
@@ -145,7 +189,15 @@ async function main() {
 
   // As issue 15 measured: data on tmpfs, fsync on (each commit's WAL flush is then cheap but real).
   const cluster = await startTestCluster('bench-migrate', undefined, { fast: false, parent: SHM ?? tmpdir() });
-  const apply = { pgpatch: [], psql: [], ratios: [], cpuPgpatch: [], cpuPsql: [] };
+  const apply = {
+    pgpatch: [],
+    psql: [],
+    baseline: [],
+    ratios: [],
+    baselineRatios: [],
+    cpu: { pgpatch: [], psql: [], baseline: [] },
+    server: { pgpatch: [], psql: [], baseline: [] },
+  };
   const farTimes = { pgpatch: [], psql: [] };
   // The CLI's checksum cache goes with the generated files, not into ~/.cache: every child
   // inherits this (childEnv copies process.env); the cache-off runs override it.
@@ -155,19 +207,22 @@ async function main() {
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
     // One untimed run of each, to warm caches on both sides.
-    if (!ONLY_APPLIED) await applyWith(cluster, 'pgpatch', small);
-    if (!ONLY_APPLIED) await applyWith(cluster, 'psql', small);
+    const tools = ['pgpatch', 'psql', ...(BASELINE ? ['baseline'] : [])];
+    if (!ONLY_APPLIED) for (const tool of tools) await applyWith(cluster, tool, small);
     for (let round = 1; round <= (ONLY_APPLIED ? 0 : ROUNDS); round++) {
-      const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
+      // Each tool goes first in turn.
+      const order = tools.map((_, i) => tools[(i + round) % tools.length]);
       const got = {};
       for (const tool of order) got[tool] = await applyWith(cluster, tool, small);
-      apply.pgpatch.push(got.pgpatch.ms);
-      apply.psql.push(got.psql.ms);
+      for (const tool of tools) {
+        apply[tool].push(got[tool].ms);
+        if (got[tool].cpuMs !== undefined) apply.cpu[tool].push(got[tool].cpuMs);
+        if (got[tool].serverCpuMs !== undefined) apply.server[tool].push(got[tool].serverCpuMs);
+      }
       apply.ratios.push(got.pgpatch.ms / got.psql.ms);
-      if (got.pgpatch.cpuMs !== undefined) apply.cpuPgpatch.push(got.pgpatch.cpuMs);
-      if (got.psql.cpuMs !== undefined) apply.cpuPsql.push(got.psql.cpuMs);
+      if (BASELINE) apply.baselineRatios.push(got.baseline.ms / got.psql.ms);
       process.stderr.write(
-        `bench: round ${round}/${ROUNDS}: pgpatch ${fmt(got.pgpatch.ms)} (cpu ${fmt(got.pgpatch.cpuMs ?? NaN)}), psql ${fmt(got.psql.ms)} (cpu ${fmt(got.psql.cpuMs ?? NaN)})\n`,
+        `bench: round ${round}/${ROUNDS}: ${tools.map((tool) => `${tool} ${fmt(got[tool].ms)} (cpu ${fmt(got[tool].cpuMs ?? NaN)}, server ${fmt(got[tool].serverCpuMs ?? NaN)})`).join(', ')}\n`,
       );
     }
 
@@ -178,35 +233,48 @@ async function main() {
       await admin(url, "update schema_patch set status = 'applied', stage = 'patch', duration_ms = 5");
       const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
       if (rows[0].n !== APPLIED) throw new Error(`the record has ${rows[0].n} applied patches, not ${APPLIED}`);
-      l.show = [];
-      l.noop = [];
-      l.cold = [];
       l.psql = [];
+      l.builds = {};
+      for (const build of Object.keys(BUILDS)) l.builds[build] = { show: [], noop: [], cold: [] };
+      // Each build's checksum cache apart: the baseline's may be of another format.
+      const caches = Object.fromEntries(Object.keys(BUILDS).map((b) => [b, { PGPATCH_CACHE_DIR: join(cache.PGPATCH_CACHE_DIR, b) }]));
       for (let i = 0; i < RUNS + 1; i++) {
         // The floor: psql reading what showmigrations decides on, in one query.
         const q = await timed(PSQL, ['-X', '-At', '-c', 'select name, status, checksum from schema_patch order by name', url], {
           cpu: true,
         });
-        const s = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: cache });
-        const m = await timed(process.execPath, [CLI, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: cache });
-        // Without the checksum cache: every file read and hashed, as on the first run after a clone.
-        const c = await timed(process.execPath, [CLI, 'showmigrations', '--dsn', url], {
-          cwd: l.dir,
-          cpu: true,
-          env: { PGPATCH_CACHE_DIR: 'off' },
-        });
-        for (const x of [s, c])
-          if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout))
-            throw new Error('showmigrations does not list every patch as applied');
-        if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
-        if (i === 0) continue; // the first run warms the file cache and the checksum cache
-        l.psql.push(q);
-        l.show.push(s);
-        l.noop.push(m);
-        l.cold.push(c);
+        const builds = Object.entries(BUILDS);
+        if (i % 2) builds.reverse();
+        for (const [build, cli] of builds) {
+          const s = await timed(process.execPath, [cli, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
+          const m = await timed(process.execPath, [cli, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
+          // Without the checksum cache: every file read and hashed, as on the first run after a clone.
+          const c = await timed(process.execPath, [cli, 'showmigrations', '--dsn', url], {
+            cwd: l.dir,
+            cpu: true,
+            env: { PGPATCH_CACHE_DIR: 'off' },
+          });
+          for (const x of [s, c])
+            if (x.stdout.trim().split('\n').length !== APPLIED || /\[ \]|\[E\]/.test(x.stdout))
+              throw new Error('showmigrations does not list every patch as applied');
+          if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
+          if (i === 0) continue; // the first run warms the file cache and the checksum cache
+          l.builds[build].show.push(s);
+          l.builds[build].noop.push(m);
+          l.builds[build].cold.push(c);
+        }
+        if (i > 0) l.psql.push(q);
       }
+      l.show = l.builds.pgpatch.show;
+      l.noop = l.builds.pgpatch.noop;
+      l.cold = l.builds.pgpatch.cold;
       process.stderr.write(
-        `bench: ${APPLIED} applied, ${l.label}: showmigrations ${fmt(median(l.show.map((x) => x.ms)))}, no-op migrate ${fmt(median(l.noop.map((x) => x.ms)))}, psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`,
+        `bench: ${APPLIED} applied, ${l.label}: ${Object.keys(BUILDS)
+          .map(
+            (b) =>
+              `${b}: showmigrations ${fmt(median(l.builds[b].show.map((x) => x.ms)))}, no-op migrate ${fmt(median(l.builds[b].noop.map((x) => x.ms)))}`,
+          )
+          .join('; ')}; psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`,
       );
     }
 
@@ -240,19 +308,33 @@ async function main() {
   };
   const block = [
     '<!-- migrate:start (written by bench/migrate.mjs) -->',
-    `Run on ${env.date} with \`${ONLY_APPLIED ? 'node bench/migrate.mjs --only-applied' : 'npm run bench:migrate'}\` (${ONLY_APPLIED ? '' : `\`node bench/migrate.mjs\`; ${ROUNDS} rounds, `}medians).`,
+    `Run on ${env.date} with \`${ONLY_APPLIED ? 'node bench/migrate.mjs --only-applied' : `node bench/migrate.mjs ${args.join(' ')}`.trim()}\` (${ONLY_APPLIED ? '' : `${ROUNDS} rounds, `}medians${BASELINE ? `; every run interleaved with the baseline build ${BASELINE}` : ''}).`,
     '',
     ...(ONLY_APPLIED
       ? []
       : [
           `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
           '|---|---:|---|',
-          `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${apply.pgpatch.map(Math.round).join(', ')} |`,
-          `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${apply.psql.map(Math.round).join(', ')} |`,
+          `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${list(apply.pgpatch)} |`,
+          ...(BASELINE
+            ? [`| the same, baseline build (\`${BASELINE}\`) | ${fmt(median(apply.baseline))} | ${list(apply.baseline)} |`]
+            : []),
+          `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${list(apply.psql)} |`,
           `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ ${APPLY_TARGET.toFixed(2)}x: ${ratio <= APPLY_TARGET ? 'met' : 'MISSED'}) | |`,
           `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
-          `| client CPU time (user + sys), pgpatch | ${apply.cpuPgpatch.length ? `${fmt(median(apply.cpuPgpatch))} (target ≤ ${CPU_TARGET} ms: ${median(apply.cpuPgpatch) <= CPU_TARGET ? 'met' : 'MISSED'})` : 'n/a'} | ${apply.cpuPgpatch.map(Math.round).join(', ')} |`,
-          `| client CPU time (user + sys), psql | ${apply.cpuPsql.length ? fmt(median(apply.cpuPsql)) : 'n/a'} | ${apply.cpuPsql.map(Math.round).join(', ')} |`,
+          ...(BASELINE
+            ? [
+                `| ratio baseline / psql within each round (median) | ${median(apply.baselineRatios).toFixed(2)}x | ${apply.baselineRatios.map((r) => r.toFixed(2)).join(', ')} |`,
+              ]
+            : []),
+          `| client CPU time (user + sys), pgpatch | ${apply.cpu.pgpatch.length ? `${fmt(median(apply.cpu.pgpatch))} (target ≤ ${CPU_TARGET} ms: ${median(apply.cpu.pgpatch) <= CPU_TARGET ? 'met' : 'MISSED'})` : 'n/a'} | ${list(apply.cpu.pgpatch)} |`,
+          ...(BASELINE ? [`| client CPU time, baseline | ${fmt(median(apply.cpu.baseline))} | ${list(apply.cpu.baseline)} |`] : []),
+          `| client CPU time (user + sys), psql | ${apply.cpu.psql.length ? fmt(median(apply.cpu.psql)) : 'n/a'} | ${list(apply.cpu.psql)} |`,
+          ...Object.keys(apply.server)
+            .filter((tool) => apply.server[tool].length)
+            .map(
+              (tool) => `| server CPU (the run's backends), ${tool} | ${fmt(median(apply.server[tool]))} | ${list(apply.server[tool])} |`,
+            ),
           '',
         ]),
     ...layouts.flatMap(appliedRows),
@@ -296,6 +378,13 @@ function appliedRows(l) {
     row('`node dist/cli.js showmigrations --dsn URL`', l.show, SHOW_TARGET),
     row('`node dist/cli.js migrate --dsn URL` (nothing to do)', l.noop, NOOP_TARGET),
     row('`showmigrations` with `PGPATCH_CACHE_DIR=off` (every file hashed: the first run after a clone)', l.cold),
+    ...(BASELINE
+      ? [
+          row('baseline build: `showmigrations`', l.builds.baseline.show),
+          row('baseline build: `migrate` (nothing to do)', l.builds.baseline.noop),
+          row('baseline build: `showmigrations` with `PGPATCH_CACHE_DIR=off`', l.builds.baseline.cold),
+        ]
+      : []),
     '',
   ];
 }

@@ -4,6 +4,11 @@
  * (`try --watch` reports a failed run and keeps watching; the engine catches only to add data).
  * Commands are loaded lazily: `pgpatch --help` must not pay for pg, the parser or git.
  */
+// Before any other module: Node 22.1+ keeps the compiled code of the modules a command loads, so
+// the next run does not compile them again (Node 20 has no cache: nothing happens there). In
+// pgpatch's cache folder (as settings.ts's checksumCacheFile: PGPATCH_CACHE_DIR, `off` for none),
+// not Node's default under TMPDIR, which pgpatch leaves as it found it.
+enableCompileCache(process.env);
 import { Command } from 'commander';
 import { outcome } from './commands/common';
 import { closeLine } from './output/terminal';
@@ -116,4 +121,17 @@ if (require.main === module) {
   main(process.argv).then((code) => {
     process.exitCode = code;
   });
+}
+
+function enableCompileCache(env: NodeJS.ProcessEnv): void {
+  /* eslint-disable @typescript-eslint/no-require-imports -- runs before the module's imports */
+  const { enableCompileCache: enable } = require('node:module') as { enableCompileCache?: (dir: string) => unknown };
+  if (!enable) return;
+  const { homedir } = require('node:os') as typeof import('node:os');
+  const { isAbsolute, join } = require('node:path') as typeof import('node:path');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const xdg = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : join(homedir(), '.cache');
+  const dir = env.PGPATCH_CACHE_DIR ?? join(xdg, 'pgpatch');
+  // A relative PGPATCH_CACHE_DIR is refused by settings with a hint; until then nothing is made.
+  if (isAbsolute(dir)) enable(join(dir, 'node-compile-cache'));
 }

@@ -457,33 +457,89 @@ export function maskPassword(dsn: string): string {
   return dsn.replace(/(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)/gi, '$1*****');
 }
 
-interface PgpassHelper {
-  getFileName(env: NodeJS.ProcessEnv): string;
-  usePgPass(stats: import('node:fs').Stats, file: string): boolean;
-  getPassword(
-    info: Record<string, string | number | undefined>,
-    stream: NodeJS.ReadableStream,
-    cb: (pass: string | undefined) => void,
-  ): void;
+/** What the password file gave: the password, or why it gave none (said when the server asks for one). */
+export interface PasswordLookup {
+  password?: string;
+  /** The file looked in. */
+  file: string;
+  /** Why there is no password: the file is missing, ignored (psql's words), or has no matching line. */
+  reason?: string;
 }
 
 /**
- * The password from the password file (passfile, PGPASSFILE or ~/.pgpass), looked up with the
- * host name as libpq does when hostaddr is given too (`pg` would look up the address).
- * The `pgpass` package reads the file: its matching and its 0600 rule are libpq's.
+ * The password from the password file (passfile, PGPASSFILE or ~/.pgpass), read as libpq reads
+ * it (fe-connect.c passwordFromFile): lines `host:port:database:user:password`, `*` for any
+ * value, `\\` escaping `:` and `\\`, `#` starting a comment line, the first matching line
+ * wins. On Unix a file that is not a plain file, or that group or others may read, is ignored,
+ * and the reason is kept for the error, as psql prints it. The host name is looked up as libpq
+ * does when hostaddr is given too (`pg` would look up the address).
  */
-export async function passwordFromFile(info: ConnInfo, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when a password is needed
-  const helper = require('pgpass/lib/helper.js') as PgpassHelper;
-  const { createReadStream } = await import('node:fs');
-  const file = info.passfile || helper.getFileName(env);
-  if (!isFile(file) || !helper.usePgPass(statSync(file), file)) return undefined;
+export async function lookupPasswordFile(info: ConnInfo, env: NodeJS.ProcessEnv = process.env): Promise<PasswordLookup> {
+  const windows = process.platform === 'win32';
+  const file =
+    info.passfile ||
+    env.PGPASSFILE ||
+    (windows ? join(env.APPDATA ?? homedir(), 'postgresql', 'pgpass.conf') : join(env.HOME || homedir(), '.pgpass'));
+  let text: string;
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return { file, reason: `password file "${file}" is not a plain file` };
+    if (!windows && (st.mode & 0o077) !== 0)
+      return { file, reason: `password file "${file}" has group or world access; permissions should be u=rw (0600) or less` };
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return {
+      file,
+      reason: code === 'ENOENT' ? `no password given, and no password file ${file}` : `password file "${file}": ${(e as Error).message}`,
+    };
+  }
   const host = !info.host || info.host.startsWith('/') ? (info.hostaddr ?? 'localhost') : info.host;
-  return new Promise((resolve) => {
-    helper.getPassword(
-      { host, port: info.port ?? '5432', database: info.dbname ?? info.user, user: info.user },
-      createReadStream(file),
-      resolve,
-    );
-  });
+  const wanted = [host, info.port || '5432', info.dbname ?? info.user ?? '', info.user ?? ''];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/[\r\n]+$/, '');
+    if (line === '' || line.startsWith('#')) continue;
+    let at = 0;
+    for (const token of wanted) {
+      at = matchField(line, at, token);
+      if (at < 0) break;
+    }
+    if (at >= 0) return { file, password: unescapeField(line, at) };
+  }
+  return { file, reason: `no password given, and no line of the password file ${file} matches ${wanted.join(':')}` };
+}
+
+/** libpq's pwdfMatchesString: where the field at `at` ends (after its `:`) when it is `*` or `token`, else -1. */
+function matchField(line: string, at: number, token: string): number {
+  if (line.startsWith('*:', at)) return at + 2;
+  let i = at;
+  let j = 0;
+  let escaped = false;
+  while (i < line.length) {
+    if (line[i] === '\\' && !escaped) {
+      i++;
+      escaped = true;
+    }
+    if (line[i] === ':' && j === token.length && !escaped) return i + 1;
+    escaped = false;
+    if (j === token.length || line[i] !== token[j]) return -1;
+    i++;
+    j++;
+  }
+  return -1;
+}
+
+/** The password field: up to the next unescaped `:`, backslashes removed as libpq does. */
+function unescapeField(line: string, at: number): string {
+  let out = '';
+  for (let i = at; i < line.length && line[i] !== ':'; i++) {
+    if (line[i] === '\\' && i + 1 < line.length) i++;
+    out += line[i];
+  }
+  return out;
+}
+
+/** The password from the password file, or undefined (lookupPasswordFile says why). */
+export async function passwordFromFile(info: ConnInfo, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return (await lookupPasswordFile(info, env)).password;
 }

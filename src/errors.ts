@@ -360,23 +360,31 @@ export class StatementLockTimeoutError extends PgpatchError {
  * (PgBouncer's transaction or statement mode): the run's session advisory lock, and the session
  * each patch expects, would belong to whichever server connection ran that statement.
  */
+/** Why each command that refuses a transaction pooler needs one server session. */
+const ONE_SESSION_FOR = {
+  migrate: 'migrate needs one server session for the whole run (its lock, each patch and its record)',
+  load: 'load needs one server session for the whole script (a SET or a transaction of the script reaches the statements after it)',
+};
+
 export class TransactionPoolerError extends PgpatchError {
   readonly code = 'transaction_pooler';
   readonly exitCode = EXIT.usage;
   constructor(
     readonly target: string,
     readonly evidence: string,
+    readonly command: keyof typeof ONE_SESSION_FOR = 'migrate',
   ) {
     super(`${target} goes through a connection pooler in transaction (or statement) mode: ${evidence}`, {
-      hint: "point migrate at the PostgreSQL server itself (its host and port, not the pooler's), or at a pooler in session mode; migrate needs one server session for the whole run",
+      hint: `point ${command} at the PostgreSQL server itself (its host and port, not the pooler's), or at a pooler in session mode; ${ONE_SESSION_FOR[command]}`,
     });
   }
 }
 
 /**
- * The run lock was released while a patch ran (the patch called pg_advisory_unlock_all() or
- * DISCARD ALL, or unlocked pgpatch's key): another run may have started. `rolledBack`: the patch
- * ran in a transaction, which was rolled back; else it ran to its end and is recorded applied.
+ * The run lock was lost while a patch ran: the connection that held it ended (a patch that
+ * called pg_terminate_backend on it, an administrator, the network), and another run may have
+ * started. `rolledBack`: the patch ran in a transaction, which was rolled back; else it ran to
+ * its end and is recorded applied.
  */
 export class RunLockLostError extends PgpatchError {
   readonly code = 'run_lock_lost';
@@ -386,9 +394,9 @@ export class RunLockLostError extends PgpatchError {
     readonly rolledBack: boolean,
   ) {
     super(
-      `patch ${patch} released pgpatch's run lock, so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`,
+      `pgpatch's run lock was lost while patch ${patch} ran (the connection that held it ended), so another run could start: the run stopped${rolledBack ? ' and the patch was rolled back' : ' after it (it ran to its end and is recorded applied)'}`,
       {
-        hint: 'a patch must not call pg_advisory_unlock_all() or DISCARD ALL: unlock its own advisory locks by key (pg_advisory_unlock(key)), and use DISCARD PLANS/TEMP/SEQUENCES for the rest',
+        hint: 'pgpatch holds its run lock on a connection of its own, named "... (run lock)" in pg_stat_activity: a patch must not end it, and nothing else should (idle_session_timeout is turned off for it)',
       },
     );
   }

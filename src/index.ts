@@ -108,7 +108,16 @@ export {
   type RenderedFile,
 } from './engine/schema/adopt';
 export { migrate } from './engine/migrate/migrate';
-export type { MigrateOptions, MigrateResult, MigrateEvent, PatchOutcome, OutcomeStatus, Question, Decision } from './engine/migrate/types';
+export type {
+  MigrateOptions,
+  MigrateResult,
+  MigrateEvent,
+  PatchOutcome,
+  OutcomeStatus,
+  Question,
+  Decision,
+  PatchCopy,
+} from './engine/migrate/types';
 export { showMigrations, type ShowOptions, type ShowResult } from './engine/migrate/showmigrations';
 export {
   check,
@@ -116,7 +125,16 @@ export {
   type CheckResult as SchemaCheckResult,
   type CheckEvent as SchemaCheckEvent,
 } from './engine/schema/check/check';
-export { findPatches, type PatchFile } from './engine/patches/files';
+export {
+  findPatches,
+  scanPatches,
+  withRecorded,
+  type PatchFile,
+  type PatchScan,
+  type StrayFile,
+  type StrayReason,
+  type NotPatch,
+} from './engine/patches/files';
 export { patchStates, type PatchState, type PatchStatusRow } from './engine/patches/status';
 export {
   ensureRecord,

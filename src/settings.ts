@@ -84,8 +84,9 @@ export function resolvePaths(flags: PathFlags, env: NodeJS.ProcessEnv = process.
 
 /**
  * The checksum cache of a patches folder: in the user's cache folder, not in the project, so
- * that it never shows in `git status`. PGPATCH_CACHE_DIR chooses another folder; `off` (or
- * empty) turns the cache off.
+ * that it never shows in `git status`. PGPATCH_CACHE_DIR chooses another folder, which must be
+ * an absolute path (a relative one would be a different folder from each working directory,
+ * and a folder in the work tree run from the project); `off` (or empty) turns the cache off.
  */
 export function checksumCacheFile(patchesDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   let dir = env.PGPATCH_CACHE_DIR;
@@ -94,6 +95,11 @@ export function checksumCacheFile(patchesDir: string, env: NodeJS.ProcessEnv = p
     dir = join(xdg, 'pgpatch');
   }
   if (dir === '' || dir === 'off') return undefined;
+  if (!isAbsolute(dir)) {
+    throw new UsageError(`PGPATCH_CACHE_DIR must be an absolute path, got "${dir}"`, {
+      hint: `the checksum cache would go into the working directory; give a full path (PGPATCH_CACHE_DIR="$PWD/${dir}" if that is what you meant), or "off"`,
+    });
+  }
   const id = createHash('sha256').update(patchesDir).digest('hex').slice(0, 16);
   return join(resolve(dir), `checksums-${id}.tsv`);
 }

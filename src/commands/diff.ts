@@ -14,6 +14,7 @@ interface DiffFlags {
   excludeSchema: string[];
   exitCode?: boolean;
   explain?: boolean;
+  safe?: boolean;
   scratchUrl?: string;
   set: string[];
 }
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .option('--exclude-schema <name>', 'leave out this schema (repeatable)', collect, [])
     .option('--exit-code', 'exit 1 when the schemas differ')
     .option('--explain', 'a comment before each statement naming the difference it answers')
+    .option('--safe', 'write the statements that lose data (DATA LOSS) commented out, for a person to decide')
     .option(
       '--scratch-url <url>',
       'a server where pgpatch may create and drop databases, for schema files (default: PGPATCH_SCRATCH_URL, else the embedded server)',

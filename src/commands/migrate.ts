@@ -15,6 +15,7 @@ interface MigrateFlags {
   skip: string[];
   retry: string[];
   acceptChecksum: string[];
+  allowCopy: string[];
   strict?: boolean;
   assumeApplied?: boolean;
   forceBaseline?: boolean;
@@ -58,7 +59,16 @@ export function register(program: Command): void {
       collect,
       [],
     )
-    .option('--strict', 'a patch edited after it was applied, or a new one that sorts before applied ones, is an error')
+    .option(
+      '--allow-copy <name>',
+      'a pending patch with the same content as another patch (applied, or run before it) is meant to run all the same (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--strict',
+      'a patch edited after it was applied, a new one that sorts before applied ones, a copy of another, or a file that is not a patch, is an error',
+    )
     .option('--assume-applied', 'on a database with objects but no record: record every patch as applied (baseline)')
     .option(
       '--force-baseline',
@@ -109,7 +119,9 @@ export function register(program: Command): void {
           skip: flags.skip,
           retry: flags.retry,
           acceptChecksum: flags.acceptChecksum,
+          allowCopy: flags.allowCopy,
           strict: flags.strict,
+          check: flags.check,
           assumeApplied,
           lockTimeoutMs: runLockWaitMs,
           statementLockTimeoutMs,
@@ -123,6 +135,7 @@ export function register(program: Command): void {
           },
           decide: interactive ? prompt.decide : undefined,
           confirmBaseline: interactive ? prompt.confirmBaseline : undefined,
+          confirmCopy: interactive ? prompt.confirmCopy : undefined,
           lintPlan: flags.plan || flags.dryRun ? { configFile: existsSync(squawkConfig) ? squawkConfig : undefined } : undefined,
           onEvent: migrateEventPrinter({ runLockWaitMs, statementLockTimeoutMs }),
         }).finally(prompt.closePrompt);

@@ -8,7 +8,7 @@ import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as Pg from 'pg';
-import { passwordFromFile, sslPlan, type ConnInfo, type TlsOptions } from '../connection-settings';
+import { lookupPasswordFile, sslPlan, type ConnInfo, type TlsOptions } from '../connection-settings';
 import type { Target } from '../target';
 import { ConnectionError, PgpatchError, SqlError, UsageError, type ServerMessage } from '../errors';
 
@@ -48,19 +48,43 @@ export function defaultApplicationName(): string {
   return `pgpatch on ${hostname()}`;
 }
 
+/**
+ * One connection, as the rest of pgpatch sees it: queries, batches, notices, transaction status
+ * and COPY FROM STDIN.
+ *
+ * The session hands `pg` one query at a time and keeps its own queue: `pg` deprecates queueing a
+ * query behind a running one (it prints a DeprecationWarning; pg 9 removes it). What it hands
+ * over goes through `pg`'s public API: `client.query` with a callback, and query objects with a
+ * `submit` method (the Submittable of its documentation, the way pg-cursor plugs in). A batch can
+ * also be written to the server before the one before it has finished (sendAhead): the server
+ * then goes from one to the next without waiting for this client.
+ */
 export class Session {
   private noticeListener: ((n: Notice) => void) | undefined;
+  /** Work whose message is written to the server, oldest first: `pg` follows the first. */
+  private readonly sent: Work[] = [];
+  /** Work waiting for the server to answer what was sent. */
+  private readonly waiting: Work[] = [];
+  /** Told when nothing is sent or waiting any more. */
+  private idleWaiters: Array<() => void> = [];
+  /** `pg`'s connection, as `pg` hands it to a query object (BatchQuery.submit): sendAhead writes on it. */
+  private wire: Pg.Connection | undefined;
 
   constructor(
-    private readonly client: Pg.Client,
+    private client: Pg.Client,
     readonly target: Target,
   ) {
+    this.listen(client);
+  }
+
+  /**
+   * A notice belongs to the work the server answers now: the first sent. Known without asking
+   * `pg` which query it follows: work ends (and the next becomes first) in `pg`'s handler of the
+   * reply that ends it, before `pg` reads the next reply.
+   */
+  private listen(client: Pg.Client): void {
     client.on('notice', (msg) => {
-      // A batch with a listener of its own gets the notices that come while pg follows it: a batch
-      // sent ahead (sendAhead) runs on the server before this client has handled the one before
-      // it. pg's internal accessor: its public getter prints a deprecation notice.
-      const active = (client as unknown as { _getActiveQuery?: () => unknown })._getActiveQuery?.();
-      const listener = active instanceof BatchQuery && active.onNotice ? active.onNotice : this.noticeListener;
+      const listener = this.sent[0]?.onNotice ?? this.noticeListener;
       listener?.(toServerMessage(msg));
     });
   }
@@ -70,9 +94,61 @@ export class Session {
     this.noticeListener = listener;
   }
 
+  /** Hands `work` to `pg` now if nothing is in flight, else after what is. */
+  private enqueue(work: Work): void {
+    if (this.sent.length === 0 && this.waiting.length === 0) {
+      this.sent.push(work);
+      work.start();
+    } else {
+      this.waiting.push(work);
+    }
+  }
+
+  /**
+   * Called by the first sent work as soon as `pg` is done with it (inside `pg`'s handler): the
+   * next one goes to `pg` at once, so that the replies to a batch sent ahead find it there.
+   * After an error `pg` still waits for ReadyForQuery: it holds the next one until then.
+   */
+  private finished(work: Work): void {
+    if (this.sent[0] !== work) return;
+    this.sent.shift();
+    const next = this.sent[0] ?? this.waiting.shift();
+    if (next) {
+      if (next !== this.sent[0]) this.sent.push(next);
+      next.start();
+      return;
+    }
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  /**
+   * A plain query of `pg`, answered through its callback (which `pg` calls in its handler). Text
+   * goes as text: `pg` copies a config object, property by property, for every query.
+   */
+  private pgQuery<R>(query: string | Pg.QueryArrayConfig, values?: unknown[]): Promise<R> {
+    return new Promise((resolve, reject) => {
+      const callback = (err: Error | null, result: unknown) => {
+        this.finished(work);
+        if (err) reject(err);
+        else resolve(result as R);
+      };
+      const work: Work = {
+        pipelinable: true,
+        start: () => {
+          if (typeof query !== 'string') this.client.query(query, callback);
+          else if (values) this.client.query(query, values, callback);
+          else this.client.query(query, callback);
+        },
+      };
+      this.enqueue(work);
+    });
+  }
+
   /** Runs SQL with the simple query protocol (no parameters) or the extended one (with). */
   async query<R extends Pg.QueryResultRow = Pg.QueryResultRow>(text: string, params?: unknown[]): Promise<Pg.QueryResult<R>> {
-    return params ? this.client.query<R>(text, params) : this.client.query<R>(text);
+    return this.pgQuery<Pg.QueryResult<R>>(text, params);
   }
 
   /**
@@ -80,7 +156,7 @@ export class Session {
    * record of 10,000 patches), where an object per row, keyed by column name, costs more.
    */
   async rows(text: string, params?: unknown[]): Promise<unknown[][]> {
-    const r = await this.client.query<unknown[]>({ text, values: params, rowMode: 'array' });
+    const r = await this.pgQuery<Pg.QueryArrayResult>({ text, values: params, rowMode: 'array' });
     return r.rows;
   }
 
@@ -93,41 +169,99 @@ export class Session {
    * a statement that changes how later text is read (standard_conforming_strings,
    * client_encoding) does not apply to the rest of the batch: callers keep those out.
    */
-  batch(text: string, onProgress?: (completed: number) => void, onNotice?: (n: Notice) => void): Promise<BatchResult> {
+  batch(text: string, handlers: BatchHandlers = {}): Promise<BatchResult> {
     return new Promise((resolve, reject) => {
-      this.client.query(new BatchQuery(text, onProgress, onNotice, resolve, reject) as unknown as Pg.Submittable);
+      const query = new BatchQuery(
+        text,
+        handlers,
+        resolve,
+        reject,
+        false,
+        (w) => this.finished(w),
+        (c) => (this.wire = c),
+      );
+      query.start = () => this.client.query(query);
+      this.enqueue(query);
     });
   }
 
   /**
-   * A batch written to the server now, while the query before it may still run there: the server
-   * starts it as soon as that one ends, without waiting for this client to read the result and
-   * answer (migrate keeps the server busy this way: sendPatch in migrate/apply.ts). Its replies are
-   * followed once pg has finished with the queries before it. Returns undefined, sending nothing,
-   * when pg has queries queued but not yet sent: this one would overtake them on the wire.
+   * A batch written to the server now, while what was sent before it may still run there: the
+   * server starts it as soon as that ends, without waiting for this client to read the result
+   * and answer (migrate keeps the server busy this way: sendPatch in migrate/apply.ts). Its
+   * replies are followed once those before it have been read. With nothing in flight, it is a
+   * batch. Returns undefined, sending nothing, when it would overtake work not yet sent, or
+   * follow a COPY (whose data the server would read as its own).
    */
-  sendAhead(text: string, onProgress?: (completed: number) => void, onNotice?: (n: Notice) => void): Promise<BatchResult> | undefined {
-    // pg's internals (8.23): without them as expected, nothing is sent ahead and callers send in turn.
-    const internals = this.client as unknown as { _queryQueue?: unknown[]; connection?: { query(text: string): void } };
-    if (!Array.isArray(internals._queryQueue) || internals._queryQueue.length > 0 || !internals.connection) return undefined;
-    const connection = internals.connection;
+  sendAhead(text: string, handlers: BatchHandlers = {}): Promise<BatchResult> | undefined {
+    if (this.sent.length === 0 && this.waiting.length === 0) return this.batch(text, handlers);
+    const wire = this.wire;
+    if (!wire || this.waiting.length > 0 || !this.sent.every((w) => w.pipelinable)) return undefined;
     return new Promise((resolve, reject) => {
-      connection.query(text);
-      this.client.query(new BatchQuery(text, onProgress, onNotice, resolve, reject, true) as unknown as Pg.Submittable);
+      const query = new BatchQuery(
+        text,
+        handlers,
+        resolve,
+        reject,
+        true,
+        (w) => this.finished(w),
+        () => undefined,
+      );
+      query.start = () => this.client.query(query);
+      wire.query(text);
+      this.sent.push(query);
     });
+  }
+
+  /** Resolves once nothing is in flight. */
+  private idle(): Promise<void> {
+    if (this.sent.length === 0 && this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   /** 'I' idle, 'T' in a transaction, 'E' in a failed transaction. */
   transactionStatus(): 'I' | 'T' | 'E' {
-    return ((this.client as unknown as { getTransactionStatus(): string | null }).getTransactionStatus() ?? 'I') as 'I' | 'T' | 'E';
+    return (this.client.getTransactionStatus() ?? 'I') as 'I' | 'T' | 'E';
   }
 
   /** Runs a `COPY ... FROM STDIN` statement with the data from `source`. */
   async copyFrom(sql: string, source: Readable): Promise<number> {
     const { from } = await import('pg-copy-streams');
-    const sink = this.client.query(from(sql));
-    await pipeline(source, sink);
-    return (sink as unknown as { rowCount: number }).rowCount;
+    return new Promise((resolve, reject) => {
+      const work: Work = {
+        // The server reads what follows a COPY as its data.
+        pipelinable: false,
+        start: () => {
+          const sink = this.client.query(from(sql));
+          pipeline(source, sink).then(
+            () => {
+              this.finished(work);
+              resolve((sink as unknown as { rowCount: number }).rowCount);
+            },
+            (e: unknown) => {
+              this.finished(work);
+              reject(e);
+            },
+          );
+        },
+      };
+      this.enqueue(work);
+    });
+  }
+
+  /**
+   * Goes on as a new connection to the same server, `fresh`, once nothing is in flight here:
+   * this one is ended. For a session that must start over as a new one would (settings of the
+   * database or the role changed: see migrate/apply.ts). The backend pid changes.
+   */
+  async replaceWith(fresh: Session): Promise<void> {
+    await this.idle();
+    const old = this.client;
+    this.client = fresh.client;
+    this.client.removeAllListeners('notice');
+    this.listen(this.client);
+    this.wire = undefined;
+    await old.end().catch(() => undefined);
   }
 
   /** The local TCP port of this connection (undefined over a Unix socket). */
@@ -142,7 +276,7 @@ export class Session {
 
   /** Server parameter as reported at connection (server_version, standard_conforming_strings ...). */
   async setting(name: string): Promise<string> {
-    const r = await this.client.query<{ v: string }>('select current_setting($1) as v', [name]);
+    const r = await this.query<{ v: string }>('select current_setting($1) as v', [name]);
     return r.rows[0].v;
   }
 
@@ -157,6 +291,24 @@ export class Session {
   }
 }
 
+/** Something the session hands to `pg`, one at a time (see Session). */
+interface Work {
+  /** Hands it to `pg`, which writes it (unless it is written already) and follows its replies. */
+  start(): void;
+  /** Its notices; the session's listener when it has none. */
+  onNotice?: (n: Notice) => void;
+  /** A simple Query message: another may be written behind it before it ends (not a COPY). */
+  pipelinable: boolean;
+}
+
+export interface BatchHandlers {
+  /** Told how many statements have completed, after each. */
+  onProgress?: (completed: number) => void;
+  onNotice?: (n: Notice) => void;
+  /** Each row a statement returns, as text values, with the count of statements completed before it. */
+  onRow?: (completed: number, values: Array<string | null>) => void;
+}
+
 export interface BatchResult {
   /** Statements completed (all of them when there is no error). */
   completed: number;
@@ -164,31 +316,42 @@ export interface BatchResult {
 }
 
 /**
- * The query object `pg` accepts besides its own (the way pg-cursor plugs in): it writes one
- * Query message and follows the replies, without building a result per statement.
+ * A query object as `pg` accepts one besides its own (a Submittable, the way pg-cursor plugs
+ * in): it writes one Query message and follows the replies, without building a result per
+ * statement.
  */
-class BatchQuery {
+class BatchQuery implements Work {
   private completed = 0;
   private settled = false;
+  readonly pipelinable = true;
+  readonly onNotice: ((n: Notice) => void) | undefined;
+  start: () => void = () => undefined;
 
-  /** `sent`: already written (Session.sendAhead); pg's turn to "submit" it writes nothing. */
+  /** `written`: already written (Session.sendAhead); `pg`'s turn to submit it writes nothing. */
   constructor(
     private readonly text: string,
-    private readonly onProgress: ((completed: number) => void) | undefined,
-    readonly onNotice: ((n: Notice) => void) | undefined,
+    private readonly handlers: BatchHandlers,
     private readonly resolve: (r: BatchResult) => void,
     private readonly reject: (e: unknown) => void,
-    private readonly sent = false,
-  ) {}
+    private readonly written: boolean,
+    private readonly ended: (w: Work) => void,
+    private readonly gotConnection: (c: Pg.Connection) => void,
+  ) {
+    this.onNotice = handlers.onNotice;
+  }
 
-  submit(connection: { query(text: string): void }): null {
-    if (!this.sent) connection.query(this.text);
-    return null;
+  submit(connection: Pg.Connection): void {
+    this.gotConnection(connection);
+    if (!this.written) connection.query(this.text);
   }
 
   handleCommandComplete(): void {
     this.completed++;
-    this.onProgress?.(this.completed);
+    this.handlers.onProgress?.(this.completed);
+  }
+
+  handleDataRow(msg: { fields: Array<string | null> }): void {
+    this.handlers.onRow?.(this.completed, msg.fields);
   }
 
   /**
@@ -197,14 +360,13 @@ class BatchQuery {
    * after an error send ROLLBACK (queued behind the ReadyForQuery) rather than read it.
    */
   handleError(e: unknown): void {
-    if (e instanceof pg.DatabaseError) {
-      this.finish(e);
-    } else {
-      this.fail(e);
-    }
+    this.ended(this);
+    if (e instanceof pg.DatabaseError) this.finish(e);
+    else this.fail(e);
   }
 
   handleReadyForQuery(): void {
+    this.ended(this);
     this.finish();
   }
 
@@ -214,7 +376,6 @@ class BatchQuery {
   }
 
   handleRowDescription(): void {}
-  handleDataRow(): void {}
   handleEmptyQuery(): void {}
   handlePortalSuspended(): void {}
   handleCopyData(): void {}
@@ -363,9 +524,10 @@ function clientConfig(info: Readonly<ConnInfo>, tls: TlsOptions | false, options
     password:
       info.password ??
       (async () => {
-        const found = await passwordFromFile(effective);
-        if (found === undefined) throw new Error('fe_sendauth: no password supplied (no password given, none in the password file)');
-        return found;
+        // Why the password file gave none is said as psql says it (an ignored file above all).
+        const found = await lookupPasswordFile(effective);
+        if (found.password === undefined) throw new Error(`fe_sendauth: no password supplied (${found.reason})`);
+        return found.password;
       }),
     ssl: tls,
     // Given always: pg would read PGSSLNEGOTIATION itself (and refuse direct on a plain attempt).

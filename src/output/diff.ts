@@ -7,9 +7,9 @@ import { printJson } from './json';
 import { print, say } from './terminal';
 
 /** The script on stdout (JSON: its statements with what each answers), and a line on stderr saying what differs. */
-export function renderDiff(result: DiffResult, o: { json?: boolean; explain?: boolean }): void {
+export function renderDiff(result: DiffResult, o: { json?: boolean; explain?: boolean; safe?: boolean }): void {
   if (o.json) printJson(diffToJson(result));
-  else print(formatDiff(result, { explain: o.explain }));
+  else print(formatDiff(result, { explain: o.explain, safe: o.safe }));
   const n = result.changes.length;
   say(
     `pgpatch: ${n ? `${n} change${n === 1 ? '' : 's'} from ${result.from} to ${result.to}` : `${result.from} and ${result.to} have the same schema`}`,
@@ -23,9 +23,9 @@ export function diffEventPrinter(): NonNullable<ReadSourceOptions['onEvent']> {
   };
 }
 
-/** The script; empty when the schemas are the same. */
-export function formatDiff(result: DiffResult, options: { explain?: boolean } = {}): string {
-  return changesAsSql(result.changes, { explain: options.explain });
+/** The script; empty when the schemas are the same. `safe`: what loses data is written commented out. */
+export function formatDiff(result: DiffResult, options: { explain?: boolean; safe?: boolean } = {}): string {
+  return changesAsSql(result.changes, { explain: options.explain, commentOutDataLoss: options.safe });
 }
 
 export function diffToJson(result: DiffResult): Record<string, unknown> {

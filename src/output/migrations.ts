@@ -5,7 +5,8 @@ import type { ScriptEvent } from '../engine/script/execute';
 import { checkEventPrinter, formatCheck } from './check';
 import { scriptEventPrinter, statementLockWaitLines } from './events';
 import { formatLint } from './lint';
-import type { MigrateResult } from '../engine/migrate/types';
+import type { MigrateResult, PatchCopy } from '../engine/migrate/types';
+import type { NotPatch } from '../engine/patches/files';
 import type { Target } from '../target';
 import type { ShowResult } from '../engine/migrate/showmigrations';
 import type { PatchState } from '../engine/patches/status';
@@ -37,8 +38,28 @@ export function renderShow(result: ShowResult, o: { json?: boolean }): void {
   else printLines(formatShow(result));
 }
 
+/** Why a file is not a patch, in words. */
+export function notPatchReason(n: NotPatch): string {
+  if (n.reason === 'not_a_date') return `${n.name.slice(0, 10)} is not a date`;
+  if (n.reason === 'misplaced') return 'it is not in the patches folder or an archive folder of it (YYYY/ or YYYY/MM/)';
+  return 'its name does not start with a date (YYYY-MM-DD)';
+}
+
+/** Whose copy a patch is, and who allowed it: `a byte-identical copy of X, applied (--allow-copy)`. */
+export function copyOf(c: PatchCopy): string {
+  const state = c.copyOfState === 'pending' ? 'run before it' : c.copyOfState;
+  return `a byte-identical copy of ${c.copyOf}, ${state} (${c.allowedBy === 'prompt' ? 'you said yes' : '--allow-copy'})`;
+}
+
 export function formatShow(result: ShowResult): string[] {
   const lines: string[] = [];
+  if (result.halfBuilt) {
+    const h = result.halfBuilt;
+    lines.push(
+      `${result.database}: half-built database: its first-run build from the schema files ${h.status === 'failed' ? 'failed' : 'was interrupted'} (${h.date.slice(0, 16).replace('T', ' ')}): recreate it (drop and create it, then run migrate); no patch runs on it until then`,
+    );
+    return lines;
+  }
   if (!result.hasRecord) lines.push(`${result.database} has no ${result.recordSchema}.schema_patch record yet: every patch is pending`);
   if (result.patches.length === 0) lines.push('no patches');
   let width = 0;
@@ -59,6 +80,8 @@ export function formatShow(result: ShowResult): string[] {
     if (!p.file) line += ', file no longer on disk';
     lines.push(line);
   }
+  const strayWidth = Math.max(width, ...result.notPatches.map((n) => Math.min(60, n.file.length)));
+  for (const n of result.notPatches) lines.push(`[?] ${n.file.padEnd(strayWidth)}  not a patch, never runs: ${notPatchReason(n)}`);
   return lines;
 }
 
@@ -72,6 +95,8 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
         : `${result.dryRun ? 'would record' : 'recorded'} ${f.assumed} patches as assumed (baseline)`,
     );
   }
+  for (const n of result.notPatches)
+    lines.push(`warning: ${n.file} is not a patch and never runs: ${notPatchReason(n)} (--strict and --check refuse it)`);
   for (const name of result.edited) lines.push(`warning: patch ${name} was edited after it was applied (--strict makes this an error)`);
   const applied = new Set(result.outcomes.filter((o) => o.status === 'applied').map((o) => o.name));
   for (const o of result.outOfOrder) {
@@ -87,11 +112,13 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
       );
     }
   }
+  const copies = new Map(result.copies.map((c) => [c.name, c]));
   if (result.dryRun) {
     for (const o of result.outcomes) {
+      const copy = copies.get(o.name);
       if (o.status === 'would_apply')
         lines.push(
-          `would ${o.retry ? 'run again (--retry)' : 'apply'} ${o.name}${o.postOnly ? ' (post scripts only)' : ''}  [${o.reason}]`,
+          `would ${o.retry ? 'run again (--retry)' : 'apply'} ${o.name}${o.postOnly ? ' (post scripts only)' : ''}  [${o.reason}]${copy ? `: ${copyOf(copy)}` : ''}`,
         );
       else if (o.status === 'would_fake')
         lines.push(`would record ${o.name} as applied without running it (--fake); nothing else would run`);
@@ -99,6 +126,10 @@ export function formatMigrateSummary(result: MigrateResult): string[] {
     }
     if (!result.firstRun && result.outcomes.length === 0) lines.push('nothing to apply');
     return lines;
+  }
+  for (const o of result.outcomes) {
+    const copy = copies.get(o.name);
+    if (copy && o.status === 'applied') lines.push(`ran ${o.name}, ${copyOf(copy)}`);
   }
   const count = (s: string) => result.outcomes.filter((o) => o.status === s).length;
   const parts = [
@@ -125,7 +156,7 @@ export function migrateEventPrinter(o: { runLockWaitMs: number; statementLockTim
     if (e.type === 'lock-wait') {
       const h = e.holders[0];
       say(
-        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}, ${h.applicationName}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
+        `pgpatch: blocked by another run${h ? ` (pid ${h.pid}${h.applicationName ? `, ${h.applicationName}` : ''}, since ${h.backendStart})` : ''}; waiting up to ${o.runLockWaitMs / 1000} s`,
       );
     } else if (e.type === 'statement-lock-wait') {
       statementLockWaitLines(e, o.statementLockTimeoutMs).forEach(say);

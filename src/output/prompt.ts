@@ -1,7 +1,7 @@
 /** Questions at the terminal: the reference script's (Y)es, (n)o, (v)iew, (s)kip forever, (a)ll, (q)uit. */
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Decision, Question } from '../engine/migrate/types';
+import type { Decision, PatchCopy, Question } from '../engine/migrate/types';
 import type { NotEmpty } from '../engine/script/load';
 import type { CheckResult } from '../engine/schema/check/check';
 import { formatCheck } from './check';
@@ -82,6 +82,15 @@ export async function decide(q: Question): Promise<Decision> {
         process.stderr.write('please answer y, n, v, s, a or q\n');
     }
   }
+}
+
+/** A patch with the content of another: run it all the same? Anything but yes refuses it (and the run stops before anything runs). */
+export async function confirmCopy(copy: Omit<PatchCopy, 'allowedBy'>): Promise<boolean> {
+  const twin = copy.copyOfState === 'pending' ? `${copy.copyOf}, which runs before it` : `${copy.copyOf}, which is ${copy.copyOfState}`;
+  const answer = await ask(
+    `patch ${copy.name} has the same content as ${twin}. Run it anyway? It runs the same SQL again (--allow-copy ${copy.name} says yes) (y/N): `,
+  );
+  return answer === 'y' || answer === 'yes';
 }
 
 /**

@@ -20,11 +20,12 @@ export function renderSquash(r: SquashResult, o: { json?: boolean; before?: stri
   for (const s of r.stays.filter((x) => x.reason === 'undated')) {
     say(`pgpatch: left ${displayPath(s.path)}: its name does not start with a date (YYYY-MM-DD)`);
   }
-  const left = ['pending', 'failed', 'applying', 'too-recent', 'undated', 'in-place']
+  const left = ['pending', 'failed', 'applying', 'too-recent', 'undated', 'in-place', 'not-a-patch']
     .map((reason) => [reason, count(reason)] as const)
     .filter(([, n]) => n > 0)
     .map(
-      ([reason, n]) => `${n} ${reason === 'too-recent' ? `not before ${o.before}` : reason === 'in-place' ? 'already archived' : reason}`,
+      ([reason, n]) =>
+        `${n} ${reason === 'too-recent' ? `not before ${o.before}` : reason === 'in-place' ? 'already archived' : reason === 'not-a-patch' ? `not ${n === 1 ? 'a patch' : 'patches'}` : reason}`,
     );
   const files = r.moves.reduce((n, m) => n + m.files.length, 0);
   const how = r.dryRun

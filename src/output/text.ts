@@ -63,10 +63,24 @@ export function serverDetails(m: ServerMessage): string[] {
 
 /** Lines for stderr describing an error; `verbose` adds statements and causes. */
 export function formatError(error: unknown, verbose = false): string[] {
+  return errorLines(error, verbose, 'pgpatch: ');
+}
+
+/**
+ * An error that caused the one above it, indented under it: its lines without a second
+ * "pgpatch: error:" (the one above says it already).
+ */
+function causeLines(cause: unknown, verbose: boolean): string[] {
+  return errorLines(cause, verbose, '').map((l) => `  ${l}`);
+}
+
+/** `program`: what starts a line that names no file ("pgpatch: " at the top, nothing under another error). */
+function errorLines(error: unknown, verbose: boolean, program: string): string[] {
+  const head = program ? `${program}error: ` : '';
   if (!(error instanceof PgpatchError)) {
     const e = error as Error;
     return [
-      `pgpatch: internal error: ${e?.message ?? String(error)}`,
+      `${program}internal error: ${e?.message ?? String(error)}`,
       ...(e?.stack
         ? e.stack
             .split('\n')
@@ -80,11 +94,12 @@ export function formatError(error: unknown, verbose = false): string[] {
   // A stop the user asked for: what failed because of it (dropped scratch databases, a lost
   // connection) is no error to report, unless asked.
   if (error instanceof InterruptedError)
-    return [`pgpatch: ${error.message}`, ...(verbose && error.cause ? formatError(error.cause, true).map((l) => `  ${l}`) : [])];
+    return [`${program}${error.message}`, ...(verbose && error.cause ? causeLines(error.cause, true) : [])];
   if (error instanceof PatchFailedError && error.cause instanceof StatementLockTimeoutError) {
     return patchFailedLines(
       error,
       verbose,
+      program,
       error.recorded === 'failed'
         ? `recorded as failed (stage ${error.stage}): it ran outside a transaction, so the statements before this one stay applied. Check them, then migrate --retry ${error.patch} once the lock is free.`
         : 'nothing of it was applied: it was rolled back and is not recorded (patches before it are applied and recorded). Run migrate again later, when those sessions have finished.',
@@ -94,6 +109,7 @@ export function formatError(error: unknown, verbose = false): string[] {
     return patchFailedLines(
       error,
       verbose,
+      program,
       error.recorded === 'failed'
         ? `recorded as failed (stage ${error.stage}); see showmigrations. Patches before it are applied and recorded.`
         : error.recorded === 'applying'
@@ -102,9 +118,9 @@ export function formatError(error: unknown, verbose = false): string[] {
     );
   }
   if (error instanceof PatchSetError) {
-    lines.push(`pgpatch: error: ${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
+    lines.push(`${head}${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
   } else if (error instanceof PatchInvalidError || (error instanceof TryRefusedError && error.location)) {
-    lines.push(`${error.location ? formatLocation(error.location) : 'pgpatch'}: error: ${error.message}`);
+    lines.push(`${error.location ? `${formatLocation(error.location)}: error: ` : head}${error.message}`);
   } else if (error instanceof SqlError) {
     const at = error.location ?? error.statementLocation;
     lines.push(`${formatLocation(at)}: ${error.server.severity}:  ${error.server.message} (SQLSTATE ${error.server.sqlstate})`);
@@ -116,7 +132,7 @@ export function formatError(error: unknown, verbose = false): string[] {
     lines.push(
       error.location
         ? `${formatLocation(error.location)}: error: ${error.reason}: ${displayPath(error.path)}`
-        : `pgpatch: error: ${error.reason}: ${displayPath(error.path)}`,
+        : `${head}${error.reason}: ${displayPath(error.path)}`,
     );
     lines.push(...traceLines(error.trace));
     if (error.location) lines.push(...caretLines(error.location));
@@ -129,38 +145,39 @@ export function formatError(error: unknown, verbose = false): string[] {
     lines.push(`${formatLocation(error.location)}: error: ${error.message}`);
     lines.push(...traceLines(error.trace));
   } else if (error instanceof NoTargetError) {
-    lines.push('pgpatch: error: no target database given. Give one of:');
+    lines.push(`${head}no target database given. Give one of:`);
     lines.push(...error.ways.map((w) => `  ${w}`));
   } else if (error instanceof LockTimeoutError) {
-    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(`${head}${error.message}`);
     for (const h of error.holders) {
       lines.push(
         `  held by pid ${h.pid} (${h.applicationName || 'no application_name'}, user ${h.user}${h.clientAddr ? ` from ${h.clientAddr}` : ''}) since ${h.backendStart}`,
       );
     }
   } else if (error instanceof StatementLockTimeoutError) {
-    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(`${head}${error.message}`);
     lines.push(...error.blockers.map((b) => `  held by ${formatBlocker(b)}`));
     if (!error.blockers.length) lines.push('  (the sessions holding it were not seen: the wait ended before pgpatch looked)');
-    if (error.cause instanceof PgpatchError) lines.push(...formatError(error.cause, verbose).map((l) => `  ${l}`));
+    if (error.cause instanceof PgpatchError) lines.push(...causeLines(error.cause, verbose));
   } else if (error instanceof ConnectionError) {
-    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(`${head}${error.message}`);
   } else if (error instanceof CheckBuildError && error.cause instanceof PatchFailedError) {
     // Not migrate's advice (the record, the patches before it applied, run migrate again): inside
     // check the patch ran in a scratch database that is dropped, so that would mislead.
-    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(`${head}${error.message}`);
     lines.push(
       ...patchFailedLines(
         error.cause,
         verbose,
+        '',
         'it failed while check built its scratch database (the schema files at the base plus the patches since), which is dropped: ' +
           'nothing was changed or recorded in any real database. Fix the patch and run check again.',
       ).map((l) => `  ${l}`),
     );
   } else {
-    lines.push(`pgpatch: error: ${error.message}`);
+    lines.push(`${head}${error.message}`);
     // Errors that wrap another (a check build that failed on an SQL error) show it below.
-    if (error.cause instanceof PgpatchError) lines.push(...formatError(error.cause, verbose).map((l) => `  ${l}`));
+    if (error.cause instanceof PgpatchError) lines.push(...causeLines(error.cause, verbose));
   }
   if (error.hint) lines.push(`  hint: ${error.hint}`);
   if (verbose && error.cause instanceof Error && error.cause.stack) lines.push(`  cause: ${error.cause.stack}`);
@@ -189,8 +206,8 @@ export function formatBlocker(b: BlockingSession): string {
 }
 
 /** A failed patch: which, why (file:line and the server's error), then what it means now. */
-function patchFailedLines(error: PatchFailedError, verbose: boolean, advice: string): string[] {
-  return [`pgpatch: error: ${error.message}`, ...formatError(error.cause, verbose).map((l) => `  ${l}`), `  ${advice}`];
+function patchFailedLines(error: PatchFailedError, verbose: boolean, program: string, advice: string): string[] {
+  return [`${program}error: ${error.message}`, ...causeLines(error.cause, verbose), `  ${advice}`];
 }
 
 export function formatNotice(m: ServerMessage, at?: SourceLocation): string {

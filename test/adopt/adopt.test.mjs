@@ -361,3 +361,47 @@ eachServer(test, 'publications and event triggers: written last, they load and r
       database.indexOf('alter default privileges') < database.indexOf('\\i event_triggers.sql'),
   );
 });
+
+// Issue 20: a child's inherited columns are not its own (attislocal false) unless it declares
+// them too; written as columns of the child, they became its own, which pg_dump shows and check
+// now compares. A child's default that differs from its parent's, a column it declares itself,
+// and a partition whose copies of its parent's index and key have names of their own.
+eachServer(
+  test,
+  "inheritance and attached partition parts: adopted as they were, inherited columns not the child's own",
+  async (t, server) => {
+    const { file, differences } = await adoptAndLoad(t, server, 'adopt_inherit', (url) =>
+      query(
+        url,
+        `
+    create table public.shop_base (id int, note text, created timestamptz default now());
+    create table public.shop_kid (extra text) inherits (public.shop_base);
+    create table public.shop_kid2 (id int, extra text) inherits (public.shop_base);
+    alter table public.shop_kid alter column note set default 'kid';
+    create table public.shop_event (id int not null, at date not null, primary key (id, at)) partition by range (at);
+    create index shop_event_at on public.shop_event (at);
+    create table public.shop_event_2025 (id int not null, at date not null);
+    create index shop_event_2025_custom on public.shop_event_2025 (at);
+    alter table public.shop_event attach partition public.shop_event_2025 for values from ('2025-01-01') to ('2026-01-01');`,
+      ),
+    );
+    t.deepEqual(
+      differences.map((d) => d.message),
+      [],
+    );
+    t.regex(file('shop.sql'), /create table public\.shop_kid \(\n {2}extra text\n\)\ninherits \(public\.shop_base\);/);
+    t.regex(file('shop.sql'), /alter table public\.shop_kid alter column note set default 'kid'::text;/);
+  },
+);
+
+eachServer(test, 'a column declared by the child is compared: inherited only and declared differ', async (t, server) => {
+  const [a, b] = await Promise.all([createDatabase(server.url, 'adopt_local'), createDatabase(server.url, 'adopt_local')]);
+  t.teardown(() => Promise.all([a.drop(), b.drop()]));
+  await query(a.url, 'create table base (id int); create table kid (extra text) inherits (base);');
+  await query(b.url, 'create table base (id int); create table kid (id int, extra text) inherits (base);');
+  const differences = compareModels(await modelOf(a.url), await modelOf(b.url), { expected: 'in A', actual: 'in B' });
+  t.deepEqual(
+    differences.map((d) => d.message),
+    ['table public.kid, column id: only inherited from its parent (not declared by the table) in A, declared by the table in B'],
+  );
+});

@@ -7,8 +7,8 @@ import { corpusCases, roundTrip } from './_roundtrip.mjs';
 
 /** Cases that do not round-trip yet, by `file: name`, with why (also in README and bench/RESULTS.md). */
 export const KNOWN = {
-  '10-limits.sql: range type changed while a column uses it':
-    'a changed range type is dropped and created: PostgreSQL refuses while a column uses it',
+  '15-inheritance.sql: parent column dropped from the parent only':
+    "the way back needs the child's column made inherited only again, which PostgreSQL cannot do in place (diff says so in a note)",
 };
 
 for (const c of corpusCases()) {
@@ -19,7 +19,7 @@ for (const c of corpusCases()) {
     known ? test.failing : test,
     `round trip both ways: ${title}${known ? ` (known failure: ${known})` : ''}`,
     async (t, server) => {
-      const r = await roundTrip(server.url, c);
+      const r = await roundTrip(server.url, c, server.major);
       t.true(r.forward.ok, `A -> B: ${r.forward.cause}\n${r.forward.sql}`);
       t.true(r.backward.ok, `B -> A: ${r.backward.cause}\n${r.backward.sql}`);
     },

@@ -36,9 +36,13 @@ function accepts(port) {
 
 /**
  * Starts PgBouncer in `mode` (session, transaction, statement) for the server of `serverUrl`.
+ * `poolSize`: server connections per database and user (PgBouncer's default_pool_size, 20 when
+ * not given); with 1, a client is sure to get the server connection the one before it used.
+ * `resetQuery`: PgBouncer's server_reset_query, run in session mode when a client leaves
+ * (DISCARD ALL when not given; '' for none, so that what a client left is seen by the next).
  * Returns { urlFor(dbName), stop() }.
  */
-export async function startPgBouncer(serverUrl, mode) {
+export async function startPgBouncer(serverUrl, mode, { poolSize, resetQuery } = {}) {
   const server = new URL(serverUrl);
   const dir = mkdtempSync(join(tmpdir(), 'pgpatch-pgbouncer-'));
   chmodSync(dir, 0o755);
@@ -55,6 +59,8 @@ export async function startPgBouncer(serverUrl, mode) {
       'unix_socket_dir =',
       'auth_type = any',
       `pool_mode = ${mode}`,
+      ...(poolSize ? [`default_pool_size = ${poolSize}`] : []),
+      ...(resetQuery === undefined ? [] : [`server_reset_query = ${resetQuery}`]),
       'ignore_startup_parameters = extra_float_digits',
       '',
     ].join('\n'),

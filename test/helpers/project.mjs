@@ -61,10 +61,11 @@ export function pgpatch(project, url, command, args = [], options = {}) {
 
 /**
  * Starts `pgpatch <command>` without waiting for it: { child, done } where `done` resolves to
- * { code, signal, stdout, stderr } when it exits. For tests that kill it on the way.
+ * { code, signal, stdout, stderr } when it exits. For tests that kill it on the way. `extraEnv`
+ * is added to the environment.
  */
-export function startPgpatch(project, url, command, args = []) {
-  const env = { ...process.env };
+export function startPgpatch(project, url, command, args = [], extraEnv = {}) {
+  const env = { ...process.env, ...extraEnv };
   for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGHOSTADDR', 'NODE_EXTRA_CA_CERTS'])
     delete env[k];
   const child = spawn(process.execPath, [CLI, command, '--dsn', url, ...args], {

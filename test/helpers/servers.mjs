@@ -45,7 +45,11 @@ export function eachServer(test, title, fn, { only } = {}) {
   for (const server of SLOT_SERVERS) {
     if (only && !only.includes(server.label)) continue;
     if (!server.url) {
-      test.skip(`${title} (PostgreSQL ${server.major}): no such test server, ${server.env} is unset`, () => undefined);
+      const why =
+        process.env.PGPATCH_TEST_MAJORS?.split(',').includes(String(server.major)) === false
+          ? 'not in PGPATCH_TEST_MAJORS'
+          : `${server.env} is unset`;
+      test.skip(`${title} (PostgreSQL ${server.major}): no such test server, ${why}`, () => undefined);
       continue;
     }
     test(`${title} (${serverName(server)})`, (t) => {

@@ -2,9 +2,9 @@
 // or unwritable cache changes nothing but speed. Files younger than 2 s are never cached, so
 // these tests wait for the patches to settle first.
 import test from 'ava';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { useDatabase } from '../helpers/database.mjs';
 import { initRecord, makeProject, pgpatch, record } from '../helpers/project.mjs';
 
@@ -40,16 +40,22 @@ function cacheFile(cache) {
   return files.length === 1 ? join(cache, files[0]) : undefined;
 }
 
-const HEADER = 'pgpatch checksums 4\n';
+const HEADER = 'pgpatch checksums 6\n';
 
-/** The cache's lines by path: [size, inode, mtime s, ns, ctime s, ns, checksum] (throws on a malformed file). */
+/**
+ * The cache's lines by path: [size, inode, mtime µs, ctime µs, checksum] (throws on a malformed
+ * file). The lines of a patch's includes (starting with a tab) are left out.
+ */
 function readEntries(file) {
   const text = readFileSync(file, 'utf8');
   if (!text.startsWith(HEADER) || !text.endsWith('\n')) throw new Error(`not a whole cache file: ${text.slice(0, 40)}`);
   const entries = {};
-  for (const line of text.slice(HEADER.length, -1).split('\n').filter(Boolean)) {
+  for (const line of text
+    .slice(HEADER.length, -1)
+    .split('\n')
+    .filter((l) => l && !l.startsWith('\t'))) {
     const [path, ...rest] = line.split('\t');
-    if (rest.length !== 7) throw new Error(`malformed line: ${line}`);
+    if (rest.length !== 5) throw new Error(`malformed line: ${line}`);
     entries[path] = rest;
   }
   return entries;
@@ -72,10 +78,10 @@ test('the cache holds the checksums the record has, and showmigrations reads it'
   const entries = readEntries(file);
   const rows = await record(url);
   t.deepEqual(Object.keys(entries).sort(), ['2024-01-01_a.sql', join('2024', '2024-02-01_b.sql')].sort());
-  t.is(entries['2024-01-01_a.sql'][6], rows.find((r) => r.name === '2024-01-01_a').checksum);
+  t.is(entries['2024-01-01_a.sql'][4], rows.find((r) => r.name === '2024-01-01_a').checksum);
 
   // A cache entry that matches the file's stat is believed: proof that the cache is read.
-  entries['2024-01-01_a.sql'][6] = '0'.repeat(64);
+  entries['2024-01-01_a.sql'][4] = '0'.repeat(64);
   writeEntries(file, entries);
   const show = await run('showmigrations');
   t.is(show.code, 0, show.stderr);
@@ -205,8 +211,37 @@ test('a run that changes nothing does not write the cache; a patch added between
   const b = join('2024', '2024-02-01_b.sql');
   const entries = readEntries(file);
   t.truthy(entries[b]);
-  entries[b][6] = '0'.repeat(64);
+  entries[b][4] = '0'.repeat(64);
   writeEntries(file, { '2023-12-31_gone.sql': ['1', '2', '3', '4', '5', '6', 'f'.repeat(64)], ...entries });
   t.regex((await run('showmigrations')).stdout, /\[E\] 2024-02-01_b/);
   t.false(Object.keys(readEntries(file)).includes('2023-12-31_gone.sql'));
+});
+
+test('a patch with an include: the cache keeps the include, and an edit of the include is seen through it', async (t) => {
+  const { p, cache, run } = await setup(t);
+  const include = join(p.dir, 'schema', 'fn', 'answer.sql');
+  mkdirSync(dirname(include), { recursive: true });
+  writeFileSync(include, 'create table answer (id int);\n');
+  p.patch('2024-03-01_c.sql', '\\ir ../fn/answer.sql\n');
+  // Files younger than 2 s are not cached: made old, then left to settle (utimes changes the ctime).
+  const then = Math.floor(Date.now() / 1000) - 3600;
+  utimesSync(include, then, then);
+  t.is((await run('migrate')).code, 0);
+  await settle();
+  t.regex((await run('showmigrations')).stdout, /\[X\] 2024-03-01_c/);
+  const text = readFileSync(cacheFile(cache), 'utf8');
+  t.true(text.includes(`\n\t${include}\t`), text);
+  // The include keeps its size and modification time: only its ctime tells.
+  writeFileSync(include, 'create table answer (ix int);\n');
+  utimesSync(include, then, then);
+  t.regex((await run('showmigrations')).stdout, /\[E\] 2024-03-01_c/);
+  t.regex((await run('showmigrations')).stdout, /\[X\] 2024-01-01_a/);
+});
+
+test('PGPATCH_CACHE_DIR relative to the working directory is refused, and no folder is made in the project', async (t) => {
+  const { p, run } = await setup(t);
+  const r = await run('showmigrations', [], { PGPATCH_CACHE_DIR: 'cache-here' });
+  t.is(r.code, 2, r.stderr);
+  t.regex(r.stderr, /PGPATCH_CACHE_DIR must be an absolute path, got "cache-here"/);
+  t.false(existsSync(join(p.dir, 'cache-here')));
 });

@@ -25,7 +25,8 @@ test('10,000 plain names keep byte order', (t) => {
   const names = [];
   for (let i = 0; i < 10000; i++) names.push(`2024-01-01_${String((i * 7919) % 10000).padStart(5, '0')}_${i % 3 ? 'a' : 'B'}`);
   for (const [i, n] of names.entries()) {
-    const folder = join(dir, `y${i % 7}`);
+    // Archive folders (YYYY/): patches in any other folder are not patches (files.ts).
+    const folder = join(dir, `${2018 + (i % 7)}`);
     if (i < 7) mkdirSync(folder);
     writeFileSync(join(folder, `${n}.sql`), '');
   }

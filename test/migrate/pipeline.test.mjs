@@ -96,13 +96,21 @@ eachServer(
   'killed while a patch runs, with the next one sent: each patch is applied with its record, or neither',
   async (t, server) => {
     const { p, url } = await trustProject(t, server);
-    p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_sleep(1);\n");
+    // The first patch waits on an advisory lock the test holds until migrate is killed.
+    p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_advisory_xact_lock(4243);\n");
     p.patch('2024-02-01_next.sql', "insert into log (name) values ('next');\n");
     p.patch('2024-03-01_last.sql', "insert into log (name) values ('last');\n");
-    const run = startPgpatch(p, url, 'migrate');
-    await migrateBackend(url);
-    run.child.kill('SIGKILL');
-    await run.done;
+    const holder = new pg.Client({ connectionString: url });
+    await holder.connect();
+    try {
+      await holder.query('select pg_advisory_lock(4243)');
+      const run = startPgpatch(p, url, 'migrate');
+      await migrateBackend(url, '%pg_advisory_xact_lock%');
+      run.child.kill('SIGKILL');
+      await run.done;
+    } finally {
+      await holder.end();
+    }
     // The server finishes or abandons what it was sent; wait until the backend is gone.
     await waitFor(
       async () =>
@@ -123,3 +131,61 @@ eachServer(
     t.deepEqual(await names(url), ['slow', 'next', 'last']);
   },
 );
+
+eachServer(
+  test,
+  "a notice of a patch sent ahead is printed in that patch's progress line, not in the line before it",
+  async (t, server) => {
+    const { p, url } = await trustProject(t, server);
+    for (const n of ['a', 'b', 'c'])
+      p.patch(`2024-01-01_${n}.sql`, `insert into log (name) values ('${n}');\ndo $$ begin raise notice 'from ${n}'; end $$;\n`);
+    const r = await pgpatch(p, url, 'migrate');
+    t.is(r.code, 0, r.stderr);
+    const at = (s) => r.stderr.indexOf(s);
+    for (const [n, i] of [
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]) {
+      t.true(at(`[${i}/3] 2024-01-01_${n}`) >= 0, r.stderr);
+      t.true(at(`[${i}/3] 2024-01-01_${n}`) < at(`NOTICE:  from ${n}`), `the notice of ${n} after its line:\n${r.stderr}`);
+      if (i < 3) t.true(at(`NOTICE:  from ${n}`) < at(`[${i + 1}/3]`), `the notice of ${n} before the next line:\n${r.stderr}`);
+    }
+  },
+);
+
+// pg deprecates queueing a query behind a running one (it prints a DeprecationWarning, and pg 9
+// removes it): no failure path may do it. Node turns every deprecation into an exception here.
+const THROW_DEPRECATION = { env: { NODE_OPTIONS: '--throw-deprecation' } };
+
+eachServer(test, 'failure paths of the pipelined apply print no deprecation warning (warnings made errors)', async (t, server) => {
+  const { p, url } = await trustProject(t, server);
+  p.patch('2024-01-01_a.sql', "insert into log (name) values ('a');\n");
+  p.patch('2024-02-01_b.sql', 'select 1/0;\n');
+  p.patch('2024-03-01_c.sql', "insert into log (name) values ('c');\n");
+  const failed = await pgpatch(p, url, 'migrate', [], THROW_DEPRECATION);
+  t.is(failed.code, 3, failed.stderr);
+  t.notRegex(failed.stderr, /deprecat/i);
+  t.regex(failed.stderr, /2024-02-01_b\.sql:1:1: ERROR:  division by zero/);
+
+  p.patch('2024-02-01_b.sql', `${FAILS_AT_COMMIT}insert into log (name) values ('b');\n`);
+  const atCommit = await pgpatch(p, url, 'migrate', [], THROW_DEPRECATION);
+  t.is(atCommit.code, 3, atCommit.stderr);
+  t.notRegex(atCommit.stderr, /deprecat/i);
+  t.regex(atCommit.stderr, /violates foreign key constraint/);
+  t.deepEqual(await names(url), ['a']);
+});
+
+eachServer(test, 'a session terminated while a patch runs, with the next one sent: no deprecation warning', async (t, server) => {
+  const { p, url } = await trustProject(t, server);
+  p.patch('2024-01-01_slow.sql', "insert into log (name) values ('slow');\nselect pg_sleep(30);\n");
+  p.patch('2024-02-01_next.sql', "insert into log (name) values ('next');\n");
+  const run = startPgpatch(p, url, 'migrate', [], THROW_DEPRECATION.env);
+  const pid = await migrateBackend(url);
+  await query(url, 'select pg_terminate_backend($1)', [pid]);
+  const r = await run.done;
+  t.is(r.code, 4, r.stderr);
+  t.notRegex(r.stderr, /deprecat/i);
+  t.regex(r.stderr, /lost the connection to .* while applying patch 2024-01-01_slow/);
+  t.deepEqual(await names(url), []);
+});

@@ -1,8 +1,10 @@
 // migrate through a real PgBouncer: in transaction mode each transaction may run on another
 // server connection (the run's session advisory lock, and the patch's session, would not be
 // one), so migrate refuses before doing anything; session mode keeps one server connection per
-// client and works.
+// client and works. In session mode without a reset query, what a client left on its server
+// connection is seen by the next: neither migrate's plan nor its lock watch leaves a setting.
 import test from 'ava';
+import pg from 'pg';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { PGBOUNCER, startPgBouncer } from '../helpers/pgbouncer.mjs';
 import { eachServer } from '../helpers/servers.mjs';
@@ -75,4 +77,67 @@ if (!PGBOUNCER) {
       ['a', 'b', 'c'],
     );
   });
+
+  /** Both server connections of a pool of 2, held at once by two clients: what each lets a client do. */
+  // As many clients as the pool has server connections: each client gets one of them.
+  async function serverConnections(url, n = 3) {
+    const clients = Array.from({ length: n }, () => new pg.Client({ connectionString: url }));
+    try {
+      await Promise.all(clients.map((c) => c.connect()));
+      return await Promise.all(
+        clients.map(async (c) => {
+          const insert = await c.query("insert into log (v) values ('app')").then(
+            () => 'accepted',
+            (e) => e.message,
+          );
+          const { rows } = await c.query(`select pg_backend_pid() as pid,
+            current_setting('default_transaction_read_only') as read_only, current_setting('lock_timeout') as lock_timeout,
+            current_setting('statement_timeout') as statement_timeout,
+            current_setting('client_connection_check_interval') as check_interval`);
+          return { insert, ...rows[0] };
+        }),
+      );
+    } finally {
+      await Promise.all(clients.map((c) => c.end().catch(() => undefined)));
+    }
+  }
+
+  function untouched(t, seen, after, more = {}) {
+    t.is(new Set(seen.map((s) => s.pid)).size, seen.length, 'one server connection each');
+    for (const s of seen) t.like(s, { insert: 'accepted', read_only: 'off', lock_timeout: '0', statement_timeout: '0', ...more }, after);
+  }
+
+  eachServer(
+    test,
+    'through PgBouncer in session mode without a reset query, migrate --plan and the lock watch leave no setting on the server connections',
+    async (t, server) => {
+      const db = await createDatabase(server.url, 'pgpatch_pooler');
+      const p = makeProject({ database: 'create table log (v text);\ncreate table t (id int);\n' });
+      // migrate's session, its run lock's and its lock watch's: three server connections.
+      const bouncer = await startPgBouncer(server.url, 'session', { poolSize: 3, resetQuery: '' });
+      t.teardown(async () => {
+        await bouncer.stop();
+        p.cleanup();
+        await db.drop();
+      });
+      await initRecord(p, db.url);
+      p.patch('2024-01-01_a.sql', 'alter table t add column b int;\n');
+      const pooled = bouncer.urlFor(db.name);
+      // The pooler check's second connection makes the pool's second server connection.
+      const plan = await pgpatch(p, pooled, 'migrate', ['--plan']);
+      t.is(plan.code, 0, plan.stderr);
+      untouched(t, await serverConnections(pooled), 'after migrate --plan', { check_interval: '0' });
+      // A reader holds t (directly, not through the pooler): the patch waits, the lock watch looks.
+      // (The run's own session keeps client_connection_check_interval: migrate sets it for its run.)
+      const reader = new pg.Client({ connectionString: db.url, application_name: 'long reader' });
+      await reader.connect();
+      t.teardown(() => reader.end().catch(() => undefined));
+      await reader.query('begin; select count(*) from t');
+      const run = await pgpatch(p, pooled, 'migrate', ['--statement-lock-timeout', '1s', '--no-input']);
+      t.not(run.code, 0);
+      t.regex(run.stderr, /long reader/, 'the lock watch named the holder');
+      await reader.query('commit');
+      untouched(t, await serverConnections(pooled), 'after the lock watch');
+    },
+  );
 }

@@ -146,8 +146,8 @@ test('pre scripts get the resolved connection as a URI in PATCH_DSN, not the ser
   const env = cleanEnv({ PGSERVICE: 'app', PGSERVICEFILE: file, PGSYSCONFDIR: s.dir });
   // The first run on an empty database builds it from the schema files and starts the record.
   t.is((await runCli(['migrate'], { cwd: s.dir, env })).code, 0);
-  writeFileSync(join(s.dir, 'schema', 'patches', '0001-a.sql'), 'create table a (id int);\n');
-  writeFileSync(join(s.dir, 'schema', 'patches', '0001-a.pre.sh'), '#!/bin/sh\nprintf %s "$PATCH_DSN" > dsn.txt\n', { mode: 0o755 });
+  writeFileSync(join(s.dir, 'schema', 'patches', '2024-01-01_a.sql'), 'create table a (id int);\n');
+  writeFileSync(join(s.dir, 'schema', 'patches', '2024-01-01_a.pre.sh'), '#!/bin/sh\nprintf %s "$PATCH_DSN" > dsn.txt\n', { mode: 0o755 });
   const r = await runCli(['migrate'], { cwd: s.dir, env });
   t.is(r.code, 0, r.stderr);
   t.is(readFileSync(join(s.dir, 'schema', 'patches', 'dsn.txt'), 'utf8'), `postgresql://${s.user}@${s.host}:${s.port}/${s.db}`);

@@ -55,7 +55,7 @@ test('with PGSERVICE, the target line names the service and its file', async (t)
 });
 
 test('migrate says which database it migrates before the first patch; --plan does not', async (t) => {
-  const dir = plainProject(t, { 'schema/database.sql': '', 'schema/patches/0001-a.sql': NOTICE });
+  const dir = plainProject(t, { 'schema/database.sql': '', 'schema/patches/2024-01-01_a.sql': NOTICE });
   const dsn = withPassword(t.context.db.url);
   const plan = await runCli(['migrate', '--plan', '--dsn', dsn], { cwd: dir });
   t.is(plan.code, 0, plan.stderr);

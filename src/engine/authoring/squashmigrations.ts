@@ -5,7 +5,9 @@
  * recursively and known by file name alone, so `migrate` and `showmigrations` see the same set.
  *
  * Pending patches (no row) and failed or applying ones never move: somebody still has to deal
- * with them where they are. Patches without a `YYYY-MM-DD` prefix stay too, and are reported.
+ * with them where they are. Patches without a `YYYY-MM-DD` prefix (undated files an earlier
+ * version ran, which the record names: see files.ts) stay too, and are reported; other `.sql`
+ * files that are not patches stay as `not-a-patch`.
  * The database is only read, in a read-only transaction.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { dirname, join, relative } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
 import { connect, type Target } from '../db';
 import { isRepo, openRepo, type GitRepo } from '../git';
-import { findPatches, type PatchFile } from '../patches/files';
+import { patchDate, scanPatches, withRecorded, type PatchFile } from '../patches/files';
 import { readRecord, recordExists, type PatchStatus, type RecordRow } from '../patches/recorder';
 
 const MOVABLE: ReadonlySet<PatchStatus> = new Set(['applied', 'assumed', 'skipped']);
@@ -36,7 +38,7 @@ export interface PatchMove {
   files: FileMove[];
 }
 
-export type StayReason = 'pending' | 'failed' | 'applying' | 'undated' | 'too-recent' | 'in-place';
+export type StayReason = 'pending' | 'failed' | 'applying' | 'undated' | 'too-recent' | 'in-place' | 'not-a-patch';
 
 export interface PatchStays {
   name: string;
@@ -73,21 +75,8 @@ export class SquashError extends PgpatchError {
   }
 }
 
-/** `YYYY-MM-DD` of a patch name, when it starts with a real date. */
-export function patchDate(name: string): { year: string; month: string; day: string } | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(name);
-  if (!m || !isRealDate(m[1], m[2], m[3])) return undefined;
-  return { year: m[1], month: m[2], day: m[3] };
-}
-
-function isRealDate(y: string, m: string, d: string): boolean {
-  const date = new Date(Date.UTC(Number(y), Number(m) - 1, Number(d)));
-  return date.getUTCFullYear() === Number(y) && date.getUTCMonth() === Number(m) - 1 && date.getUTCDate() === Number(d);
-}
-
 export function checkDay(value: string, flag: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (!m || !isRealDate(m[1], m[2], m[3])) throw new UsageError(`${flag} expects a day as YYYY-MM-DD, got "${value}"`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || !patchDate(value)) throw new UsageError(`${flag} expects a day as YYYY-MM-DD, got "${value}"`);
   return value;
 }
 
@@ -95,7 +84,9 @@ export function checkDay(value: string, flag: string): string {
 export function planSquash(patchesDir: string, record: Map<string, RecordRow>, options: PlanOptions = {}): SquashPlan {
   const before = options.before === undefined ? undefined : checkDay(options.before, '--before');
   const plan: SquashPlan = { patchesDir, moves: [], stays: [] };
-  for (const patch of findPatches(patchesDir)) {
+  const { patches, strays } = withRecorded(scanPatches(patchesDir), (name) => record.has(name));
+  for (const s of strays) plan.stays.push({ name: s.name, path: s.path, reason: 'not-a-patch' });
+  for (const patch of patches) {
     const stay = (reason: StayReason) => plan.stays.push({ name: patch.name, path: patch.path, reason });
     const row = record.get(patch.name);
     if (!row) {

@@ -4,16 +4,31 @@
  * the record. `migrate.ts` decides what runs; this file runs it.
  */
 import { performance } from 'node:perf_hooks';
-import { ConnectionLostError, PatchClaimedError, PatchFailedError, RunLockLostError, SqlError, UsageError } from '../../errors';
-import { isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
+import {
+  ConnectionError,
+  ConnectionLostError,
+  PatchClaimedError,
+  PatchFailedError,
+  RunLockLostError,
+  SqlError,
+  UsageError,
+} from '../../errors';
+import { connect, isConnectionLost, isServerError, toServerMessage, type DatabaseError, type Session } from '../db';
 import { runHook, type HookOutput } from '../patches/hooks';
-import { LOCK_CHECK_SQL, LOCK_HELD_SQL, LOCK_LOST_SQLSTATE } from '../patches/lock';
 import { isRecordConflict, recordTable, recordWriteSql, type ExpectedRow, type RecordWrite } from '../patches/recorder';
 import { quoteLiteral } from '../../quote';
 import type { SqlStep, Step } from '../script/compile';
 import { endOf, executeInTransaction, transactionBatch } from '../script/commit';
-import { batchMessage, canBatch, executeBatch, executeBatchAhead, executeSteps, type ExtraStatement } from '../script/execute';
-import type { Target } from '../db';
+import {
+  batchMessage,
+  canBatch,
+  executeBatch,
+  executeBatchAhead,
+  executeSteps,
+  type BatchAhead,
+  type ExtraStatement,
+} from '../script/execute';
+import type { Target } from '../../target';
 import type { Decision, MigrateEvent, Prepared, Question } from './types';
 import { sessionLockTimeout, statementLockTimeout } from './lock-waits';
 
@@ -32,25 +47,44 @@ export interface ApplyContext {
   runSettings: string[];
   /** PostgreSQL's lock_timeout for the patch's statements, in ms (see lock-waits.ts). */
   statementLockTimeoutMs?: number;
+  /** The run's application_name: what the record says applied the patch (a patch may set the session's). */
+  applicationName: string;
+  /** An SQL expression, true while the run lock is held (RunLock.heldSql in patches/lock.ts). */
+  lockHeldSql: string;
+}
+
+/** What applying a patch did beyond the patch. */
+export interface Applied {
+  /**
+   * The patch changed settings of the database or of a role (ALTER DATABASE/ROLE ... SET), which
+   * only a new connection starts with: the session is now a new connection (its backend pid
+   * changed), and a patch sent ahead on the old one was refused by its check and did not run.
+   */
+  reconnected: boolean;
 }
 
 /**
  * Statements that bring the session back to the state a fresh connection has, sent at the start
  * of each patch's message (no round trip of their own): what a patch before it set (search_path,
  * role, statement_timeout, session characteristics), prepared, declared, listened to or created
- * as temporary does not reach the next one, as with one psql per patch. DISCARD ALL would do it
- * but also releases the run lock (pg_advisory_unlock_all), so this is the rest of what it does.
- * RESET ALL leaves role and session authorization alone, hence their own statements. Then the
- * run's own settings (`runSettings`) are set again. In a transaction of their own, committed
- * before the patch's: a transaction that began in the same message would keep the read-only or
- * isolation level the session characteristics gave it when it began.
+ * as temporary does not reach the next one, as with one psql per patch. This is DISCARD ALL but
+ * for its pg_advisory_unlock_all(), which the end of each patch does (see ending), and which
+ * cannot run in a transaction block. RESET ALL leaves role and session authorization alone,
+ * hence their own statements. Then the run's own settings (`runSettings`) are set again. In a
+ * transaction of their own, committed before the patch's: a transaction that began in the same
+ * message would keep the read-only or isolation level the session characteristics gave it when
+ * it began. What RESET ALL goes back to is what the connection started with: a patch that
+ * changes what a new connection starts with (ALTER DATABASE/ROLE ... SET) gets the next patch a
+ * new connection instead (see freshSession). Built once per run.
  */
-export function sessionReset(runSettings: string[], patch: string): ExtraStatement[] {
+export function sessionReset(runSettings: string[]): ExtraStatement[] {
+  let reset = resets.get(runSettings);
+  if (reset) return reset;
   const onError = (e: DatabaseError) =>
-    new UsageError(`could not reset the session before patch ${patch}: ${e.message}`, {
+    new UsageError(`could not reset the session before the patch: ${e.message}`, {
       hint: 'the patch did not run; the statements pgpatch sends are SET SESSION AUTHORIZATION DEFAULT, RESET ROLE, RESET ALL, DEALLOCATE ALL, CLOSE ALL, UNLISTEN *, DISCARD PLANS/TEMP/SEQUENCES',
     });
-  return [
+  reset = [
     'begin',
     'set session authorization default',
     'reset role',
@@ -64,14 +98,18 @@ export function sessionReset(runSettings: string[], patch: string): ExtraStateme
     ...runSettings,
     'commit',
   ].map((sql) => ({ sql: `${sql};`, onError }));
+  resets.set(runSettings, reset);
+  return reset;
 }
+
+const resets = new WeakMap<string[], ExtraStatement[]>();
 
 /**
  * Runs one patch with its pre and post scripts and writes its record, each step recorded so
  * that a failure leaves the record saying where it stopped. `sent`: the patch's message is
  * already sent (sendPatch); its result is awaited instead.
  */
-export async function applyPatch(context: ApplyContext, item: Prepared, sent?: SentPatch): Promise<void> {
+export async function applyPatch(context: ApplyContext, item: Prepared, sent?: SentPatch): Promise<Applied> {
   const { session, schema, emit, decide } = context;
   const { patch, plan } = item;
   const dsn = context.target.patchDsn;
@@ -132,6 +170,7 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
     }
   };
 
+  let settingsChanged = false;
   try {
     if (!item.postOnly && patch.pre.length) {
       await row.write({ status: 'applying', stage: 'pre' });
@@ -139,7 +178,7 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
       await runScripts(patch.pre, 'pre');
     }
     stage = 'patch';
-    if (!item.postOnly) await runPatchSql(context, item, row, hasPost, started, sent);
+    if (!item.postOnly) settingsChanged = (await runPatchSql(context, item, row, hasPost, started, sent)).settingsChanged;
     if (hasPost) {
       stage = 'post';
       await runScripts(patch.post, 'post');
@@ -148,6 +187,28 @@ export async function applyPatch(context: ApplyContext, item: Prepared, sent?: S
   } catch (e) {
     await fail(e);
   }
+  // The patch is applied and recorded: a failure from here on is not its failure.
+  if (settingsChanged) await freshSession(context, patch.name);
+  return { reconnected: settingsChanged };
+}
+
+/**
+ * The session starts over as a new connection, with the run's own settings: a patch changed
+ * what a new connection starts with (ALTER DATABASE/ROLE ... SET), which no reset can give
+ * (RESET ALL goes back to what the connection started with). The run lock is held by a
+ * connection of its own (patches/lock.ts), so this one can go.
+ */
+async function freshSession(context: ApplyContext, patch: string): Promise<void> {
+  const fresh = await connect(context.target, { applicationName: context.applicationName }).catch((e: unknown) => {
+    const reason = e instanceof ConnectionError ? e.reason : ((e as Error)?.message ?? String(e));
+    throw new ConnectionError(
+      context.database,
+      `${reason} (patch ${patch} is applied and recorded; it changed what a new connection starts with, and the next patch needs one)`,
+      e,
+    );
+  });
+  await context.session.replaceWith(fresh);
+  if (context.runSettings.length) await context.session.query(context.runSettings.join(';\n'));
 }
 
 function stageInWords(stage: 'pre' | 'patch' | 'post'): string {
@@ -164,6 +225,11 @@ class PatchRow {
   /** This run has written the row (so it says what this run last wrote). */
   claimed = false;
 
+  /** Whether the patch has no row yet: its write is then a plain INSERT. */
+  get isNew(): boolean {
+    return this.expected === null;
+  }
+
   constructor(
     private readonly context: ApplyContext,
     private readonly item: Prepared,
@@ -178,14 +244,23 @@ class PatchRow {
       this.expected = { status: row.status, stage: row.stage ?? null };
       this.claimed = true;
     };
-    return { sql: recordWriteSql(this.context.schema, full, this.expected, durationSql), done };
+    return { sql: recordWriteSql(this.context.schema, full, this.expected, durationSql, this.context.applicationName), done };
   }
 
-  /** `before`: statements sent in the same message, first (the session reset). */
-  async write(row: Pick<RecordWrite, 'status' | 'stage' | 'error'>, durationSql?: string, before?: string): Promise<void> {
+  /**
+   * `before`: statements sent in the same message, first (the session reset); `after`: one sent
+   * last, whose result is returned.
+   */
+  async write(
+    row: Pick<RecordWrite, 'status' | 'stage' | 'error'>,
+    durationSql?: string,
+    before?: string,
+    after?: string,
+  ): Promise<unknown> {
     const { sql, done } = this.sql(row, durationSql);
+    let result: unknown;
     try {
-      await this.context.session.query(before ? `${before}\n${sql}` : sql);
+      result = await this.context.session.query([before, `${sql};`, after && `${after};`].filter(Boolean).join('\n'));
     } catch (e) {
       if (isRecordConflict(e)) throw new PatchClaimedError(this.item.patch.name, e);
       if (!isServerError(e)) throw e;
@@ -200,6 +275,7 @@ class PatchRow {
       throw new SqlError(server, 'schema_patch write', endOf(this.item.patch.path), undefined, [], undefined);
     }
     done();
+    return result;
   }
 }
 
@@ -215,7 +291,7 @@ function finalRow(hasPost: boolean) {
  */
 function recordErrorFor(patch: Prepared['patch'], schema: string): (e: DatabaseError) => Error {
   return (e) => {
-    if (e.code === LOCK_LOST_SQLSTATE) return new RunLockLostError(patch.name, true);
+    if (e.code === DIVISION_BY_ZERO) return new RunLockLostError(patch.name, true);
     if (isRecordConflict(e)) return new PatchClaimedError(patch.name, e);
     const server = toServerMessage(e);
     server.where = [`while pgpatch wrote the patch's row in ${recordTable(schema)}, after its last statement`, server.where]
@@ -226,9 +302,45 @@ function recordErrorFor(patch: Prepared['patch'], schema: string): (e: DatabaseE
 }
 
 /**
- * pgpatch's statements at the end of the patch's transaction: the run lock check (a patch that
- * dropped the lock is rolled back rather than committed while another run may be applying
- * patches), the record row, and the mark a patch sent after it checks (see afterCheck).
+ * pgpatch's checks fail with a division by zero: a plain statement that fails when a condition
+ * is false (a DO block with RAISE says it in words, but costs the server a PL/pgSQL compilation
+ * per patch). Each is mapped to its meaning by the statement that failed (its onError).
+ */
+const DIVISION_BY_ZERO = '22012';
+
+/** SQL that fails with DIVISION_BY_ZERO unless `condition` (a boolean expression, never null) is true. */
+function failUnless(condition: string): string {
+  return `pg_catalog.int4div(1, (${condition})::int)`;
+}
+
+/**
+ * pg_db_role_setting, the settings a new connection starts with by database and role, by its
+ * fixed OID (DbRoleSettingRelationId, the same on every version): a name would be looked up in
+ * the catalog three times per patch.
+ */
+const SETTINGS_CATALOG = `2964::pg_catalog.oid`;
+
+/**
+ * Whether the transaction changed pg_db_role_setting (ALTER DATABASE/ROLE ... SET or RESET, by
+ * any means, dynamic SQL included): the server counts every row a transaction writes.
+ */
+const SETTINGS_CHANGED_SQL = `(pg_catalog.pg_stat_get_xact_tuples_inserted(${SETTINGS_CATALOG})
+      operator(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_updated(${SETTINGS_CATALOG})
+      operator(pg_catalog.+) pg_catalog.pg_stat_get_xact_tuples_deleted(${SETTINGS_CATALOG}) operator(pg_catalog.>) 0)`;
+
+/** The same question for a patch outside a transaction: a digest of pg_db_role_setting, before and after. */
+const SETTINGS_DIGEST_SQL = `(select pg_catalog.md5(coalesce(pg_catalog.string_agg(pg_catalog.concat_ws(' ', d.setdatabase, d.setrole, d.setconfig), ','
+      order by d.setdatabase, d.setrole), '')) from pg_catalog.pg_db_role_setting d)`;
+
+/**
+ * pgpatch's statements at the end of the patch's transaction, as few as they can be: the record
+ * row (an INSERT for a pending patch, in the same statement as the rest; the guarded update of
+ * recordWriteSql otherwise) and one SELECT that releases the session-level advisory locks the
+ * patch left (the run lock is not this session's: patches/lock.ts), fails unless the run lock
+ * is still held (so that the patch is rolled back rather than committed while another run may
+ * be applying patches), tells whether the patch changed what a new connection starts with (then
+ * the next patch needs one), and sets the mark a patch sent behind it checks (afterCheck): not
+ * when a new connection is needed, so that such a patch does nothing on this one.
  */
 function ending(
   context: ApplyContext,
@@ -236,38 +348,52 @@ function ending(
   record: PatchRow,
   hasPost: boolean,
   durationSql: string,
-): { statements: ExtraStatement[]; done: () => void } {
+): { statements: ExtraStatement[]; done: () => void; settingsChanged: () => boolean } {
   const recordError = recordErrorFor(item.patch, context.schema);
   const write = record.sql(finalRow(hasPost), durationSql);
-  return {
-    statements: [
-      { sql: `${LOCK_CHECK_SQL};`, onError: recordError },
-      { sql: `${write.sql};`, onError: recordError },
-      { sql: `select pg_catalog.set_config('${COMMITTED_SETTING}', ${quoteLiteral(item.patch.name)}, false);` },
-    ],
-    done: write.done,
-  };
+  let changed = false;
+  // The mark is '' (no patch name is) when the settings changed: set_config returns it, so the
+  // question is asked once, without a subquery.
+  const check = `select pg_catalog.pg_advisory_unlock_all() as unlocked, ${failUnless(context.lockHeldSql)} as run_lock,
+    pg_catalog.set_config('${COMMITTED_SETTING}', case when ${SETTINGS_CHANGED_SQL} then '' else ${quoteLiteral(item.patch.name)} end, false) as mark`;
+  const onRow = (values: Array<string | null>) => (changed = values[2] === '');
+  const statements: ExtraStatement[] = record.isNew
+    ? [{ sql: `with record as (${write.sql})\n${check};`, onError: recordError, onRow }]
+    : [
+        { sql: `${write.sql};`, onError: recordError },
+        { sql: `${check};`, onError: recordError, onRow },
+      ];
+  return { statements, done: write.done, settingsChanged: () => changed };
 }
 
 /** A session setting (not a server one: `pgpatch.` is a custom prefix) naming the last patch this session committed. */
 const COMMITTED_SETTING = 'pgpatch.committed';
-/** SQLSTATE of afterCheck's error. */
-export const PREVIOUS_NOT_COMMITTED_SQLSTATE = 'PP002';
 
 /**
  * First in a patch's message sent behind another (see sendPatch): fails unless the patch before it
  * committed in this session, which set COMMITTED_SETTING in its transaction (a transaction that
  * fails takes its settings with it). The server stops a message at its first error, so
- * nothing else of the patch runs.
+ * nothing else of the patch runs. Functions by their schema: the session's search_path is still
+ * the one the patch before left.
  */
-function afterCheck(previous: string): ExtraStatement {
+function afterCheck(previous: string, patch: string): ExtraStatement {
   return {
-    sql: `do $pgpatch$ begin
-  if pg_catalog.current_setting('${COMMITTED_SETTING}', true) is distinct from ${quoteLiteral(previous)} then
-    raise exception using errcode = '${PREVIOUS_NOT_COMMITTED_SQLSTATE}', message = 'pgpatch: the patch before this one did not commit';
-  end if;
-end $pgpatch$;`,
+    sql: `select ${failUnless(`coalesce(pg_catalog.texteq(pg_catalog.current_setting('${COMMITTED_SETTING}', true), ${quoteLiteral(previous)}), false)`)};`,
+    onError: (e) =>
+      e.code === DIVISION_BY_ZERO
+        ? new PreviousNotCommittedError(patch, previous)
+        : new UsageError(`patch ${patch} was not run: ${e.message}`),
   };
+}
+
+/** A patch sent behind another that did not commit (or needs a new connection): it did nothing. */
+export class PreviousNotCommittedError extends Error {
+  constructor(
+    readonly patch: string,
+    readonly previous: string,
+  ) {
+    super(`patch ${patch} was not run: the patch before it (${previous}) did not commit in this session`);
+  }
 }
 
 /**
@@ -283,7 +409,7 @@ function patchBatch(
   hasPost: boolean,
   started: number,
   after?: string,
-): { items: Array<SqlStep | ExtraStatement>; done: () => void } | undefined {
+): { items: Array<SqlStep | ExtraStatement>; done: () => void; settingsChanged: () => boolean } | undefined {
   const { patch, plan, steps } = item;
   if ((plan.mode !== 'wrapped' && plan.mode !== 'own') || !canBatch(steps)) return undefined;
   const end = ending(
@@ -293,7 +419,7 @@ function patchBatch(
     hasPost,
     `(${Math.round(performance.now() - started)} + round(extract(epoch from clock_timestamp() - statement_timestamp()) * 1000))::int`,
   );
-  const reset = [...(after ? [afterCheck(after)] : []), ...sessionReset(context.runSettings, patch.name)];
+  const reset = [...(after ? [afterCheck(after, patch.name)] : []), ...sessionReset(context.runSettings)];
   const lockTimeout = statementLockTimeout(context.statementLockTimeoutMs);
   const items =
     plan.mode === 'wrapped'
@@ -305,14 +431,15 @@ function patchBatch(
           ...end.statements,
           ...steps.slice(plan.commitIndex),
         ];
-  return { items, done: end.done };
+  return { items, done: end.done, settingsChanged: end.settingsChanged };
 }
 
 /** A patch whose message is on its way to the server (sendPatch). */
 export interface SentPatch {
-  result: Promise<unknown>;
-  /** Once the result is in without error: the record row is what this run wrote. */
+  batch: BatchAhead;
+  /** Once its result is in without error: the record row is what this run wrote. */
   done: () => void;
+  settingsChanged: () => boolean;
 }
 
 /**
@@ -326,14 +453,12 @@ export interface SentPatch {
  * the server may still run this one after it (each all or nothing, with its record row).
  */
 export function sendPatch(context: ApplyContext, item: Prepared, previous?: Prepared): SentPatch | undefined {
-  if (!goesAhead(item) || (previous && (!goesAhead(previous) || previous.patch.name.includes('$')))) return undefined;
+  if (!goesAhead(item) || (previous && !goesAhead(previous))) return undefined;
   const built = patchBatch(context, item, new PatchRow(context, item), false, performance.now(), previous?.patch.name);
   if (!built) return undefined;
-  const result = executeBatchAhead(context.session, batchMessage(built.items), { onEvent: context.emit });
-  if (!result) return undefined;
-  // Awaited by applyPatch in its turn; until then its failure is not "unhandled".
-  result.catch(() => undefined);
-  return { result, done: built.done };
+  const batch = executeBatchAhead(context.session, batchMessage(built.items), { onEvent: context.emit });
+  if (!batch) return undefined;
+  return { batch, done: built.done, settingsChanged: built.settingsChanged };
 }
 
 function goesAhead(item: Prepared): boolean {
@@ -346,6 +471,12 @@ function goesAhead(item: Prepared): boolean {
   );
 }
 
+/** The rows of the last statement of a query that may have run several (pg gives an array then). */
+function lastRows(result: unknown): Array<Record<string, unknown>> {
+  const results = (Array.isArray(result) ? result : [result]) as Array<{ rows: Array<Record<string, unknown>> }>;
+  return results[results.length - 1].rows;
+}
+
 async function runPatchSql(
   context: ApplyContext,
   item: Prepared,
@@ -353,32 +484,34 @@ async function runPatchSql(
   hasPost: boolean,
   started: number,
   sent?: SentPatch,
-): Promise<void> {
+): Promise<{ settingsChanged: boolean }> {
   const { session, schema, emit: onEvent } = context;
   const { patch, plan, steps } = item;
   if (sent) {
-    await sent.result;
+    await sent.batch.take();
     sent.done();
-    return;
+    return { settingsChanged: sent.settingsChanged() };
   }
   const single = patchBatch(context, item, record, hasPost, started);
   if (single) {
     await executeBatch(session, single.items, { onEvent });
     single.done();
-    return;
+    return { settingsChanged: single.settingsChanged() };
   }
   const recordError = recordErrorFor(patch, schema);
   const final = finalRow(hasPost);
+  let settingsChanged = false;
   const run = async () => {
     const { statements, done } = ending(context, item, record, hasPost, String(Math.round(performance.now() - started)));
-    await session.query(statements.map((s) => s.sql).join('\n')).catch((e: unknown) => {
+    const result = await session.query(statements.map((s) => s.sql).join('\n')).catch((e: unknown) => {
       throw isServerError(e) ? recordError(e) : e;
     });
+    settingsChanged = lastRows(result)[0].mark === '';
     done();
   };
   const exec = (s: Step[]) => executeSteps(session, s, { onEvent });
   // Statement by statement (a \copy, an \echo, a big patch): the reset goes on its own.
-  const reset = sessionReset(context.runSettings, patch.name);
+  const reset = sessionReset(context.runSettings);
   if (plan.mode === 'wrapped') {
     // In the transaction pgpatch wraps around it, the timeout goes in as SET LOCAL (lock-waits.ts).
     await executeInTransaction(session, steps, patch.path, {
@@ -387,7 +520,7 @@ async function runPatchSql(
       afterBegin: statementLockTimeout(context.statementLockTimeoutMs),
       beforeCommit: { statements: [], run },
     });
-    return;
+    return { settingsChanged };
   }
   // Outside a transaction of pgpatch's, the statement lock timeout is set for the session around the patch.
   const around = sessionLockTimeout(context.statementLockTimeoutMs);
@@ -399,20 +532,30 @@ async function runPatchSql(
     await run();
     await exec(steps.slice(plan.commitIndex!));
   } else {
-    await record.write({ status: 'applying', stage: 'patch' }, undefined, resetText);
+    // Outside a transaction the server counts nothing for us: the settings are compared before and after.
+    const before = lastRows(
+      await record.write({ status: 'applying', stage: 'patch' }, undefined, resetText, `select ${SETTINGS_DIGEST_SQL} as digest`),
+    )[0].digest;
     await exec(steps);
     if (session.transactionStatus() !== 'I') {
       await session.query('rollback');
       throw new Error(`patch ${patch.name} left a transaction open; it was rolled back`);
     }
     // Recorded applied (it ran to its end) in the same message that asks whether the run lock
-    // is still held; if not, the run stops after it.
+    // is still held (if not, the run stops after it) and releases the advisory locks it left.
     const write = record.sql(final, String(Math.round(performance.now() - started)));
-    const results = (await session.query(`${write.sql};\nselect ${LOCK_HELD_SQL} as held`).catch((e: unknown) => {
-      throw isServerError(e) ? recordError(e) : e;
-    })) as unknown as Array<{ rows: Array<{ held: boolean }> }>;
+    const result = await session
+      .query(
+        `${write.sql};\nselect pg_catalog.pg_advisory_unlock_all() as unlocked, ${context.lockHeldSql} as held, ${SETTINGS_DIGEST_SQL} as digest`,
+      )
+      .catch((e: unknown) => {
+        throw isServerError(e) ? recordError(e) : e;
+      });
     write.done();
-    if (!results[results.length - 1].rows[0].held) throw new RunLockLostError(patch.name, false);
+    const after = lastRows(result)[0];
+    if (!after.held) throw new RunLockLostError(patch.name, false);
+    settingsChanged = after.digest !== before;
   }
   if (around) await session.query(around.reset);
+  return { settingsChanged };
 }

@@ -8,8 +8,10 @@
  * (`pg_blocking_pids`), and reports the sessions that hold it as an event. It is opened only
  * when a patch has run that long (or, with a statement lock timeout, when the first patch
  * starts), so quick runs without one cost nothing, and it takes no lock that a patch
- * could wait for: its queries read pg_locks and pg_stat_activity in autocommit, under a short
- * lock_timeout and statement_timeout of its own. Its timers are unref'd and stopped after each
+ * could wait for: its queries read pg_locks and pg_stat_activity, each in a read-only
+ * transaction of its own under a short lock_timeout and statement_timeout set for that
+ * transaction alone (SET LOCAL, in the query's message: nothing is set for the session, which
+ * a pooler may hand to another client afterwards). Its timers are unref'd and stopped after each
  * patch whatever happened; a reply that arrives after that is dropped. When it cannot connect,
  * or a query of it fails, the run goes on without it: it only informs.
  */
@@ -55,14 +57,21 @@ interface Seen {
   blockers: BlockingSession[];
 }
 
-const WAIT_QUERY = `
+/**
+ * Never queue behind a patch's lock (a catalog view's AccessShareLock), nor run long: for the
+ * statement after them in the same message, whose implicit transaction they belong to.
+ */
+const LOOK_SETTINGS = `set local lock_timeout = '500ms'; set local statement_timeout = '5s'; set transaction read only;`;
+
+/** The locks `pid` waits for and who holds them; `pid` is a number, written in the text (one message with LOOK_SETTINGS, no parameters). */
+const waitQuery = (pid: number) => `
 select l.mode, l.locktype, l.relation::regclass::text as relation,
        (extract(epoch from clock_timestamp() - (to_jsonb(l) ->> 'waitstart')::timestamptz) * 1000)::bigint as waited_ms,
        b.pid, coalesce(a.application_name, '') as application_name, coalesce(a.usename::text, '') as usename,
        host(a.client_addr) as client_addr, a.state, a.state_change::text as state_change, a.xact_start::text as xact_start,
        a.query_start::text as query_start, coalesce(left(a.query, 200), '') as query
-  from (select * from pg_locks where pid = $1 and not granted limit 1) l
-  cross join lateral unnest(pg_blocking_pids($1)) as b(pid)
+  from (select * from pg_locks where pid = ${pid} and not granted limit 1) l
+  cross join lateral unnest(pg_blocking_pids(${pid})) as b(pid)
   left join pg_stat_activity a on a.pid = b.pid
  order by b.pid`;
 
@@ -157,8 +166,11 @@ export class LockWatcher {
     this.session ??= this.open();
     const session = await this.session;
     if (!session) return [];
-    const r = await session.query(WAIT_QUERY, [this.options.pid]);
-    return r.rows.map((row) => ({
+    // Several statements in one message give a result each: the rows are the last one's.
+    const results = (await session.query(`${LOOK_SETTINGS}\n${waitQuery(Math.trunc(this.options.pid))}`)) as unknown as Array<
+      Awaited<ReturnType<Session['query']>>
+    >;
+    return results[results.length - 1].rows.map((row) => ({
       lock: `${row.mode} on ${row.relation ?? LOCK_TYPES[row.locktype] ?? `a lock of type ${row.locktype}`}`,
       waitedMs: Number(row.waited_ms ?? 0),
       blocker: {
@@ -178,10 +190,7 @@ export class LockWatcher {
   /** Undefined when it cannot connect: the run goes on unwatched. */
   private async open(): Promise<Session | undefined> {
     try {
-      const session = await connect(this.options.target, { applicationName: this.options.applicationName });
-      // Never queue behind a patch's lock (a catalog view's AccessShareLock), nor run long.
-      await session.query(`set lock_timeout = '500ms'; set statement_timeout = '5s'; set default_transaction_read_only = on`);
-      return session;
+      return await connect(this.options.target, { applicationName: this.options.applicationName });
     } catch {
       return undefined;
     }

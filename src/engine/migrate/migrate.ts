@@ -7,10 +7,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { ConnectionLostError, FileError, PatchClaimedError, PatchFailedError, PgpatchError, UsageError } from '../../errors';
 import { connect, defaultApplicationName, isConnectionLost, type Session } from '../db';
-import { withLock } from '../patches/lock';
-import { checksumOf, Checksums } from '../patches/checksums';
-import { findPatches, type PatchFile } from '../patches/files';
+import { withLock, type RunLock } from '../patches/lock';
+import { Checksums } from '../patches/checksums';
+import { everyCandidate, scanPatches, type PatchScan } from '../patches/files';
+import { recordBaseline } from '../patches/baseline';
 import {
+  acceptChecksumSql,
   BUILD_ROW,
   ensureRecord,
   isRecordConflict,
@@ -18,24 +20,23 @@ import {
   recordColumns,
   recordTable,
   recordWriteSql,
-  writeRecords,
   type ExpectedRow,
+  type RecordRow,
   type RecordWrite,
 } from '../patches/recorder';
 import { isEmptyDatabase } from '../patches/emptiness';
-import { lookupPatch } from '../patches/lookup';
 import type { SentPatch } from './apply';
 import type { Step } from '../script/compile';
-import { selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
+import { checkNamed, reportStrays, selectPatches, type Acceptance, type CompileContext, type Mark, type Selection } from './select';
 import { scriptContext } from '../script/context';
 import type { LockWatcher } from './lock-waits';
-import { refuseTransactionPooler } from '../patches/pooler';
+import { inReadOnlyTransaction, refuseTransactionPooler } from '../patches/pooler';
 import type { MigrateEvent, MigrateOptions, MigrateResult, OutcomeStatus, PatchOutcome, Prepared } from './types';
 
 export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const schema = options.recordSchema ?? 'public';
   const emit = options.onEvent ?? (() => undefined);
-  const patches = findPatches(options.patchesDir);
+  const patches = scanPatches(options.patchesDir);
   // A name that means no patch is bad input: refused before anything connects, on a first run too.
   for (const [list, flag] of [
     [options.upTo === undefined ? [] : [options.upTo], undefined],
@@ -43,8 +44,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     [options.skip, '--skip'],
     [options.retry, '--retry'],
     [options.acceptChecksum, '--accept-checksum'],
+    [options.allowCopy, '--allow-copy'],
   ] as const) {
-    for (const name of list ?? []) lookupPatch(patches, options.patchesDir, name, { flag });
+    for (const name of list ?? []) checkNamed(patches, options.patchesDir, name, flag);
   }
   const applicationName = options.applicationName ?? defaultApplicationName().replace('pgpatch', 'pgpatch migrate');
   const session = await connect(options.target, { applicationName });
@@ -57,40 +59,57 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     outOfOrder: [],
     pending: [],
     quit: false,
+    copies: [],
+    notPatches: [],
   };
   try {
     // First: through a transaction pooler even our session settings would reach other clients.
     const backendPid = await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`);
+    const compile = await scriptContext(session, options.variables);
+    if (options.dryRun) {
+      await plan(session, patches, schema, options, result, compile);
+      return result;
+    }
     // A killed client is noticed within seconds even in the middle of a long statement (PostgreSQL 14+).
     const checkInterval = `set client_connection_check_interval = '2s'`;
     const runSettings = await session.query(checkInterval).then(
       () => [checkInterval],
       () => [],
     );
-    const compile = await scriptContext(session, options.variables);
-    if (options.dryRun) {
-      await session.query('set default_transaction_read_only = on');
-      await plan(session, patches, schema, options, result, compile);
-      return result;
-    }
     await withLock(
       session,
       { timeoutMs: options.lockTimeoutMs ?? 0, onWait: (holders) => emit({ type: 'lock-wait', holders }) },
-      async () => {
+      async (lock) => {
         // Made (and its code loaded) only when there are patches to run: not for a no-op run.
         let watcher: LockWatcher | undefined;
-        const watch = async () => {
+        let watchedPid = backendPid;
+        // `pid`: the session's backend, new when a patch made it start over (apply.ts, freshSession).
+        const watch = async (pid = watchedPid) => {
+          if (watcher && pid !== watchedPid) {
+            await watcher.close();
+            watcher = undefined;
+          }
+          watchedPid = pid;
           const { LockWatcher: Watcher } = await import('./lock-waits.js');
           return (watcher ??= new Watcher({
             target: options.target,
-            pid: backendPid,
+            pid,
             applicationName: `${applicationName} (lock watch)`,
             statementLockTimeoutMs: options.statementLockTimeoutMs,
             onEvent: emit,
           }));
         };
+        // Before any patch or schema file runs, the lock moves to a connection of its own (patches/lock.ts).
+        const keepLockApart = () => lock.keepApart(() => connect(options.target, { applicationName: `${applicationName} (run lock)` }));
         try {
-          await run(session, patches, schema, options, result, emit, { runSettings, compile, watcher: watch });
+          await run(session, patches, schema, options, result, emit, {
+            runSettings,
+            compile,
+            watcher: watch,
+            lock,
+            keepLockApart,
+            applicationName,
+          });
         } finally {
           await watcher?.close();
         }
@@ -114,20 +133,26 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
  */
 async function plan(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   compile: CompileContext,
 ): Promise<void> {
-  const columns = await recordColumns(session, schema);
-  if (columns.size === 0) {
-    const empty = await isEmptyDatabase(session);
-    if (!empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.length);
-    result.firstRun = { built: empty, entry: empty ? options.entry : undefined, assumed: patches.length };
+  // Read in one READ ONLY transaction, nothing set for the session (pooler.ts says why), ended
+  // before the patches are compiled: no lock on the record is held meanwhile.
+  const read = await inReadOnlyTransaction(session, async () => {
+    const columns = await recordColumns(session, schema);
+    if (columns.size === 0) return { empty: await isEmptyDatabase(session) };
+    return readWithChecksums(session, patches, schema, options, compile, columns);
+  });
+  if ('empty' in read) {
+    result.notPatches = reportStrays(patches.strays, options);
+    if (!read.empty && !options.assumeApplied) throw baselineNeeded(result.database, schema, patches.patches.length);
+    result.firstRun = { built: read.empty, entry: read.empty ? options.entry : undefined, assumed: patches.patches.length };
     return;
   }
-  const selection = await selectWithRecord(session, patches, schema, options, compile, columns);
+  const selection = await selectPatches(patches, read.record, options, compile, read.checksums);
   report(selection, result);
   for (const m of selection.marks) result.outcomes.push(markOutcome(m, true));
   for (const a of selection.accepted) result.outcomes.push(acceptOutcome(a, true));
@@ -137,17 +162,30 @@ async function plan(
   }
 }
 
-/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap), then selectPatches. */
+/** The record read, and the patch files stat'ed meanwhile (Checksums.prefetch: on 2 cores the two overlap). */
+async function readWithChecksums(
+  session: Session,
+  patches: PatchScan,
+  schema: string,
+  options: MigrateOptions,
+  compile: CompileContext,
+  columns?: Set<string>,
+): Promise<{ record: Map<string, RecordRow>; checksums: Checksums }> {
+  const checksums = new Checksums(options.checksumCache, compile);
+  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(everyCandidate(patches)), columns });
+  return { record, checksums };
+}
+
+/** readWithChecksums, then selectPatches. */
 async function selectWithRecord(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   compile: CompileContext,
   columns?: Set<string>,
 ): Promise<Selection> {
-  const checksums = new Checksums(options.checksumCache);
-  const record = await readRecord(session, schema, { whileReading: () => checksums.prefetch(patches), columns });
+  const { record, checksums } = await readWithChecksums(session, patches, schema, options, compile, columns);
   return selectPatches(patches, record, options, compile, checksums);
 }
 
@@ -156,28 +194,34 @@ function report(selection: Selection, result: MigrateResult): void {
   result.edited = selection.edited;
   result.outOfOrder = selection.outOfOrder;
   result.pending.push(...selection.beyond);
+  result.copies = selection.copies;
+  result.notPatches = selection.notPatches;
 }
 
-/** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch. */
+/** What the run set up before its first patch: settings to restore after each reset, the script context, the lock watch, the run lock. */
 interface RunSetup {
   runSettings: string[];
   compile: CompileContext;
-  watcher: () => Promise<LockWatcher>;
+  watcher: (pid?: number) => Promise<LockWatcher>;
+  lock: RunLock;
+  /** Moves the run lock to a connection of its own: before anything of the user's runs. */
+  keepLockApart: () => Promise<void>;
+  applicationName: string;
 }
 
 async function run(
   session: Session,
-  patches: PatchFile[],
+  patches: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   emit: (e: MigrateEvent) => void,
-  { runSettings, compile, watcher }: RunSetup,
+  { runSettings, compile, watcher, lock, keepLockApart, applicationName }: RunSetup,
 ): Promise<void> {
   const columns = await recordColumns(session, schema);
   if (columns.size === 0) {
     // Every patch on disk is then recorded as assumed: nothing else to do.
-    await firstRun(session, patches, schema, options, result, emit, compile);
+    await firstRun(session, patches, schema, options, result, emit, compile, keepLockApart);
     return;
   }
   // The columns read are the record's still, unless ensureRecord has just added some.
@@ -192,7 +236,8 @@ async function run(
   if (todo.length === 0) return;
   // The apply path's code (scripts, hooks, the lock watch) is loaded only when something runs.
   const { applyPatch, sendPatch } = await import('./apply.js');
-  const lockWatcher = await watcher();
+  await keepLockApart();
+  let lockWatcher = await watcher();
   let askAll = Boolean(options.decide);
   // The next patch's message, sent while this one runs (sendPatch): the server goes from one to
   // the next without waiting for this client. Not while each patch is asked about first.
@@ -229,11 +274,13 @@ async function run(
       emit,
       runSettings,
       statementLockTimeoutMs: options.statementLockTimeoutMs,
+      applicationName,
+      lockHeldSql: lock.heldSql!,
     };
     const next = askAll ? undefined : todo[index + 1];
     const sent = ahead ?? (next ? sendPatch(context, item) : undefined);
     ahead = sent && next ? sendPatch(context, next, item) : undefined;
-    await applyPatch(context, item, sent)
+    const applied = await applyPatch(context, item, sent)
       .catch((e: unknown) => {
         // The failure carries what this run did before it, for callers that report it, and the
         // sessions a statement waited for when the statement lock timeout fired.
@@ -241,6 +288,11 @@ async function run(
         throw watch.explain(failure);
       })
       .finally(() => watch.stop());
+    if (applied.reconnected) {
+      // The patch sent ahead went to the old connection, where its check refused it: sent again in its turn.
+      ahead = undefined;
+      lockWatcher = await watcher((await session.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid);
+    }
     const durationMs = Math.round(performance.now() - started);
     result.outcomes.push({ ...outcome(item, 'applied'), durationMs });
     emit({ type: 'patch-done', index: index + 1, total: todo.length, name: item.patch.name, status: 'applied', durationMs });
@@ -283,12 +335,12 @@ async function writeMarks(session: Session, schema: string, selection: Selection
       result.outcomes.push(markOutcome(m, false));
     }
     for (const a of selection.accepted) {
-      await writeMark(
-        session,
-        schema,
-        { name: a.patch.name, status: a.recorded!.status, stage: a.recorded!.stage, checksum: a.newChecksum },
-        a.recorded,
-      );
+      // Only the checksum and when it was accepted: the row keeps when and how the patch was applied.
+      try {
+        await session.query(acceptChecksumSql(schema, a.patch.name, a.newChecksum, a.recorded!, a.oldChecksum));
+      } catch (e) {
+        throw isRecordConflict(e) ? new PatchClaimedError(a.patch.name, e) : e;
+      }
       result.outcomes.push(acceptOutcome(a, false));
     }
     await session.query('commit');
@@ -316,19 +368,25 @@ function baselineNeeded(database: string, schema: string, patches: number): Usag
 /** The first run on a database without a record: build it if empty, then record every patch as assumed. */
 async function firstRun(
   session: Session,
-  patches: PatchFile[],
+  scan: PatchScan,
   schema: string,
   options: MigrateOptions,
   result: MigrateResult,
   emit: (e: MigrateEvent) => void,
   compile: CompileContext,
+  keepLockApart: () => Promise<void>,
 ): Promise<void> {
+  // The baseline records the patches and nothing else (files.ts): the strays are reported, or refused first.
+  result.notPatches = reportStrays(scan.strays, options);
+  const patches = scan.patches;
   const empty = await isEmptyDatabase(session);
   emit({ type: 'first-run', empty, patches: patches.length });
   if (!empty) {
     const ok = options.assumeApplied || (options.confirmBaseline ? await options.confirmBaseline(patches.length) : false);
     if (!ok) throw baselineNeeded(result.database, schema, patches.length);
   }
+  // The schema files run in this session: the run lock must not be this session's then.
+  if (empty) await keepLockApart();
   // The script runtime is loaded here, not for every run: most runs are not first runs.
   const [{ compileScript }, { canBatch, executeBatch, executeSteps }, { planTransaction }, { commitScript }] = await Promise.all([
     import('../script/compile.js'),
@@ -367,12 +425,7 @@ async function firstRun(
       await session.query('begin');
       await session.query(`delete from ${recordTable(schema)} where name = $1`, [BUILD_ROW]);
     }
-    await ensureRecord(session, schema);
-    await writeRecords(
-      session,
-      schema,
-      patches.map((p) => ({ name: p.name, status: 'assumed', checksum: checksumOf(p.path) })),
-    );
+    await recordBaseline(session, schema, patches, compile);
     await commitScript(session, options.entry);
   } catch (e) {
     // Unconditionally, as in applyPatch: the status may not be read yet right after an error.

@@ -3,13 +3,14 @@
  * --check) both call selectPatches, so the plan says what the run then does, and refuses what
  * the run would refuse, with the same error. Nothing here writes.
  */
+import { basename } from 'node:path';
 import { PatchInvalidError, PatchSetError, UsageError } from '../../errors';
-import { checksumOf, checksumOfBytes, type Checksums } from '../patches/checksums';
-import { isExecutable, type PatchFile } from '../patches/files';
+import { checksumOfBytes, Checksums, expansionChecksum } from '../patches/checksums';
+import { isExecutable, notPatch, withRecorded, type NotPatch, type PatchFile, type PatchScan, type StrayFile } from '../patches/files';
 import { lookupPatch } from '../patches/lookup';
 import { BUILD_ROW, type ExpectedRow, type RecordRow } from '../patches/recorder';
 import { isDone, patchStates, type PatchStatusRow } from '../patches/status';
-import type { MigrateOptions, Prepared } from './types';
+import type { MigrateOptions, PatchCopy, Prepared } from './types';
 
 /** A patch named by --fake or --skip: recorded, not run. */
 export interface Mark {
@@ -38,6 +39,10 @@ export interface Selection {
   /** Applied patches whose file changed since. */
   edited: string[];
   outOfOrder: Array<{ name: string; sortsBefore: string }>;
+  /** Patches to run that are copies of another patch, each allowed by the user. */
+  copies: PatchCopy[];
+  /** Files that look meant as patches and are not (reported; refused under strict or check). */
+  notPatches: NotPatch[];
 }
 
 /** How patches are compiled: psql's variables and the server's standard_conforming_strings (see scriptContext). */
@@ -46,9 +51,13 @@ export interface CompileContext {
   standardConformingStrings: boolean;
 }
 
-/** `checksums`: the run's (stats may be taken already, see Checksums.prefetch); else one from options.checksumCache. */
+/**
+ * `scan`: the patches folder (scanPatches); the record decides which strays are patches all the
+ * same (withRecorded). `checksums`: the run's (stats may be taken already, see
+ * Checksums.prefetch); else one from options.checksumCache.
+ */
 export async function selectPatches(
-  patches: PatchFile[],
+  scan: PatchScan,
   record: Map<string, RecordRow>,
   options: MigrateOptions,
   compile: CompileContext,
@@ -63,7 +72,10 @@ export async function selectPatches(
       },
     );
   }
-  const rows = patchStates(patches, record, checksums ?? options.checksumCache);
+  const { patches, strays } = withRecorded(scan, (name) => record.has(name));
+  const notPatches = reportStrays(strays, options);
+  const sums = checksums ?? new Checksums(options.checksumCache, compile);
+  const rows = patchStates(patches, record, sums);
   // By name: a search of the list per patch made a no-op run on 10,000 patches take seconds.
   const byName = new Map(rows.map((r) => [r.name, r]));
   const expectedOf = (p: PatchFile): ExpectedRow => {
@@ -77,10 +89,11 @@ export async function selectPatches(
     beyond: [],
     edited: rows.filter((r) => r.edited).map((r) => r.name),
     outOfOrder: [],
+    copies: [],
+    notPatches,
   };
 
-  const named = (list: string[] | undefined, flag: string) =>
-    (list ?? []).map((n) => lookupPatch(patches, options.patchesDir, n, { flag }));
+  const named = (list: string[] | undefined, flag: string) => (list ?? []).map((n) => lookupNamed(patches, strays, options, n, flag));
   const fake = named(options.fake, '--fake');
   const skip = named(options.skip, '--skip');
   const accept = named(options.acceptChecksum, '--accept-checksum');
@@ -100,7 +113,7 @@ export async function selectPatches(
             : undefined,
         );
       }
-      selection.marks.push({ patch: p, status, checksum: checksumOf(p.path), recorded: expectedOf(p) });
+      selection.marks.push({ patch: p, status, checksum: sums.of(p), recorded: expectedOf(p) });
     }
   }
   for (const p of accept) {
@@ -111,10 +124,12 @@ export async function selectPatches(
         [p.path],
       );
     }
-    const now = checksumOf(p.path);
+    const now = sums.of(p);
     const old = record.get(p.name)!.checksum;
-    if (old === now)
-      throw new PatchSetError(`--accept-checksum ${p.name}: the file is unchanged since it was applied (checksum ${now})`, [p.path]);
+    if (!row.edited)
+      throw new PatchSetError(`--accept-checksum ${p.name}: the patch is unchanged since it was applied (checksum ${old ?? now})`, [
+        p.path,
+      ]);
     selection.accepted.push({ patch: p, oldChecksum: old, newChecksum: now, recorded: expectedOf(p) });
   }
   // Record-only: what the user named, and nothing else (as Django's --fake runs nothing).
@@ -131,9 +146,9 @@ export async function selectPatches(
       'restore the applied version, write a new patch for the change, or accept the edit with --accept-checksum NAME',
     );
   }
-  checkRenames(patches, rows, record);
-  checkFolder(rows, record, options.patchesDir);
-  const last = options.upTo ? patches.indexOf(lookupPatch(patches, options.patchesDir, options.upTo)) : patches.length - 1;
+  const last = options.upTo ? patches.indexOf(lookupNamed(patches, strays, options, options.upTo)) : patches.length - 1;
+  /** Of each patch of todo, the checksum of its file alone (a record may hold that: see checksums.ts). */
+  const fileChecksums: string[] = [];
   // Every patch that will run is read and analysed first: a broken include or a BEGIN without
   // COMMIT in the fifth patch stops the run before the first one is applied.
   for (const [i, p] of patches.entries()) {
@@ -151,8 +166,14 @@ export async function selectPatches(
       );
     }
     if (row.sortsBefore) selection.outOfOrder.push({ name: p.name, sortsBefore: row.sortsBefore });
-    selection.todo.push({ ...(await prepare(p, row, compile)), recorded: expectedOf(p), retry: retry.has(p.name) || undefined });
+    const { prepared, fileChecksum } = await prepare(p, row, compile);
+    selection.todo.push({ ...prepared, recorded: expectedOf(p), retry: retry.has(p.name) || undefined });
+    fileChecksums.push(fileChecksum);
   }
+  const allowed = new Set(named(options.allowCopy, '--allow-copy').map((p) => p.name));
+  // Before checkFolder: a patch renamed when it was the only one applied is that, not the wrong folder.
+  selection.copies = await checkCopies(selection.todo, fileChecksums, rows, record, allowed, options);
+  checkFolder(rows, record, options.patchesDir);
   if (options.strict && selection.outOfOrder.length) {
     throw new PatchSetError(
       `${selection.outOfOrder.length === 1 ? 'a patch sorts' : 'patches sort'} before patches already applied: ${selection.outOfOrder.map((o) => `${o.name} (before ${o.sortsBefore})`).join(', ')}`,
@@ -178,25 +199,123 @@ function checkFolder(rows: PatchStatusRow[], record: Map<string, RecordRow>, dir
 }
 
 /**
- * A pending patch with the bytes of an applied patch whose file is gone is that patch renamed:
- * running it would apply it twice.
+ * A patch to run with the same content (checksum) as a patch already applied, or as one this run
+ * runs before it, would run the same SQL twice: a data patch would insert its rows twice. That
+ * may be meant (`refresh materialized view ...` again), but never silently: each such copy runs
+ * only when --allow-copy names it or the user says yes at the prompt, before anything runs;
+ * strict refuses it whatever the user said. A copy of an applied patch whose file is gone looks
+ * renamed: the hint records the new name instead. Only patches without a row are looked at (a
+ * retry is the same patch). The applied patches' checksums are gathered only when something
+ * is to run.
  */
-function checkRenames(patches: PatchFile[], rows: PatchStatusRow[], record: Map<string, RecordRow>): void {
-  const gone = new Map<string, string>();
-  for (const r of rows) {
-    const rec = record.get(r.name);
-    if (!r.file && rec?.checksum && (rec.status === 'applied' || rec.status === 'assumed')) gone.set(rec.checksum, r.name);
+async function checkCopies(
+  todo: Prepared[],
+  fileChecksums: string[],
+  rows: PatchStatusRow[],
+  record: Map<string, RecordRow>,
+  allowed: Set<string>,
+  options: MigrateOptions,
+): Promise<PatchCopy[]> {
+  if (todo.length === 0) return [];
+  const onDisk = new Set<string>();
+  for (const r of rows) if (r.file) onDisk.add(r.name);
+  const done = new Map<string, RecordRow>();
+  for (const r of record.values())
+    if (r.checksum && (r.status === 'applied' || r.status === 'assumed') && !done.has(r.checksum)) done.set(r.checksum, r);
+  const earlier = new Map<string, string>();
+  const copies: PatchCopy[] = [];
+  for (const [i, item] of todo.entries()) {
+    const sums = [item.checksum, fileChecksums[i]];
+    const name = item.patch.name;
+    const twinRow = record.has(name) ? undefined : (done.get(sums[0]) ?? done.get(sums[1]));
+    const twinEarlier = record.has(name) || twinRow ? undefined : (earlier.get(sums[0]) ?? earlier.get(sums[1]));
+    for (const sum of sums) if (!earlier.has(sum)) earlier.set(sum, name);
+    if (!twinRow && !twinEarlier) continue;
+    const copy = twinRow
+      ? { name, copyOf: twinRow.name, copyOfState: twinRow.status as 'applied' | 'assumed' }
+      : { name, copyOf: twinEarlier!, copyOfState: 'pending' as const };
+    const renamed = twinRow !== undefined && !onDisk.has(twinRow.name);
+    const flagged = allowed.has(name);
+    if (!options.strict && flagged) {
+      copies.push({ ...copy, allowedBy: '--allow-copy' });
+      continue;
+    }
+    if (!options.strict && options.confirmCopy && (await options.confirmCopy(copy))) {
+      copies.push({ ...copy, allowedBy: 'prompt' });
+      continue;
+    }
+    throw copyRefused(item.patch, copy, renamed, options.strict && flagged);
   }
-  if (gone.size === 0) return;
-  for (const p of patches) {
-    if (record.has(p.name)) continue;
-    const old = gone.get(checksumOf(p.path));
-    if (!old) continue;
+  return copies;
+}
+
+function copyRefused(
+  patch: PatchFile,
+  copy: Omit<PatchCopy, 'allowedBy'>,
+  renamed: boolean,
+  strictOverFlag: boolean | undefined,
+): PatchSetError {
+  const twin =
+    copy.copyOfState === 'pending'
+      ? `${copy.copyOf}, which this run applies first`
+      : renamed
+        ? `${copy.copyOf}, which is recorded as ${copy.copyOfState} and no longer on disk`
+        : `${copy.copyOf}, which is ${copy.copyOfState}`;
+  const what = renamed ? 'it looks renamed, and would be applied again' : 'running it would run the same SQL again';
+  const allow = `if it is meant to run again (a refresh, say), say so: pgpatch migrate --allow-copy ${patch.name}`;
+  return new PatchSetError(
+    `patch ${patch.name} has the same content as ${twin}: ${what}${strictOverFlag ? ' (--strict refuses copies, even with --allow-copy)' : ''}`,
+    [patch.path],
+    renamed
+      ? `if it is ${copy.copyOf} renamed, record the new name without running it: pgpatch migrate --fake ${patch.name}; ${allow}`
+      : `${allow}; otherwise remove the copy, or change its text`,
+  );
+}
+
+/**
+ * The strays (files.ts) as the result reports them; under strict or check, a refusal: a patch
+ * with a typo in its name must not pass CI while it never runs.
+ */
+export function reportStrays(strays: StrayFile[], options: Pick<MigrateOptions, 'strict' | 'check'>): NotPatch[] {
+  if (strays.length && (options.strict || options.check)) {
     throw new PatchSetError(
-      `patch ${p.name} has the same content as ${old}, which is recorded as applied and no longer on disk: it looks renamed, and would be applied again`,
-      [p.path],
-      `if it is ${old} renamed, record the new name without running it: pgpatch migrate --fake ${p.name}; if it must run again, make it a new patch (change its text)`,
+      `${strays.length === 1 ? 'a file in the patches folder is not a patch' : `${strays.length} files in the patches folder are not patches`} and never run${strays.length === 1 ? 's' : ''}: ${strays.map((s) => s.relativePath).join(', ')}`,
+      strays.map((s) => s.path),
+      'a patch is a .sql file named by its date (YYYY-MM-DD_name.sql, as makemigrations writes them) in the patches folder or its YYYY/ and YYYY/MM/ archive folders; rename it, or move a file that is included by patches into a folder of its own (lib/)',
     );
+  }
+  return strays.map(notPatch);
+}
+
+/** lookupPatch among the patches, saying so when the name is a stray's (a file that is not a patch). */
+function lookupNamed(patches: PatchFile[], strays: StrayFile[], options: MigrateOptions, name: string, flag?: string): PatchFile {
+  try {
+    return lookupPatch(patches, options.patchesDir, name, { flag });
+  } catch (e) {
+    const stray = strayNamed(strays, name);
+    if (!stray) throw e;
+    throw new PatchSetError(
+      `${flag ? `${flag} ` : ''}${name}: ${stray.relativePath} is not a patch`,
+      [stray.path],
+      'see "pgpatch showmigrations" for why',
+    );
+  }
+}
+
+function strayNamed(strays: StrayFile[], name: string): StrayFile | undefined {
+  const base = basename(name.trim()).replace(/\.sql$/, '');
+  return strays.find((s) => s.name === base);
+}
+
+/**
+ * A name given on the command line, checked before anything connects: a patch, or a stray,
+ * which the record may name (withRecorded): that is known only once the record is read.
+ */
+export function checkNamed(scan: PatchScan, patchesDir: string, name: string, flag?: string): void {
+  try {
+    lookupPatch(scan.patches, patchesDir, name, { flag });
+  } catch (e) {
+    if (!strayNamed(scan.strays, name)) throw e;
   }
 }
 
@@ -217,7 +336,12 @@ function scriptCompiler() {
   })));
 }
 
-async function prepare(patch: PatchFile, row: PatchStatusRow, compile: CompileContext): Promise<Omit<Prepared, 'recorded'>> {
+/** The patch read and analysed, and the checksum of its file alone (`prepared.checksum` covers its includes). */
+async function prepare(
+  patch: PatchFile,
+  row: PatchStatusRow,
+  compile: CompileContext,
+): Promise<{ prepared: Omit<Prepared, 'recorded'>; fileChecksum: string }> {
   const postOnly = row.state === 'pending_post';
   // A script that cannot run is found now, not after the patch it follows has committed.
   for (const script of postOnly ? patch.post : [...patch.pre, ...patch.post]) {
@@ -225,8 +349,11 @@ async function prepare(patch: PatchFile, row: PatchStatusRow, compile: CompileCo
       throw new PatchInvalidError(patch.name, `script ${script} is not executable`, undefined, `chmod +x ${script}`);
   }
   const { compileScript, planTransaction } = await scriptCompiler();
-  // One read: the bytes compiled are the bytes hashed (and the file is not read twice).
+  // One read: the bytes compiled are the bytes hashed (and no file is read twice).
   const script = compileScript(patch.path, compile);
   const plan = await planTransaction(patch.name, script.entryBytes.toString('utf8'), script.steps);
-  return { patch, row, checksum: checksumOfBytes(script.entryBytes), steps: script.steps, plan, postOnly };
+  return {
+    prepared: { patch, row, checksum: expansionChecksum(script.sources), steps: script.steps, plan, postOnly },
+    fileChecksum: checksumOfBytes(script.entryBytes),
+  };
 }

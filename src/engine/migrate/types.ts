@@ -5,7 +5,7 @@
 import type { LockHolder } from '../../errors';
 import type { StatementLockWaitEvent } from './lock-waits';
 import type { Target } from '../db';
-import type { PatchFile } from '../patches/files';
+import type { NotPatch, PatchFile } from '../patches/files';
 import type { ExpectedRow } from '../patches/recorder';
 import type { PatchStatusRow } from '../patches/status';
 import type { Step } from '../script/compile';
@@ -48,8 +48,17 @@ export interface MigrateOptions {
   acceptChecksum?: string[];
   /** Run these again although a previous run failed half-way outside a transaction. */
   retry?: string[];
-  /** A patch edited after it was applied, or one that sorts before applied ones, is an error instead of a warning. */
+  /**
+   * A patch edited after it was applied, one that sorts before applied ones, or a file that is
+   * not a patch, is an error instead of a warning; a copy of a patch is refused even when allowed.
+   */
   strict?: boolean;
+  /** The CI question (--check): a file that is not a patch is refused, as with strict. */
+  check?: boolean;
+  /** Pending patches with the bytes of another patch that may run all the same (names, unique prefixes or files). */
+  allowCopy?: string[];
+  /** Asked, before anything runs, about a copy allowCopy does not name (interactive runs); otherwise it is refused. */
+  confirmCopy?: (copy: Omit<PatchCopy, 'allowedBy'>) => Promise<boolean>;
   /** On a non-empty database without a record, record all patches as assumed. */
   assumeApplied?: boolean;
   /** How long to wait for the run lock (another migrate run), in ms; 0: not at all. */
@@ -65,6 +74,17 @@ export interface MigrateOptions {
   applicationName?: string;
   /** Where checksums of unchanged files are cached; without it every file is hashed. */
   checksumCache?: string;
+}
+
+/** A pending patch with the same content as another patch, which runs only when allowed (see select.ts). */
+export interface PatchCopy {
+  name: string;
+  /** The patch it is a copy of. */
+  copyOf: string;
+  /** That patch is applied or assumed, or pending and run before it by this run. */
+  copyOfState: 'applied' | 'assumed' | 'pending';
+  /** How the user said the copy is meant. */
+  allowedBy: '--allow-copy' | 'prompt';
 }
 
 export type OutcomeStatus =
@@ -100,6 +120,10 @@ export interface MigrateResult {
   /** Still pending after the run (declined, beyond the target, quit). */
   pending: string[];
   quit: boolean;
+  /** Copies of other patches this run runs (or would run), as allowed. */
+  copies: PatchCopy[];
+  /** `.sql` files in the patches folder that look meant as patches and are not: never run. */
+  notPatches: NotPatch[];
 }
 
 /** A pending patch, read and analysed before the first one runs. */

@@ -4,12 +4,19 @@
  * Taken by polling `pg_try_advisory_lock`, never by blocking in `pg_advisory_lock`: a session
  * waiting in that call has an open statement, and `CREATE INDEX CONCURRENTLY` run by the lock
  * holder waits for every open transaction, so both would hang (Flyway issue #1654).
+ *
+ * Before any patch runs, the lock moves to a connection of its own, the keeper, which runs
+ * nothing else (RunLock.keepApart): no statement of a patch can release it then
+ * (pg_advisory_unlock_all(), DISCARD ALL, pg_advisory_unlock of pgpatch's key all act on the
+ * patch's session only), and the patch's session can drop every advisory lock a patch left.
  */
 import { LockTimeoutError, type LockHolder } from '../../errors';
 import type { Session } from '../db';
 
 /** The two keys of our advisory lock: "pgpa" and "tch\0" in ASCII, unlikely to collide with an app's. */
 export const LOCK_KEYS = [0x70677061, 0x74636800] as const;
+
+const KEYS = `${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}`;
 
 export interface LockOptions {
   /** How long to keep trying; 0 fails at once when the lock is held. */
@@ -19,15 +26,12 @@ export interface LockOptions {
   onWait?: (holders: LockHolder[]) => void;
 }
 
-/**
- * Takes the lock twice when it is free (a session's advisory locks count), so that LOCK_HELD_SQL
- * can give one back and take it again without ever letting it go (see there).
- */
 async function tryLock(session: Session): Promise<boolean> {
-  const r = await session.query('select pg_try_advisory_lock($1, $2) and pg_try_advisory_lock($1, $2) as ok', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+  const r = await session.query('select pg_try_advisory_lock($1, $2) as ok', [LOCK_KEYS[0], LOCK_KEYS[1]]);
   return r.rows[0].ok as boolean;
 }
 
+/** Who holds the lock (in either mode: the keeper holds it shared). */
 export async function lockHolders(session: Session): Promise<LockHolder[]> {
   const r = await session.query(
     `select a.pid, coalesce(a.application_name, '') as application_name, coalesce(a.usename::text, '') as usename,
@@ -47,58 +51,106 @@ export async function lockHolders(session: Session): Promise<LockHolder[]> {
   }));
 }
 
-export async function acquireLock(session: Session, options: LockOptions): Promise<void> {
+export async function acquireLock(session: Session, options: LockOptions): Promise<RunLock> {
   const started = Date.now();
-  if (await tryLock(session)) return;
+  if (await tryLock(session)) return new RunLock(session);
   let holders = await lockHolders(session);
   options.onWait?.(holders);
   const poll = options.pollMs ?? 250;
   while (Date.now() - started < options.timeoutMs) {
     await new Promise((r) => setTimeout(r, Math.min(poll, Math.max(1, options.timeoutMs - (Date.now() - started)))));
-    if (await tryLock(session)) return;
+    if (await tryLock(session)) return new RunLock(session);
   }
   holders = await lockHolders(session);
   throw new LockTimeoutError(holders, Date.now() - started);
 }
 
-/** SQLSTATE of the error lockCheckSql raises when the run no longer holds its lock. */
-export const LOCK_LOST_SQLSTATE = 'PP001';
+/** Statements, one message, that return one boolean column each: all must be true. */
+async function allTrue(session: Session, statements: string[]): Promise<boolean> {
+  const r = (await session.query(statements.join(';\n'))) as unknown;
+  const results = (Array.isArray(r) ? r : [r]) as Array<{ rows: Array<{ ok: boolean }> }>;
+  return results.every((x) => x.rows[0]?.ok === true);
+}
 
 /**
- * An SQL expression: whether this session still holds the run lock. The run holds it twice
- * (tryLock); giving one back succeeds only if it holds it at all, and taking it again is then
- * immediate. A patch that dropped it (pg_advisory_unlock_all(), DISCARD ALL) makes the unlock
- * false (with a WARNING); one that gave back one of the two leaves it held once, the unlock then
- * lets it go for an instant, and the try fails if another run took it in that instant.
- * Reading pg_locks instead cost ~0.5 ms of server time per patch: pg_lock_status() copies the
- * whole lock table (measured 2026-11-27 over 1,000 patches, bench/RESULTS.md). In parentheses:
- * PL/pgSQL's IF would end the expression at the CASE's THEN.
+ * The run lock of one run. Taken by the run's session (acquireLock), which holds it alone
+ * while the run only reads and records (a run with nothing to apply never opens another
+ * connection); moved to a keeper before any patch runs (keepApart).
  */
-export const LOCK_HELD_SQL = `(case when pg_catalog.pg_advisory_unlock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]})
-    then pg_catalog.pg_try_advisory_lock(${LOCK_KEYS[0]}, ${LOCK_KEYS[1]}) else false end)`;
+export class RunLock {
+  private keeper: Session | undefined;
+  /** A key of this run's own, which the keeper holds too: see heldSql. */
+  private token = 0;
 
-/**
- * A statement that fails with LOCK_LOST_SQLSTATE unless this session still holds the run lock.
- * A patch can drop it (pg_advisory_unlock_all(), DISCARD ALL), and another run may then start;
- * sent at the end of a patch's transaction, it rolls that patch back instead of committing it.
- */
-export const LOCK_CHECK_SQL = `do $pgpatch$ begin
-  if not ${LOCK_HELD_SQL} then
-    raise exception using errcode = '${LOCK_LOST_SQLSTATE}', message = 'pgpatch no longer holds its run lock';
-  end if;
-end $pgpatch$`;
+  constructor(private readonly session: Session) {}
 
-/** Gives back both holds (see tryLock). */
-export async function releaseLock(session: Session): Promise<void> {
-  await session.query('select pg_advisory_unlock($1, $2) and pg_advisory_unlock($1, $2)', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+  /**
+   * Moves the lock to `keeper`, a new connection that runs nothing else, without a moment in
+   * which it is free: other runs ask for it exclusive, and something holds it all along. The
+   * session takes it shared as well and gives back its exclusive hold; the keeper takes it
+   * shared (which only the session's shared hold now meets: shared and shared agree) and a
+   * key of this run's own; the session gives back its shared hold. Once only.
+   */
+  async keepApart(connectKeeper: () => Promise<Session>): Promise<void> {
+    if (this.keeper) return;
+    const keeper = await connectKeeper();
+    try {
+      // An idle connection would be ended by idle_session_timeout (PostgreSQL 14+), and the lock with it.
+      await keeper.query('set idle_session_timeout = 0').catch(() => undefined);
+      const token = randomToken();
+      const moved =
+        (await allTrue(this.session, [
+          `select pg_catalog.pg_try_advisory_lock_shared(${KEYS}) as ok`,
+          `select pg_catalog.pg_advisory_unlock(${KEYS}) as ok`,
+        ])) &&
+        (await allTrue(keeper, [
+          `select pg_catalog.pg_try_advisory_lock_shared(${KEYS}) as ok`,
+          `select pg_catalog.pg_try_advisory_lock(${LOCK_KEYS[0]}, ${token}) as ok`,
+        ])) &&
+        (await allTrue(this.session, [`select pg_catalog.pg_advisory_unlock_shared(${KEYS}) as ok`]));
+      if (!moved) throw new Error('could not move the run lock to a connection of its own');
+      this.keeper = keeper;
+      this.token = token;
+    } catch (e) {
+      await keeper.end();
+      throw e;
+    }
+  }
+
+  /**
+   * An SQL expression for the patches' session: true while the keeper holds the lock. It asks
+   * for the run's own key, which nobody else takes: refused while the keeper lives (and so holds
+   * the lock too), granted when it is gone; granted for the transaction only, so it goes with
+   * it, and no unlock (and no WARNING) is ever needed. Undefined before keepApart.
+   */
+  get heldSql(): string | undefined {
+    return this.keeper ? `(not pg_catalog.pg_try_advisory_xact_lock(${LOCK_KEYS[0]}, ${this.token}))` : undefined;
+  }
+
+  /** Gives the lock back (ending the keeper, or unlocking in the run's session). */
+  async release(): Promise<void> {
+    if (this.keeper) {
+      await this.keeper.end();
+      return;
+    }
+    await this.session.query('select pg_advisory_unlock($1, $2)', [LOCK_KEYS[0], LOCK_KEYS[1]]);
+  }
+}
+
+/** A key for this run: any but pgpatch's own second key, so that lockHolders never counts it. */
+function randomToken(): number {
+  for (;;) {
+    const n = (Math.random() * 0x100000000) | 0;
+    if (n !== LOCK_KEYS[1]) return n;
+  }
 }
 
 /** Runs `fn` holding the lock; releases it afterwards (ending the session would release it too). */
-export async function withLock<T>(session: Session, options: LockOptions, fn: () => Promise<T>): Promise<T> {
-  await acquireLock(session, options);
+export async function withLock<T>(session: Session, options: LockOptions, fn: (lock: RunLock) => Promise<T>): Promise<T> {
+  const lock = await acquireLock(session, options);
   try {
-    return await fn();
+    return await fn(lock);
   } finally {
-    await releaseLock(session).catch(() => undefined);
+    await lock.release().catch(() => undefined);
   }
 }

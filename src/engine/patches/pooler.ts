@@ -16,6 +16,12 @@
  * could rotate its connections so that the first one keeps its pid by chance: then this says
  * nothing and migrate proceeds, as it did before. It never reports pooling for a direct or
  * session-mode connection (pids of two live sessions cannot be equal).
+ *
+ * The commands that read (showmigrations, lint, check --dsn, inspect, diff, try) work through a
+ * transaction pooler instead: each reads in transactions of its own (inReadOnlyTransaction
+ * below, inspect's snapshot) and sets nothing for its session, since a session setting would
+ * stay on the server connection for whichever client gets it next
+ * (`default_transaction_read_only = on` there made an application's INSERTs fail).
  */
 import { TransactionPoolerError } from '../../errors';
 import { connect, type Session, type Target } from '../db';
@@ -31,11 +37,17 @@ async function identity(session: Session): Promise<Identity> {
 }
 
 /**
- * Throws TransactionPoolerError when `session` is seen to go through a transaction pooler.
- * Returns the server's pid of the session: through a pooler, the one the connection reports at
- * startup (its cancel key) is the pooler's own.
+ * Throws TransactionPoolerError (naming `command`) when `session` is seen to go through a
+ * transaction pooler. Call it before the session sets or runs anything. Returns the server's
+ * pid of the session: through a pooler, the one the connection reports at startup (its cancel
+ * key) is the pooler's own.
  */
-export async function refuseTransactionPooler(session: Session, target: Target, applicationName: string): Promise<number> {
+export async function refuseTransactionPooler(
+  session: Session,
+  target: Target,
+  applicationName: string,
+  command: TransactionPoolerError['command'] = 'migrate',
+): Promise<number> {
   const first = await identity(session);
   if (first.clientPort !== null && first.clientPort === session.localPort) return first.pid;
   // A second connection that cannot be had (max_connections, a pool limit) proves nothing.
@@ -53,13 +65,36 @@ export async function refuseTransactionPooler(session: Session, target: Target, 
     throw new TransactionPoolerError(
       where,
       `a second connection was given the same server session (backend pid ${first.pid}) while the first was idle`,
+      command,
     );
   }
   if (again.pid !== first.pid) {
     throw new TransactionPoolerError(
       where,
       `the server session changed between two queries of one connection (backend pid ${first.pid}, then ${again.pid})`,
+      command,
     );
   }
   return first.pid;
+}
+
+/**
+ * Runs `fn`, whose queries only read, in one READ ONLY transaction of `session`, ended when it
+ * returns or throws: nothing is set for the session, so a transaction pooler (which may give
+ * the session's next transaction to another server connection, and this server connection to
+ * another client) sees all of it on one server connection and keeps nothing of it. For a
+ * session that is idle, not in a transaction of its own.
+ */
+export async function inReadOnlyTransaction<T>(session: Session, fn: () => Promise<T>): Promise<T> {
+  await session.query('begin read only');
+  let result: T;
+  try {
+    result = await fn();
+  } catch (e) {
+    // The first error is the one worth reporting, not a failed clean-up on a broken connection.
+    await session.query('rollback').catch(() => undefined);
+    throw e;
+  }
+  await session.query('commit');
+  return result;
 }

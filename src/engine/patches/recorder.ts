@@ -58,6 +58,8 @@ const COLUMNS: Array<[string, string]> = [
   ['error', 'text'],
   // Who the patch ran as (current_user when its row was written): a patch may SET ROLE.
   ['ran_as', 'text'],
+  // When --accept-checksum last recorded an edit on purpose (status_date stays when it was applied).
+  ['checksum_accepted_at', 'timestamptz'],
 ];
 
 export async function recordExists(session: Session, schema: string): Promise<boolean> {
@@ -321,30 +323,71 @@ function lit(v: string | null | undefined): string {
  * with it; a row that exists is updated only when it is still the row expected, else the
  * statement raises ROW_CHANGED_SQLSTATE. `durationSql` is an SQL expression for duration_ms.
  * ran_as is current_user: who the patch ran as (a patch may SET ROLE), next to applied_by.
+ * `applicationName`: the run's own, written as given (a patch may set application_name); the
+ * session's setting when absent (rows written outside a patch).
  */
-export function recordWriteSql(schema: string, row: Omit<RecordWrite, 'durationMs'>, expected: ExpectedRow, durationSql = 'null'): string {
+export function recordWriteSql(
+  schema: string,
+  row: Omit<RecordWrite, 'durationMs'>,
+  expected: ExpectedRow,
+  durationSql = 'null',
+  applicationName?: string,
+): string {
   const table = recordTable(schema);
+  const app = applicationName === undefined ? `current_setting('application_name')` : lit(applicationName);
   if (expected === null) {
     return `insert into ${table} (name, status, stage, checksum, duration_ms, error, status_date, applied_by, application_name, ran_as)
-      values (${lit(row.name)}, ${lit(row.status)}, ${lit(row.stage)}, ${lit(row.checksum)}, ${durationSql}, ${lit(row.error)}, now(), session_user, current_setting('application_name'), current_user)`;
+      values (${lit(row.name)}, ${lit(row.status)}, ${lit(row.stage)}, ${lit(row.checksum)}, ${durationSql}, ${lit(row.error)}, now(), session_user, ${app}, current_user)`;
   }
+  return guardedUpdate(
+    table,
+    row.name,
+    expected,
+    `status = ${lit(row.status)}, stage = ${lit(row.stage)}, checksum = coalesce(${lit(row.checksum)}, checksum),
+    duration_ms = ${durationSql}, error = ${lit(row.error)}, status_date = now(), applied_by = session_user,
+    application_name = ${app}, ran_as = current_user`,
+  );
+}
+
+/**
+ * --accept-checksum: the new checksum and when it was accepted, guarded like recordWriteSql
+ * (and on the checksum read). The rest of the row (when, by whom and how long the patch was
+ * applied) stays as it is.
+ */
+export function acceptChecksumSql(
+  schema: string,
+  name: string,
+  checksum: string,
+  expected: NonNullable<ExpectedRow>,
+  oldChecksum: string | null,
+): string {
+  return guardedUpdate(
+    recordTable(schema),
+    name,
+    expected,
+    `checksum = ${lit(checksum)}, checksum_accepted_at = now()`,
+    `checksum is not distinct from ${lit(oldChecksum)}`,
+  );
+}
+
+/** An UPDATE of the row of `name` that raises ROW_CHANGED_SQLSTATE unless it is still the row `expected`. */
+function guardedUpdate(table: string, name: string, expected: NonNullable<ExpectedRow>, set: string, extraGuard?: string): string {
   // The reference's script may have kept the name with its .sql extension.
   const guard = [
-    `name in (${lit(row.name)}, ${lit(`${row.name}.sql`)})`,
+    `name in (${lit(name)}, ${lit(`${name}.sql`)})`,
     `status = ${lit(expected.status)}`,
     `stage is not distinct from ${lit(expected.stage)}`,
   ];
   if (expected.statusDate !== undefined)
     guard.push(`(extract(epoch from status_date) * 1000)::float8 = ${String(expected.statusDate)}::float8`);
+  if (extraGuard) guard.push(extraGuard);
   // A DO block, because an UPDATE that matches no row is no error, and in a batch nobody can look
   // at its row count before the COMMIT that follows it.
   return `do $pgpatch$ begin
-  update ${table} set status = ${lit(row.status)}, stage = ${lit(row.stage)}, checksum = coalesce(${lit(row.checksum)}, checksum),
-    duration_ms = ${durationSql}, error = ${lit(row.error)}, status_date = now(), applied_by = session_user,
-    application_name = current_setting('application_name'), ran_as = current_user
+  update ${table} set ${set}
    where ${guard.join(' and ')};
   if not found then
-    raise exception using errcode = '${ROW_CHANGED_SQLSTATE}', message = ${lit(`the record of patch ${row.name} is no longer the one this run read: another run changed it`)};
+    raise exception using errcode = '${ROW_CHANGED_SQLSTATE}', message = ${lit(`the record of patch ${name} is no longer the one this run read: another run changed it`)};
   end if;
 end $pgpatch$`;
 }

@@ -3,7 +3,7 @@
  * and by migrate to decide what to run.
  */
 import { Checksums } from './checksums';
-import { sortByteOrder, type PatchFile } from './files';
+import { patchDate, sortByteOrder, type PatchFile } from './files';
 import type { PatchStage, RecordDetails, RecordRow } from './recorder';
 
 export type PatchState =
@@ -27,7 +27,7 @@ export interface PatchStatusRow {
   stage: PatchStage | null;
   /** When the record's status was last set. */
   date: string | null;
-  /** The file changed since it was applied (checksums differ). */
+  /** The patch changed since it was applied: its file, or a file it includes (see checksums.ts). */
   edited: boolean;
   /**
    * For a pending patch: the last applied (or assumed) patch that sorts after it, so it would
@@ -63,7 +63,7 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
     };
     if (r) {
       matched++;
-      row.edited = Boolean(r.checksum && (r.status === 'applied' || r.status === 'assumed') && r.checksum !== checksums.of(p));
+      row.edited = Boolean(r.checksum && (r.status === 'applied' || r.status === 'assumed') && !checksums.matches(p, r.checksum));
       if (r.details) row.details = r.details;
     }
     rows.push(row);
@@ -89,11 +89,14 @@ export function patchStates(patches: PatchFile[], record: Map<string, RecordRow>
   }
   // Byte order, like the patches: rows already in order (findPatches sorted them) cost one comparison each.
   sortByteOrder(rows, (row) => row.name);
+  // Undated patches (an older project's, which the record names: see files.ts) sort after every
+  // dated name when they start with a letter; new patches are dated: they are not "before" those.
   let lastApplied: string | null = null;
   for (let i = rows.length - 1; i >= 0; i--) {
     const row = rows[i];
-    if (row.state === 'applied' || row.state === 'assumed') lastApplied ??= row.name;
-    else if (row.state === 'pending' && row.file) row.sortsBefore = lastApplied;
+    if (row.state === 'applied' || row.state === 'assumed') {
+      if (lastApplied === null && patchDate(row.name)) lastApplied = row.name;
+    } else if (row.state === 'pending' && row.file) row.sortsBefore = lastApplied;
   }
   return rows;
 }

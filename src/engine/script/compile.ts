@@ -65,8 +65,10 @@ export interface CompiledScript {
   /** The entry file's bytes as read and compiled (migrate hashes these: what runs is what is recorded). */
   entryBytes: Buffer;
   steps: Step[];
-  /** Every file read, entry first. */
+  /** Every file read, entry first (a file included twice is here twice). */
   files: string[];
+  /** The same files as read: what ran is these bytes (migrate's checksum of a patch covers them, see expansionChecksum). */
+  sources: ScriptFile[];
 }
 
 export function compileScript(entry: string, options: CompileOptions = {}): CompiledScript {
@@ -77,12 +79,13 @@ export function compileScript(entry: string, options: CompileOptions = {}): Comp
     scs: options.standardConformingStrings ?? true,
     steps: [],
     files: [],
+    sources: [],
     quit: false,
     realPaths: new Map(),
   };
   const file = readScript(entryPath);
   compileFile(ctx, file, [], [entryPath]);
-  return { entry: entryPath, entryBytes: file.bytes, steps: ctx.steps, files: ctx.files };
+  return { entry: entryPath, entryBytes: file.bytes, steps: ctx.steps, files: ctx.files, sources: ctx.sources };
 }
 
 interface Context {
@@ -91,6 +94,7 @@ interface Context {
   scs: boolean;
   steps: Step[];
   files: string[];
+  sources: ScriptFile[];
   quit: boolean;
   /** The key of psql's `\restrict` while it is in force (pg_dump's output starts with one). */
   restrictKey?: string;
@@ -120,6 +124,7 @@ export const MAX_INCLUDE_DEPTH = 100;
 /** `stack`: the paths of the files including this one and of this one, outermost first. */
 function compileFile(ctx: Context, file: ScriptFile, trace: SourceLocation[], stack: string[]): void {
   ctx.files.push(file.path);
+  ctx.sources.push(file);
   const lexer = new ScriptLexer(file.text, ctx.vars, { standardConformingStrings: ctx.scs });
   for (;;) {
     let item;

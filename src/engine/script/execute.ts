@@ -7,7 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { FileError, SqlError, type SourceLocation } from '../../errors';
-import { isServerError, toServerMessage, type BatchResult, type DatabaseError, type Notice, type Session } from '../db';
+import { isServerError, toServerMessage, type BatchHandlers, type BatchResult, type DatabaseError, type Notice, type Session } from '../db';
 import type { CopyStep, SqlStep, Step } from './compile';
 import type { Segment } from './lexer';
 
@@ -110,6 +110,8 @@ export interface ExtraStatement {
   sql: string;
   /** The error to throw when this statement fails; the server's own otherwise. */
   onError?: (e: DatabaseError) => Error;
+  /** Each row it returns, as text values (in a batch; see Session.batch). */
+  onRow?: (values: Array<string | null>) => void;
 }
 
 /** Beyond this, a script goes statement by statement (a data load should not be parsed whole). */
@@ -177,29 +179,53 @@ export async function executeBatch(
   items: Array<SqlStep | ExtraStatement>,
   options: ExecuteOptions = {},
 ): Promise<ExecuteResult> {
-  return sendBatch(session, batchMessage(items), options, false)!;
+  return sendBatch(session, batchMessage(items), options.onEvent ?? (() => undefined), false)!;
+}
+
+/** A batch written to the server ahead of its turn (executeBatchAhead). */
+export interface BatchAhead {
+  /**
+   * Its outcome. Its events (notices) are held until this is called, then given in order, then
+   * as they come: the server may run it before the caller has reported the work before it, and
+   * a notice must not land in the middle of that.
+   */
+  take(): Promise<ExecuteResult>;
 }
 
 /**
- * Like executeBatch, but written to the server now, behind the query it may be running
- * (Session.sendAhead); undefined, and nothing sent, when it cannot go ahead. The promise may
- * reject before anyone awaits it: callers attach a handler at once.
+ * Like executeBatch, but written to the server now, behind what it may be running
+ * (Session.sendAhead); undefined, and nothing sent, when it cannot go ahead. The outcome may
+ * be a failure before anyone takes it: it is not reported as unhandled.
  */
-export function executeBatchAhead(
-  session: Session,
-  message: BatchMessage,
-  options: ExecuteOptions = {},
-): Promise<ExecuteResult> | undefined {
-  return sendBatch(session, message, options, true);
+export function executeBatchAhead(session: Session, message: BatchMessage, options: ExecuteOptions = {}): BatchAhead | undefined {
+  const emit = options.onEvent ?? (() => undefined);
+  let held: ScriptEvent[] | undefined = [];
+  const sent = sendBatch(session, message, (e) => (held ? held.push(e) : emit(e)), true);
+  if (!sent) return undefined;
+  sent.catch(() => undefined);
+  return {
+    take() {
+      const events = held ?? [];
+      held = undefined;
+      for (const e of events) emit(e);
+      return sent;
+    },
+  };
 }
 
-function sendBatch(session: Session, message: BatchMessage, options: ExecuteOptions, ahead: boolean): Promise<ExecuteResult> | undefined {
-  const emit = options.onEvent ?? (() => undefined);
+function sendBatch(
+  session: Session,
+  message: BatchMessage,
+  emit: (e: ScriptEvent) => void,
+  ahead: boolean,
+): Promise<ExecuteResult> | undefined {
   let current: Part | undefined = message.parts[0];
-  const onProgress = (completed: number) => (current = message.parts[completed]);
-  const onNotice = (notice: Notice) =>
-    emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) });
-  const sent = ahead ? session.sendAhead(message.text, onProgress, onNotice) : session.batch(message.text, onProgress, onNotice);
+  const handlers: BatchHandlers = {
+    onProgress: (completed) => (current = message.parts[completed]),
+    onNotice: (notice) => emit({ type: 'notice', notice, location: current?.step && current.step.file.locate(current.step.start) }),
+    onRow: (completed, values) => message.parts[completed]?.extra?.onRow?.(values),
+  };
+  const sent = ahead ? session.sendAhead(message.text, handlers) : session.batch(message.text, handlers);
   return sent?.then((result) => outcomeOf(message, result));
 }
 

@@ -3,7 +3,10 @@
  * A database that already has objects of its own or a record of patches is refused before
  * anything runs, unless `force` (or `confirmNotEmpty` says yes): a `drop schema ... cascade` at
  * the top of a schema file must not empty a database by accident. With `record`, a load into a
- * database without a record writes the baseline migrate's first run writes.
+ * database without a record writes the baseline migrate's first run writes. A connection through
+ * a pooler in transaction mode is refused first, as migrate refuses it: there a script's
+ * `set search_path` would not reach its next statement (tables landed in `public`), and would
+ * stay on a server connection for another client.
  */
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -13,7 +16,8 @@ import { recordBaseline } from '../patches/baseline';
 import { databaseContents, isEmpty, type DatabaseContents } from '../patches/emptiness';
 import { findPatches, type PatchFile } from '../patches/files';
 import { recordExists } from '../patches/recorder';
-import { connect, type Session, type SessionOptions, type Target } from '../db';
+import { connect, defaultApplicationName, type Session, type SessionOptions, type Target } from '../db';
+import { refuseTransactionPooler } from '../patches/pooler';
 import { executeInTransaction } from './commit';
 import { compileScript, type Step } from './compile';
 import { executeSteps, type ScriptEvent } from './execute';
@@ -62,8 +66,10 @@ export interface LoadResult {
 
 export async function loadScript(options: LoadOptions): Promise<LoadResult> {
   const started = performance.now();
-  const session = await connect(options.target, options);
+  const applicationName = options.applicationName ?? defaultApplicationName();
+  const session = await connect(options.target, { applicationName });
   try {
+    await refuseTransactionPooler(session, options.target, `${applicationName} (pooler check)`, 'load');
     // As migrate does: a killed client is noticed within seconds even mid-statement (14+), so
     // a transaction it had open (-1, or the script's own BEGIN) is rolled back at once.
     await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);

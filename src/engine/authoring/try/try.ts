@@ -161,8 +161,6 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   });
   const started = performance.now();
   try {
-    await session.query(`set client_connection_check_interval = '2s'`).catch(() => undefined);
-    if (lockTimeoutMs) await session.query(`set lock_timeout = '${Math.round(lockTimeoutMs)}ms'`);
     // Read before the transaction, in autocommit: the locks these reads take end with them.
     const before = await relations(session);
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
@@ -173,6 +171,13 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     try {
       // Without a transaction (on a scratch database), locks end with each statement and are not seen.
       if (begin) await session.query(begin);
+      // In the transaction, for it alone: a session setting would outlive try on a server
+      // connection that a transaction pooler hands to another client. (Unknown before 14.)
+      const local = Boolean(begin);
+      await session.query(
+        `select set_config('client_connection_check_interval', '2s', ${local}) where current_setting('client_connection_check_interval', true) is not null`,
+      );
+      if (lockTimeoutMs) await session.query(`select set_config('lock_timeout', '${Math.round(lockTimeoutMs)}ms', ${local})`);
       traced = await trace(session, run, before, watch, options.onEvent);
       // A catalog read, inside: after the rollback the patch's changes are gone.
       if (!traced.error) after = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);

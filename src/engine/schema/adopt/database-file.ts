@@ -39,7 +39,7 @@ export function databaseFile(ctx: RenderContext, includes: string[], last: strin
   for (const [key, s] of Object.entries(m.schemas)) {
     if (s.name !== 'public') out.push(`create schema ${key};`);
     out.push(...alterOwner(ctx, 'schema', key, s.owner, s.name === 'public'));
-    out.push(...grantsOn('schema', key, s.grants, s.owner));
+    out.push(...grantsOn('schema', key, s.grants, s.owner, s.name !== 'public'));
     if (s.comment !== undefined) out.push(`comment on schema ${key} is ${quoteLiteral(s.comment)};`);
   }
   for (const x of Object.values(m.extensions)) {

@@ -12,18 +12,25 @@ export function alterOwner(ctx: RenderContext, kind: string, key: string, owner:
   return [`alter ${kind} ${key} owner to ${quoteIdent(owner)};`];
 }
 
-/** GRANTs to everyone but the owner; PUBLIC's built-in privileges (functions, types, schemas) revoked first. */
-export function grantsOn(kind: string, key: string, grants: Grants, owner: string): string[] {
+/**
+ * GRANTs to everyone but the owner. PUBLIC's built-in privileges on a new object (EXECUTE on
+ * functions, USAGE on types, nothing on schemas) are revoked first, unless PUBLIC has exactly
+ * those: then nothing is written for PUBLIC. `fresh`: the object is being created (false for
+ * the `public` schema, which exists with privileges of its own).
+ */
+export function grantsOn(kind: string, key: string, grants: Grants, owner: string, fresh = true): string[] {
   // Aggregates are granted as functions (GRANT ... ON FUNCTION covers them).
   const on = kind === 'aggregate' ? 'function' : kind;
   const lines: string[] = [];
   const publicDefault = { function: 'execute', procedure: 'execute', type: 'usage', domain: 'usage', schema: 'all' }[on as string];
-  if (publicDefault) lines.push(`revoke ${publicDefault} on ${on} ${key} from public;`);
+  const builtIn = { function: ['EXECUTE'], procedure: ['EXECUTE'], type: ['USAGE'], domain: ['USAGE'], schema: [] }[on as string];
+  const pub = grants.PUBLIC ?? [];
+  const asBuiltIn = fresh && builtIn !== undefined && pub.length === builtIn.length && pub.every((p, i) => p === builtIn[i]);
+  if (publicDefault && !asBuiltIn) lines.push(`revoke ${publicDefault} on ${on} ${key} from public;`);
   for (const [grantee, privs] of Object.entries(grants)) {
-    if (grantee === owner) continue;
+    if (grantee === owner || (asBuiltIn && grantee === 'PUBLIC')) continue;
     lines.push(...grantLines(privs, (p, opt) => `grant ${p} on ${on} ${key} to ${role(grantee)}${opt};`));
   }
-  // A revoke followed by nothing but the same grant back to PUBLIC reads as noise: keep it, it is exact.
   return lines;
 }
 

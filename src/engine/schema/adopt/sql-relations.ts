@@ -5,9 +5,10 @@
 import type { Column, Constraint, Index, Policy, Rule, Sequence, Table, Trigger, View } from '../inspect/model';
 import type { RenderContext } from './types';
 import { alterOwner, comment, grantLines, grantsOn, role } from './sql-pieces';
+import { attachedParts, chosenName, defaultSequenceName, relationNames, renameAttached } from './sql-attached';
 import { quoteIdent, quoteLiteral, quoteQualified } from '../../../quote';
 
-export function tableStatements(ctx: RenderContext, key: string, t: Table): string[] {
+export function tableStatements(ctx: RenderContext, key: string, t: Table, { renameCopies = true } = {}): string[] {
   if (t.kind === 'foreign table') {
     ctx.notCarried.push({ object: `foreign table ${key}`, reason: 'its server and options are not in the model' });
     return [`-- foreign table ${key} is not carried over: create its server and the table by hand`, ''];
@@ -26,18 +27,21 @@ export function tableStatements(ctx: RenderContext, key: string, t: Table): stri
       if (c.notNull && !p?.notNull) lines.push(`${alter} set not null;`);
     }
   } else {
-    const defs = cols.map(([name, c]) => `  ${quoteIdent(name)} ${column(c)}`);
+    // A column the table has only from its parents is not declared: declared, it would be its own too.
+    const defs = cols.filter(([, c]) => !c.inherited).map(([name, c]) => `  ${quoteIdent(name)} ${column(c, t, name)}`);
     let tail = '';
     if (t.inherits?.length) tail += `\ninherits (${t.inherits.join(', ')})`;
     if (t.partitionKey) tail += `\npartition by ${t.partitionKey}`;
     if (t.options?.length) tail += `\nwith (${t.options.join(', ')})`;
-    lines.push(`create${t.unlogged ? ' unlogged' : ''} table ${key} (\n${defs.join(',\n')}\n)${tail};`);
+    lines.push(`create${t.unlogged ? ' unlogged' : ''} table ${key} (${defs.length ? `\n${defs.join(',\n')}\n` : ''})${tail};`);
+    lines.push(...inheritedColumnStatements(ctx, key, t));
   }
   const own = Object.entries(t.constraints)
-    .filter(([, c]) => c.type !== 'foreign key')
+    .filter(([, c]) => c.type !== 'foreign key' && !c.attachedTo)
     .sort(([, a], [, b]) => rankConstraint(a) - rankConstraint(b));
   for (const [n, c] of own) lines.push(...constraintStatements(key, n, c));
   lines.push(...relationParts(ctx, key, t));
+  if (parent && renameCopies) lines.push(...attachedNames(ctx, key, t, parent));
   for (const [n, s] of Object.entries(t.statistics)) {
     lines.push(`${s.definition};`, ...comment('statistics', n, s.comment));
   }
@@ -84,10 +88,42 @@ export function sequenceStatements(ctx: RenderContext, s: Sequence): string[] {
   ];
 }
 
-/** Indexes, triggers and rules: what tables and views share. */
+/**
+ * The defaults and NOT NULL of the columns a child has only from its parents, where they differ
+ * from the first parent's: the child took the parent's when it was created.
+ */
+export function inheritedColumnStatements(ctx: RenderContext, key: string, t: Table): string[] {
+  const lines: string[] = [];
+  for (const name of t.columnOrder) {
+    const c = t.columns[name];
+    if (!c.inherited) continue;
+    const p = (t.inherits ?? []).map((k) => ctx.model.tables[k]?.columns[name]).find(Boolean);
+    const alter = `alter table ${key} alter column ${quoteIdent(name)}`;
+    if (c.default !== p?.default) lines.push(c.default === undefined ? `${alter} drop default;` : `${alter} set default ${c.default};`);
+    if (c.notNull && !p?.notNull) lines.push(`${alter} set not null;`);
+  }
+  return lines;
+}
+
+/**
+ * A partition created with PARTITION OF gets a copy of each index and key of its parent, named by
+ * PostgreSQL: the copies whose name in the model is another are renamed (`renameCopies`; pgpatch
+ * diff renames them itself, once the parent's are made).
+ */
+function attachedNames(ctx: RenderContext, key: string, t: Table, parent: Table): string[] {
+  const taken = relationNames(t.schema, ctx.model);
+  return attachedParts(t).flatMap((p) => {
+    const chosen = chosenName(t, p, taken);
+    return chosen === p.name ? [] : [renameAttached(key, t, parent, p, chosen)];
+  });
+}
+
+/** Indexes, triggers and rules: what tables and views share. A partition's copies of its parent's indexes are made with it. */
 function relationParts(ctx: RenderContext, key: string, r: Table | View): string[] {
   return [
-    ...Object.entries(r.indexes).flatMap(([n, i]) => indexStatements(ctx, key, r.schema, n, i)),
+    ...Object.entries(r.indexes)
+      .filter(([, i]) => !i.attachedTo)
+      .flatMap(([n, i]) => indexStatements(ctx, key, r.schema, n, i)),
     ...Object.entries(r.triggers).flatMap(([n, tr]) => triggerStatements(key, n, tr)),
     ...Object.entries(r.rules).flatMap(([n, ru]) => ruleStatements(key, n, ru)),
   ];
@@ -147,14 +183,19 @@ function relationTail(ctx: RenderContext, kind: string, key: string, r: Table | 
   return lines;
 }
 
-/** A column's definition after its name, as CREATE TABLE (and `pgpatch diff`'s ADD COLUMN) write it. */
-export function column(c: Column): string {
+/**
+ * A column's definition after its name, as CREATE TABLE (and `pgpatch diff`'s ADD COLUMN) write it.
+ * With its table and name, an identity's sequence is named when its name is not the one
+ * PostgreSQL would choose (pg_dump shows it).
+ */
+export function column(c: Column, table?: { schema: string; name: string }, name?: string): string {
   let s = c.type;
   if (c.collation) s += ` collate ${c.collation}`;
   if (c.generated) s += ` generated always as (${c.generated.expression}) ${c.generated.kind}`;
   if (c.identity) {
     const i = c.identity;
     const o: string[] = [];
+    if (i.sequence && table && name !== undefined && i.sequence !== defaultSequenceName(table, name)) o.push(`sequence name ${i.sequence}`);
     if (i.start !== undefined) o.push(`start with ${i.start}`);
     if (i.increment !== undefined) o.push(`increment by ${i.increment}`);
     if (i.min !== undefined) o.push(`minvalue ${i.min}`);

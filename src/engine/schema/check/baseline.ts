@@ -8,19 +8,23 @@
  * The command asks `needsBaseline` first (cheap, read-only), and only then starts a scratch
  * server and compares.
  */
-import { withSession, type Target } from '../../db';
+import { defaultApplicationName, withSession, type Target } from '../../db';
 import { isEmptyDatabase } from '../../patches/emptiness';
+import { inReadOnlyTransaction, refuseTransactionPooler } from '../../patches/pooler';
 import { recordExists } from '../../patches/recorder';
 import { check, type CheckOptions, type CheckResult } from './check';
 
 /**
  * Whether migrate would baseline this database: no record table, and objects of its own. Read
- * only. A database with a record, even an interrupted first-run build's, is not baselined.
+ * only, in a transaction of its own. A database with a record, even an interrupted first-run
+ * build's, is not baselined. When it would be, a transaction pooler is refused here
+ * (TransactionPoolerError), as migrate refuses it, before the comparison is built.
  */
 export async function needsBaseline(target: Target, recordSchema = 'public'): Promise<boolean> {
   return withSession(target, async (s) => {
-    await s.query('set default_transaction_read_only = on');
-    return !(await recordExists(s, recordSchema)) && !(await isEmptyDatabase(s));
+    const needs = await inReadOnlyTransaction(s, async () => !(await recordExists(s, recordSchema)) && !(await isEmptyDatabase(s)));
+    if (needs) await refuseTransactionPooler(s, target, `${defaultApplicationName()} (pooler check)`);
+    return needs;
   });
 }
 

@@ -9,7 +9,7 @@
  */
 import { CheckBuildError, InterruptedError, SqlError } from '../../../errors';
 import type { ScratchChoice, Target } from '../../../target';
-import { connect, isServerError } from '../../db';
+import { isServerError, withSession } from '../../db';
 import { exportBaseTree, type BaseTree } from '../../scratch/base-tree';
 import { applyPatches, loadAtBase, loadSchemaFiles } from '../../scratch/build';
 import { ScratchDatabases } from '../../scratch/databases';
@@ -125,7 +125,7 @@ async function buildPatches(scratch: ScratchDatabases, options: CheckOptions, tr
 }
 
 async function readLive(live: Target): Promise<Built> {
-  return { model: await inspect(live, true) };
+  return { model: await inspect(live) };
 }
 
 /**
@@ -186,15 +186,13 @@ function firstLine(e: unknown): string {
   return String((x as Error)?.message ?? x).split('\n')[0];
 }
 
-async function inspect(target: Target, readOnly = false): Promise<SchemaModel> {
-  const session = await connect(target);
-  try {
-    if (readOnly) await session.query('set default_transaction_read_only = on');
-    // Nothing excluded here: see withoutRecord.
-    return await inspectDatabase(session, { exclude: [] });
-  } finally {
-    await session.end();
-  }
+/**
+ * inspectDatabase reads in a READ ONLY transaction of its own, which is all a live database
+ * needs: nothing is set for the session (through a transaction pooler it would stay on the
+ * server connection for the next client). Nothing excluded here: see withoutRecord.
+ */
+async function inspect(target: Target): Promise<SchemaModel> {
+  return withSession(target, (session) => inspectDatabase(session, { exclude: [] }));
 }
 
 /**

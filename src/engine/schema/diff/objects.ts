@@ -4,10 +4,10 @@
  * dependents too: see plan.ts); a function whose signature changed is dropped and created, one
  * whose body or attributes changed is replaced (CREATE OR REPLACE).
  */
-import type { Collation, Extension, Routine, Schema, Sequence, View } from '../inspect/model';
+import type { Collation, Extension, Routine, Schema, View } from '../inspect/model';
 
 import { collationStatements } from '../adopt/database-file';
-import { sequenceStatements, viewStatements } from '../adopt/sql-relations';
+import { viewStatements } from '../adopt/sql-relations';
 import { routineStatements } from '../adopt/sql-types-routines';
 import { comment, grantsOn } from '../adopt/sql-pieces';
 import { add, Phase, type DiffContext } from './change';
@@ -18,7 +18,15 @@ export function schemaChanges(ctx: DiffContext, from: Record<string, Schema>, to
   for (const key of keysOf(from, to)) {
     const [f, t] = [from[key], to[key]];
     const base = { phase: Phase.schema, object: `schema ${key}` };
-    if (!t) add(ctx, { ...base, action: 'drop', answers: `schema ${key}: dropped`, sql: [`drop schema ${key};`] });
+    if (!t)
+      add(ctx, {
+        ...base,
+        action: 'drop',
+        answers: `schema ${key}: dropped`,
+        sql: [`drop schema ${key};`],
+        // Not CASCADE: what the statements above do not drop (what pgpatch does not model) makes it fail instead.
+        dataLoss: `drops schema ${key} and whatever is left in it: the statements above drop what pgpatch models (each marked); anything else in it makes this fail`,
+      });
     else if (!f) {
       add(ctx, {
         ...base,
@@ -54,16 +62,28 @@ export function extensionChanges(ctx: DiffContext, from: Record<string, Extensio
     const base = { phase: Phase.extension, object: `extension ${key}` };
     const create = (x: Extension) =>
       `create extension if not exists ${quoteIdent(x.name)} with schema ${quoteIdent(x.schema)} version ${quoteLiteral(x.version)};`;
-    if (!t || (f && f.schema !== t.schema)) {
+    const down = ctx.extensions.extensions.has(key);
+    if (!t || (f && f.schema !== t.schema) || down) {
       add(ctx, {
         ...base,
         action: 'drop',
-        answers: `extension ${key}: dropped`,
+        answers: down ? `extension ${key}: version ${f.version} -> ${t.version}, dropped and created again` : `extension ${key}: dropped`,
         sql: [`drop extension ${quoteIdent(f.name)};`],
-        dataLoss: 'drops what the extension created, and the columns of its types',
+        dataLoss: down
+          ? `drops extension ${f.name} ${f.version} to create it at ${t.version}: what it keeps of its own (tables, configuration) is lost; the columns of its types go through text and back`
+          : 'drops what the extension created, and the columns of its types',
+        note: down
+          ? `the version of ${f.name} goes down (${f.version} -> ${t.version}): extensions have no update path downwards, so it is dropped and created again, and what uses it around that`
+          : undefined,
       });
     }
-    if (t && (!f || f.schema !== t.schema)) add(ctx, { ...base, action: 'create', answers: `extension ${key}: created`, sql: [create(t)] });
+    if (t && (!f || f.schema !== t.schema || down))
+      add(ctx, {
+        ...base,
+        action: 'create',
+        answers: `extension ${key}: ${down ? `created at version ${t.version}` : 'created'}`,
+        sql: [create(t)],
+      });
     else if (t && f.version !== t.version) {
       add(ctx, {
         ...base,
@@ -96,55 +116,6 @@ export function collationChanges(ctx: DiffContext, from: Record<string, Collatio
         answers: `collation ${key}: owner or comment`,
         sql: [...ownerChange('collation', key, f.owner, t.owner), ...commentChange('collation', key, f.comment, t.comment)],
       });
-  }
-}
-
-export function sequenceChanges(ctx: DiffContext, from: Record<string, Sequence>, to: Record<string, Sequence>): void {
-  for (const key of keysOf(from, to)) {
-    const [f, t] = [from[key], to[key]];
-    const base = { phase: Phase.sequence, object: `relation ${key}` };
-    // A sequence owned by a column goes with its column or table: hence "if exists".
-    if (!t) add(ctx, { ...base, action: 'drop', answers: `sequence ${key}: dropped`, sql: [`drop sequence if exists ${key};`] });
-    else if (!f) add(ctx, { ...base, action: 'create', answers: `sequence ${key}: created`, sql: sequenceStatements(ctx.render, t) });
-    else {
-      const o: string[] = [];
-      if (f.type !== t.type) o.push(`as ${t.type}`);
-      if (f.increment !== t.increment) o.push(`increment by ${t.increment}`);
-      if (f.min !== t.min) o.push(`minvalue ${t.min}`);
-      if (f.max !== t.max) o.push(`maxvalue ${t.max}`);
-      if (f.start !== t.start) o.push(`start with ${t.start}`);
-      if (f.cache !== t.cache) o.push(`cache ${t.cache}`);
-      if (f.cycle !== t.cycle) o.push(t.cycle ? 'cycle' : 'no cycle');
-      add(ctx, {
-        ...base,
-        action: 'alter',
-        answers: `sequence ${key}: options`,
-        sql: o.length ? [`alter sequence ${key} ${o.join(' ')};`] : [],
-      });
-      add(ctx, {
-        ...base,
-        phase: Phase.tail,
-        action: 'alter',
-        answers: `sequence ${key}: owner, privileges or comment`,
-        sql: [
-          ...ownerChange('sequence', key, f.owner, t.owner),
-          ...grantsOf('sequence', key, f.grants, t.grants, [f.owner, t.owner]),
-          ...commentChange('sequence', key, f.comment, t.comment),
-        ],
-      });
-    }
-    if (t && t.ownedBy !== f?.ownedBy) {
-      // Runs with the table it names: after it is created.
-      const owner = t.ownedBy ? `relation ${t.ownedBy.slice(0, t.ownedBy.lastIndexOf('.'))}` : base.object;
-      add(ctx, {
-        ...base,
-        object: owner,
-        phase: Phase.ownedBy,
-        action: 'alter',
-        answers: `sequence ${key}: owned by ${t.ownedBy ?? 'none'}`,
-        sql: [`alter sequence ${key} owned by ${t.ownedBy ?? 'none'};`],
-      });
-    }
   }
 }
 
@@ -221,6 +192,10 @@ export function viewChanges(ctx: DiffContext, from: Record<string, View>, to: Re
         action: 'drop',
         answers: `${f.kind} ${key}: ${t ? 'changed: dropped and created again' : 'dropped'}`,
         sql: [`drop ${f.kind} ${key};`],
+        dataLoss:
+          f.kind === 'materialized view'
+            ? `drops materialized view ${key} and the rows it holds${t ? ' (its query fills it again when it is created below)' : ''}`
+            : undefined,
         hazard:
           f.kind === 'materialized view' && t
             ? 'the materialized view is filled again when created: as long as its query takes'

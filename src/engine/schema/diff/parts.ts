@@ -15,7 +15,8 @@ import {
 } from '../adopt/sql-relations';
 import { comment } from '../adopt/sql-pieces';
 import { add, callsRebuilt, Phase, type DiffContext } from './change';
-import { commentChange, keysOf, same } from './pieces';
+import { usesRebuiltExtension } from './extensions';
+import { commentChange, freesOf, keysOf, needsOf, referencedKey, same } from './pieces';
 import { quoteIdent } from '../../../quote';
 
 interface PartKind<T> {
@@ -104,31 +105,68 @@ const KINDS: Array<PartKind<any>> = [
 ];
 
 /**
+ * A child's copy of its parent's NOT VALID check, validated on the child: VALIDATE it when TO has
+ * it and FROM has not (or the parent's is added again). The way back has no ALTER: the parent's
+ * constraint is dropped and added again NOT VALID (`ctx.unvalidated`, see plan.ts).
+ */
+function validatedCopy(ctx: DiffContext, key: string, n: string, f: Table, t: Table, answers: (what: string) => string): void {
+  const parents = [t.partitionOf, ...(t.inherits ?? [])].filter((p): p is string => Boolean(p));
+  const again = parents.some((p) => ctx.unvalidated.has(`${p} ${n}`) || ctx.rebuilt.has(`relation ${p}`));
+  if (!t.constraints[n]?.inherited || (f.constraints[n]?.inherited && !again)) return;
+  add(ctx, {
+    action: 'alter',
+    phase: Phase.constraint,
+    object: `relation ${key}`,
+    answers: answers(`validated (a copy of its parent's)`),
+    sql: [`alter table ${key} validate constraint ${quoteIdent(n)};`],
+    hazard: 'checks every row of the table under a SHARE UPDATE EXCLUSIVE lock',
+  });
+}
+
+/**
  * `retyped`: the table has columns whose type changes; PostgreSQL refuses that while a policy
  * reads them, so its policies are dropped before and created again after. A part that calls a
  * function dropped and created again is, too.
  */
-export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, retyped = false): void {
+export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, retyped = false, skip: Set<string> = new Set()): void {
   for (const kind of KINDS) {
     const fp = kind.parts(f);
     const tp = kind.parts(t);
     for (const n of keysOf(fp, tp)) {
+      if ((kind.what === 'index' || kind.what === 'constraint') && skip.has(n)) continue;
       const answers = (what: string) => `${t.kind} ${key}, ${kind.what} ${n}: ${what}`;
+      if (kind.what === 'constraint' && (fp[n]?.inherited || tp[n]?.inherited)) {
+        validatedCopy(ctx, key, n, f, t, answers);
+        continue;
+      }
       const base = { object: `relation ${key}`, phase: kind.phase(tp[n] ?? fp[n]) };
       const text = fp[n] ? JSON.stringify(fp[n]) : undefined;
-      const rebuild = (retyped && kind.what === 'policy') || (kind.what !== 'trigger' && callsRebuilt(ctx, text));
+      // A foreign key on a table dropped and created again, or whose keys are, goes first and comes back after.
+      const fk = kind.what === 'constraint' && fp[n]?.type === 'foreign key' ? referencedKey(fp[n].definition) : undefined;
+      const rebuild =
+        (retyped && kind.what === 'policy') ||
+        (kind.what !== 'trigger' && callsRebuilt(ctx, text)) ||
+        (fk !== undefined && (ctx.rebuilt.has(`relation ${fk.table}`) || ctx.keysDropped.has(`${fk.table}${fk.columns}`))) ||
+        (kind.what === 'constraint' && ctx.unvalidated.has(`${key} ${n}`)) ||
+        (kind.what !== 'trigger' &&
+          text !== undefined &&
+          fk === undefined &&
+          ctx.extensions.extensions.size > 0 &&
+          usesRebuiltExtension(ctx.extensions, text, [...(ctx.extensions.columns.get(key)?.keys() ?? [])].map(quoteIdent)));
       if (fp[n] && tp[n] && same(fp[n], tp[n]) && !rebuild) continue;
       const inPlace = fp[n] && tp[n] && !rebuild ? kind.alter?.(key, n, fp[n], tp[n], t.schema) : undefined;
       if (inPlace) {
         add(ctx, { ...base, action: 'alter', answers: answers('changed'), sql: inPlace });
         continue;
       }
+      const isFk = (p: unknown) => kind.what === 'constraint' && (p as Constraint).type === 'foreign key';
       if (fp[n])
         add(ctx, {
           ...base,
           action: 'drop',
           answers: answers(tp[n] ? 'changed: dropped and created again' : 'dropped'),
           sql: [kind.drop(key, n, f.schema)],
+          frees: isFk(fp[n]) ? freesOf(fp[n].definition) : undefined,
         });
       if (tp[n]) {
         add(ctx, {
@@ -136,6 +174,7 @@ export function partChanges(ctx: DiffContext, key: string, f: Table, t: Table, r
           action: 'create',
           answers: answers(fp[n] ? 'changed: dropped and created again' : 'added'),
           sql: kind.create(ctx, key, n, tp[n], t.schema),
+          needs: isFk(tp[n]) ? needsOf(tp[n].definition) : undefined,
           hazard:
             kind.what === 'index'
               ? 'builds the index under a SHARE lock that blocks writes to the table: on a big table, consider CREATE INDEX CONCURRENTLY in a patch of its own'

@@ -47,6 +47,32 @@ export function ownerChange(kind: string, key: string, from: string, to: string)
   return from === to ? [] : [`alter ${kind} ${key} owner to ${quoteIdent(to)};`];
 }
 
+/**
+ * The table a foreign key references, as the model names it: pg_get_constraintdef writes it
+ * qualified (`REFERENCES myapp.author(id)`), the deparsers running with search_path = pg_catalog.
+ */
+export function referencedTable(definition: string): string | undefined {
+  return referencedKey(definition)?.table;
+}
+
+/** The table and the columns (`(id, at)`) a foreign key references. */
+export function referencedKey(definition: string): { table: string; columns: string } | undefined {
+  const ident = '(?:"(?:[^"]|"")+"|[^\\s."(]+)';
+  const m = new RegExp(`\\bREFERENCES (${ident}\\.${ident})(\\([^)]*\\))`).exec(definition);
+  return m ? { table: m[1], columns: m[2] } : undefined;
+}
+
+/** A foreign key needs the table it references to exist... */
+export function needsOf(definition: string): string[] | undefined {
+  const r = referencedTable(definition);
+  return r ? [`relation ${r}`] : undefined;
+}
+
+/** ...and, dropped, lets go of it. */
+export function freesOf(definition: string): string[] | undefined {
+  return needsOf(definition);
+}
+
 /** The keys of two maps, sorted: each object compared once. */
 export function keysOf(a: object, b: object): string[] {
   return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();

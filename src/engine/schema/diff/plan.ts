@@ -10,10 +10,12 @@ import type { Dependency, SchemaModel } from '../inspect/model';
 
 import type { Change, DiffContext } from './change';
 import { defaultPrivilegeChanges, eventTriggerChanges, publicationChanges } from './database-wide';
-import { collationChanges, extensionChanges, routineChanges, schemaChanges, sequenceChanges, viewChanges } from './objects';
+import { collationChanges, extensionChanges, routineChanges, schemaChanges, viewChanges } from './objects';
+import { planExtensionRebuild } from './extensions';
 import { orderChanges } from './order';
 import { same } from './pieces';
-import { tableChanges } from './tables';
+import { planSequences, sequenceChanges } from './sequences';
+import { rebuiltTables, tableChanges } from './tables';
 import { columnsOfType, replacedTypes, typeChanges } from './types';
 import { quoteQualified } from '../../../quote';
 
@@ -30,27 +32,85 @@ export function planDiff(input: PlanInput): Change[] {
   const fromDeps = input.fromDependencies ?? [];
   const toDeps = input.toDependencies ?? [];
   const render: RenderContext = { model: to, options: {}, mainOwner: mainOwnerOf(to) ?? mainOwnerOf(from), notCarried: [] };
-  const recreate = dependentsToRecreate(from, fromDeps, to);
+  const rebuilt = new Set(rebuiltTables(from, to).map((k) => `relation ${k}`));
+  const extensions = planExtensionRebuild(from, to, fromDeps);
+  const recreate = dependentsToRecreate(
+    from,
+    fromDeps,
+    to,
+    new Set([...rebuilt, ...extensions.members, ...[...extensions.columns.keys()].map((k) => `relation ${k}`)]),
+  );
   const rebuiltFunctions = Object.entries(from.functions)
     .filter(([k, f]) => {
       const t = to.functions[k];
       // Dropped ones too: an overload with other arguments is another function, and what calls it by name must let go.
       return !t || recreate.has(`function ${k}`) || f.kind !== t.kind || f.returns !== t.returns || f.arguments !== t.arguments;
     })
-    .map(([, f]) => `${quoteQualified(f.schema, f.name)}(`);
-  const ctx: DiffContext = { render, out: [], rebuiltFunctions };
+    .map(([, f]) => `${quoteQualified(f.schema, f.name)}(`)
+    // The functions of an extension dropped and created again: what calls them lets go first.
+    .concat([...extensions.members].filter((m) => m.startsWith('function ')).map((m) => m.slice(9, m.indexOf('(') + 1)));
+  const ctx: DiffContext = {
+    render,
+    out: [],
+    rebuiltFunctions,
+    rebuilt,
+    sequences: planSequences(from, to, rebuilt),
+    keysDropped: droppedKeys(from, to),
+    unvalidated: unvalidatedChecks(from, to),
+    extensions,
+  };
   schemaChanges(ctx, from.schemas, to.schemas);
   extensionChanges(ctx, from.extensions, to.extensions);
   collationChanges(ctx, from.collations, to.collations);
   typeChanges(ctx, from, to);
-  sequenceChanges(ctx, from.sequences, to.sequences);
+  sequenceChanges(ctx, from, to);
   routineChanges(ctx, from.functions, to.functions, recreate);
-  tableChanges(ctx, from.tables, to.tables);
+  tableChanges(ctx, from, to);
   viewChanges(ctx, from.views, to.views, recreate);
   publicationChanges(ctx, from, to);
   eventTriggerChanges(ctx, from, to);
   defaultPrivilegeChanges(ctx, from, to);
   return orderChanges(ctx.out, from, to, fromDeps, toDeps);
+}
+
+/**
+ * A child's validated copy of its parent's NOT VALID check that TO has not validated: no ALTER
+ * takes a validation back, so the parent's check is dropped and added again, NOT VALID (as
+ * `table name`, the parent's).
+ */
+function unvalidatedChecks(from: SchemaModel, to: SchemaModel): Set<string> {
+  const out = new Set<string>();
+  for (const [k, f] of Object.entries(from.tables)) {
+    const t = to.tables[k];
+    if (!t) continue;
+    for (const [n, c] of Object.entries(f.constraints)) {
+      if (!c.inherited || t.constraints[n]?.inherited) continue;
+      for (const p of [f.partitionOf, ...(f.inherits ?? [])]) if (p && from.tables[p]?.constraints[n]) out.add(`${p} ${n}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The keys (primary key, unique constraint or index) each table loses or changes, as
+ * `table(columns)`: a foreign key referencing one is dropped before and added again after.
+ */
+function droppedKeys(from: SchemaModel, to: SchemaModel): Set<string> {
+  const out = new Set<string>();
+  const list = (d: string) => /\(([^()]*)\)/.exec(d)?.[0];
+  for (const [k, f] of Object.entries(from.tables)) {
+    const t = to.tables[k];
+    if (!t) continue;
+    for (const [n, c] of Object.entries(f.constraints))
+      if (
+        (c.type === 'primary key' || c.type === 'unique') &&
+        !same({ ...c, comment: undefined }, { ...t.constraints[n], comment: undefined })
+      )
+        out.add(`${k}${list(c.definition)}`);
+    for (const [n, i] of Object.entries(f.indexes))
+      if (i.unique && !same({ ...i, comment: undefined }, { ...t.indexes[n], comment: undefined })) out.add(`${k}${list(i.definition)}`);
+  }
+  return out;
 }
 
 /**
@@ -60,8 +120,8 @@ export function planDiff(input: PlanInput): Change[] {
  * not, on a table losing or retyping a column, on a view or function that is dropped or
  * rebuilt, or on a type that is. Only those that also exist in TO are rebuilt; the others go anyway.
  */
-function dependentsToRecreate(from: SchemaModel, deps: Dependency[], to: SchemaModel): Set<string> {
-  const seeds = new Set<string>();
+function dependentsToRecreate(from: SchemaModel, deps: Dependency[], to: SchemaModel, more: Set<string>): Set<string> {
+  const seeds = new Set<string>(more);
   for (const [k, f] of Object.entries(from.tables)) {
     const t = to.tables[k];
     if (

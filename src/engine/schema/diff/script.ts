@@ -6,7 +6,7 @@
 import type { Change } from './change';
 
 export interface ScriptOptions {
-  /** Write the statements that lose data as comments, for a person to decide (makemigrations). */
+  /** Write the statements that lose data as comments, for a person to decide (`diff --safe`, makemigrations). */
   commentOutDataLoss?: boolean;
   /** A comment line naming the difference each change answers. */
   explain?: boolean;

@@ -4,7 +4,7 @@
  * hold a dropped label: flagged). A domain changes in place (default, NOT NULL, constraints);
  * a composite type attribute by attribute; what ALTER cannot do is a drop and create.
  */
-import type { CompositeType, DomainType, EnumType, SchemaModel, TypeDef } from '../inspect/model';
+import type { CompositeType, DomainType, EnumType, RangeType, SchemaModel, TypeDef } from '../inspect/model';
 
 import { typeStatements } from '../adopt/sql-types-routines';
 
@@ -51,7 +51,22 @@ export function typeChanges(ctx: DiffContext, fromModel: SchemaModel, toModel: S
         );
         continue;
       } else if (f.kind === 'composite' && t.kind === 'composite') compositeChange(ctx, key, f, t);
-      else if (!same({ ...f, owner: 0, grants: 0, comment: 0 }, { ...t, owner: 0, grants: 0, comment: 0 })) {
+      else if (f.kind === 'range' && t.kind === 'range' && !same(rangeShape(f), rangeShape(t))) {
+        replaceType(
+          ctx,
+          key,
+          t,
+          fromModel,
+          toModel,
+          'text',
+          `range type ${key}: changed`,
+          f.subtype !== t.subtype
+            ? `converts the columns of range type ${key} from ${f.subtype} to ${t.subtype} bounds: the cast can fail or cut values`
+            : undefined,
+          rangeOutOfTheWay(f),
+        );
+        continue;
+      } else if (!same({ ...f, owner: 0, grants: 0, comment: 0 }, { ...t, owner: 0, grants: 0, comment: 0 })) {
         drop();
         create();
         continue;
@@ -90,8 +105,35 @@ export function replacedTypes(from: SchemaModel, to: SchemaModel): Set<string> {
       )
         out.add(k);
     } else if (f.kind === 'domain' && t?.kind === 'domain' && (f.baseType !== t.baseType || f.collation !== t.collation)) out.add(k);
+    else if (f.kind === 'range' && t?.kind === 'range' && !same(rangeShape(f), rangeShape(t))) out.add(k);
   }
   return out;
+}
+
+/**
+ * What a range type brings with it under names of its own, renamed with it out of the way of the
+ * new type's (run after the type itself is renamed `NAME__old`): its constructor functions, its
+ * multirange type and the multirange's constructors.
+ */
+function rangeOutOfTheWay(f: RangeType): string[] {
+  const old = quoteQualified(f.schema, `${f.name}__old`);
+  const fn = quoteQualified(f.schema, f.name);
+  const out = [
+    `alter function ${fn}(${f.subtype}, ${f.subtype}) rename to ${quoteIdent(`${f.name}__old`)};`,
+    `alter function ${fn}(${f.subtype}, ${f.subtype}, text) rename to ${quoteIdent(`${f.name}__old`)};`,
+  ];
+  if (f.multirange) {
+    const bare = f.multirange.slice(f.multirange.lastIndexOf('.') + 1).replace(/^"(.*)"$/, '$1');
+    const renamed = quoteIdent(`${bare}__old`);
+    out.push(`alter type ${f.multirange} rename to ${renamed};`);
+    for (const args of ['', old, `variadic ${old}[]`]) out.push(`alter function ${f.multirange}(${args}) rename to ${renamed};`);
+  }
+  return out;
+}
+
+/** A range type without what ALTER TYPE changes in place. */
+function rangeShape(r: RangeType): object {
+  return { ...r, owner: undefined, grants: undefined, comment: undefined };
 }
 
 /** The columns of tables in both models that have the type `key` (or an array of it) in both. */
@@ -146,11 +188,12 @@ function replaceType(
   via: string,
   answers: string,
   dataLoss?: string,
+  outOfTheWay: string[] = [],
 ): void {
   const old = quoteQualified(t.schema, `${t.name}__old`);
   const users = columnsOfType(fromModel, toModel, key);
   const create = typeStatements({ ...ctx.render, mainOwner: t.owner }, t).filter((l) => l !== '');
-  const sql = [`alter type ${key} rename to ${quoteIdent(`${t.name}__old`)};`, ...create];
+  const sql = [`alter type ${key} rename to ${quoteIdent(`${t.name}__old`)};`, ...outOfTheWay, ...create];
   for (const u of users) {
     const ac = `alter table ${u.table} alter column ${quoteIdent(u.column)}`;
     const arr = u.type.endsWith('[]') ? '[]' : '';

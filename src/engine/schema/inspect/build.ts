@@ -174,6 +174,7 @@ function attachColumns(relations: Map<number, Relation>, rows: Row[]): void {
       identity: r.identity ? identity(r.identity, r.identity_sequence) : undefined,
       generated: r.generated ? { kind: r.generated === 's' ? 'stored' : 'virtual', expression: r.default } : undefined,
       collation: collationName(r.collation),
+      inherited: !r.local && r.inherited_count > 0 && !(rel as Table).partitionOf ? true : undefined,
       grants: r.grants ? grants(r.grants) : undefined,
       comment: r.comment ?? undefined,
     } as Column);
@@ -183,8 +184,12 @@ function attachColumns(relations: Map<number, Relation>, rows: Row[]): void {
 
 /** A partition's identity column has no sequence of its own (PostgreSQL 17+): the parent's serves. */
 function identity(generation: string, sequence: Row | null): Identity {
-  const out = { generation: generation === 'a' ? 'always' : 'by default', ...sequence } as Identity;
-  if (sequence) out.grants = grants(sequence.grants);
+  const { schema: s, name, ...options } = sequence ?? {};
+  const out = { generation: generation === 'a' ? 'always' : 'by default', ...options } as Identity;
+  if (sequence) {
+    out.sequence = quoteQualified(s, name);
+    out.grants = grants(sequence.grants);
+  }
   return out;
 }
 
@@ -205,6 +210,8 @@ function attachConstraints(relations: Map<number, Relation>, types: Record<strin
       deferrable: r.deferrable,
       initiallyDeferred: r.deferred,
       valid: r.valid,
+      attachedTo: r.attached_to ?? undefined,
+      inherited: r.inherited ? true : undefined,
       comment: r.comment ?? undefined,
     } as Constraint);
   }
@@ -225,6 +232,7 @@ function attachParts(relations: Map<number, Relation>, rows: CatalogRows): void 
       unique: r.unique,
       predicate: r.predicate ?? undefined,
       valid: r.valid,
+      attachedTo: r.attached_to ?? undefined,
       replicaIdentity: r.replica_identity ? true : undefined,
       comment: r.comment ?? undefined,
     } as Index);

@@ -58,9 +58,17 @@ interface Where {
 type Prop = string | { key: string; phrase?: Phrase; normalise?: (v: unknown) => unknown; text?: boolean };
 
 const OWNED = ['owner', 'comment'];
-const COLUMN: Prop[] = ['type', 'notNull', 'default', 'generated', 'collation', 'comment'];
+const COLUMN: Prop[] = ['type', 'notNull', 'default', 'generated', 'collation', 'inherited', 'comment'];
 const IDENTITY: Prop[] = ['type', 'start', 'increment', 'min', 'max', 'cache', 'cycle'];
-const CONSTRAINT: Prop[] = ['type', { key: 'definition', normalise: withoutFlags }, 'deferrable', 'initiallyDeferred', 'valid', 'comment'];
+const CONSTRAINT: Prop[] = [
+  'type',
+  { key: 'definition', normalise: withoutFlags },
+  'deferrable',
+  'initiallyDeferred',
+  'valid',
+  'attachedTo',
+  'comment',
+];
 const DOMAIN_CONSTRAINT: Prop[] = [{ key: 'definition', normalise: withoutFlags }, 'valid', 'comment'];
 const INDEX: Prop[] = [
   'method',
@@ -69,6 +77,7 @@ const INDEX: Prop[] = [
   { key: 'definition', normalise: indexWithout },
   { key: 'valid', phrase: flag('valid', 'invalid (left by a failed CREATE INDEX CONCURRENTLY?)') },
   { key: 'replicaIdentity', phrase: flag('the replica identity', 'not the replica identity') },
+  'attachedTo',
   'comment',
 ];
 const TRIGGER: Prop[] = ['definition', 'enabled', 'comment'];

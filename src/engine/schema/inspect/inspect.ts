@@ -11,7 +11,7 @@ import { withSession, type Session } from '../../db';
 import { buildModel, type CatalogRows } from './build';
 import { DEFAULT_EXCLUDE, type Dependency, type DependencyRef, type InspectOptions, type SchemaModel } from './model';
 import { catalogQueries, dependenciesQuery, DEPARSE_SETTINGS } from './queries';
-import { quoteQualified } from '../../../quote';
+import { quoteIdent, quoteQualified } from '../../../quote';
 
 /** Oldest server whose catalogs the queries know (tgparentid came with 13). */
 export const MIN_SERVER_VERSION = 130000;
@@ -54,6 +54,7 @@ export async function inspectDependencies(session: Session): Promise<Dependency[
 type RefRow = [DependencyRef['kind'], string, string, string | null];
 
 function dependencyRef([kind, schema, name, args]: RefRow): DependencyRef {
+  if (kind === 'extension') return { kind, name: quoteIdent(name) };
   return { kind, name: kind === 'function' ? `${quoteQualified(schema, name)}(${args})` : quoteQualified(schema, name) };
 }
 

@@ -181,6 +181,12 @@ export interface Column {
   generated?: { kind: 'stored' | 'virtual'; expression: string };
   /** Only when it differs from the type's collation. */
   collation?: string;
+  /**
+   * A column a child table has only from its parents (plain inheritance, `attislocal` false): not
+   * declared by the table itself, so it goes when the parents drop it. Not set on partitions,
+   * whose columns always come from their parent.
+   */
+  inherited?: true;
   /** Column privileges (GRANT SELECT (col) ...), when any. */
   grants?: Grants;
   comment?: string;
@@ -193,6 +199,8 @@ export interface Column {
  */
 export interface Identity {
   generation: 'always' | 'by default';
+  /** The sequence's qualified name (`myapp.book_id_seq`): pg_dump shows it. Not compared by `compareModels`. */
+  sequence?: string;
   type?: string;
   start?: string;
   increment?: string;
@@ -211,6 +219,17 @@ export interface Constraint {
   initiallyDeferred: boolean;
   /** False for a constraint added NOT VALID and not validated since. */
   valid: boolean;
+  /**
+   * On a partition: the parent's primary key, unique or exclusion constraint this one is attached
+   * to (its name on the parent). The partition's copies of the parent's CHECK constraints and
+   * foreign keys are not listed: they follow the parent's.
+   */
+  attachedTo?: string;
+  /**
+   * A child's (or partition's) copy of its parent's CHECK constraint, listed only because the
+   * child validated it while the parent's is NOT VALID (pg_dump shows it on the child).
+   */
+  inherited?: true;
   comment?: string;
 }
 
@@ -221,8 +240,10 @@ export interface Index {
   unique: boolean;
   /** The partial index predicate. */
   predicate?: string;
-  /** False after a failed CREATE INDEX CONCURRENTLY. */
+  /** False after a failed CREATE INDEX CONCURRENTLY, and for a partitioned table's index that misses a partition's. */
   valid: boolean;
+  /** On a partition: the index of the parent it is attached to (`ALTER INDEX ... ATTACH PARTITION`), by its name. */
+  attachedTo?: string;
   replicaIdentity?: true;
   comment?: string;
 }
@@ -351,7 +372,8 @@ export interface EventTrigger {
  * `myapp.isbn13_is_valid(text)` for a function, `myapp.book` for a table, view or sequence.
  */
 export interface DependencyRef {
-  kind: 'type' | 'function' | 'relation';
+  /** An operator class is `schema.name` (its access method aside); an extension, its name. */
+  kind: 'type' | 'function' | 'relation' | 'operator class' | 'extension';
   name: string;
 }
 

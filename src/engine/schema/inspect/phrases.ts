@@ -32,6 +32,8 @@ export const PHRASES: Record<string, Phrase> = {
   identity: opt((v) => `GENERATED ${v.generation.toUpperCase()} AS IDENTITY`, 'not an identity column'),
   generated: opt((v) => `GENERATED ALWAYS AS ${parenthesised(v.expression)} ${v.kind.toUpperCase()}`, 'not generated'),
   collation: opt((v) => `COLLATE ${v}`, 'the default collation'),
+  inherited: flag('only inherited from its parent (not declared by the table)', 'declared by the table'),
+  attachedTo: opt((v) => `attached to the parent's ${v}`, 'not attached to an index of the parent'),
   definition: opt((v) => v, 'no definition'),
   deferrable: flag('DEFERRABLE', 'NOT DEFERRABLE'),
   initiallyDeferred: flag('INITIALLY DEFERRED', 'INITIALLY IMMEDIATE'),

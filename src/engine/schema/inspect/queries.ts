@@ -128,17 +128,18 @@ export function catalogQueries(version: number): Record<string, string> {
     columns: `
       select a.attrelid as rel, a.attname as name, a.attnum as num,
         format_type(a.atttypid, a.atttypmod) as type, a.attnotnull as not_null,
-        a.attidentity as identity, a.attgenerated as generated,
+        a.attidentity as identity, a.attgenerated as generated, a.attislocal as local, a.attinhcount as inherited_count,
         pg_get_expr(ad.adbin, ad.adrelid) as "default",
         ${collationUnlessDefault('a.attcollation', 't.typcollation')} as collation,
         case when a.attacl is not null then ${acl('a.attacl')} end as grants,
         ${comment('pg_class', 'a.attrelid', 'a.attnum')} as comment,
         case when a.attidentity <> '' then
-          (select json_build_object('type', format_type(s.seqtypid, null), 'start', s.seqstart::text,
+          (select json_build_object('schema', sn.nspname, 'name', sc.relname, 'type', format_type(s.seqtypid, null), 'start', s.seqstart::text,
              'increment', s.seqincrement::text, 'min', s.seqmin::text, 'max', s.seqmax::text,
              'cache', s.seqcache::text, 'cycle', s.seqcycle,
              'grants', ${acl(`coalesce(sc.relacl, acldefault('s', sc.relowner))`)})
            from pg_depend d join pg_sequence s on s.seqrelid = d.objid join pg_class sc on sc.oid = s.seqrelid
+           join pg_namespace sn on sn.oid = sc.relnamespace
            where d.classid = 'pg_class'::regclass and d.refclassid = 'pg_class'::regclass
              and d.refobjid = a.attrelid and d.refobjsubid = a.attnum and d.deptype = 'i') end as identity_sequence
       from pg_attribute a
@@ -149,28 +150,39 @@ export function catalogQueries(version: number): Record<string, string> {
 
     // Constraints of tables and of domains. Left out: NOT NULL (PostgreSQL 18 keeps them here too;
     // the model has Column.notNull), constraint triggers (in triggers), and the copies a
-    // partition or child table inherits (conparentid, coninhcount): the parent has them.
+    // partition or child table inherits (conparentid, coninhcount): the parent has them, except
+    // a partition's primary key, unique or exclusion constraint attached to its parent's, whose
+    // name is the partition's own (pg_dump shows it): listed with the parent's name (attached_to);
+    // and a child's copy of a parent's NOT VALID check that the child validated (inherited).
     constraints: `
       select co.conrelid as rel, co.contypid as type_oid, co.conname as name, co.contype as type,
         pg_get_constraintdef(co.oid) as definition, co.condeferrable as deferrable,
         co.condeferred as deferred, co.convalidated as valid,
         ${comment('pg_constraint', 'co.oid')} as comment,
-        tn.nspname as type_schema, ty.typname as type_name
+        tn.nspname as type_schema, ty.typname as type_name,
+        (select pc.conname from pg_constraint pc where pc.oid = co.conparentid) as attached_to,
+        co.contype = 'c' and co.coninhcount > 0 and not co.conislocal as inherited
       from pg_constraint co join pg_namespace n on n.oid = co.connamespace
       left join pg_type ty on ty.oid = co.contypid left join pg_namespace tn on tn.oid = ty.typnamespace
-      where co.contype in ('c', 'f', 'p', 'u', 'x') and co.conparentid = 0 and co.coninhcount = 0
+      where co.contype in ('c', 'f', 'p', 'u', 'x')
+        and ((co.conparentid = 0 and co.coninhcount = 0) or (co.conparentid <> 0 and co.contype in ('p', 'u', 'x'))
+          or (co.contype = 'c' and co.coninhcount > 0 and not co.conislocal and co.convalidated
+              and exists (select from pg_inherits h join pg_constraint pc on pc.conrelid = h.inhparent
+                          where h.inhrelid = co.conrelid and pc.conname = co.conname and pc.contype = 'c' and not pc.convalidated)))
         and ${userSchema('n')}`,
 
-    // Indexes that implement a constraint are described by it; the indexes of partitions that
-    // are attached to an index of the parent are implied by the parent's.
+    // Indexes that implement a constraint are described by it. The index of a partition attached
+    // to an index of its parent is listed with the parent index's name (attached_to): its own
+    // name is the partition's (pg_dump shows it).
     indexes: `
       select i.indrelid as rel, ic.relname as name, pg_get_indexdef(i.indexrelid) as definition,
         am.amname as method, i.indisunique as unique, i.indisvalid as valid, i.indisreplident as replica_identity,
         pg_get_expr(i.indpred, i.indrelid) as predicate,
-        ${comment('pg_class', 'ic.oid')} as comment
+        ${comment('pg_class', 'ic.oid')} as comment,
+        (select pi.relname from pg_inherits h join pg_class pi on pi.oid = h.inhparent where h.inhrelid = ic.oid) as attached_to
       from pg_index i join pg_class ic on ic.oid = i.indexrelid
       join pg_am am on am.oid = ic.relam join pg_namespace n on n.oid = ic.relnamespace
-      where ${userSchema('n')} and not ic.relispartition
+      where ${userSchema('n')}
         and not exists (select from pg_constraint co where co.conindid = i.indexrelid and co.conrelid = i.indrelid
                         and co.contype in ('p', 'u', 'x'))`,
 
@@ -289,6 +301,9 @@ export function catalogQueries(version: number): Record<string, string> {
  * ties a part to its own object or a serial sequence to its column (created before it, OWNED BY
  * after), 'i' an implicit object to its owner, 'e' an extension's members. Foreign keys are left
  * out: adopt writes them after every table. OIDs below 16384 (FirstNormalObjectId) are initdb's.
+ * Also what depends on an operator class (an index using one), and the types, functions and
+ * operator classes that belong to an extension ('e': on [extension, null, name, null]), so that
+ * `diff` knows what goes when an extension is dropped and created again.
  */
 export function dependenciesQuery(version: number): string {
   // Multirange types came with PostgreSQL 14.
@@ -337,10 +352,18 @@ export function dependenciesQuery(version: number): string {
     select 'pg_type'::regclass, t.oid, 'type', n.nspname, t.typname, null
     from pg_type t join pg_namespace n on n.oid = t.typnamespace
     where ${userSchema('n')}
+    union all
+    select 'pg_opclass'::regclass, oc.oid, 'operator class', n.nspname, oc.opcname, am.amname
+    from pg_opclass oc join pg_namespace n on n.oid = oc.opcnamespace join pg_am am on am.oid = oc.opcmethod
+    where ${userSchema('n')}
   )
   select json_build_array(a.kind, a.schema, a.name, a.args) as object, json_build_array(b.kind, b.schema, b.name, b.args) as "on"
   from edges x join named a on a.cls = x.cls and a.oid = x.oid join named b on b.cls = x.rcls and b.oid = x.roid
-  where (x.cls, x.oid) <> (x.rcls, x.roid)`;
+  where (x.cls, x.oid) <> (x.rcls, x.roid)
+  union all
+  select json_build_array(a.kind, a.schema, a.name, a.args), json_build_array('extension', null, x.extname, null)
+  from pg_depend d join named a on a.cls = d.classid and a.oid = d.objid join pg_extension x on x.oid = d.refobjid
+  where d.refclassid = 'pg_extension'::regclass and d.deptype = 'e'`;
 }
 
 /**
