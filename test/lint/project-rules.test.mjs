@@ -125,15 +125,13 @@ eachServer(
     const r = await cli(root, ['lint', name, '--json'], { PGPATCH_STATEMENT_LOCK_TIMEOUT: '5s' });
     t.is(r.code, 0, r.stdout);
     t.deepEqual(rules(r), []);
-    // Without the project's file, squawk's type preferences flag what the schema files decided.
+    // Without the project's file, squawk's type preferences flag what the schema files decided
+    // (squawk 2.61 takes character varying for character: its ban-char-field is left out by lint,
+    // and it says nothing of prefer-text-field there).
     rmSync(join(root, '.squawk.toml'));
-    const bare = await cli(root, ['lint', name, '--json'], { PGPATCH_STATEMENT_LOCK_TIMEOUT: '5s' });
-    t.deepEqual([...new Set(rules(bare))].sort(), [
-      'prefer-bigint-over-int',
-      'prefer-bigint-over-smallint',
-      'prefer-text-field',
-      'prefer-timestamp-tz',
-    ]);
+    const bare = await cli(root, ['lint', name, '--json', '--verbose'], { PGPATCH_STATEMENT_LOCK_TIMEOUT: '5s' });
+    t.deepEqual([...new Set(rules(bare))].sort(), ['prefer-bigint-over-int', 'prefer-bigint-over-smallint', 'prefer-timestamp-tz']);
+    t.true(JSON.parse(bare.stdout).patches[0].ignored.some((i) => i.why === 'character varying is not char(n)'));
   },
 );
 
