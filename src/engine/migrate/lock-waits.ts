@@ -8,8 +8,8 @@
  * (`pg_blocking_pids`), and reports the sessions that hold it as an event. It is opened only
  * when a patch has run that long (or, with a statement lock timeout, when the first patch
  * starts), so quick runs without one cost nothing, and it takes no lock that a patch
- * could wait for: its queries read pg_locks and pg_stat_activity, each in a read-only
- * transaction of its own under a short lock_timeout and statement_timeout set for that
+ * could wait for: its queries read pg_locks and pg_stat_activity, each in a transaction of its
+ * own under a short lock_timeout and statement_timeout set for that
  * transaction alone (SET LOCAL, in the query's message: nothing is set for the session, which
  * a pooler may hand to another client afterwards). Its timers are unref'd and stopped after each
  * patch whatever happened; a reply that arrives after that is dropped. When it cannot connect,
@@ -59,9 +59,12 @@ interface Seen {
 
 /**
  * Never queue behind a patch's lock (a catalog view's AccessShareLock), nor run long: for the
- * statement after them in the same message, whose implicit transaction they belong to.
+ * statement after them in the same message, whose implicit transaction they belong to. No `SET
+ * TRANSACTION READ ONLY` (the query only reads): in an implicit transaction it left
+ * transaction_read_only set at session level on the server connection, seen through a
+ * transaction pooler once try watched its lock waits.
  */
-const LOOK_SETTINGS = `set local lock_timeout = '500ms'; set local statement_timeout = '5s'; set transaction read only;`;
+const LOOK_SETTINGS = `set local lock_timeout = '500ms'; set local statement_timeout = '5s';`;
 
 /** The locks `pid` waits for and who holds them; `pid` is a number, written in the text (one message with LOOK_SETTINGS, no parameters). */
 const waitQuery = (pid: number) => `
