@@ -29,6 +29,7 @@ const COMMANDS = [
   'lint',
   'try',
   'diff',
+  'testdb',
 ] as const;
 
 /**

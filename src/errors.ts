@@ -3,6 +3,7 @@
  * `output/text.ts` turns it into lines for people, `output/json.ts` into JSON.
  * The CLI maps `exitCode` to the process exit status (see README, "Exit codes").
  */
+import { quoteIdent } from './quote';
 
 /** Where something is in a script, after following includes. Lines and columns are 1-based. */
 export interface SourceLocation {
@@ -466,5 +467,77 @@ export class BaselineMismatchError extends PgpatchError {
         hint: 'make the database match the schema files (or the schema files match it) and run again; or record the patches anyway with --force-baseline',
       },
     );
+  }
+}
+
+/**
+ * The role in use may not read or write the schema_patch record (it belongs to another role,
+ * typically the superuser that ran adopt or the first migrate): nothing ran. Not a bug, and not
+ * fixed by retrying: the record changes hands, or pgpatch runs as its owner.
+ */
+export class RecordPermissionError extends PgpatchError {
+  readonly code = 'record_permission';
+  readonly exitCode = EXIT.usage;
+  constructor(
+    /** schema.schema_patch */
+    readonly record: string,
+    /** Its owner, when the role in use may see it. */
+    readonly owner: string | null,
+    /** current_user. */
+    readonly role: string,
+    /** What the server said. */
+    readonly reason: string,
+    cause?: unknown,
+  ) {
+    super(`pgpatch cannot use its record ${record} as role ${role}: ${reason} (${record} is owned by ${owner ?? 'another role'})`, {
+      cause,
+      hint: `run pgpatch as the role that owns the schema's objects; if that is ${role}, hand the record over as ${owner ?? 'its owner'} or a superuser: alter table ${record} owner to ${quoteIdent(role)};`,
+    });
+  }
+}
+
+/** `testdb`: the database it would replace was not made by it. */
+export class NotATemplateError extends PgpatchError {
+  readonly code = 'not_a_template';
+  readonly exitCode = EXIT.usage;
+  constructor(readonly template: string) {
+    super(`${template} exists and was not made by pgpatch testdb: testdb would replace it, so it leaves it alone`, {
+      hint: `name another database for the template (--dsn .../${template}_template), or drop this one if it is a leftover`,
+    });
+  }
+}
+
+/** Another testdb run on the same template, or sessions connected to it, did not go away in time. */
+export class TemplateBusyError extends PgpatchError {
+  readonly code = 'template_busy';
+  readonly exitCode = EXIT.lock;
+  constructor(
+    readonly template: string,
+    readonly what: 'run' | 'sessions',
+    readonly holders: LockHolder[],
+    readonly waitedMs: number,
+  ) {
+    super(
+      what === 'run'
+        ? `another pgpatch testdb run is building ${template} (waited ${waitedMs} ms)`
+        : `${holders.length} session${holders.length === 1 ? ' is' : 's are'} connected to ${template} (waited ${waitedMs} ms): the new template cannot take its name`,
+      { hint: 'run again when they are done, or raise --wait' },
+    );
+  }
+}
+
+/**
+ * The embedded server (`--embedded`, the default scratch server) could not be set up or started:
+ * `log` has the end of its server log when it got that far; `hint` says what to do.
+ */
+export class EmbeddedServerError extends PgpatchError {
+  readonly code = 'embedded_server';
+  readonly exitCode = EXIT.connection;
+  constructor(
+    message: string,
+    readonly log?: string,
+    options?: { hint?: string },
+  ) {
+    super(message, options);
   }
 }

@@ -167,6 +167,7 @@ export { type NotEmpty } from './engine/script/load';
 export { lintPatches, type LintOptions, type LintResult, type LintFinding, type PatchLint } from './engine/authoring/lint/lint';
 export { tryPatch, type TryOptions, type TryResult, type TracedStatement, type TracedLock } from './engine/authoring/try/try';
 export { tryOnScratch, type ScratchTryOptions } from './engine/authoring/try/scratch';
+export { testdb, type TestdbOptions, type TestdbResult, type TestdbEvent, type Change as TestdbChange } from './engine/testdb/testdb';
 export {
   diff,
   planDiff,

@@ -5,7 +5,7 @@
 // (the tests of 15 are skipped, visibly): CI's second Node, whose differences are Node's, not
 // the server's.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +14,14 @@ import { hasPg15, PG15_BIN, startTestCluster } from './helpers/clusters.mjs';
 const started = [];
 // The CLI caches patch checksums in the user's cache folder: tests keep theirs apart, and remove it.
 const cacheDir = mkdtempSync(join(tmpdir(), 'pgpatch-test-cache-'));
+// As root, the embedded server of a project in a private folder (every test project) keeps its
+// data in PGPATCH_SERVER_DIR: one of the run's own, not the machine's /var/lib/pgpatch.
+const serverDir = mkdtempSync(join(tmpdir(), 'pgpatch-test-servers-'));
+chmodSync(serverDir, 0o755);
 const stopAll = async () => {
   for (const c of started.splice(0)) await c.stop().catch(() => undefined);
   rmSync(cacheDir, { recursive: true, force: true });
+  rmSync(serverDir, { recursive: true, force: true });
 };
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => stopAll().then(() => process.exit(130)));
@@ -26,6 +31,7 @@ let code = 1;
 try {
   const env = { ...process.env };
   env.PGPATCH_CACHE_DIR ??= cacheDir;
+  env.PGPATCH_SERVER_DIR ??= serverDir;
   if (!env.PGPATCH_TEST_URL) {
     const c = await startTestCluster('pg18');
     started.push(c);

@@ -40,7 +40,7 @@ export async function embedded(flags: GlobalFlags, options: { fresh?: boolean; q
   const { startEmbedded } = await import('../engine/embedded.js');
   const db = await startEmbedded(resolvePaths(flags).projectDir, flags.embeddedDb, options);
   const { showEmbedded } = await import('../output/embedded.js');
-  if (!options.quiet) showEmbedded(db);
+  showEmbedded(db, options.quiet);
   return db;
 }
 

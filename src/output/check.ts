@@ -1,6 +1,6 @@
 /** Text for `check` results. */
 import type { CheckEvent, CheckResult } from '../engine/schema/check/check';
-import { showScratchStarted } from './embedded';
+import { showScratchServer, showScratchStarted } from './embedded';
 import { scriptEventPrinter } from './events';
 import { printJson } from './json';
 import { printLines, say } from './terminal';
@@ -16,6 +16,11 @@ export function formatCheck(result: CheckResult, { strictFlag = true } = {}): st
   } else {
     lines.push(`compared the schema files with ${result.actual}`);
   }
+  const m = result.majors;
+  if (m && m.schemaFiles !== m.live)
+    lines.push(
+      `note: the schema files were built on PostgreSQL ${m.schemaFiles} and the live database is PostgreSQL ${m.live}: what only the major makes (MAINTAIN, extension versions, ...) is left out`,
+    );
   if (result.differences.length === 0) {
     lines.push('ok: they describe the same database');
     return lines;
@@ -47,7 +52,8 @@ export function checkEventPrinter(): (e: CheckEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
     if (e.type === 'building') say(`pgpatch: building ${e.what} (scratch database ${e.database}) in ${e.target}`);
-    else if (e.type === 'scratch-started') showScratchStarted();
+    else if (e.type === 'scratch-started') showScratchStarted(e.server);
+    else if (e.type === 'scratch-server') showScratchServer(e.server);
     else if (e.type === 'retry')
       say(
         `pgpatch: building ${e.what} failed (${e.error}); the other build, running at the same time on the same server's roles, can cause this kind of error, so it is built again, alone`,

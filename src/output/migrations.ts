@@ -181,7 +181,13 @@ export function migrateEventPrinter(o: { runLockWaitMs: number; statementLockTim
       if (e.forced) say('pgpatch: warning: --force-baseline: recording the patches as applied anyway');
     } else if (e.type === 'plan-not-linted') {
       say(`pgpatch: warning: the plan is not linted: ${e.error}`);
-    } else if (e.type === 'building' || e.type === 'retry' || e.type === 'leftover' || e.type === 'scratch-started') {
+    } else if (
+      e.type === 'building' ||
+      e.type === 'retry' ||
+      e.type === 'leftover' ||
+      e.type === 'scratch-started' ||
+      e.type === 'scratch-server'
+    ) {
       (printCheck ??= checkEventPrinter())(e);
     } else {
       closeLine();

@@ -1,7 +1,7 @@
 /** Text for `try` results: each statement with what it locked, rewrote and built; then the whole patch. */
 import type { TryEvent, TryResult } from '../engine/authoring/try/try';
 import { EXIT } from '../errors';
-import { showScratchStarted } from './embedded';
+import { showScratchServer, showScratchStarted } from './embedded';
 import { scriptEventPrinter, statementLockWaitLines } from './events';
 import { errorToJson, printJson } from './json';
 import { printLines, say } from './terminal';
@@ -29,7 +29,8 @@ export function sayWatching(name: string): void {
 export function tryEventPrinter(o: { statementLockTimeoutMs?: number }): (e: TryEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
-    if (e.type === 'scratch-started') showScratchStarted();
+    if (e.type === 'scratch-started') showScratchStarted(e.server);
+    else if (e.type === 'scratch-server') showScratchServer(e.server);
     else if (e.type === 'statement-lock-wait') statementLockWaitLines(e, o.statementLockTimeoutMs).forEach((l) => say(l));
     else printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e);
   };
@@ -65,6 +66,11 @@ export function formatTry(result: TryResult): string[] {
   }
   lines.push(result.changes.length ? 'what the patch changed:' : 'the patch changed no schema object');
   for (const d of result.changes) lines.push(`- ${d.message}`);
+  const m = result.schemaFiles?.majors;
+  if (m && m.schemaFiles !== m.database)
+    lines.push(
+      `note: the schema files were built on PostgreSQL ${m.schemaFiles} and the database is PostgreSQL ${m.database}: what only the major makes (MAINTAIN, extension versions, ...) is left out`,
+    );
   if (result.schemaFiles?.matches) lines.push('ok: the database now matches the schema files');
   else if (result.schemaFiles) {
     lines.push('the database now differs from the schema files (is the patch complete? are the schema files updated?):');

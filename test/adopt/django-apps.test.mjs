@@ -81,6 +81,13 @@ async function adoptApps(t, server) {
 
   const adopted = await runCli(['adopt', '--dsn', original.url], { cwd: dir });
   t.is(adopted.code, 0, adopted.stderr);
+  // MIGRATION_MODULES for settings.py names every app of django_migrations, third-party ones too.
+  const modules = /^MIGRATION_MODULES = \{app: None for app in \((.*)\)\}$/m.exec(adopted.stdout);
+  t.truthy(modules, adopted.stdout);
+  t.deepEqual(
+    modules?.[1].split(', ').map((l) => l.replace(/'/g, '')),
+    [...migrated].sort(),
+  );
   const load = await runCli(['load', '--dsn', copy.url], { cwd: dir });
   t.is(load.code, 0, load.stderr);
   const differences = compareModels(before, await modelOf(copy.url), {
@@ -96,9 +103,18 @@ async function adoptApps(t, server) {
     differences.map((d) => d.message).join('\n'),
   );
 
-  // The baseline adopt recorded: nothing pending on the original, nor on the loaded copy.
+  // The record adopt created: on the original only the first patch is pending, which drops
+  // django_migrations; the copy loaded from the files has it recorded as assumed.
+  const pending = await runCli(['migrate', '--check', '--dsn', original.url], { cwd: dir });
+  t.is(pending.code, 1, pending.stdout + pending.stderr);
+  t.regex(pending.stdout, /_drop_django_migrations/);
+  t.is((await runCli(['migrate', '--dsn', original.url], { cwd: dir })).code, 0);
   for (const url of [original.url, copy.url]) {
     const check = await runCli(['migrate', '--check', '--dsn', url], { cwd: dir });
     t.is(check.code, 0, check.stdout + check.stderr);
   }
+  t.deepEqual(
+    compareModels(await modelOf(original.url), await modelOf(copy.url), { expected: 'original', actual: 'copy' }).map((d) => d.message),
+    [],
+  );
 }

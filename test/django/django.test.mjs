@@ -264,7 +264,7 @@ function registerTests() {
     const check = await manage(['makemigrations', '--check', '--dry-run'], { serverUrl: server.url, dbName: shared.name });
     t.is(check.code, 0, check.stderr);
     t.regex(check.stdout, /No changes detected/);
-    // The project's migrate (myapp/management/commands/migrate.py) checks and syncs rows only.
+    // The kit's migrate (django/pgpatch_django) checks and syncs rows only.
     const migrate = await manage(['migrate', '--no-input'], { serverUrl: server.url, dbName: shared.name });
     t.is(migrate.code, 0, migrate.stderr);
     t.regex(migrate.stdout, /13 models have their table or view in bookshop_\w+; .*npx pgpatch migrate/);
@@ -321,6 +321,8 @@ function registerTests() {
       // A project as a team keeps it: the Django project, and the schema in schema/, in git.
       cpSync(PROJECT, dir, { recursive: true, filter: (src) => !src.includes('__pycache__') });
       cpSync(DEMO, join(dir, 'schema'), { recursive: true });
+      // The kit next to manage.py, as a project has it (manage.py finds the package's only in this repository).
+      cpSync(fileURLToPath(new URL('../../django/pgpatch_django/', import.meta.url)), join(dir, 'pgpatch_django'), { recursive: true });
       const git = await gitRepo(dir);
       const pgpatch = (args, url) =>
         runCli([...args, ...(url ? ['--dsn', url] : [])], { cwd: dir, env: { NODE_EXTRA_CA_CERTS: undefined } });

@@ -13,11 +13,13 @@ import { everyCandidate, scanPatches, type PatchScan } from '../patches/files';
 import { recordBaseline } from '../patches/baseline';
 import {
   acceptChecksumSql,
+  assertRecordWritable,
   BUILD_ROW,
   ensureRecord,
   isRecordConflict,
   readRecord,
   recordColumns,
+  recordPermissionError,
   recordTable,
   recordWriteSql,
   type ExpectedRow,
@@ -118,6 +120,8 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
     return result;
   } catch (e) {
     if (e instanceof PgpatchError) throw e;
+    const denied = await recordPermissionError(options.target, schema, e);
+    if (denied) throw denied;
     if (isConnectionLost(e)) {
       throw new ConnectionLostError(`lost the connection to ${result.database}: ${(e as Error).message}`, { cause: e });
     }
@@ -228,6 +232,8 @@ async function run(
   const upgraded = (await ensureRecord(session, schema, columns)) !== 'present';
   const selection = await selectWithRecord(session, patches, schema, options, compile, upgraded ? undefined : columns);
   report(selection, result);
+  if (selection.marks.length || selection.accepted.length || selection.todo.length)
+    await assertRecordWritable(session, options.target, schema);
   if (selection.marks.length || selection.accepted.length) {
     await writeMarks(session, schema, selection, result);
     return;

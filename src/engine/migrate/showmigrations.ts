@@ -6,7 +6,7 @@ import { withSession, type Target } from '../db';
 import { Checksums } from '../patches/checksums';
 import { everyCandidate, notPatch, scanPatches, withRecorded, type NotPatch } from '../patches/files';
 import { inReadOnlyTransaction } from '../patches/pooler';
-import { BUILD_ROW, readRecord, recordColumns } from '../patches/recorder';
+import { BUILD_ROW, readRecord, recordColumns, recordPermissionError } from '../patches/recorder';
 import { isoDate, patchStates, type PatchStatusRow } from '../patches/status';
 
 export interface ShowOptions {
@@ -50,7 +50,9 @@ export async function showMigrations(options: ShowOptions): Promise<ShowResult> 
       });
       return { columns, record };
     }),
-  );
+  ).catch(async (e: unknown) => {
+    throw (await recordPermissionError(options.target, schema, e)) ?? e;
+  });
   const { patches, strays } = withRecorded(scan, (name) => record.has(name));
   const result: ShowResult = {
     database: options.target.display,

@@ -3,7 +3,9 @@
  * Compatible with the reference's patch script: its table (name, status, stage, status_date,
  * with or without stage) is upgraded in place by adding the columns it lacks.
  */
-import type { Session } from '../db';
+import { withSession, type Session } from '../db';
+import { RecordPermissionError } from '../../errors';
+import type { Target } from '../../target';
 import { quoteIdent, quoteIdentAlways, quoteLiteral } from '../../quote';
 
 export type PatchStatus = 'applying' | 'applied' | 'skipped' | 'failed' | 'assumed';
@@ -97,6 +99,7 @@ export async function ensureRecord(session: Session, schema: string, columns?: S
     const exists = await recordExists(session, schema);
     let outcome: 'created' | 'upgraded' | 'present' = 'present';
     if (!exists) {
+      const newSchema = (await session.query('select to_regnamespace($1) is null as new', [quoteIdent(schema)])).rows[0].new as boolean;
       await session.query(`create schema if not exists ${quoteIdent(schema)}`);
       await session.query(`create table ${table} (
         name text primary key,
@@ -104,6 +107,7 @@ export async function ensureRecord(session: Session, schema: string, columns?: S
         status_date timestamptz not null default now()
       )`);
       await session.query(`comment on table ${table} is 'Schema patches applied to this database, written by pgpatch'`);
+      await handOverToObjectsOwner(session, schema, newSchema);
       outcome = 'created';
     }
     const have = await session.query<{ column_name: string }>(
@@ -390,4 +394,76 @@ function guardedUpdate(table: string, name: string, expected: NonNullable<Expect
     raise exception using errcode = '${ROW_CHANGED_SQLSTATE}', message = ${lit(`the record of patch ${name} is no longer the one this run read: another run changed it`)};
   end if;
 end $pgpatch$`;
+}
+
+/**
+ * A record just created goes to the role that owns most of the database's own relations (those
+ * of extensions and the record aside), when that is another role than the one in use: adopt
+ * and a baseline are often run as a superuser, while migrate then runs as the schema's owner,
+ * which could not read a record the superuser owns. Left as it is when the role in use may not
+ * give it away (not a member of that role, or that role may not create in the record's schema),
+ * and in an empty database (the objects to come are the role in use's). `newSchema`: the record's
+ * schema was created with it, and goes along.
+ */
+async function handOverToObjectsOwner(session: Session, schema: string, newSchema: boolean): Promise<void> {
+  const table = recordTable(schema);
+  const r = await session.query<{ owner: string | null; can: boolean }>(
+    `with owners as (
+       select c.relowner as owner, count(*) as n
+         from pg_class c join pg_namespace s on s.oid = c.relnamespace
+        where c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') and c.oid <> $1::regclass
+          and s.nspname not in ('pg_catalog', 'information_schema') and s.nspname !~ '^pg_(toast|temp_)'
+          and not exists (select from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
+        group by c.relowner order by n desc, c.relowner limit 1)
+     select pg_get_userbyid(o.owner) as owner,
+            (select rolsuper from pg_roles where rolname = current_user)
+              or (pg_has_role(o.owner, 'MEMBER') and has_schema_privilege(o.owner, $2::regnamespace, 'CREATE')) as can
+       from owners o where o.owner <> (select oid from pg_roles where rolname = current_user)`,
+    [table, quoteIdent(schema)],
+  );
+  const owner = r.rows[0];
+  if (!owner?.owner || !owner.can) return;
+  if (newSchema) await session.query(`alter schema ${quoteIdent(schema)} owner to ${quoteIdent(owner.owner)}`);
+  await session.query(`alter table ${table} owner to ${quoteIdent(owner.owner)}`);
+}
+
+/** SQLSTATE insufficient_privilege. */
+const INSUFFICIENT_PRIVILEGE = '42501';
+
+/** Who owns the record, and who the role in use is, asked on a session of its own. */
+async function recordRoles(target: Target, schema: string): Promise<{ owner: string | null; role: string }> {
+  return withSession(target, async (s) => {
+    const r = await s.query<{ owner: string | null; role: string }>(
+      `select (select pg_get_userbyid(relowner) from pg_class where oid = to_regclass($1)) as owner, current_user as role`,
+      [recordTable(schema)],
+    );
+    return r.rows[0];
+  });
+}
+
+/**
+ * The RecordPermissionError for `e`, when it is the server's "permission denied" (or "must be
+ * owner") of a query pgpatch sent to its record: callers pass errors of their own queries only
+ * (a patch's errors are SqlErrors), so one with that SQLSTATE is about the record or its schema.
+ */
+export async function recordPermissionError(target: Target, schema: string, e: unknown): Promise<RecordPermissionError | undefined> {
+  if ((e as { code?: string })?.code !== INSUFFICIENT_PRIVILEGE || e instanceof Error === false) return undefined;
+  const roles = await recordRoles(target, schema).catch(() => undefined);
+  if (!roles) return undefined;
+  return new RecordPermissionError(`${quoteIdent(schema)}.${RECORD_TABLE}`, roles.owner, roles.role, (e as Error).message, e);
+}
+
+/**
+ * Refuses, before anything runs, a record the role in use may read but not write: a patch would
+ * otherwise run and fail at its record row.
+ */
+export async function assertRecordWritable(session: Session, target: Target, schema: string): Promise<void> {
+  const table = recordTable(schema);
+  const r = await session.query<{ ok: boolean }>(
+    `select has_table_privilege($1, 'INSERT') and has_table_privilege($1, 'UPDATE') and has_table_privilege($1, 'DELETE') as ok`,
+    [table],
+  );
+  if (r.rows[0].ok) return;
+  const roles = await recordRoles(target, schema);
+  throw new RecordPermissionError(`${quoteIdent(schema)}.${RECORD_TABLE}`, roles.owner, roles.role, `permission denied to write ${table}`);
 }

@@ -19,6 +19,7 @@ import type { ScriptEvent } from '../script/execute';
 import { loadScript } from '../script/load';
 import type { BaseTree } from './base-tree';
 import { withScratchDatabase } from './databases';
+import { loadingTarget, type Loading } from './owner';
 
 export interface BuildOptions {
   variables?: Record<string, string>;
@@ -86,11 +87,18 @@ export interface BuiltSchema {
 export async function schemaFilesModel(
   server: Target,
   entry: string,
-  options: BuildOptions & { prefix?: string; inspect?: InspectOptions; dependencies?: boolean; onDatabase?: (db: Target) => void } = {},
+  options: BuildOptions & {
+    prefix?: string;
+    inspect?: InspectOptions;
+    dependencies?: boolean;
+    onDatabase?: (db: Target) => void;
+    /** Loaded by this role, for another's (see owner.ts). */
+    loading?: Loading;
+  } = {},
 ): Promise<BuiltSchema> {
   return withScratchDatabase(server, options.prefix ?? 'pgpatch_files', async (db) => {
     options.onDatabase?.(db);
-    await loadSchemaFiles(db, entry, options);
+    await loadSchemaFiles(loadingTarget(db, options.loading), entry, options);
     return withSession(db, async (s) => ({
       model: await inspectDatabase(s, options.inspect),
       dependencies: options.dependencies ? await inspectDependencies(s) : [],

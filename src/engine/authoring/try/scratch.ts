@@ -25,7 +25,7 @@ export interface ScratchTryOptions extends Omit<TryOptions, 'target' | 'onScratc
 export async function tryOnScratch(options: ScratchTryOptions): Promise<TryResult> {
   const { base, patch } = options;
   const recordSchema = options.recordSchema ?? 'public';
-  const server = await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' }));
+  const server = await scratchTarget(options.scratch, options.onEvent);
   return withScratchDatabase(server, 'pgpatch_try_scratch', async (db) => {
     const basePatches = await loadAtBase(db, base, {
       entry: options.entry,

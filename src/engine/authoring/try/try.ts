@@ -25,8 +25,11 @@ import { classify } from '../../parser';
 import type { PatchFile } from '../../patches/files';
 import { withoutRecord } from '../../schema/check/check';
 import { schemaFilesModel } from '../../scratch/build';
-import { scratchTarget } from '../../scratch/server';
-import { compareModels, inspectDatabase, type Difference } from '../../schema/inspect/index';
+import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
+import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../../schema/inspect/index';
+import { majorOf } from '../../schema/inspect/majors';
+import { mainOwnerOf } from '../../schema/adopt/render';
+import { asLoadedByOwner, loadingFor } from '../../scratch/owner';
 import { compileScript, type CompileOptions, type CopyStep, type SqlStep, type Step } from '../../script/compile';
 import { runCopy, sqlErrorFor, type ScriptEvent } from '../../script/execute';
 import { planTransaction, type TransactionMode, type TransactionPlan } from '../../script/transactions';
@@ -36,8 +39,8 @@ import { blocks, filenodes, heldLocks, LOCK_MODES, lockName, newIndexes, relatio
 /** How long a statement of the patch waits for a table lock on the target unless told otherwise: new readers of that table queue behind it meanwhile. */
 export const TRY_STATEMENT_LOCK_TIMEOUT_MS = 2000;
 
-/** What a running try says: the patch's notices and echoes, the embedded server started for the schema files, a long lock wait. */
-export type TryEvent = ScriptEvent | { type: 'scratch-started' } | StatementLockWaitEvent;
+/** What a running try says: the patch's notices and echoes, the scratch server used for the schema files, a long lock wait. */
+export type TryEvent = ScriptEvent | ScratchServerEvent | StatementLockWaitEvent;
 
 export interface TryOptions {
   target: Target;
@@ -107,8 +110,12 @@ export interface TryResult {
   error?: PgpatchError;
   /** What the patch changed, in check's sentences (empty when it failed). */
   changes: Difference[];
-  /** Whether the database after the patch is what the schema files build; absent without a scratch server. */
-  schemaFiles?: { matches: boolean; differences: Difference[] };
+  /**
+   * Whether the database after the patch is what the schema files build; absent without a
+   * scratch server. `majors`: of the servers the two were read from; when they differ, what only
+   * the version makes was left out (inspect/majors.ts).
+   */
+  schemaFiles?: { matches: boolean; differences: Difference[]; majors: { schemaFiles: number; database: number } };
   /** Hazards observed, in squawk's vocabulary: a rewrite, an ACCESS EXCLUSIVE lock on a table with rows. */
   hazards: string[];
   /** What the rollback left: sequences the patch moved (nextval and setval are not transactional). */
@@ -149,7 +156,6 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   const { plan, begin, run } = await planTry(patch, options.compile, options.onScratch);
   const recordSchema = options.recordSchema ?? 'public';
   const lockTimeoutMs = options.statementLockTimeoutMs ?? TRY_STATEMENT_LOCK_TIMEOUT_MS;
-  const server = options.scratch ? await scratchTarget(options.scratch, () => options.onEvent?.({ type: 'scratch-started' })) : undefined;
   const session = await connect(options.target, { applicationName: 'pgpatch try' });
   session.onNotice((notice) => options.onEvent?.({ type: 'notice', notice }));
   const watcher = new LockWatcher({
@@ -161,6 +167,10 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
   });
   const started = performance.now();
   try {
+    // A scratch server of the target's major, opened once the target answers, so that a failed
+    // connection starts nothing; before the patch's transaction, as everything slow.
+    const major = Math.floor(Number((await session.query('show server_version_num')).rows[0].server_version_num) / 10000);
+    const server = options.scratch ? await scratchTarget(options.scratch, options.onEvent, { major }) : undefined;
     // Read before the transaction, in autocommit: the locks these reads take end with them.
     const before = await relations(session);
     const beforeModel = withoutRecord(await inspectDatabase(session, { exclude: [] }), recordSchema);
@@ -202,22 +212,18 @@ export async function tryPatch(options: TryOptions): Promise<TryResult> {
     else if (after) {
       result.changes = compareModels(beforeModel, after, { expected: 'before the patch', actual: 'after the patch' });
       // Built after the rollback, never while the patch's transaction holds its locks on the target.
+      // As the role that owns most of the target's objects (scratch/owner.ts).
       if (server) {
-        const built = withoutRecord(
-          (
-            await schemaFilesModel(server, options.entry, {
-              prefix: 'pgpatch_try',
-              inspect: { exclude: [] },
-              variables: options.compile?.variables,
-            })
-          ).model,
-          recordSchema,
-        );
+        const built = await schemaFilesOf(server, options, mainOwnerOf(beforeModel));
         const differences = compareModels(built, withoutRecord(after, recordSchema, built), {
           expected: 'in the schema files',
           actual: 'after the patch',
         });
-        result.schemaFiles = { matches: differences.every((d) => d.kind === 'column_order'), differences };
+        result.schemaFiles = {
+          matches: differences.every((d) => d.kind === 'column_order'),
+          differences,
+          majors: { schemaFiles: majorOf(built), database: majorOf(after) },
+        };
       }
     }
     result.durationMs = Math.round(performance.now() - started);
@@ -234,6 +240,18 @@ interface Traced {
   error?: PgpatchError;
   /** Each lock reported, and when the statement that took it started: held from then to the rollback. */
   held: Array<{ lock: TracedLock; at: number }>;
+}
+
+/** The schema files' model, built on the scratch server as `owner` would load them. */
+async function schemaFilesOf(server: Target, options: TryOptions, owner: string | undefined): Promise<SchemaModel> {
+  const loading = await loadingFor(server, owner);
+  const { model } = await schemaFilesModel(server, options.entry, {
+    prefix: 'pgpatch_try',
+    inspect: { exclude: [] },
+    variables: options.compile?.variables,
+    loading,
+  });
+  return withoutRecord(asLoadedByOwner(model, loading), options.recordSchema ?? 'public');
 }
 
 async function trace(

@@ -9,14 +9,20 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, PgpatchError } from '../../../errors';
-import { withSession, type Target } from '../../db';
+import { withSession, type Session, type Target } from '../../db';
 import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
+import { findPatches } from '../../patches/files';
+import { localDate, nextPatchName } from '../../authoring/makemigrations';
 import { ensureRecord } from '../../patches/recorder';
 import { writeProjectSquawkConfig } from '../../squawk';
+import { quoteQualified } from '../../../quote';
 import { renderSchemaFiles, type RenderResult } from './render';
 
 /** Django's own record of its migrations: replaced by schema_patch, so left out by default. */
 export const DJANGO_MIGRATIONS = 'django_migrations';
+
+/** The slug of the first patch adopt writes, which drops django_migrations. */
+const FIRST_PATCH = 'drop_django_migrations';
 
 export class AdoptFilesExistError extends PgpatchError {
   readonly code = 'adopt_files_exist';
@@ -58,6 +64,13 @@ export interface AdoptResult {
   recordSchema: string;
   /** Tables left out on purpose (django_migrations). */
   leftOut: string[];
+  /**
+   * The app labels of django_migrations, sorted: the apps whose migrations Django must no longer
+   * run (settings.MIGRATION_MODULES), third-party ones included. Empty without that table.
+   */
+  djangoApps: string[];
+  /** Written into the patches folder (absolute paths): its .gitkeep, and the first patch when django_migrations was left out. */
+  patches: Array<{ path: string; summary: string; existed: boolean }>;
   mainOwner?: string;
   /** The `.squawk.toml` written (or that would be, dry run) at the project root; absent when the project has one. */
   squawkConfig?: string;
@@ -79,11 +92,16 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
     const files = rendered.files.map((f) => ({ ...f, path: join(options.schemaDir, f.name) }));
     const existing = files.filter((f) => existsSync(f.path)).map((f) => f.path);
     if (existing.length && !options.force && !options.dryRun) throw new AdoptFilesExistError(existing);
+    // Django's history: its app labels, and (when left out) the first patch drops it.
+    const [historyKey, history] = Object.entries(all.tables).find(([, t]) => t.name === DJANGO_MIGRATIONS) ?? [];
+    const djangoApps = history ? await djangoAppLabels(session, history.schema) : [];
+    const patches = patchesFolderFiles(options.patchesDir, historyKey && leftOut.includes(historyKey) ? history!.schema : undefined);
     let record: AdoptResult['record'];
     if (!options.dryRun) {
       mkdirSync(options.schemaDir, { recursive: true });
       mkdirSync(options.patchesDir, { recursive: true });
       for (const f of files) writeFileSync(f.path, f.content);
+      for (const p of patches) if (!p.existed) writeFileSync(p.path, p.content, { flag: 'wx' });
       if (options.record !== false) record = await ensureRecord(session, recordSchema);
     }
     const squawk = options.projectDir ? writeProjectSquawkConfig(options.projectDir, options.dryRun) : undefined;
@@ -96,6 +114,8 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       record,
       recordSchema,
       leftOut,
+      djangoApps,
+      patches: patches.map(({ path, summary, existed }) => ({ path, summary, existed })),
       mainOwner: rendered.mainOwner,
       ...(squawk && !squawk.existed ? { squawkConfig: squawk.path } : {}),
       notCarried: rendered.notCarried,
@@ -108,4 +128,49 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       },
     };
   });
+}
+
+/** The app labels django_migrations records, sorted. */
+async function djangoAppLabels(session: Session, schema: string): Promise<string[]> {
+  const r = await session.query<{ app: string }>(`select distinct app from ${quoteQualified(schema, DJANGO_MIGRATIONS)} order by app`);
+  return r.rows.map((row) => row.app);
+}
+
+/**
+ * What adopt puts in the patches folder: a .gitkeep (git keeps no empty folder, and migrate
+ * refuses a missing one: a clone of the adopt commit would fail `migrate --check`), and, when
+ * django_migrations (in `historySchema`) was left out, the first patch, which drops it. Its `if
+ * exists` is what lets it run on a database built from the schema files, which never had the
+ * table, as check's patched side is: a bare `drop table` fails there. A first patch adopt wrote
+ * before (adopt run again) is not written twice.
+ */
+function patchesFolderFiles(
+  patchesDir: string,
+  historySchema: string | undefined,
+): Array<{ path: string; summary: string; existed: boolean; content: string }> {
+  const keep = join(patchesDir, '.gitkeep');
+  const out = [{ path: keep, summary: 'keeps the patches folder in git', existed: existsSync(keep), content: '' }];
+  if (historySchema === undefined) return out;
+  const names = existsSync(patchesDir) ? findPatches(patchesDir) : [];
+  const earlier = names.find((p) => p.name.endsWith(`_${FIRST_PATCH}`));
+  const name =
+    earlier?.name ??
+    nextPatchName(
+      names.map((p) => p.name),
+      localDate(),
+      FIRST_PATCH,
+    );
+  out.push({
+    path: earlier?.path ?? join(patchesDir, `${name}.sql`),
+    summary: "the first patch: drops Django's migration history",
+    existed: Boolean(earlier),
+    content: [
+      "-- The first patch after `pgpatch adopt`: Django's migration history goes; pgpatch's schema_patch",
+      '-- record replaces it. The schema files never had the table (adopt left it out), so a database',
+      "-- built from them has nothing to drop: hence 'if exists'. Its id sequence goes with it.",
+      `drop table if exists ${quoteQualified(historySchema, DJANGO_MIGRATIONS)};`,
+      '',
+    ].join('\n'),
+  });
+  return out;
 }

@@ -13,8 +13,11 @@ import { isServerError, withSession } from '../../db';
 import { exportBaseTree, type BaseTree } from '../../scratch/base-tree';
 import { applyPatches, loadAtBase, loadSchemaFiles } from '../../scratch/build';
 import { ScratchDatabases } from '../../scratch/databases';
-import { scratchTarget } from '../../scratch/server';
+import { scratchTarget, type ScratchServerEvent } from '../../scratch/server';
 import { compareModels, inspectDatabase, type Difference, type SchemaModel } from '../inspect/index';
+import { majorOf } from '../inspect/majors';
+import { mainOwnerOf } from '../adopt/render';
+import { asLoadedByOwner, loadingFor, loadingTarget, type Loading } from '../../scratch/owner';
 import type { ScriptEvent } from '../../script/execute';
 import { quoteIdent, quoteQualified } from '../../../quote';
 
@@ -52,8 +55,8 @@ export type CheckEvent =
   | { type: 'retry'; what: string; error: string }
   /** Scratch databases that could not be dropped (the server went away): drop them by hand. */
   | { type: 'leftover'; databases: string[]; error: string }
-  /** The embedded server was started for the scratch databases. */
-  | { type: 'scratch-started' };
+  /** The embedded server was started for the scratch databases; which one was chosen for the live database's major. */
+  | ScratchServerEvent;
 
 export interface CheckResult {
   mode: 'patches' | 'live';
@@ -61,6 +64,11 @@ export interface CheckResult {
   expected: string;
   actual: string;
   base?: { ref: string; commit: string; patchesAdded: string[] };
+  /**
+   * Live mode: the majors of the servers the two sides were read from. When they differ, what
+   * only the version makes was left out of the differences (inspect/majors.ts).
+   */
+  majors?: { schemaFiles: number; live: number };
   differences: Difference[];
   /** Differences that fail the check (column order only with strict). */
   failing: number;
@@ -74,15 +82,19 @@ interface Built {
 
 export async function check(options: CheckOptions): Promise<CheckResult> {
   const emit = options.onEvent ?? (() => undefined);
-  const server = await scratchTarget(options.scratch, () => emit({ type: 'scratch-started' }));
+  // A live database is read first: its major chooses the scratch server, and the role that owns
+  // most of its objects loads the schema files there (scratch/owner.ts).
+  const live = options.live ? await readLive(options.live) : undefined;
+  const server = await scratchTarget(options.scratch, emit, { major: live && majorOf(live.model) });
+  const loading = live && (await loadingFor(server, mainOwnerOf(live.model)));
   const scratch = new ScratchDatabases(server, 'pgpatch_check', (databases, error) => emit({ type: 'leftover', databases, error }));
   const interrupt = () => void scratch.dropAll();
   options.signal?.addEventListener('abort', interrupt, { once: true });
   const tree = options.live ? undefined : await exportBaseTree(options.schemaDir, options.baseRef);
   try {
     if (options.signal?.aborted) throw new InterruptedError('check was interrupted before it built anything');
-    const sides = options.live
-      ? { expected: buildFiles(scratch, options, 'files'), actual: readLive(options.live) }
+    const sides = live
+      ? { expected: buildFiles(scratch, options, 'files', loading), actual: Promise.resolve(live) }
       : { expected: buildFiles(scratch, options, 'files'), actual: buildPatches(scratch, options, tree!, 'patches') };
     const [ra, rb] = await Promise.allSettled([sides.expected, sides.actual]);
     const again = (r: PromiseSettledResult<Built>, what: string, retry: () => Promise<Built>) =>
@@ -102,13 +114,12 @@ export async function check(options: CheckOptions): Promise<CheckResult> {
   }
 }
 
-/** A: the schema files as they are now. */
-async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suffix: string): Promise<Built> {
-  const a = await scratch.create(suffix, (database, target) =>
-    options.onEvent?.({ type: 'building', what: 'the schema files', database, target }),
-  );
-  await loadSchemaFiles(a, options.entry, options);
-  return { model: withoutRecord(await inspect(a), options.recordSchema ?? 'public') };
+/** A: the schema files as they are now; with `loading`, as if loaded by the live database's owner (scratch/owner.ts). */
+async function buildFiles(scratch: ScratchDatabases, options: CheckOptions, suffix: string, loading?: Loading): Promise<Built> {
+  const what = loading ? `the schema files, as if loaded by ${loading.owner}` : 'the schema files';
+  const a = await scratch.create(suffix, (database, target) => options.onEvent?.({ type: 'building', what, database, target }));
+  await loadSchemaFiles(loadingTarget(a, loading), options.entry, options);
+  return { model: withoutRecord(asLoadedByOwner(await inspect(a), loading), options.recordSchema ?? 'public') };
 }
 
 /** B: the schema files at the base commit, plus the patches added since, applied by migrate. */
@@ -153,6 +164,7 @@ function compareSides(options: CheckOptions, expected: SchemaModel, other: Built
   const failing = differences.filter((d) => options.strict || d.kind !== 'column_order').length;
   return {
     mode: options.live ? 'live' : 'patches',
+    ...(options.live ? { majors: { schemaFiles: majorOf(expected), live: majorOf(other.model) } } : {}),
     expected: 'the schema files',
     actual: options.live ? options.live.display : `the schema files at ${tree!.ref} plus the patches since`,
     base: other.base,

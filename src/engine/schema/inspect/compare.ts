@@ -6,7 +6,8 @@
  * The labels say where each model came from ("in the schema files", "after the patches",
  * "in the live database"). A whole object that is missing is one difference, not one per column.
  * A column that a patch appended but the schema files declare in the middle is its own kind,
- * `column_order`, so that the caller decides whether it matters (`check --strict`).
+ * `column_order`, so that the caller decides whether it matters (`check --strict`). Models read
+ * from servers of two majors are compared without what only the version makes (majors.ts).
  */
 import type { CompareLabels } from './phrases';
 import type {
@@ -25,6 +26,7 @@ import type {
   TypeDef,
   View,
 } from './model';
+import { acrossMajors } from './majors';
 import { flag, PHRASES, textDifference, type Phrase } from './phrases';
 
 export type DifferenceKind = 'missing' | 'extra' | 'changed' | 'column_order';
@@ -131,6 +133,8 @@ const TYPE_NAME: Record<TypeDef['kind'], string> = {
 };
 
 export function compareModels(expected: SchemaModel, actual: SchemaModel, labels: CompareLabels): Difference[] {
+  // Read from servers of two majors: what only the version makes is no difference (majors.ts).
+  [expected, actual] = acrossMajors(expected, actual);
   const d = new Differ(labels);
   d.objects<Schema>('schema', expected.schemas, actual.schemas, (w, e, a) => {
     d.props(w, e, a, OWNED);

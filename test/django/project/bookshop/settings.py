@@ -18,12 +18,13 @@ INSTALLED_APPS = [
     'django.contrib.sessions',
     'django.contrib.messages',
     'myapp',
+    'pgpatch_django',  # pgpatch's Django kit: migrate, test, flush and the model check
 ]
 
 # The schema files and their SQL patches are the only source of truth for the database: no app,
 # not even Django's own, has migrations. The tables of contenttypes, auth, admin and sessions come
 # from the schema's django.sql. Django 3.2's migrate would still create django_migrations (and
-# fail as myapp): myapp/management/commands/migrate.py replaces it, for the test runner too.
+# fail as myapp): the kit's migrate (pgpatch_django) replaces it, for the test runner too.
 MIGRATION_MODULES = {
     'admin': None,
     'auth': None,
