@@ -414,10 +414,23 @@ export class TryRefusedError extends PgpatchError {
   constructor(
     readonly patch: string,
     readonly reason: string,
+    /** Set for a statement whose effects no rollback undoes (try/lasting.ts): where it is, and what it is. */
+    readonly lasting?: { what: string; location: SourceLocation },
   ) {
-    super(`try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`, {
-      hint: 'try it on a scratch database built for it and dropped after: pgpatch try --scratch NAME',
-    });
+    super(
+      lasting
+        ? `try will not run ${patch}: ${lasting.what} ${reason}, which no rollback undoes`
+        : `try will not run ${patch} on the target: it ${reason}, and the target must never see a commit`,
+      {
+        hint: lasting
+          ? 'run it where its effect is wanted (pgpatch migrate), or try the patch without that statement'
+          : 'try it on a scratch database built for it and dropped after: pgpatch try --scratch NAME',
+      },
+    );
+  }
+
+  get location(): SourceLocation | undefined {
+    return this.lasting?.location;
   }
 }
 

@@ -133,12 +133,17 @@ export function parseDuration(value: string, what: string): number {
 /**
  * PostgreSQL's lock_timeout for migrate's patch statements: `--statement-lock-timeout`, else
  * PGPATCH_STATEMENT_LOCK_TIMEOUT. Undefined when neither is set (or 0): statements wait as long
- * as it takes, as psql's would.
+ * as it takes, as psql's would. `unset` is what a command uses when neither is given (try's short
+ * default); lint reads it the same way as migrate, so that it knows what migrate will set.
  */
-export function resolveStatementLockTimeout(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function resolveStatementLockTimeout(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  unset?: number,
+): number | undefined {
   if (flag !== undefined) return parseDuration(flag, '--statement-lock-timeout') || undefined;
   const fromEnv = env.PGPATCH_STATEMENT_LOCK_TIMEOUT;
-  if (fromEnv === undefined || fromEnv === '') return undefined;
+  if (fromEnv === undefined || fromEnv === '') return unset;
   return parseDuration(fromEnv, 'PGPATCH_STATEMENT_LOCK_TIMEOUT') || undefined;
 }
 

@@ -33,7 +33,7 @@ export function register(program: Command): void {
         const flags = globals(cmd) as ReturnType<typeof globals> & Flags;
         // adopt reads a database that exists: never the embedded one, never a default.
         const target = resolveTarget({ dsn: flags.dsn, embedded: false })!;
-        const { schemaDir, patchesDir } = paths(flags);
+        const { schemaDir, patchesDir, projectDir } = paths(flags);
         const { renderAdopt, announceAdopt } = await import('../output/adopt.js');
         if (flags.record && !flags.dryRun) announceAdopt(target);
         const { adopt } = await import('../engine/schema/adopt/adopt.js');
@@ -47,6 +47,7 @@ export function register(program: Command): void {
           dryRun: flags.dryRun,
           record: flags.record,
           recordSchema: flags.recordSchema,
+          projectDir,
         });
         renderAdopt(r, flags);
         return EXIT.ok;

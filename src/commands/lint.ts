@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../errors';
-import { hasTarget, parseVariableFlags } from '../settings';
+import { hasTarget, parseVariableFlags, resolveStatementLockTimeout } from '../settings';
 import { action, collect, globals, paths, target, type GlobalFlags } from './common';
 
 interface LintFlags {
@@ -15,6 +15,7 @@ interface LintFlags {
   exclude: string[];
   enable: string[];
   pgVersion?: string;
+  statementLockTimeout?: string;
   set: string[];
 }
 
@@ -27,6 +28,10 @@ export function register(program: Command): void {
     .option('--exclude <rule>', 'turn a squawk rule off (repeatable, or comma-separated); adds to .squawk.toml', collect, [])
     .option('--enable <rule>', "turn on one of squawk's opt-in rules (repeatable)", collect, [])
     .option('--pg-version <version>', 'the PostgreSQL version the patches will run on, for version-aware rules (e.g. 15)')
+    .option(
+      '--statement-lock-timeout <duration>',
+      "the statement lock timeout migrate will run the patches with (as migrate reads it: this flag, else PGPATCH_STATEMENT_LOCK_TIMEOUT): it satisfies squawk's timeout rules",
+    )
     .option('-v, --set <name=value>', 'set a psql variable for the patches (repeatable)', collect, [])
     .action(
       action(async (names: string[], _o: unknown, cmd: Command) => {
@@ -50,6 +55,7 @@ export function register(program: Command): void {
           include: flags.enable,
           configFile: existsSync(config) ? config : undefined,
           pgVersion: flags.pgVersion,
+          statementLockTimeoutMs: resolveStatementLockTimeout(flags.statementLockTimeout),
         });
         const { renderLint } = await import('../output/lint.js');
         renderLint(result, flags);

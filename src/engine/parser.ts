@@ -146,3 +146,74 @@ export function isSessionSetting(sql: string): boolean {
     return false;
   }
 }
+
+/** What one statement calls or does that try must look at before it runs it (see try/lasting.ts). */
+export interface StatementCalls {
+  /** Every function called anywhere in it (CALL and nested calls too), by its own name, lower case. */
+  functions: string[];
+  /** `COPY ... TO 'file'`, `COPY ... FROM/TO PROGRAM`: the server writes a file or runs a program. */
+  copy?: { program: boolean; toFile: boolean };
+  /** The bodies of DO blocks, which run now: text, for a look at the names they mention. */
+  doBodies: string[];
+}
+
+/**
+ * The functions a statement calls, its COPY to or from the server's files or programs, and the
+ * bodies of its DO blocks. Call `loadParser()` first. Undefined when the parser cannot read it:
+ * the statement then goes to the server like any other.
+ */
+export function statementCalls(sql: string): StatementCalls | undefined {
+  if (!parser) throw new Error('statementCalls() called before loadParser()');
+  let tree: unknown;
+  try {
+    tree = parser.parseSync(sql);
+  } catch {
+    return undefined;
+  }
+  const out: StatementCalls = { functions: [], doBodies: [] };
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (!node || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      const v = value as Record<string, unknown>;
+      if (key === 'FuncCall') {
+        const names = (v.funcname as Array<{ String?: { sval?: string } }>) ?? [];
+        const name = names[names.length - 1]?.String?.sval;
+        if (name) out.functions.push(name.toLowerCase());
+      } else if (key === 'CopyStmt' && (v.is_program || (!v.is_from && typeof v.filename === 'string'))) {
+        out.copy = { program: Boolean(v.is_program), toFile: !v.is_from && !v.is_program };
+      } else if (key === 'DoStmt') {
+        for (const d of (v.args as Array<{ DefElem?: { defname?: string; arg?: { String?: { sval?: string } } } }>) ?? [])
+          if (d.DefElem?.defname === 'as' && d.DefElem.arg?.String?.sval !== undefined) out.doBodies.push(d.DefElem.arg.String.sval);
+      }
+      visit(value);
+    }
+  };
+  visit(tree);
+  return out;
+}
+
+/** Where PostgreSQL's parser stopped in a statement it rejects, and why. */
+export interface SyntaxProblem {
+  /** `syntax error at or near "selec"` */
+  message: string;
+  /** Offset in the text (0-based), when the parser gives one. */
+  position?: number;
+}
+
+/**
+ * Whether PostgreSQL 18's parser rejects `sql`: its message and where, or undefined when it reads
+ * it. Call `loadParser()` first. Only lint asks (for a statement squawk could not read either):
+ * everything else sends a statement the parser cannot read to the server, which decides.
+ */
+export function syntaxProblem(sql: string): SyntaxProblem | undefined {
+  if (!parser) throw new Error('syntaxProblem() called before loadParser()');
+  try {
+    parser.parseSync(sql);
+    return undefined;
+  } catch (e) {
+    const details = (e as { sqlDetails?: { message?: string; cursorPosition?: number } }).sqlDetails;
+    const message = details?.message ?? (e instanceof Error ? e.message : String(e));
+    return { message, ...(typeof details?.cursorPosition === 'number' ? { position: details.cursorPosition } : {}) };
+  }
+}

@@ -5,7 +5,8 @@
  * ask squawk-cli's own resolver for its path and run it directly, without its node wrapper.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { EXIT, PgpatchError } from '../errors';
 
 /** squawk cannot run: its platform package is missing, or it crashed. */
@@ -107,4 +108,21 @@ export async function runSquawk(paths: string[], options: SquawkOptions): Promis
 export function configExcludedRules(configFile: string): string[] {
   const m = /^\s*excluded_rules\s*=\s*\[([^\]]*)\]/m.exec(readFileSync(configFile, 'utf8'));
   return m ? [...m[1].matchAll(/["']([^"']+)["']/g)].map((x) => x[1]) : [];
+}
+
+/** Where squawk's settings live in a project: its root, beside the schema folder. */
+export const SQUAWK_CONFIG_FILE = '.squawk.toml';
+
+/** The `.squawk.toml` init and adopt write: squawk's rules, minus those that are noise for a pgpatch project (see the file). */
+export const PROJECT_SQUAWK_CONFIG = resolve(__dirname, '..', '..', 'templates', 'squawk.toml');
+
+/**
+ * Writes the project's `.squawk.toml` unless it has one (a team's own settings are never
+ * overwritten). Returns its path and whether it was there already; `dryRun` writes nothing.
+ */
+export function writeProjectSquawkConfig(projectDir: string, dryRun = false): { path: string; existed: boolean } {
+  const path = join(projectDir, SQUAWK_CONFIG_FILE);
+  if (existsSync(path)) return { path, existed: true };
+  if (!dryRun) writeFileSync(path, readFileSync(PROJECT_SQUAWK_CONFIG), { flag: 'wx' });
+  return { path, existed: false };
 }

@@ -22,6 +22,7 @@ export function renderAdopt(r: AdoptResult, o: { json?: boolean }): void {
     }),
     ...r.patches.filter((p) => !p.existed).map((p) => `${verb} ${displayPath(p.path)}: ${p.summary}`),
   ]);
+  if (r.squawkConfig) printLines([`${verb} ${displayPath(r.squawkConfig)}: lint's rules for a pgpatch project (squawk)`]);
   if (r.djangoApps.length) {
     printLines([
       "# settings.py: Django migrates nothing any more, for every app of django_migrations (pgpatch's patches change the schema)",

@@ -45,5 +45,8 @@ export function summary(result: LintResult): string {
   if (result.warnings) parts.push(`${result.warnings} warning${result.warnings === 1 ? '' : 's'}`);
   if (refused) parts.push(`${refused} patch${refused === 1 ? '' : 'es'} refused`);
   if (ignored) parts.push(`${ignored} ignored`);
-  return `lint: ${n} patch${n === 1 ? '' : 'es'}, ${parts.join(', ')} (squawk ${result.squawkVersion})`;
+  const timeout = result.statementLockTimeoutMs
+    ? `; migrate's statement lock timeout (${result.statementLockTimeoutMs} ms) counted`
+    : '; no statement lock timeout for migrate';
+  return `lint: ${n} patch${n === 1 ? '' : 'es'}, ${parts.join(', ')} (squawk ${result.squawkVersion}${timeout})`;
 }

@@ -16,6 +16,7 @@ import {
   PgpatchError,
   SqlError,
   StatementLockTimeoutError,
+  TryRefusedError,
   type BlockingSession,
   type ServerMessage,
   type SourceLocation,
@@ -118,7 +119,7 @@ function errorLines(error: unknown, verbose: boolean, program: string): string[]
   }
   if (error instanceof PatchSetError) {
     lines.push(`${head}${error.message}`, ...error.files.map((f) => `  ${displayPath(f)}`));
-  } else if (error instanceof PatchInvalidError) {
+  } else if (error instanceof PatchInvalidError || (error instanceof TryRefusedError && error.location)) {
     lines.push(`${error.location ? `${formatLocation(error.location)}: error: ` : head}${error.message}`);
   } else if (error instanceof SqlError) {
     const at = error.location ?? error.statementLocation;

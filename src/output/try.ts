@@ -2,7 +2,7 @@
 import type { TryEvent, TryResult } from '../engine/authoring/try/try';
 import { EXIT } from '../errors';
 import { showScratchServer, showScratchStarted } from './embedded';
-import { scriptEventPrinter } from './events';
+import { scriptEventPrinter, statementLockWaitLines } from './events';
 import { errorToJson, printJson } from './json';
 import { printLines, say } from './terminal';
 import { displayPath, formatError, formatLocation } from './text';
@@ -25,35 +25,43 @@ export function sayWatching(name: string): void {
   say(`pgpatch: watching ${name} and the schema files; Ctrl-C to stop`);
 }
 
-/** The patch's notices and echoes (stderr: stdout is the result). */
-export function tryEventPrinter(): (e: TryEvent) => void {
+/** The patch's notices and echoes, and a long wait for a lock with who holds it (stderr: stdout is the result). */
+export function tryEventPrinter(o: { statementLockTimeoutMs?: number }): (e: TryEvent) => void {
   const printScript = scriptEventPrinter();
   return (e) => {
     if (e.type === 'scratch-started') showScratchStarted(e.server);
     else if (e.type === 'scratch-server') showScratchServer(e.server);
+    else if (e.type === 'statement-lock-wait') statementLockWaitLines(e, o.statementLockTimeoutMs).forEach((l) => say(l));
     else printScript(e.type === 'echo' ? { ...e, stream: 'stderr' } : e);
   };
 }
 
 export function formatTry(result: TryResult): string[] {
+  const how =
+    result.transaction === 'own' ? 'in its own BEGIN, rolled back instead of its COMMIT' : 'in a transaction that was rolled back';
   const lines: string[] = [
     result.scratch
       ? `tried ${result.patch} on a scratch database built from ${result.scratch}, dropped after`
-      : `tried ${result.patch} on ${result.database}, in a transaction that was rolled back`,
+      : `tried ${result.patch} on ${result.database}, ${how}`,
   ];
   for (const s of result.statements) {
     const rows = s.rows === null ? '' : `, ${s.rows} row${s.rows === 1 ? '' : 's'}`;
     lines.push(`${formatLocation(s.location, false)}: ${s.summary.trim().slice(0, 80)}  (${s.durationMs} ms${rows})`);
     for (const l of s.locks)
       lines.push(
-        `  lock ${l.lock} on ${l.relation}: blocks ${l.blocks.join(', ')}; held ${l.heldMs} ms, to the end of the patch (${size(l.bytes)})`,
+        `  lock ${l.lock} on ${l.relation}: blocks ${l.blocks.join(', ')}; held ${l.heldMs} ms, until ${result.scratch ? 'the end of the patch' : 'the rollback'} (${size(l.bytes)})`,
       );
     for (const r of s.rewrites) lines.push(`  rewrites ${r.relation} (${size(r.bytes)}${r.rows === null ? '' : `, about ${r.rows} rows`})`);
     for (const b of s.indexBuilds)
       lines.push(`  builds index ${b.index} on ${b.table} (${size(b.bytes)}${b.rows === null ? '' : `, about ${b.rows} rows`})`);
   }
   if (result.error) {
-    lines.push('the patch failed (below) and everything was rolled back');
+    lines.push(
+      result.lasting.length
+        ? 'the patch failed (below) and was rolled back, except what no rollback undoes:'
+        : 'the patch failed (below) and everything was rolled back',
+      ...lastingLines(result),
+    );
     return lines;
   }
   lines.push(result.changes.length ? 'what the patch changed:' : 'the patch changed no schema object');
@@ -69,12 +77,24 @@ export function formatTry(result: TryResult): string[] {
     for (const d of result.schemaFiles.differences) lines.push(`- ${d.message}`);
   }
   if (result.hazards.length) lines.push('hazards seen:', ...result.hazards.map((h) => `- ${shortPath(h)}`));
-  lines.push(
-    result.scratch
-      ? `${result.durationMs} ms; the scratch database was dropped`
-      : `${result.durationMs} ms; rolled back: nothing was committed`,
-  );
+  if (result.scratch) lines.push(`${result.durationMs} ms; the scratch database was dropped`);
+  else if (result.lasting.length)
+    lines.push(`${result.durationMs} ms; rolled back, except what no rollback undoes:`, ...lastingLines(result));
+  else lines.push(`${result.durationMs} ms; rolled back: nothing was committed`);
   return lines;
+}
+
+/** What stayed after the rollback: sequences the patch moved. */
+function lastingLines(result: TryResult): string[] {
+  return result.lasting.map((l) => {
+    const moved =
+      l.after === null
+        ? `set back by setval (it was at ${l.before})`
+        : l.before === null
+          ? `used for the first time, now at ${l.after}`
+          : `advanced from ${l.before} to ${l.after}`;
+    return `- sequence ${l.object} ${moved}: nextval and setval are not rolled back`;
+  });
 }
 
 function size(bytes: number): string {

@@ -14,7 +14,7 @@ test('init writes the layout, and a second run overwrites nothing', async (t) =>
   const root = plainProject(t);
   const first = await runCli(['init'], { cwd: root });
   t.is(first.code, 0, first.stderr);
-  const files = ['schema/database.sql', 'schema/users.sql', 'schema/myapp.sql', 'schema/patches/.gitkeep', 'pgpatch.mk'];
+  const files = ['schema/database.sql', 'schema/users.sql', 'schema/myapp.sql', 'schema/patches/.gitkeep', '.squawk.toml', 'pgpatch.mk'];
   t.is(first.stdout, files.map((f) => `created ${f}\n`).join(''));
   t.regex(first.stderr, /include pgpatch\.mk/);
   writeFileSync(join(root, 'schema/users.sql'), '-- mine\n');

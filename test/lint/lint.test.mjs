@@ -173,6 +173,26 @@ test('a patch migrate would refuse is reported, not linted, and fails the lint',
   t.regex(r.json.patches[0].reason, /never commits/);
 });
 
+test("text PostgreSQL's parser rejects is an error, once, at the file and line where the parser stopped", async (t) => {
+  const root = project(t, {
+    'schema/patches/2026-01-01_typo.sql': '\\i ../fn/setup.sql\nalter table book add column isbn text;\n',
+    'schema/fn/setup.sql': 'select 1;\n\nselec dblink(1);\n',
+    'schema/patches/2026-01-02_fine.sql': 'alter table book add column pages text;\n',
+  });
+  const r = await lint(root, ['--all']);
+  t.is(r.code, 1, r.stdout);
+  const [typo, fine] = r.json.patches;
+  t.deepEqual(
+    typo.findings.map((f) => [f.rule, f.level, f.location.file.endsWith('fn/setup.sql'), f.location.line, f.location.column]),
+    [['syntax-error', 'error', true, 3, 1]],
+  );
+  t.regex(typo.findings[0].message, /PostgreSQL's parser rejects this statement: syntax error at or near "selec"/);
+  t.deepEqual(fine.findings, []);
+  const text = await runCli(['lint', '--all'], { cwd: root });
+  t.is(text.code, 1);
+  t.regex(text.stdout, /fn\/setup\.sql:3:1: .*syntax error at or near "selec"/);
+});
+
 test('the library: lintPatches on patch files', async (t) => {
   const root = project(t, { 'schema/patches/2026-01-01_a.sql': 'alter table book drop column pages;\n' });
   const result = await lintPatches({

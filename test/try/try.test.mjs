@@ -129,28 +129,32 @@ eachServer(test, 'a patch that fails half-way shows its error as migrate does an
   t.deepEqual(await state(db.url), before);
 });
 
-eachServer(test, 'a patch with COMMIT, or with CREATE INDEX CONCURRENTLY, is refused before it touches the target', async (t, server) => {
-  const { db, root } = await setup(t, server, {
-    '2026-01-01_own': 'begin;\nalter table book add column a int;\ncommit;\n',
-    '2026-01-02_mid': 'alter table book add column b int;\ncommit;\nalter table book add column c int;\n',
-    '2026-01-03_conc': 'create index concurrently book_title on book (title);\n',
-    '2026-01-04_vacuum': 'update book set pages = 0;\nvacuum book;\n',
-  });
-  const before = await state(db.url);
-  for (const name of ['2026-01-01_own', '2026-01-02_mid', '2026-01-03_conc', '2026-01-04_vacuum']) {
-    const r = await tryPatch(root, server, db, [name]);
-    t.is(r.code, 2, `${name}: ${r.stderr}`);
-    t.regex(r.stderr, /try will not run .* on the target/);
-  }
-  t.deepEqual(await state(db.url), before);
-  // Refused before any connection: a target that does not answer is never reached.
-  const nowhere = await runCli(['try', '--dsn', 'postgresql://nobody@127.0.0.1:1/none', '2026-01-03_conc'], {
-    cwd: root,
-    env: { NODE_EXTRA_CA_CERTS: undefined },
-  });
-  t.is(nowhere.code, 2, nowhere.stderr);
-  t.regex(nowhere.stderr, /try will not run 2026-01-03_conc on the target/);
-});
+eachServer(
+  test,
+  'a patch with a COMMIT of its own in the middle, or with CREATE INDEX CONCURRENTLY, is refused before it touches the target',
+  async (t, server) => {
+    const { db, root } = await setup(t, server, {
+      '2026-01-01_two': 'begin;\nalter table book add column a int;\ncommit;\nbegin;\nalter table book add column d int;\ncommit;\n',
+      '2026-01-02_mid': 'alter table book add column b int;\ncommit;\nalter table book add column c int;\n',
+      '2026-01-03_conc': 'create index concurrently book_title on book (title);\n',
+      '2026-01-04_vacuum': 'update book set pages = 0;\nvacuum book;\n',
+    });
+    const before = await state(db.url);
+    for (const name of ['2026-01-01_two', '2026-01-02_mid', '2026-01-03_conc', '2026-01-04_vacuum']) {
+      const r = await tryPatch(root, server, db, [name]);
+      t.is(r.code, 2, `${name}: ${r.stderr}`);
+      t.regex(r.stderr, /try will not run .* on the target/);
+    }
+    t.deepEqual(await state(db.url), before);
+    // Refused before any connection: a target that does not answer is never reached.
+    const nowhere = await runCli(['try', '--dsn', 'postgresql://nobody@127.0.0.1:1/none', '2026-01-03_conc'], {
+      cwd: root,
+      env: { NODE_EXTRA_CA_CERTS: undefined },
+    });
+    t.is(nowhere.code, 2, nowhere.stderr);
+    t.regex(nowhere.stderr, /try will not run 2026-01-03_conc on the target/);
+  },
+);
 
 for (const signal of ['SIGKILL', 'SIGINT']) {
   eachServer(test, `${signal} during a long try leaves nothing`, async (t, server) => {

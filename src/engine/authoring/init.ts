@@ -1,5 +1,6 @@
 /**
- * `init`: a new project's schema folder from `templates/init/`, in the reference's layout.
+ * `init`: a new project's schema folder from `templates/init/`, in the reference's layout, and
+ * the project's `.squawk.toml` (templates/squawk.toml, which adopt writes too).
  * Never overwrites: every file is created with O_EXCL, and one that exists is reported as
  * skipped, so running it twice (or over a half-made project) is safe.
  */
@@ -7,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
 import { quoteIdent } from '../../quote';
+import { PROJECT_SQUAWK_CONFIG, SQUAWK_CONFIG_FILE } from '../squawk';
 
 export const INIT_TEMPLATES = resolve(__dirname, '..', '..', '..', 'templates', 'init');
 export const MAKEFILE_SNIPPET = 'pgpatch.mk';
@@ -68,11 +70,13 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     .filter(Boolean)
     .join(' ');
   const values: Record<string, string> = { app, flags: flags ? ` ${flags}` : '' };
-  const files: Array<{ path: string; template?: string }> = [
+  const files: Array<{ path: string; template?: string; copy?: string }> = [
     { path: join(options.schemaDir, 'database.sql'), template: 'database.sql' },
     { path: join(options.schemaDir, 'users.sql'), template: 'users.sql' },
     { path: join(options.schemaDir, `${app}.sql`), template: 'app.sql' },
     { path: join(options.patchesDir, '.gitkeep') },
+    // lint's rules for a pgpatch project (the file says which are left out, and why).
+    { path: join(projectDir, SQUAWK_CONFIG_FILE), copy: PROJECT_SQUAWK_CONFIG },
   ];
   const makefilePath = join(projectDir, MAKEFILE_SNIPPET);
   const makefileContent = fill(readFileSync(join(INIT_TEMPLATES, MAKEFILE_SNIPPET), 'utf8'), values);
@@ -81,7 +85,13 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   const result: ScaffoldResult = { written: [], skipped: [], makefile: { path: makefilePath, content: makefileContent } };
   for (const f of files) {
     const content =
-      f.path === makefilePath ? makefileContent : f.template ? fill(readFileSync(join(INIT_TEMPLATES, f.template), 'utf8'), values) : '';
+      f.path === makefilePath
+        ? makefileContent
+        : f.template
+          ? fill(readFileSync(join(INIT_TEMPLATES, f.template), 'utf8'), values)
+          : f.copy
+            ? readFileSync(f.copy, 'utf8')
+            : '';
     try {
       mkdirSync(resolve(f.path, '..'), { recursive: true });
       writeFileSync(f.path, content, { flag: 'wx' });

@@ -8,8 +8,8 @@
  * (`pg_blocking_pids`), and reports the sessions that hold it as an event. It is opened only
  * when a patch has run that long (or, with a statement lock timeout, when the first patch
  * starts), so quick runs without one cost nothing, and it takes no lock that a patch
- * could wait for: its queries read pg_locks and pg_stat_activity, each in a read-only
- * transaction of its own under a short lock_timeout and statement_timeout set for that
+ * could wait for: its queries read pg_locks and pg_stat_activity, each in a transaction of its
+ * own under a short lock_timeout and statement_timeout set for that
  * transaction alone (SET LOCAL, in the query's message: nothing is set for the session, which
  * a pooler may hand to another client afterwards). Its timers are unref'd and stopped after each
  * patch whatever happened; a reply that arrives after that is dropped. When it cannot connect,
@@ -52,6 +52,8 @@ export interface PatchWatch {
   stop(): void;
   /** A failure of the patch, reworded when the statement lock timeout cancelled it. */
   explain(e: unknown): unknown;
+  /** The same for a statement's own error, not wrapped in a patch failure (try): the SqlError, or the timeout's. */
+  explainStatement(e: SqlError): SqlError | StatementLockTimeoutError;
 }
 
 interface Seen {
@@ -62,9 +64,12 @@ interface Seen {
 
 /**
  * Never queue behind a patch's lock (a catalog view's AccessShareLock), nor run long: for the
- * statement after them in the same message, whose implicit transaction they belong to.
+ * statement after them in the same message, whose implicit transaction they belong to. No `SET
+ * TRANSACTION READ ONLY` (the query only reads): in an implicit transaction it left
+ * transaction_read_only set at session level on the server connection, seen through a
+ * transaction pooler once try watched its lock waits.
  */
-const LOOK_SETTINGS = `set local lock_timeout = '500ms'; set local statement_timeout = '5s'; set transaction read only;`;
+const LOOK_SETTINGS = `set local lock_timeout = '500ms'; set local statement_timeout = '5s';`;
 
 /** The locks `pid` waits for and who holds them; `pid` is a number, written in the text (one message with LOOK_SETTINGS, no parameters). */
 const waitQuery = (pid: number) => `
@@ -157,6 +162,7 @@ export class LockWatcher {
         clearTimeout(timer);
       },
       explain: (e) => this.explain(e, last),
+      explainStatement: (e) => this.timedOut(e, last) ?? e,
     };
   }
 
@@ -220,11 +226,17 @@ export class LockWatcher {
   }
 
   private explain(e: unknown, seen: Seen | undefined): unknown {
-    if (!(e instanceof PatchFailedError) || !(e.cause instanceof SqlError) || e.cause.server.sqlstate !== '55P03') return e;
+    if (!(e instanceof PatchFailedError) || !(e.cause instanceof SqlError)) return e;
+    const cause = this.timedOut(e.cause, seen);
+    return cause ? new PatchFailedError(e.patch, e.stage, e.recorded, e.result, cause) : e;
+  }
+
+  /** The lock timeout's error for a statement the server cancelled for it; undefined for any other error. */
+  private timedOut(e: SqlError, seen: Seen | undefined): StatementLockTimeoutError | undefined {
+    if (e.server.sqlstate !== '55P03') return undefined;
     // 55P03 is also NOWAIT's "could not obtain lock": only the lock timeout's cancel is reworded.
-    if (!this.options.statementLockTimeoutMs && !/lock timeout/i.test(e.cause.server.message)) return e;
-    const cause = new StatementLockTimeoutError(this.options.statementLockTimeoutMs, seen?.blockers ?? [], seen?.lock, e.cause);
-    return new PatchFailedError(e.patch, e.stage, e.recorded, e.result, cause);
+    if (!this.options.statementLockTimeoutMs && !/lock timeout/i.test(e.server.message)) return undefined;
+    return new StatementLockTimeoutError(this.options.statementLockTimeoutMs, seen?.blockers ?? [], seen?.lock, e);
   }
 }
 

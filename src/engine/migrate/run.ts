@@ -132,6 +132,8 @@ async function lintPlanned(result: MigrateResult, options: RunOptions, emit: (e:
       patches: findPatches(options.patchesDir).filter((x) => names.has(x.name)),
       compile: { variables: options.variables ?? {} },
       configFile: options.lintPlan?.configFile,
+      // What this run would set: squawk's timeout rules count it, as \`pgpatch lint\` does.
+      statementLockTimeoutMs: options.statementLockTimeoutMs,
     });
   } catch (e) {
     // The plan is still worth showing without squawk (a platform it has no binary for).

@@ -245,7 +245,7 @@ function outcomeOf({ text, parts, statements }: BatchMessage, result: BatchResul
 }
 
 /** The server counts characters (code points); JavaScript strings count UTF-16 units. */
-function charIndexToOffset(text: string, chars: number): number {
+export function charIndexToOffset(text: string, chars: number): number {
   let offset = 0;
   for (let n = 0; n < chars && offset < text.length; n++) {
     const c = text.charCodeAt(offset);

@@ -29,13 +29,22 @@ export interface TryRunOptions {
   onScratch?: { base?: string };
   /** Compare the result with the schema files. */
   compareWithFiles: boolean;
+  /** PostgreSQL's lock_timeout for the patch's statements, in ms (default: try's 2 s; 0: none). */
+  statementLockTimeoutMs?: number;
   onEvent?: (e: TryEvent) => void;
 }
 
 /** One try. A patch try would refuse (it commits) is refused before any server is started or reached. */
 export async function tryRun(options: TryRunOptions): Promise<TryResult> {
   const patch = lookupPatch(findPatches(options.patchesDir), options.patchesDir, options.name, { anyFile: true });
-  const common = { patch, entry: options.entry, recordSchema: options.recordSchema, compile: options.compile, onEvent: options.onEvent };
+  const common = {
+    patch,
+    entry: options.entry,
+    recordSchema: options.recordSchema,
+    compile: options.compile,
+    statementLockTimeoutMs: options.statementLockTimeoutMs,
+    onEvent: options.onEvent,
+  };
   if (options.onScratch) {
     if (options.target) throw new UsageError('--scratch runs the patch on a database of its own: give no --dsn or --embedded');
     const base = await exportBaseTree(options.schemaDir, options.onScratch.base, 'try --scratch');

@@ -14,6 +14,7 @@ import { inspectDatabase, inspectDependencies } from '../inspect/inspect';
 import { findPatches } from '../../patches/files';
 import { localDate, nextPatchName } from '../../authoring/makemigrations';
 import { ensureRecord } from '../../patches/recorder';
+import { writeProjectSquawkConfig } from '../../squawk';
 import { quoteQualified } from '../../../quote';
 import { renderSchemaFiles, type RenderResult } from './render';
 
@@ -46,6 +47,8 @@ export interface AdoptOptions {
   /** Write the files but leave the database alone. */
   record?: boolean;
   recordSchema?: string;
+  /** The project's root: lint's `.squawk.toml` for a pgpatch project is written there when it has none. */
+  projectDir?: string;
 }
 
 export interface AdoptResult {
@@ -69,6 +72,8 @@ export interface AdoptResult {
   /** Written into the patches folder (absolute paths): its .gitkeep, and the first patch when django_migrations was left out. */
   patches: Array<{ path: string; summary: string; existed: boolean }>;
   mainOwner?: string;
+  /** The `.squawk.toml` written (or that would be, dry run) at the project root; absent when the project has one. */
+  squawkConfig?: string;
   notCarried: RenderResult['notCarried'];
   counts: { tables: number; views: number; functions: number; types: number; sequences: number };
 }
@@ -99,6 +104,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       for (const p of patches) if (!p.existed) writeFileSync(p.path, p.content, { flag: 'wx' });
       if (options.record !== false) record = await ensureRecord(session, recordSchema);
     }
+    const squawk = options.projectDir ? writeProjectSquawkConfig(options.projectDir, options.dryRun) : undefined;
     return {
       target: options.target.display,
       schemaDir: options.schemaDir,
@@ -111,6 +117,7 @@ export async function adopt(options: AdoptOptions): Promise<AdoptResult> {
       djangoApps,
       patches: patches.map(({ path, summary, existed }) => ({ path, summary, existed })),
       mainOwner: rendered.mainOwner,
+      ...(squawk && !squawk.existed ? { squawkConfig: squawk.path } : {}),
       notCarried: rendered.notCarried,
       counts: {
         tables: Object.keys(model.tables).length,
