@@ -97,3 +97,22 @@ test('--no-draft writes the stub of old; without a scratch server it says so and
   t.regex(none.stderr, /no scratch server to build the schema files on .*, so the patch has no draft/);
   t.regex(patchOf(root, none), /\nBEGIN;\n\n\n\nCOMMIT;\n/);
 });
+
+test('a second draft starts from the patches already written: it holds only what they do not, and both pass check', async (t) => {
+  const root = demoProject(t);
+  const url = mainServer().url;
+  edit(root, 'schema/myapp.sql', [['    title text not null,\n', '    title text not null,\n    subtitle text,\n']]);
+  const first = await cli(root, ['makemigrations', 'book subtitle', '--scratch-url', url]);
+  t.is(first.code, 0, first.stderr);
+  t.regex(patchOf(root, first), /add column subtitle text;/);
+  // The first patch stays uncommitted, as while a branch is being written; the files move on.
+  edit(root, 'schema/myapp.sql', [['    subtitle text,\n', '    subtitle text,\n    blurb text,\n']]);
+  const second = await cli(root, ['makemigrations', 'book blurb', '--scratch-url', url]);
+  t.is(second.code, 0, second.stderr);
+  const patch = patchOf(root, second);
+  const body = patch.slice(patch.indexOf('\nBEGIN;\n'), patch.indexOf('\nCOMMIT;'));
+  t.regex(body, /add column blurb text;/);
+  t.notRegex(body, /subtitle/, 'the second draft repeats the first patch');
+  const check = await cli(root, ['check', '--scratch-url', url, '--base', 'main']);
+  t.is(check.code, 0, check.stdout + check.stderr);
+});

@@ -366,6 +366,7 @@ async function draftFor(
       repo,
       schemaDir: options.schemaDir,
       entry: d.entry,
+      patchesDir: options.patchesDir,
       base: options.base,
       scratchServer: server.target,
       variables: d.variables,
