@@ -116,3 +116,14 @@ test('a second draft starts from the patches already written: it holds only what
   const check = await cli(root, ['check', '--scratch-url', url, '--base', 'main']);
   t.is(check.code, 0, check.stdout + check.stderr);
 });
+
+test('a view changed in the schema files: the draft recreates it and passes check unedited', async (t) => {
+  const root = demoProject(t);
+  const url = mainServer().url;
+  edit(root, 'schema/myapp.sql', [['    b.stock,\n    coalesce(', '    b.stock,\n    b.price * b.stock as stock_value,\n    coalesce(']]);
+  const r = await cli(root, ['makemigrations', 'stock value', '--scratch-url', url]);
+  t.is(r.code, 0, r.stderr);
+  t.regex(patchOf(root, r), /myapp_book_summary/);
+  const check = await cli(root, ['check', '--scratch-url', url, '--base', 'main']);
+  t.is(check.code, 0, check.stdout + check.stderr);
+});
