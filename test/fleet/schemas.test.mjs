@@ -66,7 +66,8 @@ eachServer(
     await query(db.url, `create index item_id2 on ${failing}.item (name)`);
     writeFileSync(
       join(p.dir, 'schema', 'patches', '2024-01-02_index.pre.sh'),
-      '#!/bin/sh\nprintf %s "$PATCH_DSN" > "$PWD/../../dsn-$PATCH_NAME.txt"\n',
+      // Every tenant that runs the patch runs the script, at the same time: one line each.
+      '#!/bin/sh\nprintf "%s\\n" "$PATCH_DSN" >> "$PWD/../../dsn-$PATCH_NAME.txt"\n',
       { mode: 0o755 },
     );
 
