@@ -129,7 +129,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       },
     );
   const settings = ['-c listen_addresses=127.0.0.1', `-k ${dataDir}`];
-  if (options.fast) settings.push('-c fsync=off -c synchronous_commit=off -c full_page_writes=off');
+  // fast: throwaway clusters for tests and benches, where several test files run at once.
+  if (options.fast) settings.push('-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300');
   let lastError = '';
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
