@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
-export function runCli(args, { cwd, env = {}, input, timeoutMs = 60000 } = {}) {
+export function runCli(args, { cwd, env = {}, input, timeoutMs = 150000 } = {}) {
   return new Promise((resolve, reject) => {
     const clean = { ...process.env };
     for (const k of ['DATABASE_URL', 'PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGSERVICE', 'PGHOSTADDR']) delete clean[k];
