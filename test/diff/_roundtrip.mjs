@@ -41,7 +41,8 @@ export function corpusCases(dir = CORPUS) {
   return cases;
 }
 
-async function read(url) {
+/** The model and dependencies of the database at `url` (marks.test.mjs reads with it too). */
+export async function read(url) {
   const s = await connect(targetFrom(url, 'test'));
   try {
     return { model: await inspectDatabase(s), dependencies: await inspectDependencies(s) };

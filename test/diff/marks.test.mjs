@@ -5,25 +5,17 @@
 // GRANT back of PUBLIC's built-in privileges, no REVOKE on a new schema. Two real databases per
 // case, diffed by the library as the CLI does.
 import test from 'ava';
-import { changesAsSql, connect, inspectDatabase, inspectDependencies, planDiff, targetFrom } from 'pgpatch';
+import { changesAsSql, planDiff } from 'pgpatch';
 import { runCli } from '../helpers/cli.mjs';
 import { createDatabase, query } from '../helpers/database.mjs';
 import { eachServer } from '../helpers/servers.mjs';
+import { read } from './_roundtrip.mjs';
 
 async function db(t, server, sql) {
   const d = await createDatabase(server.url, 'pgpatch_marks');
   t.teardown(() => d.drop());
   if (sql) await query(d.url, sql);
   return d;
-}
-
-async function read(url) {
-  const s = await connect(targetFrom(url, 'test'));
-  try {
-    return { model: await inspectDatabase(s), dependencies: await inspectDependencies(s) };
-  } finally {
-    await s.end();
-  }
 }
 
 /** The changes and the script from `fromSql` to `toSql`. */
