@@ -3,7 +3,7 @@
 // dropped when the test ends.
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { adminQuery, urlFor } from '../helpers/database.mjs';
+import { adminQuery, copyStrategy, urlFor } from '../helpers/database.mjs';
 import { LOG_TABLE, makeProject } from '../helpers/project.mjs';
 
 const pad = (i) => String(i).padStart(3, '0');
@@ -39,10 +39,11 @@ export async function databases(t, serverUrl, count) {
       for (const name of [...names, template]) await c.query(`drop database if exists "${name}" with (force)`);
     }),
   );
-  await adminQuery(serverUrl, `create database "${template}"`);
+  const strategy = await copyStrategy(serverUrl);
+  await adminQuery(serverUrl, `create database "${template}"${strategy}`);
   await adminQuery(urlFor(serverUrl, template), `${LOG_TABLE}${RECORD('public')}`);
   await onConnection(serverUrl, async (c) => {
-    for (const name of names) await c.query(`create database "${name}" template "${template}"`);
+    for (const name of names) await c.query(`create database "${name}" template "${template}"${strategy}`);
   });
   return {
     prefix,
