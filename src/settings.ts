@@ -2,7 +2,6 @@
  * Settings come from flags, then environment variables, then defaults; they are checked once,
  * here, so the engine can trust them.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
@@ -100,6 +99,9 @@ export function checksumCacheFile(patchesDir: string, env: NodeJS.ProcessEnv = p
       hint: `the checksum cache would go into the working directory; give a full path (PGPATCH_CACHE_DIR="$PWD/${dir}" if that is what you meant), or "off"`,
     });
   }
+  // node:crypto loaded here, not at the top: `--help` loads this module, and crypto was ~10 ms of its start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   const id = createHash('sha256').update(patchesDir).digest('hex').slice(0, 16);
   return join(resolve(dir), `checksums-${id}.tsv`);
 }
