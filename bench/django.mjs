@@ -53,7 +53,7 @@ MIDDLEWARE = [
     'django.contrib.messages.middleware.MessageMiddleware',
 ]
 TEMPLATES = [{'BACKEND': 'django.template.backends.django.DjangoTemplates', 'APP_DIRS': True, 'OPTIONS': {
-    'context_processors': ['django.contrib.auth.context_processors.auth', 'django.contrib.messages.context_processors.messages'],
+    'context_processors': ['django.template.context_processors.request', 'django.contrib.auth.context_processors.auth', 'django.contrib.messages.context_processors.messages'],
 }}]
 DATABASES = {'default': {
     'ENGINE': 'django.db.backends.postgresql', 'NAME': 'bench_' + MODE,
