@@ -218,6 +218,7 @@ if (problem) {
       const first = await manage(['test', '--noinput', '--parallel', '2'], { DB_USER: testRole });
       ok(first);
       t.regex(first.out, /myapp_template is current/);
+      t.regex(first.out, /Cloning test database/);
       t.regex(first.out, /Ran 4 tests/);
 
       // A pull brings a patch (and the column in the schema files) with the model field.
