@@ -4,7 +4,7 @@ import { printJson } from './json';
 import { print, printLines, say } from './terminal';
 import { displayPath } from './text';
 
-export function renderInit(r: ScaffoldResult, o: { json?: boolean; makefile: boolean }): void {
+export function renderInit(r: ScaffoldResult, o: { json?: boolean; makefile: boolean; django?: boolean }): void {
   if (o.json) {
     printJson({ written: r.written, skipped: r.skipped, ...(o.makefile ? {} : { makefile: r.makefile }) });
     return;
@@ -17,6 +17,9 @@ export function renderInit(r: ScaffoldResult, o: { json?: boolean; makefile: boo
     print(`\n# ${displayPath(r.makefile!.path)}\n${r.makefile!.content}`);
   } else if (r.written.includes(r.makefile!.path)) {
     say(`pgpatch: add "include ${displayPath(r.makefile!.path)}" to your Makefile for make migrate, makemigrations, ...`);
+  }
+  if (o.django && r.written.length) {
+    say(`pgpatch: Django: add 'pgpatch_django' to INSTALLED_APPS and set DATABASES as pgpatch's README says ("For Django teams")`);
   }
   if (r.written.length === 0) say('pgpatch: nothing to do: every file exists');
 }

@@ -31,6 +31,6 @@ alter default privileges in schema {{app}} grant select on sequences to backup;
 --- import the tables into the schema.
 --- (No trailing "-- comments" on \i lines: psql takes them as extra arguments.)
 set search_path to {{app}}, public;
---- your app models
+{{django}}--- your app models
 \i {{app}}.sql
 reset search_path;

@@ -14,6 +14,8 @@
 #     make squashmigrations BEFORE=2026-01-01  (BEFORE is optional)
 #     make checkmigrations BASE=origin/main    (for CI: schema files changed without a patch?)
 #     make checkschema BASE=origin/main        (for CI: do the patches build the schema files?)
+#     make devdb                               (the developer's database: DEV_DSN, or DATABASE_URL)
+#     make testdb                              (the template test databases are cloned from: TEMPLATE)
 #
 # NAME, BEFORE and BASE reach the shell as environment variables, never pasted into the
 # command line, so NAME="Bob's change" is safe. pgpatch is not on the npm registry: install it
@@ -22,8 +24,12 @@
 PGPATCH ?= npx --no-install pgpatch
 PGPATCH_FLAGS ?={{flags}}
 BASE ?= origin/main
+# make devdb: a database that exists (an empty one is built from the schema files); empty: the target above.
+DEV_DSN ?=
+# make testdb: kept on the target's server, equal to the schema files plus the patches.
+TEMPLATE ?= {{app}}_template
 
-.PHONY: migrate planmigrations makemigrations showmigrations sqlmigrate squashmigrations checkmigrations checkschema
+.PHONY: migrate planmigrations makemigrations showmigrations sqlmigrate squashmigrations checkmigrations checkschema devdb testdb
 
 migrate:
 	$(PGPATCH) $(PGPATCH_FLAGS) migrate
@@ -34,6 +40,8 @@ planmigrations:
 makemigrations sqlmigrate: export PGPATCH_NAME = $(NAME)
 squashmigrations: export PGPATCH_BEFORE = $(BEFORE)
 checkmigrations checkschema: export PGPATCH_BASE = $(BASE)
+devdb: export PGPATCH_DEV_DSN = $(DEV_DSN)
+testdb: export PGPATCH_TEMPLATE = $(TEMPLATE)
 
 makemigrations:
 	@test -n "$$PGPATCH_NAME" || { echo 'usage: make makemigrations NAME=what_it_does' >&2; exit 2; }
@@ -54,3 +62,10 @@ checkmigrations:
 
 checkschema:
 	$(PGPATCH) $(PGPATCH_FLAGS) check --base "$$PGPATCH_BASE"
+
+# Nothing is asked (--no-input): after a pull or a branch switch, from scripts and editors too.
+devdb:
+	$(PGPATCH) $(PGPATCH_FLAGS) migrate --no-input $${PGPATCH_DEV_DSN:+--dsn "$$PGPATCH_DEV_DSN"}
+
+testdb:
+	$(PGPATCH) $(PGPATCH_FLAGS) testdb --template "$$PGPATCH_TEMPLATE"

@@ -3,11 +3,13 @@ import test from 'ava';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadScript, scaffold, UsageError, targetFrom } from 'pgpatch';
 import { CLI, runCli } from '../helpers/cli.mjs';
-import { createDatabase, mainServer, query } from '../helpers/database.mjs';
+import { cleanEnv, createDatabase, mainServer, query } from '../helpers/database.mjs';
 import { gitProject, plainProject } from '../helpers/gitdir.mjs';
 
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const hasMake = spawnSync('make', ['--version']).status === 0;
 
 test('init writes the layout, and a second run overwrites nothing', async (t) => {
@@ -112,5 +114,90 @@ test('the scaffold loads into an empty database, twice at once (roles already th
     t.regex(dry, /^npx --no-install pgpatch +squashmigrations \$\{PGPATCH_BEFORE:\+--before "\$PGPATCH_BEFORE"\}$/m);
     t.regex(dry, /^npx --no-install pgpatch +sqlmigrate -- "\$PGPATCH_NAME"$/m);
     t.regex(dry, /^npx --no-install pgpatch +check --base "\$PGPATCH_BASE"$/m);
+  },
+);
+
+test("init --django: Django's own tables in schema/django.sql, included before the app's; the kit copied into the project; a second run overwrites nothing", async (t) => {
+  const root = plainProject(t);
+  const first = await runCli(['init', '--django'], { cwd: root });
+  t.is(first.code, 0, first.stderr);
+  const kit = ['__init__.py', 'apps.py', 'checks.py', 'pgpatch.py', 'management/__init__.py', 'management/commands/__init__.py']
+    .concat(['flush.py', 'migrate.py', 'test.py'].map((f) => `management/commands/${f}`))
+    .map((f) => `pgpatch_django/${f}`);
+  for (const f of ['schema/django.sql', ...kit]) t.regex(first.stdout, new RegExp(`^created ${f.replace(/\./g, '\\.')}$`, 'm'), f);
+  for (const f of kit) t.is(readFileSync(join(root, f), 'utf8'), readFileSync(join(REPO, 'django', f), 'utf8'), f);
+  const entry = readFileSync(join(root, 'schema/database.sql'), 'utf8');
+  t.regex(entry, /^\\i django\.sql\n(?:.*\n)*?\\i myapp\.sql$/m, 'django.sql before myapp.sql');
+  t.regex(first.stderr, /INSTALLED_APPS/);
+  writeFileSync(join(root, 'pgpatch_django/apps.py'), '# mine\n');
+  const second = await runCli(['init', '--django'], { cwd: root });
+  t.is(second.code, 0, second.stderr);
+  t.notRegex(second.stdout, /^created/m);
+  t.is(readFileSync(join(root, 'pgpatch_django/apps.py'), 'utf8'), '# mine\n');
+  // Without --django: no Django table, no kit, no include of a file that is not there.
+  const plain = plainProject(t);
+  await runCli(['init'], { cwd: plain });
+  t.false(existsSync(join(plain, 'schema/django.sql')));
+  t.false(existsSync(join(plain, 'pgpatch_django')));
+  t.notRegex(readFileSync(join(plain, 'schema/database.sql'), 'utf8'), /^\\i django\.sql/m);
+});
+
+test("init --django: the schema loads, and Django's tables are in the app's schema", async (t) => {
+  const root = plainProject(t);
+  const app = `djapp_${Math.random().toString(36).slice(2, 8)}`;
+  t.is((await runCli(['init', '--django', '--app', app], { cwd: root })).code, 0);
+  const db = await createDatabase(mainServer().url, 'pgpatch_init');
+  t.teardown(() => db.drop());
+  await loadScript({ target: targetFrom(db.url, 'test'), entry: join(root, 'schema/database.sql') });
+  const { rows } = await query(
+    db.url,
+    `select relname from pg_class where relnamespace = $1::regnamespace and relkind = 'r' and relname like any (array['django%', 'auth%']) order by 1`,
+    [app],
+  );
+  t.deepEqual(
+    rows.map((r) => r.relname),
+    [
+      'auth_group',
+      'auth_group_permissions',
+      'auth_permission',
+      'auth_user',
+      'auth_user_groups',
+      'auth_user_user_permissions',
+      'django_admin_log',
+      'django_content_type',
+      'django_session',
+    ],
+  );
+});
+
+(hasMake ? test : test.skip)(
+  `pgpatch.mk: make devdb and make testdb, without a terminal${hasMake ? '' : ' (skipped: make is not installed)'}`,
+  async (t) => {
+    const root = plainProject(t);
+    const app = `mkapp_${Math.random().toString(36).slice(2, 8)}`;
+    await runCli(['init', '--app', app], { cwd: root });
+    const server = mainServer().url;
+    const dev = await createDatabase(server, 'pgpatch_init');
+    const template = `${app}_template`;
+    t.teardown(async () => {
+      await dev.drop();
+      await query(server, `alter database ${template} is_template false`).catch(() => undefined);
+      await query(server, `drop database if exists ${template}`);
+    });
+    const env = { ...cleanEnv(), DATABASE_URL: dev.url };
+    const make = (...args) =>
+      spawnSync('make', ['-s', '-f', 'pgpatch.mk', `PGPATCH=${process.execPath} ${CLI}`, ...args], {
+        cwd: root,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+    const devdb = make('devdb');
+    t.is(devdb.status, 0, devdb.stderr);
+    t.is((await query(dev.url, `select count(*)::int as n from pg_namespace where nspname = $1`, [app])).rows[0].n, 1);
+    const testdb = make('testdb');
+    t.is(testdb.status, 0, testdb.stderr);
+    t.is((await query(server, `select datistemplate from pg_database where datname = $1`, [template])).rows[0]?.datistemplate, true);
+    t.regex(make('testdb').stdout + make('testdb').stderr, /is current/);
   },
 );

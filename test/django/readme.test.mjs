@@ -1,10 +1,9 @@
 // The README's "For Django teams" section, followed from an empty folder to green tests. Its text
-// comes from README.md itself (the settings.py block, the Makefile block, the roles table's
-// `create role` and the `cp -r node_modules/pgpatch/...` line), so when the README changes this
-// test follows it or fails. Filled in here, as a user would: an app (two models, a ForeignKey, a
-// TestCase and a TransactionTestCase) and its schema file, Django's own tables (the demo's
-// django.sql), the `...` of INSTALLED_APPS, and the DSN values (DB_HOST, DB_PORT, DB_USER and
-// PGPATCH_DSN, which the settings block reads).
+// comes from README.md itself (the `pgpatch init --django` line, the settings.py block, the
+// Makefile block, the roles table's `create role`), so when the README changes this test follows
+// it or fails. Filled in here, as a user would: an app (two models, a ForeignKey, a TestCase and a
+// TransactionTestCase) and its schema file, the `...` of INSTALLED_APPS, and the DSN values
+// (DB_HOST, DB_PORT, DB_USER and PGPATCH_DSN, which the settings block reads).
 //
 // pgpatch is installed as a user would from a folder: `npm install <this repository>`, which links
 // node_modules/pgpatch to it and puts the bin in node_modules/.bin, so `npx --no-install pgpatch`
@@ -13,7 +12,7 @@
 // and after. On the main test server only: the kit's own test runs on both majors.
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { appendFileSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { adminQuery, cleanEnv, urlFor } from '../helpers/database.mjs';
@@ -39,7 +38,7 @@ function readmeDjango() {
     settings: grab(/```python\n([\s\S]*?)```/, 'settings.py block'),
     makefile: grab(/```make\n([\s\S]*?)```/, 'Makefile block'),
     testRole: grab(/`(create role [^`]+)`/, '`create role ...` in the roles table'),
-    copyKit: grab(/`(cp -r node_modules\/pgpatch\/[^`]+)`/, '`cp -r node_modules/pgpatch/...` line'),
+    init: grab(/```sh\n(npx --no-install pgpatch init --django)\b[^\n]*\n```/, '`pgpatch init --django` block'),
   };
 }
 
@@ -173,20 +172,17 @@ if (problem) {
       t.teardown(() => rmSync(dir, { recursive: true, force: true }));
       const ok = (r) => t.is(r.code, 0, r.out);
 
-      // An empty folder: Django's project and app, pgpatch installed, the kit copied, pgpatch init.
+      // An empty folder: Django's project and app, pgpatch installed, pgpatch init --django.
       ok(await run(dir, PYTHON, ['-m', 'django', 'startproject', 'mysite', '.']));
       ok(await run(dir, PYTHON, ['manage.py', 'startapp', 'myapp']));
       ok(await run(dir, 'npm', ['install', '--no-audit', '--no-fund', '--offline', REPO]));
-      ok(await run(dir, 'sh', ['-c', readme.copyKit]));
-      ok(await run(dir, 'npx', ['--no-install', 'pgpatch', 'init']));
+      ok(await run(dir, 'sh', ['-c', readme.init]));
 
-      // The app: models, tests, its schema file (init wrote myapp.sql and its \i), Django's own tables.
+      // The app: models, tests, its schema file (init wrote myapp.sql, and django.sql with Django's
+      // own tables, each with its \i).
       writeFileSync(join(dir, 'myapp/models.py'), MODELS);
       writeFileSync(join(dir, 'myapp/tests.py'), TESTS.replace('%ROLE%', testRole));
       writeFileSync(join(dir, 'schema/myapp.sql'), SCHEMA);
-      cpSync(join(REPO, 'fixtures/demo/django.sql'), join(dir, 'schema/django.sql'));
-      const entry = join(dir, 'schema/database.sql');
-      writeFileSync(entry, readFileSync(entry, 'utf8').replace('\\i myapp.sql\n', '\\i django.sql\n\\i myapp.sql\n'));
 
       // settings.py: the README's block at the end (it wins over startproject's DATABASES), with the
       // project's apps for its `...`.

@@ -4,7 +4,7 @@
  * Never overwrites: every file is created with O_EXCL, and one that exists is reported as
  * skipped, so running it twice (or over a half-made project) is safe.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { EXIT, PgpatchError, UsageError } from '../../errors';
 import { quoteIdent } from '../../quote';
@@ -12,6 +12,13 @@ import { PROJECT_SQUAWK_CONFIG, SQUAWK_CONFIG_FILE } from '../squawk';
 
 export const INIT_TEMPLATES = resolve(__dirname, '..', '..', '..', 'templates', 'init');
 export const MAKEFILE_SNIPPET = 'pgpatch.mk';
+/**
+ * Django's own tables (contenttypes, auth, admin, sessions) as Django's migrate makes them: the
+ * demo's file, which test/django checks against Django itself (the ORM and the kit's model check).
+ */
+export const DJANGO_TABLES = resolve(__dirname, '..', '..', '..', 'fixtures', 'demo', 'django.sql');
+/** The Django app that ships with pgpatch (README, "For Django teams"). */
+export const DJANGO_KIT = resolve(__dirname, '..', '..', '..', 'django', 'pgpatch_django');
 
 export class ScaffoldError extends PgpatchError {
   readonly code = 'scaffold';
@@ -35,6 +42,8 @@ export interface ScaffoldOptions {
   app: string;
   /** Write `pgpatch.mk` into the project folder (default true). */
   makefile?: boolean;
+  /** Also Django's own tables (schema/django.sql, included before the app's) and the kit (pgpatch_django/). */
+  django?: boolean;
 }
 
 export interface ScaffoldResult {
@@ -69,7 +78,11 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
   ]
     .filter(Boolean)
     .join(' ');
-  const values: Record<string, string> = { app, flags: flags ? ` ${flags}` : '' };
+  const values: Record<string, string> = {
+    app,
+    flags: flags ? ` ${flags}` : '',
+    django: options.django ? "--- Django's own tables (contenttypes, auth, admin, sessions)\n\\i django.sql\n" : '',
+  };
   const files: Array<{ path: string; template?: string; copy?: string }> = [
     { path: join(options.schemaDir, 'database.sql'), template: 'database.sql' },
     { path: join(options.schemaDir, 'users.sql'), template: 'users.sql' },
@@ -78,6 +91,10 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     // lint's rules for a pgpatch project (the file says which are left out, and why).
     { path: join(projectDir, SQUAWK_CONFIG_FILE), copy: PROJECT_SQUAWK_CONFIG },
   ];
+  if (options.django) {
+    files.push({ path: join(options.schemaDir, 'django.sql'), copy: DJANGO_TABLES });
+    for (const f of kitFiles()) files.push({ path: join(projectDir, 'pgpatch_django', f), copy: join(DJANGO_KIT, f) });
+  }
   const makefilePath = join(projectDir, MAKEFILE_SNIPPET);
   const makefileContent = fill(readFileSync(join(INIT_TEMPLATES, MAKEFILE_SNIPPET), 'utf8'), values);
   if (options.makefile !== false) files.push({ path: makefilePath });
@@ -102,6 +119,14 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
     }
   }
   return result;
+}
+
+/** The kit's files, relative to its folder, in name order (no compiled Python). */
+function kitFiles(): string[] {
+  return readdirSync(DJANGO_KIT, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && !e.name.endsWith('.pyc'))
+    .map((e) => relative(DJANGO_KIT, join(e.parentPath, e.name)))
+    .sort();
 }
 
 function fill(template: string, values: Record<string, string>): string {
