@@ -6,7 +6,12 @@ import { displayPath } from './text';
 
 export function renderInit(r: ScaffoldResult, o: { json?: boolean; makefile: boolean; django?: boolean }): void {
   if (o.json) {
-    printJson({ written: r.written, skipped: r.skipped, ...(o.makefile ? {} : { makefile: r.makefile }) });
+    printJson({
+      written: r.written,
+      skipped: r.skipped,
+      ...(r.toInclude ? { toInclude: r.toInclude } : {}),
+      ...(o.makefile ? {} : { makefile: r.makefile }),
+    });
     return;
   }
   printLines([
@@ -17,6 +22,9 @@ export function renderInit(r: ScaffoldResult, o: { json?: boolean; makefile: boo
     print(`\n# ${displayPath(r.makefile!.path)}\n${r.makefile!.content}`);
   } else if (r.written.includes(r.makefile!.path)) {
     say(`pgpatch: add "include ${displayPath(r.makefile!.path)}" to your Makefile for make migrate, makemigrations, ...`);
+  }
+  if (r.toInclude) {
+    say(`pgpatch: ${displayPath(r.toInclude)} is not included yet: add "\\i django.sql" to database.sql, before the app's tables`);
   }
   if (o.django && r.written.length) {
     say(`pgpatch: Django: add 'pgpatch_django' to INSTALLED_APPS and set DATABASES as pgpatch's README says ("For Django teams")`);

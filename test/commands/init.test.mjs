@@ -140,6 +140,11 @@ test("init --django: Django's own tables in schema/django.sql, included before t
   t.false(existsSync(join(plain, 'schema/django.sql')));
   t.false(existsSync(join(plain, 'pgpatch_django')));
   t.notRegex(readFileSync(join(plain, 'schema/database.sql'), 'utf8'), /^\\i django\.sql/m);
+  // Over a database.sql of the project's own: django.sql is written, and the user told to include it.
+  const later = await runCli(['init', '--django'], { cwd: plain });
+  t.is(later.code, 0, later.stderr);
+  t.regex(later.stdout, /^created schema\/django\.sql$/m);
+  t.regex(later.stderr, /schema\/django\.sql is not included yet: add "\\i django\.sql" to database\.sql/);
 });
 
 test("init --django: the schema loads, and Django's tables are in the app's schema", async (t) => {

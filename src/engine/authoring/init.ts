@@ -50,6 +50,8 @@ export interface ScaffoldResult {
   written: string[];
   /** Files that existed and were left as they are. */
   skipped: string[];
+  /** django.sql was written but database.sql was not (it existed): it does not include it yet. */
+  toInclude?: string;
   /** The Makefile snippet, when asked for; its content either way (to print it). */
   makefile?: { path: string; content: string };
 }
@@ -118,6 +120,9 @@ export function scaffold(options: ScaffoldOptions): ScaffoldResult {
       else throw new ScaffoldError(f.path, (e as Error).message, result.written);
     }
   }
+  const djangoTables = join(options.schemaDir, 'django.sql');
+  if (result.written.includes(djangoTables) && result.skipped.includes(join(options.schemaDir, 'database.sql')))
+    result.toInclude = djangoTables;
   return result;
 }
 
